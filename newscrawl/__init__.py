@@ -1,0 +1,3 @@
+"""newscrawl: Scrapy crawlers for Dutch news sites."""
+
+__version__ = "0.1.0"

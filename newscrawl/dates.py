@@ -1,0 +1,104 @@
+"""Dates to ISO 8601 in Europe/Amsterdam (MARKUP.md §1.4).
+
+Machine dates (ISO 8601, RFC 822 from feeds) take a fast path; Dutch visible
+dates ("31 okt 2024 om 19:09", "21 oktober 2024 — 14:23", "gisteren om 10:15")
+go to dateparser. The offset is always the one in force on that date in
+Amsterdam (CET +01:00 or CEST +02:00), never a fixed one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+# "Bijgewerkt 31 okt …", "| Bijgewerkt: …", "Gepubliceerd: …": labels, not part of the date.
+_LABEL_PREFIX = re.compile(r"^[\s|]*(?:bijgewerkt|gepubliceerd|geplaatst|update)\s*:?\s*", re.IGNORECASE)
+# "2 uur geleden", "5 minuten geleden": elapsed time, computed in UTC so that a
+# DST switch in between does not shift the result by an hour.
+_ELAPSED = re.compile(r"^(\d+)\s+(seconde|seconden|minuut|minuten|uur|uren)\s+geleden$", re.IGNORECASE)
+_ELAPSED_UNIT = {"seconde": "seconds", "seconden": "seconds", "minuut": "minutes", "minuten": "minutes", "uur": "hours", "uren": "hours"}
+# A bare clock time ("0:48" video duration, "Bijgewerkt 11:40") names no day: not a date.
+_TIME_ONLY = re.compile(r"^\d{1,2}[:.]\d{2}$")
+_ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_RFC822_LIKE = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{2}:\d{2}")
+
+_DATEPARSER_SETTINGS = {
+    "TIMEZONE": "Europe/Amsterdam",
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "DATE_ORDER": "DMY",
+    "PREFER_DATES_FROM": "past",
+}
+
+
+def to_amsterdam(value: datetime) -> datetime:
+    """An aware datetime in Amsterdam time without fractions; a naive one is taken as Amsterdam wall time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=AMSTERDAM)
+    return value.astimezone(AMSTERDAM).replace(microsecond=0)
+
+
+def format_iso(value: datetime) -> str:
+    return to_amsterdam(value).isoformat(timespec="seconds")
+
+
+def format_utc(value: datetime) -> str:
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_machine_date(value: str) -> datetime | None:
+    """ISO 8601 (JSON-LD, meta tags, sitemaps) or RFC 822 (RSS). None if it is neither."""
+    value = value.strip()
+    if _ISO_LIKE.match(value):
+        try:
+            return datetime.fromisoformat(value.replace("z", "Z"))
+        except ValueError:
+            return None
+    if _RFC822_LIKE.match(value):
+        try:
+            return parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def parse_dutch_date(value: str, reference: datetime | None = None) -> datetime | None:
+    """A visible Dutch date; relative ones ("gisteren", "2 uur geleden") count from ``reference``.
+
+    ``reference`` is the time the page was served (aware); it defaults to now,
+    which is right for a live crawl and wrong for a replayed one, so callers pass it.
+    """
+    text = _LABEL_PREFIX.sub("", value.strip()).strip()
+    if not text or _TIME_ONLY.match(text):
+        return None
+    reference = reference or datetime.now(UTC)
+    elapsed = _ELAPSED.match(text)
+    if elapsed:
+        amount, unit = int(elapsed.group(1)), _ELAPSED_UNIT[elapsed.group(2).lower()]
+        return reference.astimezone(UTC) - timedelta(**{unit: amount})
+
+    import dateparser  # slow import (~90 ms): only when a visible date needs it
+
+    settings = dict(_DATEPARSER_SETTINGS)
+    # dateparser reads a naive RELATIVE_BASE as wall time in TIMEZONE.
+    settings["RELATIVE_BASE"] = reference.astimezone(AMSTERDAM).replace(tzinfo=None)
+    parsed = dateparser.parse(text, languages=["nl"], settings=settings)
+    if parsed is None:
+        return None
+    # Re-attach the zone ourselves: dateparser's fixed offset is not trusted near DST switches.
+    return parsed.replace(tzinfo=None).replace(tzinfo=AMSTERDAM)
+
+
+def parse_any_date(value: str | None, reference: datetime | None = None) -> datetime | None:
+    if not value or not value.strip():
+        return None
+    return parse_machine_date(value) or parse_dutch_date(value, reference)
+
+
+def normalize_date(value: str | None, reference: datetime | None = None) -> str | None:
+    """Any supported date string → ``2024-10-31T19:09:00+01:00``, or None when unparseable."""
+    parsed = parse_any_date(value, reference)
+    return format_iso(parsed) if parsed else None

@@ -1,0 +1,162 @@
+"""What every site parser needs: results, metadata readers, date precedence, the fallback extractor.
+
+Nothing here knows a site's markup; the site modules (nu.py, wnl.py) do.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from parsel import Selector
+from scrapy.http import Response
+
+from ..dates import normalize_date
+from ..text import normalize_text
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_TYPES = frozenset(
+    {"Article", "NewsArticle", "AnalysisNewsArticle", "BackgroundNewsArticle", "OpinionNewsArticle", "ReportageNewsArticle", "ReviewNewsArticle"}
+)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A page that is deliberately not an item (video, liveblog, section page …), with the reason."""
+
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class Link:
+    """A discovered article URL and what the discovery page said about it."""
+
+    url: str
+    via: str  # rss | sitemap | listing | link
+    published: str | None = None  # ISO, Amsterdam; a hint for `since`, never a field source
+    title: str | None = None
+    keywords: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Facts about the fetch that a parser needs but cannot read from the HTML."""
+
+    discovered_via: str
+    downloaded_at: datetime  # when the site served the page (the WARC date in replay)
+    reference_time: datetime  # "now" for relative dates: the server's Date header if sane
+    hints: dict[str, Any]
+
+
+def page_context(response: Response) -> PageContext:
+    meta = _meta(response)
+    downloaded_at = meta.get("archived_at") or datetime.now(UTC)
+    reference = downloaded_at
+    date_header = response.headers.get(b"Date")
+    if date_header:
+        try:
+            reference = parsedate_to_datetime(date_header.decode("latin-1"))
+        except (TypeError, ValueError):
+            pass
+    return PageContext(
+        discovered_via=meta.get("discovered_via", "start"),
+        downloaded_at=downloaded_at,
+        reference_time=reference,
+        hints=meta.get("hints") or {},
+    )
+
+
+def _meta(response: Response) -> dict[str, Any]:
+    # A response built from a saved page has no request, so no meta.
+    try:
+        return response.meta
+    except AttributeError:
+        return {}
+
+
+def meta_content(sel: Selector, *keys: str) -> str | None:
+    """The first non-empty <meta> content for any of ``keys`` (matched on name= or property=)."""
+    for key in keys:
+        value = sel.xpath(f'//meta[@name="{key}" or @property="{key}"]/@content').get()
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def _walk_jsonld(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, list):
+        for child in node:
+            yield from _walk_jsonld(child)
+    elif isinstance(node, dict):
+        yield node
+        if "@graph" in node:
+            yield from _walk_jsonld(node["@graph"])
+
+
+def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
+    """All JSON-LD objects on the page, @graph flattened; broken blocks are skipped."""
+    objects: list[dict[str, Any]] = []
+    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+        try:
+            objects.extend(_walk_jsonld(json.loads(raw)))
+        except ValueError:
+            logger.debug("Ignoring unparseable JSON-LD block")
+    return objects
+
+
+def jsonld_types(obj: dict[str, Any]) -> set[str]:
+    types = obj.get("@type") or []
+    return set([types] if isinstance(types, str) else types)
+
+
+def jsonld_article(objects: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The Article/NewsArticle object of the page, or {}."""
+    for obj in objects:
+        if jsonld_types(obj) & ARTICLE_TYPES:
+            return obj
+    return {}
+
+
+def jsonld_type_names(objects: Iterable[dict[str, Any]]) -> set[str]:
+    names: set[str] = set()
+    for obj in objects:
+        names |= jsonld_types(obj)
+    return names
+
+
+@dataclass(frozen=True)
+class ChosenDate:
+    iso: str
+    raw: str
+    source: str
+
+
+def choose_date(candidates: Iterable[tuple[str, str | None]], reference: datetime, visible_raw: str | None) -> ChosenDate | None:
+    """The first candidate (source, raw) that parses wins; precedence is the caller's order.
+
+    The raw string kept in the item is what the page shows when it shows a date,
+    otherwise the raw value of the source that was used.
+    """
+    for source, raw in candidates:
+        if not raw:
+            continue
+        iso = normalize_date(raw, reference)
+        if iso:
+            return ChosenDate(iso=iso, raw=normalize_text(visible_raw) or raw.strip(), source=source)
+    return None
+
+
+def fallback_body(html: str) -> str:
+    """The generic extractor (trafilatura), for pages where the site's selectors found no body."""
+    import trafilatura  # heavy import, only needed on the fallback path
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True, deduplicate=True) or ""
+    paragraphs = (normalize_text(line) for line in text.split("\n"))
+    return "\n\n".join(p for p in paragraphs if p)

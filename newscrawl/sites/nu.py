@@ -1,0 +1,283 @@
+"""NU.nl page parsers (MARKUP.md §2): article, listing, RSS, sitemaps. No crawling here.
+
+Layered extraction: canonical link, meta tags and JSON-LD give the facts; the
+DPG block classes (``.textblock.paragraph`` …) give the body; trafilatura
+fills the body when those classes find nothing (a redesign).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from lxml import etree
+from scrapy.http import Response
+
+from ..dates import normalize_date
+from ..items import ArticleItem
+from ..loaders import ArticleLoader, finish_article, strip_photo_prefix
+from ..text import block_text, join_blocks, normalize_text
+from ..urls import SITES, article_key, normalize_url, nu_short_url_id
+from .common import (
+    Link,
+    Skip,
+    choose_date,
+    fallback_body,
+    jsonld_article,
+    jsonld_objects,
+    jsonld_type_names,
+    meta_content,
+    page_context,
+)
+
+SITE = SITES["nu"]
+PARSER_VERSION = "nu-dpg-2024"  # the DPG design in use since 2023 (MARKUP.md §2)
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+# Containers whose text is never body, wherever they sit (MARKUP.md §2.4).
+_BOILERPLATE_CLASSES = (
+    "linkblock", "excerpt", "imageblock", "audioblock", "videoblock", "podcast-promo", "dpg-banner",
+    "nujij-teaser", "article__meta", "article__share", "consent-fallback", "footer", "timeline",
+)
+_INSIDE_BOILERPLATE = "ancestor-or-self::*[" + " or ".join(_has_class(c) for c in _BOILERPLATE_CLASSES) + " or self::figure or self::figcaption or self::aside]"
+_BODY_BLOCKS = f".//*[{_has_class('textblock')} and ({_has_class('paragraph')} or {_has_class('subheader')})]"
+_INNER_BLOCKS = ".//p | .//li | .//h2 | .//h3 | .//h4"
+
+
+def _body_blocks(article_body: etree._Element) -> list[str]:
+    """Paragraph and subheader blocks in page order; a RESTRICTED_HTML div holds several p/li."""
+    blocks: list[str] = []
+    for element in article_body.xpath(_BODY_BLOCKS):
+        if element.xpath(_INSIDE_BOILERPLATE):
+            continue
+        inner = element.xpath(_INNER_BLOCKS) if element.tag == "div" else []
+        for block in inner or [element]:
+            blocks.append(block_text(block))
+    return [b for b in blocks if b]
+
+
+def _page_type(response: Response, objects: list[dict]) -> str | None:
+    """'video' / 'liveblog' / 'not_article' for pages that are not items, else None."""
+    declared = (response.xpath("//body/@data-page-type").get() or "").strip().lower()
+    types = jsonld_type_names(objects)
+    path = urlsplit(response.url).path
+    if declared == "video" or path.startswith("/video/") or "VideoObject" in types or meta_content(response, "og:type") == "video.other":
+        return "video"
+    label = normalize_text(response.css("h1 .headline__label::text").get()).upper()
+    if declared == "liveblog" or "LiveBlogPosting" in types or label == "LIVE":
+        return "liveblog"
+    if declared in ("frontpage", "section", "error"):
+        return "not_article"
+    return None
+
+
+def parse_article(response: Response) -> ArticleItem | Skip:
+    """One article page → one ArticleItem, or a Skip with the reason it is not an item."""
+    objects = jsonld_objects(response)
+    skip = _page_type(response, objects)
+    if skip:
+        return Skip(skip, response.url)
+
+    canonical = normalize_url(
+        response.xpath('//link[@rel="canonical"]/@href').get() or meta_content(response, "og:url") or response.url,
+        response.url,
+    )
+    key = article_key(canonical or "")
+    if key is None or not key.startswith("nu:"):
+        return Skip("not_article", f"no article URL ({canonical})")
+    ld = jsonld_article(objects)
+    context = page_context(response)
+
+    loader = ArticleLoader(
+        response=response,
+        site="nu",
+        base_url=response.url,
+        self_key=key,
+        reference_time=context.reference_time,
+    )
+    loader.add_value("url", response.url)
+    loader.add_value("canonicalUrl", canonical)
+    loader.add_value("site", "nu")
+    loader.add_value("articleId", key.split(":", 1)[1])
+    loader.add_value("articleType", ld.get("@type") if isinstance(ld.get("@type"), str) else None)
+    loader.add_value("articleType", "NewsArticle")
+
+    # Headline: the h1 without its series label ("NU praat je bij"), then standards.
+    h1 = response.css("article h1.headline, article h1, h1.headline")[:1]
+    if h1:
+        text_span = h1.css(".headline__text")
+        loader.add_value("headline", block_text(text_span[0].root) if text_span else _without_label(h1[0].root))
+    loader.add_value("headline", meta_content(response, "og:title"))
+    loader.add_value("headline", ld.get("headline"))
+
+    excerpt = response.css(".article__body .textblock.excerpt, [data-text-role=ARTICLE_EXCERPT]")[:1]
+    if excerpt:
+        inner = excerpt[0].root.xpath(_INNER_BLOCKS) or [excerpt[0].root]
+        loader.add_value("description", join_blocks(block_text(p) for p in inner))
+
+    body_root = response.css(".article__body")[:1]
+    blocks = _body_blocks(body_root[0].root) if body_root else []
+    body_extractor = "selectors"
+    if not blocks:
+        fallback = fallback_body(response.text)
+        if fallback:
+            blocks, body_extractor = [fallback], "trafilatura"
+    loader.add_value("articleBody", join_blocks(blocks))
+
+    byline = response.css(".article__meta .author, [data-text-role=ARTICLE_AUTHOR]")[:1]
+    if byline:
+        loader.add_value("authors", block_text(byline[0].root))
+    else:
+        authors = ld.get("author") or []
+        for author in authors if isinstance(authors, list) else [authors]:
+            loader.add_value("authors", author.get("name") if isinstance(author, dict) else author)
+
+    visible = normalize_text(response.css(".article__meta .datetime time::text, [data-text-role=ARTICLE_DATETIME] time::text").get())
+    published = choose_date(
+        [
+            ("json-ld", ld.get("datePublished")),
+            ("meta", meta_content(response, "article:published_time")),
+            ("visible", response.css(".article__meta .datetime time::attr(datetime)").get()),
+            ("visible", visible),
+            ("feed", context.hints.get("published")),
+        ],
+        context.reference_time,
+        visible,
+    )
+    if published:
+        loader.add_value("datePublished", published.iso)
+        loader.add_value("datePublishedRaw", published.raw)
+    visible_updated = normalize_text(response.css(".article__meta .datetime__updated::text").get())
+    modified = choose_date(
+        [
+            ("json-ld", ld.get("dateModified")),
+            ("meta", meta_content(response, "article:updated_time", "article:modified_time")),
+            ("visible", visible_updated),
+        ],
+        context.reference_time,
+        visible_updated,
+    )
+    if modified:
+        loader.add_value("dateModified", modified.iso)
+        loader.add_value("dateModifiedRaw", modified.raw)
+
+    loader.add_value("articleSection", urlsplit(canonical).path.split("/")[1])
+    loader.add_value("keywords", meta_content(response, "keywords") or ld.get("keywords") or context.hints.get("keywords") or [])
+
+    image_url = normalize_url(meta_content(response, "og:image"), response.url)
+    if image_url:
+        figure = response.css(".article__body figure.article__image, article figure.imageblock")[:1]
+        loader.add_value(
+            "mainImage",
+            {
+                "url": image_url,
+                "caption": normalize_text(figure.css(".caption").xpath("string()").get()) if figure else None,
+                "credit": normalize_text(strip_photo_prefix(figure.css(".copyright").xpath("string()").get() or "")) if figure else None,
+            },
+        )
+
+    loader.add_value("relatedUrls", response.css(".article__body .textblock a::attr(href), .article__body .linkblock a::attr(href)").getall())
+
+    item = loader.load_item()
+    return finish_article(
+        item,
+        downloaded_at=context.downloaded_at,
+        discovered_via=context.discovered_via,
+        body_extractor=body_extractor,
+        date_published_source=published.source if published else None,
+    )
+
+
+def _without_label(h1: etree._Element) -> str:
+    label_text = "".join(h1.xpath(f".//*[{_has_class('headline__label')}]//text()"))
+    text = block_text(h1)
+    label = normalize_text(label_text)
+    return normalize_text(text[len(label):]) if label and text.startswith(label) else text
+
+
+def _article_link(href: str | None, base: str, via: str, **hints) -> Link | None:
+    """A discovered link if it is a NU.nl article (or a short link that redirects to one)."""
+    url = normalize_url(href, base)
+    if not url:
+        return None
+    key = article_key(url)
+    if (key and key.startswith("nu:")) or nu_short_url_id(url):
+        return Link(url=url, via=via, **hints)
+    return None
+
+
+def parse_listing(response: Response) -> list[Link]:
+    """Teasers on the front page and section/dossier pages (relative times are hints only)."""
+    links: list[Link] = []
+    for teaser in response.css("a.teaser[href], .widgetbar a[href]"):
+        datetime_attr = teaser.css("time::attr(datetime)").get()
+        link = _article_link(
+            teaser.attrib.get("href"),
+            response.url,
+            "listing",
+            published=normalize_date(datetime_attr) if datetime_attr else None,
+            title=normalize_text(teaser.css(".teaser__title").xpath("string()").get()) or None,
+        )
+        if link:
+            links.append(link)
+    return links
+
+
+def listing_next_page(response: Response) -> str | None:
+    """The "Meer laden" link of a section page (``?page=2``), kept as is: the query matters here."""
+    href = response.css('a.load-more::attr(href), link[rel="next"]::attr(href)').get()
+    return response.urljoin(href) if href else None
+
+
+_RSS_NS = {"atom": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/elements/1.1/"}
+
+
+def parse_rss(response: Response) -> list[Link]:
+    """Both item formats: 2024 (guid ``article-<id>``) and ≤2023 (guid = short link, related atom links)."""
+    links: list[Link] = []
+    for entry in response.xpath("//channel/item"):
+        href = entry.xpath("link/text()").get() or entry.xpath("guid/text()").get()
+        link = _article_link(
+            href,
+            response.url,
+            "rss",
+            published=normalize_date(entry.xpath("pubDate/text()").get()),
+            title=normalize_text(entry.xpath("title/text()").get()) or None,
+        )
+        if link:
+            links.append(link)
+        for related in entry.xpath('atom:link[@rel="related"]/@href', namespaces=_RSS_NS).getall():
+            related_link = _article_link(related, response.url, "rss")
+            if related_link:
+                links.append(related_link)
+    return links
+
+
+def parse_sitemap(response: Response) -> tuple[list[str], list[Link]]:
+    """(child sitemaps, article links) of a sitemap index or (news) sitemap; bogus locs are skipped."""
+    sel = response.selector
+    sel.remove_namespaces()
+    children = [loc.strip() for loc in sel.xpath("//sitemapindex/sitemap/loc/text()").getall()]
+    children = [normalize_url(loc) for loc in children if normalize_url(loc)]
+    links: list[Link] = []
+    for entry in sel.xpath("//urlset/url"):
+        loc = (entry.xpath("loc/text()").get() or "").strip()
+        # NU.nl's news sitemap has entries like https://www.nu.nlNone (MARKUP.md §2.7).
+        if not loc or "None" in urlsplit(loc).netloc:
+            continue
+        published = entry.xpath("news/publication_date/text()").get() or entry.xpath("lastmod/text()").get()
+        keywords = entry.xpath("news/keywords/text()").get()
+        link = _article_link(
+            loc,
+            response.url,
+            "sitemap",
+            published=normalize_date(published),
+            title=normalize_text(entry.xpath("news/title/text()").get()) or None,
+            keywords=[normalize_text(k) for k in keywords.split(",")] if keywords else [],
+        )
+        if link:
+            links.append(link)
+    return [c for c in children if c], links

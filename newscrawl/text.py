@@ -1,0 +1,130 @@
+"""Text normalisation shared by all sites (MARKUP.md §1.1 and §1.2).
+
+Every text field goes through :func:`normalize_text`; body blocks are read from
+lxml elements with :func:`block_text` so that ``<br>`` survives as a line break
+while inline tags add no spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from lxml import etree
+
+# Zero-width characters and the soft hyphen: invisible on the page, noise in data.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# \s in Python's re covers U+00A0 and the other Unicode spaces.
+_WHITESPACE = re.compile(r"\s+")
+
+# Elements whose text is never part of a block (scripts, styles, embedded media).
+_NON_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "video", "audio", "object"})
+
+
+def normalize_text(value: str | None) -> str:
+    """NFC, invisible characters removed, whitespace runs collapsed, trimmed.
+
+    Typographic quotes, dashes and ellipses are kept as they are.
+    """
+    if not value:
+        return ""
+    value = unicodedata.normalize("NFC", value).translate(_INVISIBLE)
+    return _WHITESPACE.sub(" ", value).strip()
+
+
+def normalize_lines(value: str | None) -> str:
+    """Like :func:`normalize_text`, but keeps line breaks: each line normalised, empty lines dropped."""
+    if not value:
+        return ""
+    lines = (normalize_text(line) for line in value.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _collect(element: etree._Element, out: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag.lower() in _NON_TEXT_TAGS:
+        # Skip the element's own content but keep the text that follows it.
+        if element.tail:
+            out.append(element.tail)
+        return
+    if tag.lower() == "br":
+        out.append("\n")
+    elif element.text and isinstance(element.tag, str):
+        out.append(element.text)
+    for child in element:
+        _collect(child, out)
+    if element.tail:
+        out.append(element.tail)
+
+
+def block_text(element: etree._Element) -> str:
+    """The normalised text of one body block (a ``p``, ``h2``, ``li`` …).
+
+    ``<br>`` becomes a newline; text nodes of inline tags are joined with "" so
+    ``zei <a>eerder</a>, en`` reads ``zei eerder, en``.
+    """
+    parts: list[str] = []
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        _collect(child, parts)
+    return normalize_lines("".join(parts))
+
+
+def join_blocks(blocks: Iterable[str]) -> str:
+    """Body assembly: non-empty blocks in order, separated by a blank line."""
+    return "\n\n".join(block for block in blocks if block)
+
+
+def normalize_body(value: str | None) -> str:
+    """A body already joined by blank lines: each block normalised, the blank lines kept."""
+    if not value:
+        return ""
+    return join_blocks(normalize_lines(block) for block in value.split("\n\n"))
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Values in first-seen order without duplicates or empties."""
+    seen: dict[str, None] = {}
+    for value in values:
+        if value and value not in seen:
+            seen[value] = None
+    return list(seen)
+
+
+# Phrases that only ever appear in site chrome (menus, widgets, CTAs, footers).
+# Parsers must never let them into an item; tests check every emitted item.
+BOILERPLATE_PHRASES: tuple[str, ...] = (
+    # NU.nl (MARKUP.md §2.4)
+    "Ga naar de inhoud",
+    "Lees ook",
+    "Advertentie",
+    "NUjij-reacties",
+    "Reacties op dit nieuwsbericht",
+    "Log in en lees reacties",
+    "Lees reacties, stel vragen",
+    "NU.nl gebruikt cookies",
+    "Instellingen aanpassen",
+    "Volg ons op sociale media",
+    "NU.nl is onderdeel van DPG Media",
+    "KvK Nummer",
+    "Alle rechten voorbehouden",
+    "Luister NU praat je bij",
+    # WNL (MARKUP.md §3.4)
+    "Maak nu het verschil",
+    "Word lid van WNL",
+    "Steun WNL",
+    "Luister de podcast",
+    "Tekstgrootte",
+    "Artikel delen",
+    "Gekopieerd",
+    "Ook de moeite waard",
+    "Meest gelezen",
+    "Meer van WNL",
+    "Wij gebruiken cookies",
+)
