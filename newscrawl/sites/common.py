@@ -5,6 +5,7 @@ Nothing here knows a site's markup; the site modules (nu.py, wnl.py) do.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Iterable, Iterator
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 from scrapy.http import Response
 
@@ -20,6 +22,8 @@ from ..dates import normalize_date
 from ..text import normalize_text
 
 logger = logging.getLogger(__name__)
+# trafilatura logs a WARNING for every page it finds nothing in; the caller reports that itself.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 ARTICLE_TYPES = frozenset(
     {"Article", "NewsArticle", "AnalysisNewsArticle", "BackgroundNewsArticle", "OpinionNewsArticle", "ReportageNewsArticle", "ReviewNewsArticle"}
@@ -153,10 +157,21 @@ def choose_date(candidates: Iterable[tuple[str, str | None]], reference: datetim
     return None
 
 
-def fallback_body(html: str) -> str:
-    """The generic extractor (trafilatura), for pages where the site's selectors found no body."""
+def fallback_body(root: etree._Element, boilerplate_xpath: str, headline: str | None) -> str:
+    """The generic extractor (trafilatura), for pages where the site's selectors found no body.
+
+    It reads a copy of the page without the site's known chrome (menus, widgets,
+    comment teasers, footers): left alone, it happily returns a comment teaser
+    as the "article". A first paragraph that repeats the headline is dropped.
+    """
     import trafilatura  # heavy import, only needed on the fallback path
 
+    page = copy.deepcopy(root)
+    for element in page.xpath(boilerplate_xpath):
+        element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
+    html = etree.tostring(page, encoding="unicode", method="html")
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True, deduplicate=True) or ""
-    paragraphs = (normalize_text(line) for line in text.split("\n"))
-    return "\n\n".join(p for p in paragraphs if p)
+    paragraphs = [p for p in (normalize_text(line) for line in text.split("\n")) if p]
+    if paragraphs and headline and paragraphs[0] == normalize_text(headline):
+        paragraphs = paragraphs[1:]
+    return "\n\n".join(paragraphs)

@@ -42,15 +42,18 @@ _BOILERPLATE_CLASSES = (
     "linkblock", "excerpt", "imageblock", "audioblock", "videoblock", "podcast-promo", "dpg-banner",
     "nujij-teaser", "article__meta", "article__share", "consent-fallback", "footer", "timeline",
 )
-_INSIDE_BOILERPLATE = "ancestor-or-self::*[" + " or ".join(_has_class(c) for c in _BOILERPLATE_CLASSES) + " or self::figure or self::figcaption or self::aside]"
+_BOILERPLATE_TEST = " or ".join(_has_class(c) for c in _BOILERPLATE_CLASSES)
+_INSIDE_BOILERPLATE = f"ancestor-or-self::*[{_BOILERPLATE_TEST} or self::figure or self::figcaption or self::aside]"
+# What the generic extractor must not see: the chrome above plus the page's header, nav and footers.
+_CHROME = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or {_has_class('skip-link')}]"
 _BODY_BLOCKS = f".//*[{_has_class('textblock')} and ({_has_class('paragraph')} or {_has_class('subheader')})]"
 _INNER_BLOCKS = ".//p | .//li | .//h2 | .//h3 | .//h4"
 
 
-def _body_blocks(article_body: etree._Element) -> list[str]:
+def _body_blocks(container: etree._Element) -> list[str]:
     """Paragraph and subheader blocks in page order; a RESTRICTED_HTML div holds several p/li."""
     blocks: list[str] = []
-    for element in article_body.xpath(_BODY_BLOCKS):
+    for element in container.xpath(_BODY_BLOCKS):
         if element.xpath(_INSIDE_BOILERPLATE):
             continue
         inner = element.xpath(_INNER_BLOCKS) if element.tag == "div" else []
@@ -118,11 +121,13 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         inner = excerpt[0].root.xpath(_INNER_BLOCKS) or [excerpt[0].root]
         loader.add_value("description", join_blocks(block_text(p) for p in inner))
 
-    body_root = response.css(".article__body")[:1]
-    blocks = _body_blocks(body_root[0].root) if body_root else []
+    # Blocks are looked for in the whole <article>, not only .article__body: a stray
+    # </div> in malformed pages closes .article__body early and strands the rest.
+    article = response.xpath("//article")[:1]
+    blocks = _body_blocks(article[0].root if article else response.selector.root)
     body_extractor = "selectors"
     if not blocks:
-        fallback = fallback_body(response.text)
+        fallback = fallback_body(response.selector.root, _CHROME, loader.get_output_value("headline"))
         if fallback:
             blocks, body_extractor = [fallback], "trafilatura"
     loader.add_value("articleBody", join_blocks(blocks))

@@ -1,0 +1,262 @@
+"""WARC record and replay: the backbone of offline crawls and tests.
+
+* ``-s RECORD_WARC=out.warc.gz``: :class:`WarcRecorder` writes every response
+  as the server sent it (status, headers, still-compressed body), redirects
+  and errors included.
+* ``-s REPLAY_WARC=path-or-glob``: :class:`WarcReplayMiddleware` answers every
+  request from the archive(s) instead of the network. The real URLs are kept;
+  redirects and error statuses replay as recorded and then pass through
+  Scrapy's own middlewares. A URL missing from the archive is counted
+  (``replay/missing``), logged, and never fetched.
+
+``python -m newscrawl.archive pack MANIFEST OUT`` packs a fixture site
+(files + a JSON manifest of URL, status and headers) into a WARC;
+``python -m newscrawl.archive list ARCHIVE`` shows what an archive holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import io
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
+from w3lib.url import canonicalize_url
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from .dates import format_utc
+
+logger = logging.getLogger(__name__)
+
+# The body is stored de-chunked; a Transfer-Encoding header would make readers de-chunk it again.
+_HOP_BY_HOP = {b"transfer-encoding", b"connection", b"keep-alive"}
+
+
+def _archive_key(url: str) -> str:
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def write_response_record(
+    writer: WARCWriter, url: str, status: int, headers: list[tuple[str, str]], body: bytes, date: datetime
+) -> None:
+    http_headers = StatusAndHeaders(_status_line(status), headers, protocol="HTTP/1.1")
+    record = writer.create_warc_record(
+        url,
+        "response",
+        payload=io.BytesIO(body),
+        http_headers=http_headers,
+        warc_headers_dict={"WARC-Date": format_utc(date)},
+    )
+    writer.write_record(record)
+
+
+class WarcRecorder:
+    """Extension: every downloaded response goes into one gzipped WARC file."""
+
+    def __init__(self, path: str, stats):
+        self.path = Path(path)
+        self.stats = stats
+        self.file: IO[bytes] | None = None
+        self.writer: WARCWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcRecorder:
+        path = crawler.settings.get("RECORD_WARC")
+        if not path:
+            raise NotConfigured
+        if crawler.settings.get("REPLAY_WARC"):
+            raise NotConfigured("RECORD_WARC is ignored while replaying")
+        recorder = cls(path, crawler.stats)
+        crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(recorder.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
+        return recorder
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Append: several runs may add to one archive; replay keeps the newest record of a URL.
+        self.file = self.path.open("ab")
+        self.writer = WARCWriter(self.file, gzip=True)
+        logger.info("Recording responses to %s", self.path)
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        if self.writer is None:
+            return
+        headers = [
+            (key.decode("latin-1"), value.decode("latin-1"))
+            for key, values in response.headers.items()
+            if key.lower() not in _HOP_BY_HOP
+            for value in values
+        ]
+        write_response_record(self.writer, response.url, response.status, headers, response.body, datetime.now(UTC))
+        self.file.flush()
+        self.stats.inc_value("record/responses")
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.file:
+            self.file.close()
+
+
+class WarcArchive:
+    """An index of URL → (file, offset) over one or more WARC files; the newest record of a URL wins."""
+
+    def __init__(self, paths: list[str]):
+        self.paths = paths
+        self.index: dict[str, tuple[str, int]] = {}
+        self._files: dict[str, IO[bytes]] = {}
+        for path in paths:
+            with open(path, "rb") as stream:
+                iterator = ArchiveIterator(stream)
+                for record in iterator:
+                    if record.rec_type == "response":
+                        url = record.rec_headers.get_header("WARC-Target-URI")
+                        self.index[_archive_key(url)] = (path, iterator.get_record_offset())
+
+    @classmethod
+    def open(cls, pattern: str) -> WarcArchive:
+        paths: list[str] = []
+        for part in pattern.split(","):
+            matches = sorted(glob.glob(part.strip()))
+            if not matches:
+                raise FileNotFoundError(f"REPLAY_WARC: no file matches {part.strip()!r}")
+            paths.extend(matches)
+        return cls(paths)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __contains__(self, url: str) -> bool:
+        return _archive_key(url) in self.index
+
+    def get(self, url: str) -> dict[str, Any] | None:
+        """{url, status, headers, body, date} of the archived response, body as sent (maybe compressed)."""
+        location = self.index.get(_archive_key(url))
+        if location is None:
+            return None
+        path, offset = location
+        stream = self._files.get(path)
+        if stream is None:
+            stream = self._files[path] = open(path, "rb")
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)))
+        http = record.http_headers
+        return {
+            "url": record.rec_headers.get_header("WARC-Target-URI"),
+            "status": int(http.get_statuscode()),
+            "headers": http.headers,
+            "body": record.raw_stream.read(),
+            "date": datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")),
+        }
+
+    def close(self) -> None:
+        for stream in self._files.values():
+            stream.close()
+        self._files.clear()
+
+
+class WarcReplayMiddleware:
+    """Downloader middleware: answer every request from the archive; nothing reaches the network."""
+
+    def __init__(self, archive: WarcArchive, stats):
+        self.archive = archive
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcReplayMiddleware:
+        pattern = crawler.settings.get("REPLAY_WARC")
+        if not pattern:
+            raise NotConfigured
+        archive = WarcArchive.open(pattern)
+        logger.info("Replaying %d archived responses from %s", len(archive), ", ".join(archive.paths))
+        middleware = cls(archive, crawler.stats)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> Response:
+        archived = self.archive.get(request.url)
+        if archived is None:
+            self.stats.inc_value("replay/missing")
+            logger.warning("Not in the replay archive, not fetched: %s", request.url)
+            raise IgnoreRequest(f"not in the replay archive: {request.url}")
+        self.stats.inc_value("replay/hit")
+        headers = {}
+        for key, value in archived["headers"]:
+            headers.setdefault(key, []).append(value)
+        response_cls = responsetypes.from_args(headers=headers, url=request.url, body=archived["body"])
+        # The parsers read the fetch time from meta: in replay it is the time the page was archived.
+        request.meta["archived_at"] = archived["date"]
+        return response_cls(
+            url=request.url,
+            status=archived["status"],
+            headers=headers,
+            body=archived["body"],
+            request=request,
+            flags=["replay"],
+        )
+
+    def spider_closed(self, spider: Spider) -> None:
+        self.archive.close()
+
+
+def pack(manifest_path: Path, out_path: Path) -> int:
+    """Pack a fixture site: a JSON manifest of records {url, status, file?, headers?, date} → one WARC."""
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    base = manifest_path.parent
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with out_path.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for entry in manifest["records"]:
+            body = (base / entry["file"]).read_bytes() if entry.get("file") else b""
+            date = datetime.fromisoformat(entry.get("date", manifest["date"]).replace("Z", "+00:00"))
+            headers = [("Date", date.strftime("%a, %d %b %Y %H:%M:%S GMT"))]
+            headers += list(entry.get("headers", {}).items())
+            headers.append(("Content-Length", str(len(body))))
+            write_response_record(writer, entry["url"], entry.get("status", 200), headers, body, date)
+            count += 1
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m newscrawl.archive", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    pack_cmd = commands.add_parser("pack", help="pack a fixture site manifest into a WARC")
+    pack_cmd.add_argument("manifest", type=Path)
+    pack_cmd.add_argument("out", type=Path)
+    list_cmd = commands.add_parser("list", help="list the responses in WARC file(s)")
+    list_cmd.add_argument("archive")
+    args = parser.parse_args(argv)
+    if args.command == "pack":
+        count = pack(args.manifest, args.out)
+        print(f"packed {count} responses into {args.out}")
+    else:
+        archive = WarcArchive.open(args.archive)
+        for key in sorted(archive.index):
+            record = archive.get(key)
+            print(record["status"], record["url"])
+        archive.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

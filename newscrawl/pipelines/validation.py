@@ -1,0 +1,101 @@
+"""Schema validation with one precompiled validator; invalid items go to a rejects file, never nowhere.
+
+A reject line is ``{"url", "reason", "errors": [...], "item": {...}}``. The file
+sits beside the dataset: ``output/nu.jsonl`` → ``output/nu.rejects.jsonl``
+(or ``REJECTS_FILE``). Counted as ``validation/rejected`` and per field.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from itemadapter import ItemAdapter
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from ..schema import article_validator
+
+logger = logging.getLogger(__name__)
+
+
+def rejects_path_for(settings, spider_name: str) -> Path:
+    """REJECTS_FILE, else ``<first local feed>.rejects.jsonl``, else output/<spider>.rejects.jsonl."""
+    explicit = settings.get("REJECTS_FILE")
+    if explicit:
+        return Path(explicit % {"name": spider_name})
+    for uri in list(settings.getdict("FEEDS")) or [settings.get("DEFAULT_FEED") or ""]:
+        uri = str(uri)
+        parts = urlsplit(uri)
+        if parts.scheme in ("", "file") or len(parts.scheme) == 1:  # a path, file://, or a Windows drive
+            path = Path(url2pathname(parts.path) if parts.scheme == "file" else uri)
+            path = Path(str(path).replace("%(name)s", spider_name))
+            if "%(" not in str(path):
+                return path.with_name(path.name.split(".")[0] + ".rejects.jsonl")
+    return Path("output") / f"{spider_name}.rejects.jsonl"
+
+
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
+def _error_field(error) -> str:
+    """The JSON path of the offending field; for a missing field, the field itself."""
+    path = "/".join(map(str, error.absolute_path))
+    missing = _REQUIRED.match(error.message) if error.validator == "required" else None
+    if missing:
+        path = f"{path}/{missing.group(1)}" if path else missing.group(1)
+    return path or "(item)"
+
+
+def schema_errors(item: dict) -> list[str]:
+    """``"field/path: message"`` for each violation, sorted by path."""
+    errors = sorted(article_validator().iter_errors(item), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{_error_field(e)}: {e.message}" for e in errors]
+
+
+class ValidationPipeline:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.validator = article_validator()  # compiled once per process
+        self.path: Path | None = None
+        self.file: IO[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidationPipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        self.path = rejects_path_for(self.crawler.settings, spider.name)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.file:
+            self.file.close()
+            logger.warning("%d rejected items written to %s", self.stats.get_value("validation/rejected", 0), self.path)
+
+    def process_item(self, item, spider: Spider | None = None):
+        data = ItemAdapter(item).asdict()
+        if self.validator.is_valid(data):
+            self.stats.inc_value("validation/valid")
+            return item
+        errors = schema_errors(data)
+        self.stats.inc_value("validation/rejected")
+        for error in errors:
+            self.stats.inc_value(f"validation/rejected/{error.split(':', 1)[0]}")
+        self._write_reject(data, errors)
+        raise DropItem(f"Invalid item {data.get('url')}: {'; '.join(errors)}", log_level="WARNING")
+
+    def _write_reject(self, data: dict, errors: list[str]) -> None:
+        if self.file is None:  # created on the first reject only: no empty files beside clean datasets
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = self.path.open("a", encoding="utf-8")
+        record = {"url": data.get("url"), "reason": "schema", "errors": errors, "item": data}
+        self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.file.flush()

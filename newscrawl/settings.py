@@ -1,0 +1,77 @@
+"""Settings for the newscrawl Scrapy project: every knob documented once, here.
+
+Override any of them per run with ``-s NAME=value``.
+"""
+
+from newscrawl import __version__
+from newscrawl.schema import field_order
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+
+# --- Identity and politeness -------------------------------------------------
+# Who we are; {contact} is replaced by CONTACT_URL so site owners can reach the operator.
+CONTACT_URL = "https://github.com/newscrawl/newscrawl"
+USER_AGENT = f"newscrawl/{__version__} (+{{contact}})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is < 1 MB; anything this big is broken
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_TIMES = 2
+COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
+
+# --- Discovery ---------------------------------------------------------------
+# How many "Lees ook"/related hops to follow from an article found on a discovery page.
+RELATED_DEPTH = 2
+# How many pages of a section listing ("Meer laden", ?page=N) to read.
+LISTING_MAX_PAGES = 2
+# Same article under another URL = same request (see newscrawl/fingerprint.py).
+REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleRequestFingerprinter"
+DUPEFILTER_CLASS = "newscrawl.fingerprint.ArticleDupeFilter"
+
+# --- Offline record / replay (newscrawl/archive.py) ---------------------------
+# RECORD_WARC = "output/nu.warc.gz"   write every response to this WARC
+# REPLAY_WARC = "tests/fixtures/nu/site.warc.gz"   serve every request from WARC file(s) (glob or comma list)
+RECORD_WARC = None
+REPLAY_WARC = None
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "newscrawl.middlewares.LoggedOffsiteMiddleware": 50,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
+    # Last before the network: answers from the archive when REPLAY_WARC is set, else disabled.
+    "newscrawl.archive.WarcReplayMiddleware": 950,
+}
+EXTENSIONS = {
+    "newscrawl.archive.WarcRecorder": 100,
+}
+
+# --- Items -------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.dedup.DedupPipeline": 300,
+    "newscrawl.pipelines.validation.ValidationPipeline": 400,
+}
+# The seen/revision store shared by all runs of the project.
+STATE_DB = "output/state.sqlite3"
+# Where invalid items go; default: beside the first local feed (output/nu.rejects.jsonl).
+REJECTS_FILE = None
+
+# --- Output ------------------------------------------------------------------
+# One UTF-8 JSON object per line, fields in schema order. Used only when no feed is
+# configured: `-o`/`-O` on the command line or FEEDS replace it (newscrawl/addons.py).
+DEFAULT_FEED = "output/%(name)s.jsonl"
+ADDONS = {"newscrawl.addons.DefaultFeed": 0}
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = field_order()
+
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
