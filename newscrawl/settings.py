@@ -53,7 +53,10 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "newscrawl.archive.WarcRecorder": 100,
+    "newscrawl.report.StatsFile": 900,
 }
+# Write the run's final stats as JSON here (e.g. "output/%(name)s.stats.json"); off by default.
+STATS_FILE = None
 
 # --- Items -------------------------------------------------------------------
 ITEM_PIPELINES = {

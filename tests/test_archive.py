@@ -1,0 +1,121 @@
+"""WARC record and replay: a real HTTP server on 127.0.0.1 is recorded, then replayed with the server gone."""
+
+import gzip
+import json
+import subprocess
+import sys
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.test import get_crawler
+
+from conftest import FIXTURES, PROJECT, manifest
+from newscrawl.archive import WarcArchive, WarcReplayMiddleware, pack
+
+SPIDER = '''
+import scrapy
+
+class Walk(scrapy.Spider):
+    name = "walk"
+    custom_settings = {"ROBOTSTXT_OBEY": False, "ITEM_PIPELINES": {}, "ADDONS": {}, "FEED_EXPORT_FIELDS": None, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
+
+    async def start(self):
+        yield scrapy.Request(self.root + "/index.html", callback=self.parse)
+        yield scrapy.Request(self.root + "/missing.html", callback=self.parse, errback=self.failed)
+
+    def parse(self, response):
+        yield {"url": response.url, "status": response.status, "title": response.css("title::text").get(), "encoding": response.headers.get("Content-Encoding", b"").decode()}
+        for href in response.css("a::attr(href)").getall():
+            yield response.follow(href, callback=self.parse, errback=self.failed)
+
+    def failed(self, failure):
+        yield {"url": failure.request.url, "failed": failure.value.__class__.__name__}
+'''
+
+
+class GzipHandler(SimpleHTTPRequestHandler):
+    """Serves index.html gzip-compressed, so the archive must keep the encoded body and its header."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path == "/index.html":
+            body = gzip.compress(b'<html><head><title>Voorpagina</title></head><body><a href="/redirect">x</a></body></html>')
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif self.path == "/redirect":
+            self.send_response(301)
+            self.send_header("Location", "/artikel.html")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            super().do_GET()
+
+
+def crawl(tmp_path, out_name, **settings):
+    spider_file = tmp_path / "walk.py"
+    spider_file.write_text(SPIDER, "utf-8")
+    args = [sys.executable, "-m", "scrapy", "runspider", str(spider_file), "-O", str(tmp_path / out_name), "-a", f"root={settings.pop('root')}"]
+    for key, value in settings.items():
+        args += ["-s", f"{key}={value}"]
+    result = subprocess.run(args, cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [json.loads(line) for line in (tmp_path / out_name).read_text("utf-8").splitlines()]
+    return sorted(rows, key=lambda r: r["url"]), result.stderr
+
+
+def test_record_then_replay_gives_the_same_crawl_without_the_server(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "artikel.html").write_text("<html><head><title>Artikel</title></head><body>tekst</body></html>", "utf-8")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(GzipHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    root = f"http://127.0.0.1:{server.server_port}"
+    warc = tmp_path / "rec.warc.gz"
+    try:
+        live, _ = crawl(tmp_path, "live.jsonl", root=root, RECORD_WARC=warc)
+    finally:
+        server.shutdown()
+        server.server_close()
+    archive = WarcArchive.open(str(warc))
+    assert {archive.get(u)["status"] for u in (f"{root}/index.html", f"{root}/redirect", f"{root}/missing.html")} == {200, 301, 404}
+    assert archive.get(f"{root}/index.html")["body"][:2] == b"\x1f\x8b"  # stored as sent: still gzip
+    archive.close()
+
+    replayed, log = crawl(tmp_path, "replay.jsonl", root=root, REPLAY_WARC=warc)
+    assert replayed == live
+    assert [r.get("title") for r in live] == ["Artikel", "Voorpagina", None]
+    assert live[2]["failed"] == "HttpError"  # the recorded 404 replays as a 404
+    assert "'replay/hit': 4" in log  # robots.txt is off: index, redirect, its target, missing
+
+
+def test_missing_url_is_counted_and_never_fetched():
+    crawler = get_crawler(settings_dict={"REPLAY_WARC": str(FIXTURES / "nu" / "site.warc.gz")})
+    middleware = WarcReplayMiddleware.from_crawler(crawler)
+    with pytest.raises(IgnoreRequest, match="not in the replay archive"):
+        middleware.process_request(Request("https://www.nu.nl/binnenland/6499999/bestaat-niet.html"))
+    assert crawler.stats.get_value("replay/missing") == 1
+    response = middleware.process_request(Request("https://www.nu.nl/-/6400105/"))
+    assert response.status == 302 and b"/opmerkelijk/6400105/" in response.headers["Location"]
+    assert "replay" in response.flags
+
+
+def test_committed_fixture_archive_matches_its_manifest(tmp_path):
+    """Whoever edits a fixture page must re-pack: python -m newscrawl.archive pack tests/fixtures/nu/site.json tests/fixtures/nu/site.warc.gz"""
+    fresh = tmp_path / "fresh.warc.gz"
+    pack(FIXTURES / "nu" / "site.json", fresh)
+    committed, rebuilt = WarcArchive.open(str(FIXTURES / "nu" / "site.warc.gz")), WarcArchive.open(str(fresh))
+    urls = [r["url"] for r in manifest("nu")["records"]]
+    assert sorted(committed.index) == sorted(rebuilt.index) and len(urls) == len(committed)
+    for url in urls:
+        old, new = committed.get(url), rebuilt.get(url)
+        assert (old["status"], old["body"], old["headers"]) == (new["status"], new["body"], new["headers"]), url
