@@ -55,7 +55,7 @@ def test_exact_article_set_without_duplicates(first_crawl):
     assert set(ids) - ZWEMBAD == ARTICLES
     assert len(set(ids) & ZWEMBAD) == 1  # the republished copy is dropped as the same text
     assert stats["dedup/same_content"] == 1
-    assert stats["item_scraped_count"] == 6
+    assert stats["item_scraped_count"] == stats["dedup/new"] == 6
 
 
 def test_every_line_is_schema_valid_utf8_json_in_schema_order(first_crawl):
@@ -117,6 +117,7 @@ def test_a_second_crawl_of_an_unchanged_site_emits_nothing(first_crawl):
     lines, stats, _ = crawl(tmp_path, name="again")
     assert lines == []
     assert stats["dedup/unchanged"] == 6
+    assert "dedup/new" not in stats  # the bodiless page passes dedup again but is rejected: not "new"
 
 
 def test_a_changed_article_comes_back_as_a_new_revision(first_crawl, tmp_path):

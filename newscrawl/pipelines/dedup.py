@@ -60,19 +60,22 @@ class DedupPipeline:
             if copy is not None:
                 raise self._drop("same_content", f"same text as {copy.site}:{copy.article_id}: {adapter['url']}")
             revision = 1
-            self.stats.inc_value("dedup/new")
         elif seen.content_hash == content_hash:
             raise self._drop("unchanged", f"unchanged since revision {seen.revision}: {adapter['url']}")
         else:
             revision = seen.revision + 1
-            self.stats.inc_value("dedup/revised")
-            logger.info("Article changed, revision %d: %s", revision, adapter["url"])
         adapter["metadata"]["revision"] = revision
         return item
 
     def item_scraped(self, item, response, spider: Spider) -> None:
+        # Counted here, not in process_item: an item rejected later by validation is neither new nor revised.
         adapter = ItemAdapter(item)
         metadata = adapter["metadata"]
+        if metadata["revision"] == 1:
+            self.stats.inc_value("dedup/new")
+        else:
+            self.stats.inc_value("dedup/revised")
+            logger.info("Article changed, revision %d: %s", metadata["revision"], adapter["url"])
         self.store.record(
             adapter["site"],
             adapter["articleId"],
