@@ -46,7 +46,13 @@ def strip_photo_prefix(value: str) -> str:
     return _PHOTO_PREFIX.sub("", value)
 
 
+_DAY_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def to_date(value: str, loader_context: dict[str, Any]) -> str | None:
+    """ISO 8601 in Amsterdam time; a bare day (from a URL) stays a bare day: no time is invented."""
+    if _DAY_ONLY.match(value.strip()):
+        return value.strip()
     return normalize_date(value, loader_context.get("reference_time"))
 
 

@@ -45,7 +45,8 @@ def test_news_sitemap_skips_bogus_locs_and_carries_keywords():
 
 def test_sitemap_index_lists_child_sitemaps():
     children, links = nu.parse_sitemap(fixture_response("nu", f"{NU}/sitemap_index.xml"))
-    assert children == [f"{NU}/sitemap_sections.xml", f"{NU}/sitemap_articles_2025-03.xml", f"{NU}/sitemap_articles_2024-09.xml"]
+    assert [c.url for c in children] == [f"{NU}/sitemap_sections.xml", f"{NU}/sitemap_articles_2025-03.xml", f"{NU}/sitemap_articles_2024-09.xml"]
+    assert children[2].lastmod == "2024-10-01T00:10:00+02:00"
     assert links == []
 
 

@@ -131,3 +131,13 @@ def test_same_text_under_another_article_id_is_one_item(tmp_path):
     emitted, stats = run_dedup(tmp_path, [parsed(A_URL), parsed(copy_url)])
     assert [i["articleId"] for i in emitted] == ["6400101"]
     assert stats.get_value("dedup/same_content") == 1
+
+
+def test_a_bare_day_is_allowed_only_when_the_url_is_the_source():
+    item = valid_item()
+    item["datePublished"] = "2025-03-31"
+    assert {e.split(":")[0] for e in schema_errors(item)} == {"datePublished"}
+    item["metadata"]["datePublishedSource"] = "url"
+    assert schema_errors(item) == []
+    item["datePublished"] = "2025-03-31T14:05:00+02:00"  # with source "url", a time would be invented
+    assert {e.split(":")[0] for e in schema_errors(item)} == {"datePublished"}

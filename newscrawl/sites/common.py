@@ -8,11 +8,13 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -47,6 +49,15 @@ class Link:
     published: str | None = None  # ISO, Amsterdam; a hint for `since`, never a field source
     title: str | None = None
     keywords: list[str] = field(default_factory=list)
+    post_id: str | None = None  # the CMS id, where the discovery page gives it (WordPress)
+
+
+@dataclass(frozen=True)
+class SitemapRef:
+    """A child sitemap listed by a sitemap index."""
+
+    url: str
+    lastmod: str | None = None  # ISO, Amsterdam
 
 
 @dataclass(frozen=True)
@@ -175,3 +186,71 @@ def fallback_body(root: etree._Element, boilerplate_xpath: str, headline: str | 
     if paragraphs and headline and paragraphs[0] == normalize_text(headline):
         paragraphs = paragraphs[1:]
     return "\n\n".join(paragraphs)
+
+
+LinkFactory = Callable[..., "Link | None"]
+_RSS_NS = {"atom": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/elements/1.1/"}
+
+
+def parse_rss(response: Response, make_link: LinkFactory) -> list[Link]:
+    """RSS 2.0 items → links (``link``, else a permalink ``guid``), plus ``atom:link rel=related``.
+
+    ``make_link(href, base, via, **hints)`` is the site's filter: it returns None for
+    anything that is not one of its articles.
+    """
+    links: list[Link] = []
+    for entry in response.xpath("//channel/item"):
+        guid = (entry.xpath("guid/text()").get() or "").strip()
+        href = entry.xpath("link/text()").get() or guid
+        link = make_link(
+            href,
+            response.url,
+            "rss",
+            published=normalize_date(entry.xpath("pubDate/text()").get()),
+            title=normalize_text(entry.xpath("title/text()").get()) or None,
+            post_id=_wordpress_post_id(guid),
+        )
+        if link:
+            links.append(link)
+        for related in entry.xpath('atom:link[@rel="related"]/@href', namespaces=_RSS_NS).getall():
+            related_link = make_link(related, response.url, "rss")
+            if related_link:
+                links.append(related_link)
+    return links
+
+
+def _wordpress_post_id(guid: str) -> str | None:
+    match = re.search(r"[?&]p=(\d+)$", guid)
+    return match.group(1) if match else None
+
+
+def parse_sitemap(response: Response, make_link: LinkFactory) -> tuple[list[SitemapRef], list[Link]]:
+    """(child sitemaps, article links) of a sitemap index or a (news/image) sitemap.
+
+    Bogus locs such as NU.nl's ``https://www.nu.nlNone`` are skipped.
+    """
+    sel = Selector(text=response.text, type="xml")  # own selector: remove_namespaces() must not touch the response's
+    sel.remove_namespaces()
+    children = []
+    for entry in sel.xpath("//sitemapindex/sitemap"):
+        loc = (entry.xpath("loc/text()").get() or "").strip()
+        if loc and "None" not in urlsplit(loc).netloc:
+            children.append(SitemapRef(url=loc, lastmod=normalize_date(entry.xpath("lastmod/text()").get())))
+    links: list[Link] = []
+    for entry in sel.xpath("//urlset/url"):
+        loc = (entry.xpath("loc/text()").get() or "").strip()
+        if not loc or "None" in urlsplit(loc).netloc:
+            continue
+        published = entry.xpath("news/publication_date/text()").get() or entry.xpath("lastmod/text()").get()
+        keywords = entry.xpath("news/keywords/text()").get()
+        link = make_link(
+            loc,
+            response.url,
+            "sitemap",
+            published=normalize_date(published),
+            title=normalize_text(entry.xpath("news/title/text()").get()) or None,
+            keywords=[normalize_text(k) for k in keywords.split(",") if k.strip()] if keywords else [],
+        )
+        if link:
+            links.append(link)
+    return children, links

@@ -17,8 +17,10 @@ from ..items import ArticleItem
 from ..loaders import ArticleLoader, finish_article, strip_photo_prefix
 from ..text import block_text, join_blocks, normalize_text
 from ..urls import SITES, article_key, normalize_url, nu_short_url_id
+from . import common
 from .common import (
     Link,
+    SitemapRef,
     Skip,
     choose_date,
     fallback_body,
@@ -237,52 +239,11 @@ def listing_next_page(response: Response) -> str | None:
     return response.urljoin(href) if href else None
 
 
-_RSS_NS = {"atom": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/elements/1.1/"}
-
-
 def parse_rss(response: Response) -> list[Link]:
     """Both item formats: 2024 (guid ``article-<id>``) and ≤2023 (guid = short link, related atom links)."""
-    links: list[Link] = []
-    for entry in response.xpath("//channel/item"):
-        href = entry.xpath("link/text()").get() or entry.xpath("guid/text()").get()
-        link = _article_link(
-            href,
-            response.url,
-            "rss",
-            published=normalize_date(entry.xpath("pubDate/text()").get()),
-            title=normalize_text(entry.xpath("title/text()").get()) or None,
-        )
-        if link:
-            links.append(link)
-        for related in entry.xpath('atom:link[@rel="related"]/@href', namespaces=_RSS_NS).getall():
-            related_link = _article_link(related, response.url, "rss")
-            if related_link:
-                links.append(related_link)
-    return links
+    return common.parse_rss(response, _article_link)
 
 
-def parse_sitemap(response: Response) -> tuple[list[str], list[Link]]:
-    """(child sitemaps, article links) of a sitemap index or (news) sitemap; bogus locs are skipped."""
-    sel = response.selector
-    sel.remove_namespaces()
-    children = [loc.strip() for loc in sel.xpath("//sitemapindex/sitemap/loc/text()").getall()]
-    children = [normalize_url(loc) for loc in children if normalize_url(loc)]
-    links: list[Link] = []
-    for entry in sel.xpath("//urlset/url"):
-        loc = (entry.xpath("loc/text()").get() or "").strip()
-        # NU.nl's news sitemap has entries like https://www.nu.nlNone (MARKUP.md §2.7).
-        if not loc or "None" in urlsplit(loc).netloc:
-            continue
-        published = entry.xpath("news/publication_date/text()").get() or entry.xpath("lastmod/text()").get()
-        keywords = entry.xpath("news/keywords/text()").get()
-        link = _article_link(
-            loc,
-            response.url,
-            "sitemap",
-            published=normalize_date(published),
-            title=normalize_text(entry.xpath("news/title/text()").get()) or None,
-            keywords=[normalize_text(k) for k in keywords.split(",")] if keywords else [],
-        )
-        if link:
-            links.append(link)
-    return [c for c in children if c], links
+def parse_sitemap(response: Response) -> tuple[list[SitemapRef], list[Link]]:
+    """(child sitemaps, article links) of the sitemap index or the news sitemap."""
+    return common.parse_sitemap(response, _article_link)

@@ -81,7 +81,7 @@ class NuSpider(NewsSpider):
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         children, links = nu.parse_sitemap(response)
         for child in children:
-            yield self.discovery_request(child, self.parse_sitemap)
+            yield self.discovery_request(child.url, self.parse_sitemap)
         yield from self.follow_links(links)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
