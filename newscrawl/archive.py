@@ -45,8 +45,12 @@ logger = logging.getLogger(__name__)
 _HOP_BY_HOP = {b"transfer-encoding", b"connection", b"keep-alive"}
 
 
-def _archive_key(url: str) -> str:
-    return canonicalize_url(url, keep_fragments=False)
+# A page rendered by the browser and the same URL fetched plainly are different responses.
+RENDERED_HEADER = "Newscrawl-Rendered"
+
+
+def _archive_key(url: str, rendered: bool = False) -> tuple[str, bool]:
+    return canonicalize_url(url, keep_fragments=False), rendered
 
 
 def _status_line(status: int) -> str:
@@ -57,15 +61,18 @@ def _status_line(status: int) -> str:
 
 
 def write_response_record(
-    writer: WARCWriter, url: str, status: int, headers: list[tuple[str, str]], body: bytes, date: datetime
+    writer: WARCWriter, url: str, status: int, headers: list[tuple[str, str]], body: bytes, date: datetime, rendered: bool = False
 ) -> None:
     http_headers = StatusAndHeaders(_status_line(status), headers, protocol="HTTP/1.1")
+    warc_headers = {"WARC-Date": format_utc(date)}
+    if rendered:
+        warc_headers[RENDERED_HEADER] = "true"
     record = writer.create_warc_record(
         url,
         "response",
         payload=io.BytesIO(body),
         http_headers=http_headers,
-        warc_headers_dict={"WARC-Date": format_utc(date)},
+        warc_headers_dict=warc_headers,
     )
     writer.write_record(record)
 
@@ -108,7 +115,8 @@ class WarcRecorder:
             if key.lower() not in _HOP_BY_HOP
             for value in values
         ]
-        write_response_record(self.writer, response.url, response.status, headers, response.body, datetime.now(UTC))
+        rendered = bool(request.meta.get("playwright"))
+        write_response_record(self.writer, response.url, response.status, headers, response.body, datetime.now(UTC), rendered)
         self.file.flush()
         self.stats.inc_value("record/responses")
 
@@ -122,7 +130,7 @@ class WarcArchive:
 
     def __init__(self, paths: list[str]):
         self.paths = paths
-        self.index: dict[str, tuple[str, int]] = {}
+        self.index: dict[tuple[str, bool], tuple[str, int]] = {}
         self._files: dict[str, IO[bytes]] = {}
         for path in paths:
             with open(path, "rb") as stream:
@@ -130,7 +138,8 @@ class WarcArchive:
                 for record in iterator:
                     if record.rec_type == "response":
                         url = record.rec_headers.get_header("WARC-Target-URI")
-                        self.index[_archive_key(url)] = (path, iterator.get_record_offset())
+                        rendered = record.rec_headers.get_header(RENDERED_HEADER) == "true"
+                        self.index[_archive_key(url, rendered)] = (path, iterator.get_record_offset())
 
     @classmethod
     def open(cls, pattern: str) -> WarcArchive:
@@ -148,9 +157,9 @@ class WarcArchive:
     def __contains__(self, url: str) -> bool:
         return _archive_key(url) in self.index
 
-    def get(self, url: str) -> dict[str, Any] | None:
+    def get(self, url: str, rendered: bool = False) -> dict[str, Any] | None:
         """{url, status, headers, body, date} of the archived response, body as sent (maybe compressed)."""
-        location = self.index.get(_archive_key(url))
+        location = self.index.get(_archive_key(url, rendered))
         if location is None:
             return None
         path, offset = location
@@ -193,12 +202,16 @@ class WarcReplayMiddleware:
         return middleware
 
     def process_request(self, request: Request, spider: Spider | None = None) -> Response:
-        archived = self.archive.get(request.url)
+        rendered = bool(request.meta.get("playwright"))
+        archived = self.archive.get(request.url, rendered)
         if archived is None:
             self.stats.inc_value("replay/missing")
-            logger.warning("Not in the replay archive, not fetched: %s", request.url)
-            raise IgnoreRequest(f"not in the replay archive: {request.url}")
+            kind = "rendered " if rendered else ""
+            logger.warning("Not in the replay archive (%sresponse), not fetched: %s", kind, request.url)
+            raise IgnoreRequest(f"not in the replay archive: {kind}{request.url}")
         self.stats.inc_value("replay/hit")
+        if rendered:
+            self.stats.inc_value("replay/hit/rendered")
         headers = {}
         for key, value in archived["headers"]:
             headers.setdefault(key, []).append(value)
@@ -219,7 +232,7 @@ class WarcReplayMiddleware:
 
 
 def pack(manifest_path: Path, out_path: Path) -> int:
-    """Pack a fixture site: a JSON manifest of records {url, status, file?, headers?, date} → one WARC."""
+    """Pack a fixture site: a JSON manifest of records {url, status, file?, headers?, date?, rendered?} → one WARC."""
     manifest = json.loads(manifest_path.read_text("utf-8"))
     base = manifest_path.parent
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -232,7 +245,7 @@ def pack(manifest_path: Path, out_path: Path) -> int:
             headers = [("Date", date.strftime("%a, %d %b %Y %H:%M:%S GMT"))]
             headers += list(entry.get("headers", {}).items())
             headers.append(("Content-Length", str(len(body))))
-            write_response_record(writer, entry["url"], entry.get("status", 200), headers, body, date)
+            write_response_record(writer, entry["url"], entry.get("status", 200), headers, body, date, entry.get("rendered", False))
             count += 1
     return count
 
@@ -251,9 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"packed {count} responses into {args.out}")
     else:
         archive = WarcArchive.open(args.archive)
-        for key in sorted(archive.index):
-            record = archive.get(key)
-            print(record["status"], record["url"])
+        for url, rendered in sorted(archive.index):
+            record = archive.get(url, rendered)
+            print(record["status"], record["url"], "(rendered)" if rendered else "")
         archive.close()
     return 0
 

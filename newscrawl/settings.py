@@ -33,6 +33,8 @@ COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
 RELATED_DEPTH = 2
 # How many pages of a section listing ("Meer laden", ?page=N) to read.
 LISTING_MAX_PAGES = 2
+# How many pages of a REST API listing (WordPress /wp-json/wp/v2/posts) to read.
+API_MAX_PAGES = 2
 # Same article under another URL = same request (see newscrawl/fingerprint.py).
 REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleRequestFingerprinter"
 DUPEFILTER_CLASS = "newscrawl.fingerprint.ArticleDupeFilter"
@@ -75,6 +77,22 @@ DEFAULT_FEED = "output/%(name)s.jsonl"
 ADDONS = {"newscrawl.addons.DefaultFeed": 0}
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = field_order()
+
+# --- JavaScript rendering (newscrawl/render.py) -------------------------------
+# Only spiders that may need it install the scrapy-playwright download handler (wnl);
+# only requests with meta playwright=True go through the browser.
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/bin/chromium",  # Debian's package `chromium`
+    "headless": True,
+    "timeout": 30_000,
+    # Without the background-networking flags Chromium keeps calling home, which fails offline.
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync"],
+}
+PLAYWRIGHT_ABORT_REQUEST = "newscrawl.render.should_abort_request"
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

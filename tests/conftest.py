@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
 
@@ -18,10 +19,10 @@ def manifest(site: str) -> dict:
     return json.loads((FIXTURES / site / "site.json").read_text("utf-8"))
 
 
-def fixture_response(site: str, url: str, **meta):
+def fixture_response(site: str, url: str, rendered: bool = False, **meta):
     """The response the site fixture serves for ``url``, as the replay middleware would build it."""
     data = manifest(site)
-    entry = next(r for r in data["records"] if r["url"] == url)
+    entry = next(r for r in data["records"] if r["url"] == url and r.get("rendered", False) == rendered)
     date = datetime.fromisoformat(entry.get("date", data["date"]).replace("Z", "+00:00"))
     body = (FIXTURES / site / entry["file"]).read_bytes() if entry.get("file") else b""
     headers = {"Date": date.strftime("%a, %d %b %Y %H:%M:%S GMT"), **entry.get("headers", {})}
@@ -30,6 +31,26 @@ def fixture_response(site: str, url: str, **meta):
     return cls(url=url, status=entry.get("status", 200), headers=headers, body=body, request=request)
 
 
-@pytest.fixture
-def nu_response():
-    return lambda url, **meta: fixture_response("nu", url, **meta)
+def page_url(site: str, page_name: str) -> str:
+    """The URL a stored fixture page is served at."""
+    return next(r["url"] for r in manifest(site)["records"] if r.get("file") == f"site/{page_name}.html" and not r.get("rendered"))
+
+
+def run_scrapy(*args: str) -> subprocess.CompletedProcess:
+    """A `scrapy` command in the project, as a user runs it; fails the test on a non-zero exit."""
+    result = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def replay_crawl(spider: str, tmp_path: Path, *extra: str, archive: Path | None = None, name: str | None = None) -> tuple[list[str], dict, str]:
+    """`scrapy crawl <spider>` replayed from a WARC: (dataset lines, final stats, log)."""
+    name = name or spider
+    archive = archive or FIXTURES / spider / "site.warc.gz"
+    feed, stats_file = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.stats.json"
+    result = run_scrapy(
+        "crawl", spider, "-O", str(feed),
+        "-s", f"REPLAY_WARC={archive}", "-s", f"STATE_DB={tmp_path / 'state.sqlite3'}", "-s", f"STATS_FILE={stats_file}",
+        *extra,
+    )
+    return feed.read_text("utf-8").splitlines(), json.loads(stats_file.read_text("utf-8")), result.stderr

@@ -109,13 +109,14 @@ def test_missing_url_is_counted_and_never_fetched():
     assert "replay" in response.flags
 
 
-def test_committed_fixture_archive_matches_its_manifest(tmp_path):
-    """Whoever edits a fixture page must re-pack: python -m newscrawl.archive pack tests/fixtures/nu/site.json tests/fixtures/nu/site.warc.gz"""
+@pytest.mark.parametrize("site", ["nu", "wnl"])
+def test_committed_fixture_archive_matches_its_manifest(tmp_path, site):
+    """Whoever edits a fixture page must re-pack: python -m newscrawl.archive pack tests/fixtures/<site>/site.json tests/fixtures/<site>/site.warc.gz"""
     fresh = tmp_path / "fresh.warc.gz"
-    pack(FIXTURES / "nu" / "site.json", fresh)
-    committed, rebuilt = WarcArchive.open(str(FIXTURES / "nu" / "site.warc.gz")), WarcArchive.open(str(fresh))
-    urls = [r["url"] for r in manifest("nu")["records"]]
-    assert sorted(committed.index) == sorted(rebuilt.index) and len(urls) == len(committed)
-    for url in urls:
-        old, new = committed.get(url), rebuilt.get(url)
+    pack(FIXTURES / site / "site.json", fresh)
+    committed, rebuilt = WarcArchive.open(str(FIXTURES / site / "site.warc.gz")), WarcArchive.open(str(fresh))
+    records = manifest(site)["records"]
+    assert sorted(committed.index) == sorted(rebuilt.index) and len(records) == len(committed)
+    for url, rendered in committed.index:
+        old, new = committed.get(url, rendered), rebuilt.get(url, rendered)
         assert (old["status"], old["body"], old["headers"]) == (new["status"], new["body"], new["headers"]), url

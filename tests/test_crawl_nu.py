@@ -3,13 +3,11 @@
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, PROJECT
+from conftest import FIXTURES, replay_crawl, run_scrapy
 from newscrawl.archive import pack
 from newscrawl.pipelines.validation import schema_errors
 from newscrawl.schema import field_order
@@ -24,21 +22,8 @@ ARTICLES = {"6400102", "6400103", "6400104", "6400105", "6400106"}
 ZWEMBAD = {"6400101", "6400112"}
 
 
-def scrapy(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return result
-
-
-def crawl(tmp_path: Path, *extra: str, archive: Path = ARCHIVE, name: str = "nu") -> tuple[list[dict], dict, str]:
-    feed, stats_file = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.stats.json"
-    result = scrapy(
-        "crawl", "nu", "-O", str(feed),
-        "-s", f"REPLAY_WARC={archive}", "-s", f"STATE_DB={tmp_path / 'state.sqlite3'}", "-s", f"STATS_FILE={stats_file}",
-        *extra,
-    )
-    lines = feed.read_text("utf-8").splitlines()
-    return lines, json.loads(stats_file.read_text("utf-8")), result.stderr
+def crawl(tmp_path: Path, *extra: str, archive: Path = ARCHIVE, name: str = "nu") -> tuple[list[str], dict, str]:
+    return replay_crawl("nu", tmp_path, *extra, archive=archive, name=name)
 
 
 @pytest.fixture(scope="module")
@@ -164,13 +149,13 @@ def test_start_urls_override(tmp_path):
 
 
 def test_scrapy_check_contracts_pass_in_replay_mode():
-    result = scrapy("check", "nu", "-s", f"REPLAY_WARC={ARCHIVE}")
+    result = run_scrapy("check", "nu", "-s", f"REPLAY_WARC={ARCHIVE}")
     assert "Ran 3 contracts" in result.stderr and "OK" in result.stderr
 
 
 def test_scrapy_parse_works_in_replay_mode():
     url = "https://www.nu.nl/economie/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html"
-    result = scrapy("parse", "--spider", "nu", "-c", "parse_article", "-s", f"REPLAY_WARC={ARCHIVE}", url)
+    result = run_scrapy("parse", "--spider", "nu", "-c", "parse_article", "-s", f"REPLAY_WARC={ARCHIVE}", url)
     assert "'articleId': '6400102'" in result.stdout
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import FIXTURES, fixture_response, manifest
+from conftest import FIXTURES, fixture_response, page_url
 from newscrawl.sites import nu
 from newscrawl.sites.common import Skip
 from newscrawl.text import BOILERPLATE_PHRASES
@@ -13,14 +13,10 @@ NU = "https://www.nu.nl"
 EXPECTED = sorted((FIXTURES / "nu" / "expected").glob("*.json"))
 
 
-def _url_of(page_name: str) -> str:
-    return next(r["url"] for r in manifest("nu")["records"] if r.get("file") == f"site/{page_name}.html")
-
-
 @pytest.mark.parametrize("expected_path", EXPECTED, ids=lambda p: p.stem)
 def test_article_page_gives_exactly_the_expected_item(expected_path):
     expected = json.loads(expected_path.read_text("utf-8"))
-    item = nu.parse_article(fixture_response("nu", _url_of(expected_path.stem)))
+    item = nu.parse_article(fixture_response("nu", page_url("nu", expected_path.stem)))
     assert not isinstance(item, Skip)
     assert dict(item) == expected
 
@@ -32,7 +28,7 @@ def test_expected_items_cover_the_checklist():
 
 @pytest.mark.parametrize("expected_path", EXPECTED, ids=lambda p: p.stem)
 def test_no_boilerplate_in_any_text_field(expected_path):
-    item = nu.parse_article(fixture_response("nu", _url_of(expected_path.stem)))
+    item = nu.parse_article(fixture_response("nu", page_url("nu", expected_path.stem)))
     text = "\n".join(str(item.get(field, "")) for field in ("headline", "description", "articleBody"))
     assert [phrase for phrase in BOILERPLATE_PHRASES if phrase in text] == []
 

@@ -45,7 +45,7 @@ class Link:
     """A discovered article URL and what the discovery page said about it."""
 
     url: str
-    via: str  # rss | sitemap | listing | link
+    via: str  # rss | sitemap | listing | api | link
     published: str | None = None  # ISO, Amsterdam; a hint for `since`, never a field source
     title: str | None = None
     keywords: list[str] = field(default_factory=list)

@@ -21,6 +21,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 from twisted.python.failure import Failure
 
 from ..items import ArticleItem
+from ..render import browser_path, render_meta
 from ..sites.common import Link, Skip
 from ..urls import article_key
 
@@ -45,9 +46,15 @@ class NewsSpider(scrapy.Spider):
         since: str | None = None,
         max_articles: str | int | None = None,
         related_depth: str | int | None = None,
+        render: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
+        # render: "auto" (default) renders pages that load content with JavaScript, "1" every page, "0" none.
+        self.render_mode = {"1": "always", "true": "always", "always": "always", "0": "never", "false": "never", "never": "never"}.get(
+            str(render).lower() if render is not None else "auto", "auto"
+        )
+        self.browser_ok = True
         # Spider arguments arrive as strings from `scrapy crawl -a` and Scrapyd.
         self.start_url_override = [u.strip() for u in start_urls.split(",") if u.strip()] if start_urls else []
         self.since = _parse_since(since)
@@ -76,18 +83,61 @@ class NewsSpider(scrapy.Spider):
     # --- start -------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
         # Scrapy ≥ 2.13 calls start(); a spider with only start_requests() would crawl nothing.
+        if not self.check_browser():
+            return
         if self.start_url_override:
             for url in self.start_url_override:
                 key = article_key(url) or self.short_link_key(url)
                 if key:
                     self.scheduled_articles.add(key)
-                yield Request(url, callback=self.callback_for(url), errback=self.on_error, meta={"discovered_via": "start", "related_depth": 0})
+                yield self.maybe_rendered(Request(url, callback=self.callback_for(url), errback=self.on_error, meta={"discovered_via": "start", "related_depth": 0}))
         else:
             for request in self.discovery_requests():
                 yield request
 
-    def discovery_request(self, url: str, callback: Callable[[Response], Any], **meta: Any) -> Request:
-        return Request(url, callback=callback, errback=self.on_error, meta={"discovery": True, **meta})
+    def discovery_request(self, url: str, callback: Callable[[Response], Any], *, page: bool = False, **meta: Any) -> Request:
+        """A feed, sitemap or API request; ``page=True`` for HTML pages (the only ones ever rendered)."""
+        request = Request(url, callback=callback, errback=self.on_error, meta={"discovery": True, **meta})
+        return self.maybe_rendered(request) if page else request
+
+    # --- JavaScript rendering (newscrawl/render.py) ---------------------------
+    #: spiders that may render set this and install the scrapy-playwright handler
+    can_render: bool = False
+
+    def check_browser(self) -> bool:
+        """Say at start-up whether pages can be rendered; False stops a crawl that must render everything."""
+        if not self.can_render or self.render_mode == "never" or self.settings.get("REPLAY_WARC"):
+            return True  # replay serves rendered pages from the archive: no browser needed
+        path = browser_path(self.settings)
+        if path:
+            self.logger.info("JavaScript rendering: %s (%s)", path, "every page" if self.render_mode == "always" else "pages that need it")
+            return True
+        self.browser_ok = False
+        self.crawler.stats.set_value("render/browser_missing", 1)
+        wanted = (self.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or {}).get("executable_path")
+        message = f"No Chromium at {wanted!r}: install Debian's package (apt-get install chromium) or set PLAYWRIGHT_LAUNCH_OPTIONS executable_path"
+        if self.render_mode == "always":
+            self.logger.error("%s. render=1 needs it: nothing crawled.", message)
+            return False
+        self.logger.warning("%s. Listings loaded by JavaScript will be read without their JS teasers.", message)
+        return True
+
+    def maybe_rendered(self, request: Request) -> Request:
+        if self.can_render and self.render_mode == "always" and self.browser_ok:
+            request.meta.update(render_meta())
+            self.crawler.stats.inc_value("render/requests")
+        return request
+
+    def rendered_again(self, response: Response) -> Request | None:
+        """The same page once more, through the browser, for a page whose content needs JavaScript."""
+        if not self.can_render or self.render_mode != "auto" or response.meta.get("playwright"):
+            return None
+        if not self.browser_ok:
+            self.crawler.stats.inc_value("render/unavailable")
+            return None
+        self.crawler.stats.inc_value("render/requests")
+        self.logger.debug("Rendering %s: its teasers are loaded by JavaScript", response.url)
+        return response.request.replace(dont_filter=True, meta={**response.meta, **render_meta()})
 
     # --- articles ----------------------------------------------------------
     def follow_links(self, links: Iterable[Link], depth: int = 0) -> Iterator[Request]:
@@ -110,16 +160,22 @@ class NewsSpider(scrapy.Spider):
             return None
         self.scheduled_articles.add(key)
         stats.inc_value(f"discovery/articles/{link.via}")
-        hints = {"published": link.published, "title": link.title, "keywords": link.keywords}
-        return Request(
-            link.url,
-            callback=self.parse_article,
-            errback=self.on_error,
-            meta={"discovered_via": link.via, "hints": hints, "related_depth": depth},
+        hints = {"published": link.published, "title": link.title, "keywords": link.keywords, "post_id": link.post_id}
+        return self.maybe_rendered(
+            Request(
+                link.url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                meta={"discovered_via": link.via, "hints": hints, "related_depth": depth},
+            )
         )
 
     def parse_article_page(self, response: Response) -> ArticleItem | Skip:
         raise NotImplementedError
+
+    def teaser_links(self, response: Response) -> list[Link]:
+        """Teaser blocks on an article page ("Meer nieuws" …) worth following; not part of the item."""
+        return []
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem | Request]:
         """An article page → its item, then requests for its related articles."""
@@ -142,7 +198,8 @@ class NewsSpider(scrapy.Spider):
         yield result
         depth = response.meta.get("related_depth", 0)
         if depth < self.related_depth:
-            related = (Link(url=url, via="link") for url in result.get("relatedUrls", []))
+            related = [Link(url=url, via="link") for url in result.get("relatedUrls", [])]
+            related += [Link(url=link.url, via="link", title=link.title) for link in self.teaser_links(response)]
             yield from self.follow_links(related, depth + 1)
 
     # --- failures ----------------------------------------------------------

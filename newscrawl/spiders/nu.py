@@ -44,9 +44,9 @@ class NuSpider(NewsSpider):
         yield self.discovery_request(f"{BASE}/sitemap_news.xml", self.parse_sitemap)
         if self.walk_archive:
             yield self.discovery_request(f"{BASE}/sitemap_index.xml", self.parse_sitemap)
-        yield self.discovery_request(f"{BASE}/", self.parse_listing, listing_page=1)
+        yield self.discovery_request(f"{BASE}/", self.parse_listing, page=True, listing_page=1)
         for section in self.sections:
-            yield self.discovery_request(f"{BASE}/{section}", self.parse_listing, listing_page=1)
+            yield self.discovery_request(f"{BASE}/{section}", self.parse_listing, page=True, listing_page=1)
 
     def callback_for(self, url: str) -> Callable[[Response], Any]:
         path = urlsplit(url).path
@@ -89,4 +89,4 @@ class NuSpider(NewsSpider):
         page = response.meta.get("listing_page", 1)
         next_page = nu.listing_next_page(response)
         if next_page and page < self.settings.getint("LISTING_MAX_PAGES", 2):
-            yield self.discovery_request(next_page, self.parse_listing, listing_page=page + 1)
+            yield self.discovery_request(next_page, self.parse_listing, page=True, listing_page=page + 1)
