@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install, then run the whole test suite (offline: every crawl replays WARC fixtures or talks to 127.0.0.1).
+# Install (Python packages into .venv, Debian's chromium if missing), then run the whole test suite
+# (offline: every crawl replays WARC fixtures or talks to 127.0.0.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
 bash scripts/bootstrap.sh
 exec .venv/bin/python -m pytest "$@"
