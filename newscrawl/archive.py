@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import glob
+import hashlib
 import io
 import json
 import logging
 import sys
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
@@ -215,6 +217,12 @@ class WarcReplayMiddleware:
         headers = {}
         for key, value in archived["headers"]:
             headers.setdefault(key, []).append(value)
+        if archived["status"] == 200 and _not_modified(request, headers):
+            # Conditional request for an unchanged page: answer as a server with validators does.
+            self.stats.inc_value("replay/not_modified")
+            request.meta["archived_at"] = archived["date"]
+            kept = {k: v for k, v in headers.items() if k.lower() in ("etag", "last-modified", "date")}
+            return Response(url=request.url, status=304, headers=kept, body=b"", request=request, flags=["replay"])
         response_cls = responsetypes.from_args(headers=headers, url=request.url, body=archived["body"])
         # The parsers read the fetch time from meta: in replay it is the time the page was archived.
         request.meta["archived_at"] = archived["date"]
@@ -231,6 +239,20 @@ class WarcReplayMiddleware:
         self.archive.close()
 
 
+def _not_modified(request: Request, headers: dict[str, list[str]]) -> bool:
+    lowered = {k.lower(): v[-1] for k, v in headers.items()}
+    if_none_match = request.headers.get(b"If-None-Match")
+    if if_none_match and "etag" in lowered:
+        return if_none_match.decode("latin-1") == lowered["etag"]
+    if_modified_since = request.headers.get(b"If-Modified-Since")
+    if if_modified_since and "last-modified" in lowered:
+        try:
+            return parsedate_to_datetime(lowered["last-modified"]) <= parsedate_to_datetime(if_modified_since.decode("latin-1"))
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
 def pack(manifest_path: Path, out_path: Path) -> int:
     """Pack a fixture site: a JSON manifest of records {url, status, file?, headers?, date?, rendered?} → one WARC."""
     manifest = json.loads(manifest_path.read_text("utf-8"))
@@ -244,6 +266,9 @@ def pack(manifest_path: Path, out_path: Path) -> int:
             date = datetime.fromisoformat(entry.get("date", manifest["date"]).replace("Z", "+00:00"))
             headers = [("Date", date.strftime("%a, %d %b %Y %H:%M:%S GMT"))]
             headers += list(entry.get("headers", {}).items())
+            if manifest.get("etags") and entry.get("status", 200) == 200 and body and "ETag" not in entry.get("headers", {}):
+                # A server with validators: the ETag changes exactly when the body does.
+                headers.append(("ETag", '"' + hashlib.sha1(body).hexdigest()[:16] + '"'))
             headers.append(("Content-Length", str(len(body))))
             write_response_record(writer, entry["url"], entry.get("status", 200), headers, body, date, entry.get("rendered", False))
             count += 1

@@ -50,12 +50,14 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.LoggedOffsiteMiddleware": 50,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
+    # Validators of the last fetch on article requests; 304s end there (newscrawl/incremental.py).
+    "newscrawl.incremental.ConditionalRequestMiddleware": 560,
     # Last before the network: answers from the archive when REPLAY_WARC is set, else disabled.
     "newscrawl.archive.WarcReplayMiddleware": 950,
 }
 EXTENSIONS = {
     "newscrawl.archive.WarcRecorder": 100,
-    "newscrawl.report.StatsFile": 900,
+    "newscrawl.report.RunReport": 900,
 }
 # Write the run's final stats as JSON here (e.g. "output/%(name)s.stats.json"); off by default.
 STATS_FILE = None
@@ -65,8 +67,10 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.dedup.DedupPipeline": 300,
     "newscrawl.pipelines.validation.ValidationPipeline": 400,
 }
-# The seen/revision store shared by all runs of the project.
+# The seen/revision store shared by all runs (and all spiders) of the project.
 STATE_DB = "output/state.sqlite3"
+# Skip articles whose sitemap/API lastmod has not moved, and send conditional requests for the rest.
+INCREMENTAL = True
 # Where invalid items go; default: beside the first local feed (output/nu.rejects.jsonl).
 REJECTS_FILE = None
 

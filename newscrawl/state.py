@@ -22,7 +22,24 @@ CREATE TABLE IF NOT EXISTS articles (
     PRIMARY KEY (site, article_id)
 );
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
+CREATE TABLE IF NOT EXISTS fetches (
+    article_key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    lastmod_hint TEXT,
+    fetched_at TEXT NOT NULL
+);
 """
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """What the last successful fetch of an article left us: HTTP validators and the discovery lastmod."""
+
+    etag: str | None
+    last_modified: str | None
+    lastmod_hint: str | None
 
 
 @dataclass(frozen=True)
@@ -66,8 +83,31 @@ class SeenStore:
             (site, article_id, content_hash, revision, url, when, when),
         )
 
+    def get_fetch(self, article_key: str) -> FetchRecord | None:
+        row = self.db.execute("SELECT etag, last_modified, lastmod_hint FROM fetches WHERE article_key = ?", (article_key,)).fetchone()
+        return FetchRecord(*row) if row else None
+
+    def record_fetch(self, article_key: str, url: str, etag: str | None, last_modified: str | None, lastmod_hint: str | None, when: str) -> None:
+        self.db.execute(
+            """INSERT INTO fetches (article_key, url, etag, last_modified, lastmod_hint, fetched_at) VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (article_key) DO UPDATE SET url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
+                   lastmod_hint = COALESCE(excluded.lastmod_hint, fetches.lastmod_hint), fetched_at = excluded.fetched_at""",
+            (article_key, url, etag, last_modified, lastmod_hint, when),
+        )
+
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def close(self) -> None:
         self.db.close()
+
+
+def store_for(crawler) -> SeenStore:
+    """One store (one SQLite connection) per crawl, shared by the spider, middlewares and pipelines."""
+    store = getattr(crawler, "_newscrawl_store", None)
+    if store is None:
+        from scrapy import signals
+
+        store = crawler._newscrawl_store = SeenStore(crawler.settings.get("STATE_DB"))
+        crawler.signals.connect(lambda: store.close(), signal=signals.engine_stopped, weak=False)
+    return store

@@ -97,12 +97,19 @@ def test_each_article_is_fetched_once_whatever_url_it_was_linked_by(first_crawl)
     assert items["6400105"]["url"].endswith("/opmerkelijk/6400105/kaaswiel-van-80-kilo-gestolen-uit-goudse-winkel.html")  # via the 302 short link
 
 
-def test_a_second_crawl_of_an_unchanged_site_emits_nothing(first_crawl):
-    tmp_path, _, _, _ = first_crawl
-    lines, stats, _ = crawl(tmp_path, name="again")
+def test_a_second_crawl_of_an_unchanged_site_downloads_no_article_again(first_crawl):
+    tmp_path, _, first_stats, _ = first_crawl
+    lines, stats, log = crawl(tmp_path, name="again")
     assert lines == []
-    assert stats["dedup/unchanged"] == 6
-    assert "dedup/new" not in stats  # the bodiless page passes dedup again but is rejected: not "new"
+    assert first_stats["run/fetched"] == 10 and first_stats["run/new"] == 6
+    # 6400101 and its copy 6400112 are in sitemaps whose lastmod has not moved: not requested at all.
+    assert stats["run/unchanged_skipped"] == 2
+    # The site sends ETags: the other five articles emitted last time answer 304.
+    assert stats["run/not_modified"] == 5
+    # No item came from the video, the liveblog and the bodiless page (rejected): they are fetched again.
+    assert stats["run/fetched"] == 3 and stats["validation/rejected"] == 1
+    assert stats["run/new"] == stats["run/revised"] == 0
+    assert "Run summary: 24 requests, fetched=3, not_modified=5, unchanged_skipped=2, new=0, revised=0" in log
 
 
 def test_a_changed_article_comes_back_as_a_new_revision(first_crawl, tmp_path):
@@ -118,7 +125,9 @@ def test_a_changed_article_comes_back_as_a_new_revision(first_crawl, tmp_path):
     items = [json.loads(line) for line in lines]
     assert [(i["articleId"], i["metadata"]["revision"]) for i in items] == [("6400103", 2)]
     assert "Inmiddels varen ze weer." in items[0]["articleBody"]
-    assert stats["dedup/revised"] == 1 and stats["dedup/unchanged"] == 5
+    # Only the changed page is downloaded in full (its ETag changed); the other emitted ones answer 304.
+    assert stats["run/revised"] == 1 and stats["run/new"] == 0
+    assert (stats["run/fetched"], stats["run/not_modified"], stats["run/unchanged_skipped"]) == (4, 4, 2)
 
 
 def test_since_skips_older_articles_before_fetching_them(tmp_path):

@@ -40,7 +40,12 @@ def test_news_sitemap_skips_bogus_locs_and_carries_keywords():
         f"{NU}/binnenland/6400108/live-verkiezingsavond-gemeenteraad.html",
     ]
     assert links[0].keywords == ["Zwembad", "Energie"]
-    assert links[0].published == "2025-03-31T14:05:00+02:00"
+    assert (links[0].published, links[0].modified) == ("2025-03-31T14:05:00+02:00", "2025-03-31T14:05:00+02:00")
+
+
+def test_a_sitemap_lastmod_is_never_taken_for_a_publication_date():
+    _, links = nu.parse_sitemap(fixture_response("nu", f"{NU}/sitemap_articles_2025-03.xml"))
+    assert [(link.published, link.modified) for link in links][0] == (None, "2025-03-31T14:05:00+02:00")
 
 
 def test_sitemap_index_lists_child_sitemaps():

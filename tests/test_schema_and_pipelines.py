@@ -100,7 +100,6 @@ def run_dedup(tmp_path, items):
             continue
         pipeline.item_scraped(out, None, crawler.spider)
         emitted.append(out)
-    pipeline.close_spider()
     return emitted, crawler.stats
 
 
@@ -141,3 +140,25 @@ def test_a_bare_day_is_allowed_only_when_the_url_is_the_source():
     assert schema_errors(item) == []
     item["datePublished"] = "2025-03-31T14:05:00+02:00"  # with source "url", a time would be invented
     assert {e.split(":")[0] for e in schema_errors(item)} == {"datePublished"}
+
+
+def test_copies_in_flight_together_are_still_one_item(tmp_path):
+    # Scrapy runs pipelines asynchronously: the copy can arrive before the original is written.
+    crawler = make_crawler(tmp_path)
+    pipeline = DedupPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    first = pipeline.process_item(parsed(A_URL))
+    with pytest.raises(DropItem, match="same text as nu:6400101"):
+        pipeline.process_item(parsed("https://www.nu.nl/algemeen/6400112/gemeente-sluit-zwembad-om-energiekosten.html"))
+    with pytest.raises(DropItem, match="already emitted in this run"):
+        pipeline.process_item(parsed(A_URL))
+    assert first["metadata"]["revision"] == 1
+
+
+def test_an_item_rejected_later_releases_its_claim(tmp_path):
+    crawler = make_crawler(tmp_path)
+    pipeline = DedupPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    item = pipeline.process_item(parsed(A_URL))
+    pipeline.item_dropped(item, None, DropItem("Invalid item"), crawler.spider)
+    assert pipeline.process_item(parsed(A_URL))["metadata"]["revision"] == 1  # not lost: it may still be emitted

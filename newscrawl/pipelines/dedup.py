@@ -6,7 +6,9 @@
 * another articleId with exactly the same text (a copy under a second id) → dropped, counted
 
 The state is written only once an item has passed every pipeline (item_scraped),
-so an item rejected by validation is not remembered as seen.
+so an item rejected by validation is not remembered as seen. Until then the item's
+key and hash are claimed in memory: Scrapy runs pipelines asynchronously, so a copy
+can reach this pipeline before the original has been written.
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from ..state import SeenStore
+from ..state import SeenStore, store_for
 
 logger = logging.getLogger(__name__)
+
+
+class DuplicateItem(DropItem):
+    """An item already emitted before (unchanged, or the same text under another id)."""
 
 
 class DedupPipeline:
@@ -30,30 +36,36 @@ class DedupPipeline:
         self.stats = crawler.stats
         self.path = crawler.settings.get("STATE_DB")
         self.store: SeenStore | None = None
+        # Items let through this run but not yet written: (site, id) → hash, and hash → (site, id).
+        self.claimed_keys: dict[tuple[str, str], str] = {}
+        self.claimed_hashes: dict[str, tuple[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.store = SeenStore(self.path)
+        self.store: SeenStore = store_for(self.crawler)
         logger.info("Dedup state: %s (%d articles known)", self.path, len(self.store))
 
-    def close_spider(self, spider: Spider | None = None) -> None:
-        if self.store:
-            self.store.close()
-
-    def _drop(self, reason: str, message: str) -> DropItem:
+    def _drop(self, reason: str, message: str) -> DuplicateItem:
         self.stats.inc_value(f"dedup/{reason}")
         self.stats.inc_value("dedup/dropped")
-        return DropItem(message, log_level="DEBUG")
+        return DuplicateItem(message, log_level="DEBUG")
 
     def process_item(self, item, spider: Spider | None = None):
         adapter = ItemAdapter(item)
         site, article_id = adapter["site"], adapter["articleId"]
         content_hash = adapter["metadata"]["contentHash"]
+        claimed = self.claimed_keys.get((site, article_id))
+        if claimed is not None:
+            raise self._drop("unchanged" if claimed == content_hash else "duplicate", f"already emitted in this run: {adapter['url']}")
+        copy_of = self.claimed_hashes.get(content_hash)
+        if copy_of is not None:
+            raise self._drop("same_content", f"same text as {copy_of[0]}:{copy_of[1]}: {adapter['url']}")
         seen = self.store.get(site, article_id)
         if seen is None:
             copy = self.store.find_by_hash(content_hash)
@@ -65,7 +77,19 @@ class DedupPipeline:
         else:
             revision = seen.revision + 1
         adapter["metadata"]["revision"] = revision
+        self.claimed_keys[(site, article_id)] = content_hash
+        self.claimed_hashes[content_hash] = (site, article_id)
         return item
+
+    def item_dropped(self, item, response, exception, spider) -> None:
+        """Rejected after this pipeline (validation): release the claim, nothing was emitted."""
+        if isinstance(exception, DuplicateItem):
+            return
+        adapter = ItemAdapter(item)
+        key = (adapter.get("site"), adapter.get("articleId"))
+        content_hash = self.claimed_keys.pop(key, None)
+        if content_hash is not None:
+            self.claimed_hashes.pop(content_hash, None)
 
     def item_scraped(self, item, response, spider: Spider) -> None:
         # Counted here, not in process_item: an item rejected later by validation is neither new nor revised.

@@ -50,6 +50,7 @@ class Link:
     title: str | None = None
     keywords: list[str] = field(default_factory=list)
     post_id: str | None = None  # the CMS id, where the discovery page gives it (WordPress)
+    modified: str | None = None  # ISO; a sitemap lastmod or API modified time: "changed since?" hint
 
 
 @dataclass(frozen=True)
@@ -241,13 +242,16 @@ def parse_sitemap(response: Response, make_link: LinkFactory) -> tuple[list[Site
         loc = (entry.xpath("loc/text()").get() or "").strip()
         if not loc or "None" in urlsplit(loc).netloc:
             continue
-        published = entry.xpath("news/publication_date/text()").get() or entry.xpath("lastmod/text()").get()
+        lastmod = normalize_date(entry.xpath("lastmod/text()").get())
+        # A lastmod is when the page last changed, not when it was published: never a publication date.
+        published = normalize_date(entry.xpath("news/publication_date/text()").get())
         keywords = entry.xpath("news/keywords/text()").get()
         link = make_link(
             loc,
             response.url,
             "sitemap",
-            published=normalize_date(published),
+            published=published,
+            modified=lastmod,
             title=normalize_text(entry.xpath("news/title/text()").get()) or None,
             keywords=[normalize_text(k) for k in keywords.split(",") if k.strip()] if keywords else [],
         )

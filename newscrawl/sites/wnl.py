@@ -273,12 +273,13 @@ def parse_api_posts(response: Response) -> tuple[list[Link], int]:
         return [], 0
     links: list[Link] = []
     for post in posts if isinstance(posts, list) else []:
-        date_gmt = post.get("date_gmt")
+        date_gmt, modified_gmt = post.get("date_gmt"), post.get("modified_gmt")
         link = _post_link(
             post.get("link"),
             response.url,
             "api",
             published=normalize_date(f"{date_gmt}Z") if date_gmt else None,
+            modified=normalize_date(f"{modified_gmt}Z") if modified_gmt else None,
             title=normalize_text(etree.HTML(f"<p>{(post.get('title') or {}).get('rendered', '')}</p>").xpath("string()")) or None,
             post_id=str(post["id"]) if post.get("id") else None,
         )

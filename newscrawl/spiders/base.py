@@ -14,12 +14,14 @@ from datetime import date, datetime
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from ..incremental import unchanged_since_last_fetch
 from ..items import ArticleItem
 from ..render import browser_path, render_meta
 from ..sites.common import Link, Skip
@@ -55,12 +57,21 @@ class NewsSpider(scrapy.Spider):
             str(render).lower() if render is not None else "auto", "auto"
         )
         self.browser_ok = True
+        # Discovery first, articles second: links from every discovery page are merged per article
+        # (a sitemap's lastmod, the API's post id, a feed's date) and scheduled when discovery is done.
+        self.discovered: dict[str, Link] = {}
         # Spider arguments arrive as strings from `scrapy crawl -a` and Scrapyd.
         self.start_url_override = [u.strip() for u in start_urls.split(",") if u.strip()] if start_urls else []
         self.since = _parse_since(since)
         self.max_articles = int(max_articles) if max_articles not in (None, "") else None
         self._related_depth_arg = int(related_depth) if related_depth not in (None, "") else None
         self.scheduled_articles: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.schedule_discovered, signal=signals.spider_idle)
+        return spider
 
     @property
     def related_depth(self) -> int:
@@ -141,10 +152,47 @@ class NewsSpider(scrapy.Spider):
 
     # --- articles ----------------------------------------------------------
     def follow_links(self, links: Iterable[Link], depth: int = 0) -> Iterator[Request]:
+        """Related links (depth > 0) are requested now; discovery links wait until discovery is done."""
+        if depth == 0:
+            for link in links:
+                self.remember(link)
+            return
         for link in links:
             request = self.article_request(link, depth)
             if request is not None:
                 yield request
+
+    def remember(self, link: Link) -> None:
+        key = article_key(link.url) or self.short_link_key(link.url)
+        if key is None or key in self.scheduled_articles:
+            return
+        known = self.discovered.get(key)
+        if known is None:
+            self.discovered[key] = link
+            return
+        # The first discovery keeps its URL and "via"; later ones fill in what it did not know.
+        for field_name in ("published", "title", "post_id"):
+            if getattr(known, field_name) is None:
+                setattr(known, field_name, getattr(link, field_name))
+        if link.modified and (known.modified is None or datetime.fromisoformat(link.modified) > datetime.fromisoformat(known.modified)):
+            known.modified = link.modified
+        known.keywords = known.keywords or link.keywords
+
+    def schedule_discovered(self, spider=None) -> None:
+        """spider_idle: discovery is done; request the articles it found, newest first."""
+        if not self.discovered:
+            return
+        links = sorted(self.discovered.values(), key=lambda link: link.published or "", reverse=True)
+        self.discovered = {}
+        scheduled = 0
+        for link in links:
+            request = self.article_request(link, 0)
+            if request is not None:
+                self.crawler.engine.crawl(request)
+                scheduled += 1
+        self.logger.info("Discovery done: %d articles found, %d requested", len(links), scheduled)
+        if scheduled:
+            raise DontCloseSpider
 
     def article_request(self, link: Link, depth: int) -> Request | None:
         """A request for a discovered article, or None when it is known, too old, or over the limit."""
@@ -152,21 +200,27 @@ class NewsSpider(scrapy.Spider):
         key = article_key(link.url) or self.short_link_key(link.url)
         if key is None or key in self.scheduled_articles:
             return None
-        if self.since and link.published and datetime.fromisoformat(link.published).date() < self.since:
+        # Not touched since `since` (lastmod) or published before it: too old, not fetched.
+        last_touched = link.modified or link.published
+        if self.since and last_touched and datetime.fromisoformat(last_touched).date() < self.since:
             stats.inc_value("discovery/skipped_before_since")
+            return None
+        if unchanged_since_last_fetch(self.crawler, key, link.modified):
+            self.scheduled_articles.add(key)
+            stats.inc_value("incremental/unchanged_skipped")
             return None
         if self.max_articles is not None and len(self.scheduled_articles) >= self.max_articles:
             stats.inc_value("discovery/skipped_max_articles")
             return None
         self.scheduled_articles.add(key)
         stats.inc_value(f"discovery/articles/{link.via}")
-        hints = {"published": link.published, "title": link.title, "keywords": link.keywords, "post_id": link.post_id}
+        hints = {"published": link.published, "modified": link.modified, "title": link.title, "keywords": link.keywords, "post_id": link.post_id}
         return self.maybe_rendered(
             Request(
                 link.url,
                 callback=self.parse_article,
                 errback=self.on_error,
-                meta={"discovered_via": link.via, "hints": hints, "related_depth": depth},
+                meta={"discovered_via": link.via, "hints": hints, "related_depth": depth, "article_key": key},
             )
         )
 
@@ -180,6 +234,8 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[ArticleItem | Request]:
         """An article page → its item, then requests for its related articles."""
         stats = self.crawler.stats
+        if response.status == 304:
+            return  # not modified since the last fetch (counted by the middleware)
         result = self.parse_article_page(response)
         if isinstance(result, Skip):
             stats.inc_value(f"skipped/{result.reason}")
