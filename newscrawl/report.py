@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy import Spider, signals
@@ -52,6 +52,8 @@ class RunReport:
         if self.path:
             values = {key: value.isoformat() if isinstance(value, datetime) else value for key, value in stats.get_stats().items()}
             values["finish_reason"] = reason
-            path = Path(self.path % {"name": spider.name})
+            # %(time)s formatted as Scrapy formats it in feed URIs (UTC, ":" → "-"), taken at the start of the run.
+            start = stats.get_value("start_time") or datetime.now(UTC)
+            path = Path(self.path % {"name": spider.name, "time": start.replace(microsecond=0).isoformat().replace(":", "-")})
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

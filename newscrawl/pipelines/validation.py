@@ -29,7 +29,7 @@ def rejects_path_for(settings, spider_name: str) -> Path:
     """REJECTS_FILE, else ``<first local feed>.rejects.jsonl``, else output/<spider>.rejects.jsonl."""
     explicit = settings.get("REJECTS_FILE")
     if explicit:
-        return Path(explicit % {"name": spider_name})
+        return Path(explicit.replace("%(name)s", spider_name))
     for uri in list(settings.getdict("FEEDS")) or [settings.get("DEFAULT_FEED") or ""]:
         uri = str(uri)
         parts = urlsplit(uri)

@@ -1,0 +1,180 @@
+"""The `newscrawl` command (also `python -m newscrawl`).
+
+    newscrawl schedule --every 15m nu wnl     keep scheduling crawls on Scrapyd (Scrapyd has no cron)
+    newscrawl schedule --once nu              one tick: for a systemd timer or a cron line
+
+A spider is scheduled only when Scrapyd has no pending or running job of it, so a slow crawl is
+never overlapped by the next one. Each job writes its own dataset file under ``--data-dir``:
+``<data-dir>/<spider>/<spider>-<time>.jsonl`` (plus its stats), all jobs share one dedup state
+``<data-dir>/state.sqlite3``, and rejects go to ``<data-dir>/<spider>/rejects.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+logger = logging.getLogger("newscrawl.schedule")
+
+_INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> int:
+    """ "15m" → 900 seconds."""
+    match = _INTERVAL.match(text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"interval like 30s, 15m, 1h or 1d, not {text!r}")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def parse_pairs(values: list[str], what: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        if "=" not in value:
+            raise SystemExit(f"error: {what} must be NAME=VALUE, got {value!r}")
+        name, _, rest = value.partition("=")
+        pairs.append((name, rest))
+    return pairs
+
+
+@dataclass
+class Scrapyd:
+    """The few Scrapyd JSON endpoints the scheduler needs, with HTTP basic auth."""
+
+    url: str
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+    def _request(self, endpoint: str, data: list[tuple[str, str]] | None = None, query: dict | None = None) -> dict:
+        url = f"{self.url.rstrip('/')}/{endpoint}"
+        if query:
+            url += "?" + urlencode(query)
+        body = urlencode(data).encode() if data is not None else None
+        request = Request(url, data=body)
+        if self.username:
+            token = base64.b64encode(f"{self.username}:{self.password or ''}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        with urlopen(request, timeout=self.timeout) as response:
+            answer = json.loads(response.read().decode("utf-8"))
+        if answer.get("status") != "ok":
+            raise RuntimeError(f"Scrapyd {endpoint}: {answer.get('message', answer)}")
+        return answer
+
+    def active_spiders(self, project: str) -> set[str]:
+        """Spiders with a pending or running job."""
+        jobs = self._request("listjobs.json", query={"project": project})
+        return {job["spider"] for state in ("pending", "running") for job in jobs.get(state, [])}
+
+    def schedule(self, project: str, spider: str, settings: list[tuple[str, str]], args: list[tuple[str, str]]) -> str:
+        data = [("project", project), ("spider", spider)]
+        data += [("setting", f"{name}={value}") for name, value in settings]
+        data += args
+        return self._request("schedule.json", data=data)["jobid"]
+
+
+@dataclass
+class Scheduler:
+    scrapyd: Scrapyd
+    project: str
+    spiders: list[str]
+    data_dir: Path | None = None
+    settings: list[tuple[str, str]] = field(default_factory=list)
+    args: list[tuple[str, str]] = field(default_factory=list)
+
+    def job_settings(self) -> list[tuple[str, str]]:
+        """Where each job writes: its own dataset file, one shared state, rejects per spider."""
+        settings: list[tuple[str, str]] = []
+        if self.data_dir is not None:
+            base = str(self.data_dir.resolve())
+            settings += [
+                ("DEFAULT_FEED", f"{base}/%(name)s/%(name)s-%(time)s.jsonl"),
+                ("STATE_DB", f"{base}/state.sqlite3"),
+                ("REJECTS_FILE", f"{base}/%(name)s/rejects.jsonl"),
+                ("STATS_FILE", f"{base}/%(name)s/%(name)s-%(time)s.stats.json"),
+            ]
+        return settings + self.settings  # the user's own settings win
+
+    def tick(self) -> dict[str, str]:
+        """Schedule every spider that is not pending or running; returns spider → job id or reason."""
+        outcome: dict[str, str] = {}
+        active = self.scrapyd.active_spiders(self.project)
+        for spider in self.spiders:
+            if spider in active:
+                outcome[spider] = "skipped: a job is still pending or running"
+                logger.info("%s: not scheduled, its previous job is still pending or running", spider)
+                continue
+            job = self.scrapyd.schedule(self.project, spider, self.job_settings(), self.args)
+            outcome[spider] = job
+            logger.info("%s: scheduled job %s", spider, job)
+        return outcome
+
+
+def cmd_schedule(options: argparse.Namespace) -> int:
+    scrapyd = Scrapyd(options.url, options.username, options.password)
+    scheduler = Scheduler(
+        scrapyd,
+        options.project,
+        options.spiders,
+        Path(options.data_dir) if options.data_dir else None,
+        parse_pairs(options.setting, "--setting"),
+        parse_pairs(options.arg, "--arg"),
+    )
+    while True:
+        try:
+            outcome = scheduler.tick()
+            print(json.dumps(outcome), flush=True)
+        except (HTTPError, URLError, RuntimeError, OSError) as exc:
+            # A Scrapyd restart or a network blip must not end a long-running scheduler.
+            logger.error("Scrapyd at %s: %s", options.url, exc)
+            if options.once:
+                return 1
+        if options.once:
+            return 0
+        time.sleep(options.every)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newscrawl", description="newscrawl: Dutch news crawlers and their datasets.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    schedule = commands.add_parser(
+        "schedule",
+        help="schedule crawls on Scrapyd, never two jobs of one spider at once",
+        description=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schedule.add_argument("spiders", nargs="+", metavar="SPIDER", help="spiders to schedule (nu, wnl)")
+    when = schedule.add_mutually_exclusive_group(required=True)
+    when.add_argument("--every", type=parse_interval, metavar="INTERVAL", help="tick every INTERVAL (30s, 15m, 1h) until stopped")
+    when.add_argument("--once", action="store_true", help="one tick, then exit (for systemd timers and cron)")
+    schedule.add_argument("--url", default=os.environ.get("SCRAPYD_URL", "http://127.0.0.1:6800"), help="Scrapyd URL (env SCRAPYD_URL)")
+    schedule.add_argument("--username", default=os.environ.get("SCRAPYD_USERNAME"), help="HTTP basic auth user (env SCRAPYD_USERNAME)")
+    schedule.add_argument("--password", default=os.environ.get("SCRAPYD_PASSWORD"), help="HTTP basic auth password (env SCRAPYD_PASSWORD)")
+    schedule.add_argument("--project", default="newscrawl", help="Scrapyd project name (default: newscrawl)")
+    schedule.add_argument("--data-dir", default=os.environ.get("NEWSCRAWL_DATA_DIR"), help="where datasets, stats, rejects and the dedup state go (env NEWSCRAWL_DATA_DIR)")
+    schedule.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting for every job (repeatable)")
+    schedule.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="a spider argument for every job (repeatable)")
+    schedule.set_defaults(handler=cmd_schedule)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s", stream=sys.stderr)
+    options = build_parser().parse_args(argv)
+    return options.handler(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

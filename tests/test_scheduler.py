@@ -1,0 +1,47 @@
+"""The scheduler's decisions, without a server (the real Scrapyd is in test_scrapyd.py)."""
+
+import argparse
+
+import pytest
+
+from newscrawl.cli import Scheduler, parse_interval
+
+
+class FakeScrapyd:
+    def __init__(self, active):
+        self.active = set(active)
+        self.scheduled = []
+
+    def active_spiders(self, project):
+        return self.active
+
+    def schedule(self, project, spider, settings, args):
+        self.scheduled.append((spider, dict(settings), args))
+        return f"job-{spider}"
+
+
+def test_never_a_second_job_of_a_spider_that_is_still_running(tmp_path):
+    scrapyd = FakeScrapyd(active={"nu"})
+    outcome = Scheduler(scrapyd, "newscrawl", ["nu", "wnl"], tmp_path).tick()
+    assert outcome == {"nu": "skipped: a job is still pending or running", "wnl": "job-wnl"}
+    assert [s[0] for s in scrapyd.scheduled] == ["wnl"]
+
+
+def test_each_job_writes_its_own_dataset_file_and_shares_one_state(tmp_path):
+    scrapyd = FakeScrapyd(active=())
+    Scheduler(scrapyd, "newscrawl", ["nu"], tmp_path, settings=[("STATE_DB", "/elsewhere.sqlite3")], args=[("since", "2025-03-30")]).tick()
+    spider, settings, args = scrapyd.scheduled[0]
+    assert settings["DEFAULT_FEED"] == f"{tmp_path.resolve()}/%(name)s/%(name)s-%(time)s.jsonl"
+    assert settings["STATE_DB"] == "/elsewhere.sqlite3"  # the user's own setting wins
+    assert args == [("since", "2025-03-30")]
+
+
+@pytest.mark.parametrize("text, seconds", [("30s", 30), ("15m", 900), ("1h", 3600), ("2d", 172800)])
+def test_intervals(text, seconds):
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["15", "0m", "fifteen minutes", "-5m"])
+def test_bad_intervals(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_interval(text)
