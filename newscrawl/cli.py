@@ -2,6 +2,10 @@
 
     newscrawl schedule --every 15m nu wnl     keep scheduling crawls on Scrapyd (Scrapyd has no cron)
     newscrawl schedule --once nu              one tick: for a systemd timer or a cron line
+    newscrawl validate FILE…                  every line well-formed and valid against the schema?
+    newscrawl stats FILE… [--plot out.png]    counts per site, section and day; coverage; date range
+    newscrawl merge FILE… -o OUT              one dataset: the latest revision of each article
+    newscrawl schema-doc                      the fields table generated from the schema
 
 A spider is scheduled only when Scrapyd has no pending or running job of it, so a slow crawl is
 never overlapped by the next one. Each job writes its own dataset file under ``--data-dir``:
@@ -24,6 +28,8 @@ from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
+
+from .dataset import Problem, check_record, merge, plot_per_day, read_records, summarise, write_jsonl
 
 logger = logging.getLogger("newscrawl.schedule")
 
@@ -146,6 +152,84 @@ def cmd_schedule(options: argparse.Namespace) -> int:
         time.sleep(options.every)
 
 
+def _records(paths: list[str], problems: list[Problem]):
+    """Records of all files, with a progress bar when a person is watching."""
+    from tqdm import tqdm
+
+    for path in tqdm(paths, unit="file", disable=not sys.stderr.isatty(), leave=False):
+        yield from read_records(Path(path), problems)
+
+
+def _report(problems: list[Problem], limit: int = 200) -> None:
+    for problem in problems[:limit]:
+        print(problem, file=sys.stderr)
+    if len(problems) > limit:
+        print(f"… and {len(problems) - limit} more problems", file=sys.stderr)
+
+
+def cmd_validate(options: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    valid = total = 0
+    for record in _records(options.files, problems):
+        total += 1
+        found = check_record(record)
+        problems += found
+        valid += not found
+    _report(problems)
+    print(f"{valid} of {total} lines valid in {len(options.files)} file(s); {len(problems)} problem(s)")
+    return 0 if not problems and total else 1
+
+
+def cmd_stats(options: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    summary = summarise(_records(options.files, problems))
+    _report(problems)
+    if not summary.articles:
+        print("no articles found", file=sys.stderr)
+        return 1
+    data = summary.as_dict()
+    if options.json:
+        print(json.dumps(data, indent=1, ensure_ascii=False))
+    else:
+        print(f"articles: {data['articles']} (of which later revisions: {data['laterRevisions']})")
+        print(f"datePublished: {data['datePublished']['min']} … {data['datePublished']['max']}" if data["datePublished"] else "datePublished: none")
+        print("per site:    " + ", ".join(f"{site} {n}" for site, n in data["perSite"].items()))
+        print("per section: " + ", ".join(f"{section} {n}" for section, n in data["perSection"].items()))
+        print("per day:")
+        for day, sites in data["perDay"].items():
+            print(f"  {day}  " + ", ".join(f"{site} {n}" for site, n in sorted(sites.items())))
+        print("field coverage: " + ", ".join(f"{name} {share:.0%}" for name, share in data["fieldCoverage"].items()))
+    if options.plot:
+        try:
+            plot_per_day(summary, Path(options.plot))
+        except ImportError:
+            print("--plot needs matplotlib: pip install 'newscrawl[plot]'", file=sys.stderr)
+            return 1
+        print(f"plot written to {options.plot}", file=sys.stderr)
+    return 1 if any("torn" not in p.message for p in problems) else 0
+
+
+def cmd_merge(options: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    records = list(_records(options.files, problems))
+    torn = [p for p in problems if "torn final line" in p.message]
+    fatal = [p for p in problems if p not in torn]
+    _report(problems)
+    if fatal:
+        print(f"not merged: {len(fatal)} unreadable line(s) or file(s); nothing written", file=sys.stderr)
+        return 1
+    count = write_jsonl(merge(records, options.all_revisions), Path(options.output))
+    print(f"{count} articles from {len(records)} lines in {len(options.files)} file(s) → {options.output}" + (f" ({len(torn)} torn final line(s) dropped)" if torn else ""))
+    return 0
+
+
+def cmd_schema_doc(options: argparse.Namespace) -> int:
+    from .schemadoc import render
+
+    sys.stdout.write(render())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newscrawl", description="newscrawl: Dutch news crawlers and their datasets.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -167,13 +251,41 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting for every job (repeatable)")
     schedule.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="a spider argument for every job (repeatable)")
     schedule.set_defaults(handler=cmd_schedule)
+
+    validate = commands.add_parser("validate", help="check that every line is JSON and valid against the schema",
+                                   description="Check JSONL dataset files line by line: JSON well-formedness and schema validity, with file:line and the reason. Exit 0 only when every line of every file is valid.")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(handler=cmd_validate)
+
+    stats = commands.add_parser("stats", help="counts per site, section and day; date range; field coverage; revisions",
+                                description="Summarise JSONL dataset files: articles per site, section and day, the datePublished range, field coverage and later revisions.")
+    stats.add_argument("files", nargs="+", metavar="FILE")
+    stats.add_argument("--json", action="store_true", help="print the summary as JSON")
+    stats.add_argument("--plot", metavar="PNG", help="also draw articles per day per site into this PNG (needs matplotlib)")
+    stats.set_defaults(handler=cmd_stats)
+
+    merge_cmd = commands.add_parser("merge", help="one dataset from many runs: the latest revision of each article",
+                                    description="Merge JSONL dataset files into one: the latest revision of each article (or all revisions), ordered by datePublished, then site and articleId. A torn final line (a crash mid-write) is dropped and reported; any other unreadable line stops the merge. The output is written atomically.")
+    merge_cmd.add_argument("files", nargs="+", metavar="FILE")
+    merge_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="the merged JSONL file")
+    merge_cmd.add_argument("--all-revisions", action="store_true", help="keep every revision, not only the latest")
+    merge_cmd.set_defaults(handler=cmd_merge)
+
+    doc = commands.add_parser("schema-doc", help="print the fields table generated from the schema (docs/fields.md)")
+    doc.set_defaults(handler=cmd_schema_doc)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("newscrawl").setLevel(logging.INFO)
     options = build_parser().parse_args(argv)
-    return options.handler(options)
+    try:
+        return options.handler(options)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `newscrawl stats … | head`
+        return 0
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "newscrawl.archive.WarcRecorder": 100,
     "newscrawl.report.RunReport": 900,
+    "newscrawl.manifest.FeedManifest": 910,
 }
 # Write the run's final stats as JSON here (e.g. "output/%(name)s.stats.json"); off by default.
 STATS_FILE = None

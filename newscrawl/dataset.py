@@ -1,0 +1,206 @@
+"""Reading, checking, summarising and merging dataset files (JSONL, one article per line).
+
+Everything here reports problems as :class:`Problem` (file, line, message) instead of raising,
+so the command line can say exactly what is wrong and exit non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .pipelines.validation import schema_errors
+from .schema import SCHEMA_VERSION, field_order
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Record:
+    path: str
+    line: int
+    item: dict
+
+
+def read_records(path: Path, problems: list[Problem]) -> Iterator[Record]:
+    """The JSON objects of a JSONL file. A final line cut off mid-write (a crash) is dropped and
+    reported as ``torn``; any other unreadable line is reported and skipped."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(name, None, f"cannot read: {exc.strerror or exc}"))
+        return
+    if not data.strip():
+        problems.append(Problem(name, None, "empty file: no articles"))
+        return
+    if b"\x00" in data[:4096]:
+        problems.append(Problem(name, None, "binary data, not a JSONL text file"))
+        return
+    lines = data.split(b"\n")
+    ends_with_newline = data.endswith(b"\n")
+    if ends_with_newline:
+        lines = lines[:-1]
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        last = number == len(lines)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(name, number, f"not UTF-8 text (byte {exc.start})"))
+            continue
+        try:
+            item = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if last and not ends_with_newline:
+                problems.append(Problem(name, number, f"torn final line dropped (the writer stopped mid-line): {exc.msg}"))
+            else:
+                problems.append(Problem(name, number, f"not JSON: {exc.msg} at column {exc.colno}"))
+            continue
+        if not isinstance(item, dict):
+            problems.append(Problem(name, number, f"not a JSON object but a {type(item).__name__}"))
+            continue
+        yield Record(name, number, item)
+
+
+def check_record(record: Record) -> list[Problem]:
+    """Schema problems of one record; a different schema version is said once, plainly."""
+    version = (record.item.get("metadata") or {}).get("schemaVersion") if isinstance(record.item.get("metadata"), dict) else None
+    if version is not None and version != SCHEMA_VERSION:
+        return [Problem(record.path, record.line, f"schema version {version!r}, this tool reads {SCHEMA_VERSION!r}")]
+    return [Problem(record.path, record.line, error) for error in schema_errors(record.item)]
+
+
+def published_key(item: dict) -> datetime:
+    """datePublished as a sortable instant; a bare day (WNL, date from the URL) sorts at its start."""
+    value = item.get("datePublished") or "0001-01-01"
+    try:
+        parsed = datetime.fromisoformat(value if "T" in value else value + "T00:00:00+01:00")
+    except ValueError:
+        return datetime.fromisoformat("0001-01-01T00:00:00+00:00")
+    return parsed
+
+
+def merge(records: Iterable[Record], all_revisions: bool = False) -> list[dict]:
+    """One dataset from many runs: the latest revision of each article (or every revision),
+    ordered by datePublished, then site, articleId and revision."""
+    chosen: dict[tuple, dict] = {}
+    for record in records:
+        item = record.item
+        meta = item.get("metadata") or {}
+        revision = meta.get("revision", 0)
+        key = (item.get("site"), item.get("articleId")) + ((revision,) if all_revisions else ())
+        current = chosen.get(key)
+        rank = (revision, meta.get("dateDownloaded", ""))
+        if current is None or rank > ((current.get("metadata") or {}).get("revision", 0), (current.get("metadata") or {}).get("dateDownloaded", "")):
+            chosen[key] = item
+    items = list(chosen.values())
+    items.sort(key=lambda i: (published_key(i), str(i.get("site")), str(i.get("articleId")), (i.get("metadata") or {}).get("revision", 0)))
+    order = {name: index for index, name in enumerate(field_order())}
+    return [dict(sorted(item.items(), key=lambda kv: order.get(kv[0], len(order)))) for item in items]
+
+
+def write_jsonl(items: Iterable[dict], out: Path) -> int:
+    """Write atomically: a reader never sees a half-written dataset."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    descriptor, temporary = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            for item in items:
+                stream.write(json.dumps(item, ensure_ascii=False) + "\n")
+                count += 1
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return count
+
+
+@dataclass
+class Summary:
+    articles: int = 0
+    revisions: int = 0
+    per_site: Counter = None
+    per_section: Counter = None
+    per_day: dict = None
+    coverage: Counter = None
+    first: str | None = None
+    last: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "articles": self.articles,
+            "laterRevisions": self.revisions,
+            "perSite": dict(self.per_site.most_common()),
+            "perSection": {f"{site}/{section}": n for (site, section), n in self.per_section.most_common()},
+            "perDay": {day: dict(sites) for day, sites in sorted(self.per_day.items())},
+            "datePublished": {"min": self.first, "max": self.last} if self.first else None,
+            "fieldCoverage": {name: round(self.coverage[name] / self.articles, 4) if self.articles else None for name in COVERED},
+        }
+
+
+COVERED = ("headline", "description", "articleBody", "authors", "datePublished", "dateModified", "articleSection", "keywords", "mainImage")
+
+
+def summarise(records: Iterable[Record]) -> Summary:
+    summary = Summary(per_site=Counter(), per_section=Counter(), per_day=defaultdict(Counter), coverage=Counter())
+    dated: list[dict] = []
+    for record in records:
+        item = record.item
+        summary.articles += 1
+        if (item.get("metadata") or {}).get("revision", 1) > 1:
+            summary.revisions += 1
+        site = item.get("site", "?")
+        summary.per_site[site] += 1
+        summary.per_section[(site, item.get("articleSection", "?"))] += 1
+        if item.get("datePublished"):
+            summary.per_day[str(item["datePublished"])[:10]][site] += 1
+            dated.append(item)
+        for name in COVERED:
+            if item.get(name):
+                summary.coverage[name] += 1
+    if dated:
+        dated.sort(key=published_key)
+        summary.first, summary.last = dated[0]["datePublished"], dated[-1]["datePublished"]
+    return summary
+
+
+def plot_per_day(summary: Summary, out: Path) -> None:
+    """Articles per day per site, as a PNG (matplotlib, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = sorted(summary.per_day)
+    sites = sorted(summary.per_site)
+    figure, axes = plt.subplots(figsize=(max(6, len(days) * 0.5 + 2), 4))
+    bottom = [0] * len(days)
+    for site in sites:
+        counts = [summary.per_day[day].get(site, 0) for day in days]
+        axes.bar(days, counts, bottom=bottom, label=site)
+        bottom = [b + c for b, c in zip(bottom, counts)]
+    axes.set_title("Articles per day (datePublished)")
+    axes.set_ylabel("articles")
+    axes.legend(title="site")
+    axes.tick_params(axis="x", labelrotation=60)
+    figure.tight_layout()
+    figure.savefig(out, dpi=120)
+    plt.close(figure)

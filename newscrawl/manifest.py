@@ -1,0 +1,121 @@
+"""A manifest beside every feed file: what the dataset is, where it came from, and how complete it is.
+
+``output/nu.jsonl`` → ``output/nu.jsonl.manifest.json``::
+
+    {"spider", "projectVersion", "schemaVersion", "startTime", "finishTime", "finishReason",
+     "counts": {"items", "new", "revised", "rejects", "failures", "duplicatesDropped", ...},
+     "fieldCoverage": {"headline": 1.0, "authors": 0.83, ...},
+     "datePublished": {"min", "max"}, "file": {"path", "bytes", "lines", "sha256"}}
+
+Coverage and date range are computed from the items this run wrote; the sha256 from the file
+as closed, so a consumer can check it received the file the manifest describes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from . import __version__
+from .schema import SCHEMA_VERSION, field_order
+
+logger = logging.getLogger(__name__)
+
+# Fields whose coverage says whether extraction still works (a redesign shows up here first).
+COVERAGE_FIELDS = ("headline", "description", "articleBody", "authors", "datePublished", "dateModified", "articleSection", "keywords", "mainImage")
+
+
+def local_path(uri: str) -> Path | None:
+    parts = urlsplit(uri)
+    if parts.scheme == "file":
+        return Path(url2pathname(parts.path))
+    if parts.scheme in ("", None) or len(parts.scheme) == 1:
+        return Path(uri)
+    return None
+
+
+def file_facts(path: Path) -> dict:
+    digest = hashlib.sha256()
+    lines = size = 0
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+            size += len(chunk)
+    return {"path": path.name, "bytes": size, "lines": lines, "sha256": digest.hexdigest()}
+
+
+class FeedManifest:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.present: Counter[str] = Counter()
+        self.items = 0
+        self.published: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FeedManifest:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension.feed_slot_closed, signal=signals.feed_slot_closed)
+        return extension
+
+    def item_scraped(self, item, response, spider) -> None:
+        adapter = ItemAdapter(item)
+        self.items += 1
+        for name in COVERAGE_FIELDS:
+            if adapter.get(name):
+                self.present[name] += 1
+        if adapter.get("datePublished"):
+            self.published.append(adapter["datePublished"])
+
+    def counts(self) -> dict[str, int]:
+        stats = self.crawler.stats
+        total = lambda prefix: sum(v for k, v in stats.get_stats().items() if k.startswith(prefix) and isinstance(v, int))
+        return {
+            "items": self.items,
+            "new": stats.get_value("dedup/new", 0),
+            "revised": stats.get_value("dedup/revised", 0),
+            "rejects": stats.get_value("validation/rejected", 0),
+            "failures": total("failures/"),
+            "duplicatesDropped": stats.get_value("dedup/dropped", 0),
+            "notArticles": total("skipped/"),
+            "fallbackExtractions": stats.get_value("extraction/body/trafilatura", 0),
+            "requests": stats.get_value("downloader/request_count", 0),
+            "notModified": stats.get_value("incremental/not_modified", 0),
+            "unchangedSkipped": stats.get_value("incremental/unchanged_skipped", 0),
+        }
+
+    def feed_slot_closed(self, slot) -> None:
+        path = local_path(slot.uri)
+        if path is None or not path.exists():
+            return  # remote feed storages get no manifest
+        start = self.crawler.stats.get_value("start_time")
+        spider = self.crawler.spider
+        # Only dates with a time compare as instants; a bare day (WNL URL date) is noon-neutral enough for a range.
+        published = sorted(self.published, key=lambda d: datetime.fromisoformat(d if "T" in d else d + "T12:00:00+00:00"))
+        manifest = {
+            "spider": spider.name if spider else None,
+            "projectVersion": __version__,
+            "schemaVersion": SCHEMA_VERSION,
+            "fields": field_order(),
+            "startTime": start.isoformat(timespec="seconds") if start else None,
+            "finishTime": datetime.now(UTC).isoformat(timespec="seconds"),
+            "finishReason": self.crawler.stats.get_value("finish_reason"),
+            "counts": self.counts(),
+            "fieldCoverage": {name: round(self.present[name] / self.items, 4) if self.items else None for name in COVERAGE_FIELDS},
+            "datePublished": {"min": published[0], "max": published[-1]} if published else None,
+            "file": file_facts(path),
+        }
+        target = path.with_name(path.name + ".manifest.json")
+        target.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        logger.info("Manifest written: %s", target)

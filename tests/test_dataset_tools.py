@@ -1,0 +1,159 @@
+"""The data people receive: manifests, the newscrawl validate/stats/merge commands, the schema docs, the README snippets."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT, replay_crawl
+from newscrawl.schemadoc import render
+
+NEWSCRAWL = [sys.executable, "-m", "newscrawl"]
+
+
+def newscrawl(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([*NEWSCRAWL, *args], capture_output=True, text=True, timeout=120, cwd=cwd or PROJECT)
+
+
+@pytest.fixture(scope="module")
+def datasets(tmp_path_factory):
+    """output/nu.jsonl and output/wnl.jsonl as a replay crawl writes them, with their manifests."""
+    root = tmp_path_factory.mktemp("data")
+    (root / "output").mkdir()
+    for spider in ("nu", "wnl"):
+        replay_crawl(spider, root / "output", "-s", f"STATE_DB={root / spider}.sqlite3")
+    return root
+
+
+def test_manifest_beside_each_feed_file(datasets):
+    feed = datasets / "output" / "nu.jsonl"
+    manifest = json.loads((datasets / "output" / "nu.jsonl.manifest.json").read_text())
+    import hashlib
+
+    assert manifest["file"] == {"path": "nu.jsonl", "bytes": feed.stat().st_size, "lines": 6, "sha256": hashlib.sha256(feed.read_bytes()).hexdigest()}
+    assert manifest["spider"] == "nu" and manifest["schemaVersion"] == "1.1" and manifest["finishReason"] == "finished"
+    assert {k: manifest["counts"][k] for k in ("items", "new", "revised", "rejects", "duplicatesDropped", "fallbackExtractions")} == {
+        "items": 6, "new": 6, "revised": 0, "rejects": 1, "duplicatesDropped": 1, "fallbackExtractions": 1}
+    assert manifest["counts"]["failures"] == 7
+    assert manifest["fieldCoverage"]["headline"] == 1.0 and manifest["fieldCoverage"]["description"] == 0.5  # 3 of 6 NU articles have a lead
+    assert manifest["datePublished"] == {"min": "2024-10-27T02:30:00+01:00", "max": "2025-03-31T14:05:00+02:00"}
+
+
+def test_validate_accepts_crawled_datasets(datasets):
+    result = newscrawl("validate", "output/nu.jsonl", "output/wnl.jsonl", cwd=datasets)
+    assert result.returncode == 0 and "14 of 14 lines valid in 2 file(s); 0 problem(s)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty file: no articles"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00", "binary data, not a JSONL text file"),
+        (b'{"url": "https://www.nu.nl/a/1234567/b.html"\n', ":1: not JSON:"),
+        (b'["not", "an", "object"]\n', ":1: not a JSON object but a list"),
+        (b"caf\xe9\n", ":1: not UTF-8 text"),
+    ],
+)
+def test_bad_input_gets_a_message_and_a_non_zero_exit(tmp_path, content, message):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(content)
+    for command in ("validate", "stats"):
+        result = newscrawl(command, str(bad))
+        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_another_schema_version_is_named(datasets, tmp_path):
+    item = json.loads((datasets / "output" / "nu.jsonl").read_text().splitlines()[0])
+    item["metadata"]["schemaVersion"] = "0.9"
+    old = tmp_path / "old.jsonl"
+    old.write_text(json.dumps(item) + "\n")
+    result = newscrawl("validate", str(old))
+    assert result.returncode == 1 and "schema version '0.9', this tool reads '1.1'" in result.stderr
+
+
+def test_validate_points_at_the_line_and_field(datasets, tmp_path):
+    lines = (datasets / "output" / "wnl.jsonl").read_text().splitlines()
+    broken = json.loads(lines[2])
+    broken["datePublished"] = "gisteren"
+    (tmp_path / "w.jsonl").write_text("\n".join([lines[0], lines[1], json.dumps(broken), *lines[3:]]) + "\n")
+    result = newscrawl("validate", str(tmp_path / "w.jsonl"))
+    assert result.returncode == 1 and f"{tmp_path / 'w.jsonl'}:3: datePublished:" in result.stderr and "7 of 8 lines valid" in result.stdout
+
+
+def test_stats_and_plot(datasets, tmp_path):
+    result = newscrawl("stats", "--json", "output/nu.jsonl", "output/wnl.jsonl", "--plot", str(tmp_path / "days.png"), cwd=datasets)
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["articles"] == 14 and stats["perSite"] == {"wnl": 8, "nu": 6}
+    assert stats["perDay"]["2025-03-31"] == {"nu": 3, "wnl": 3}
+    # Compared as instants: 02:45+02:00 (WNL, 00:45 UTC) is earlier than 02:30+01:00 (NU, 01:30 UTC).
+    assert stats["datePublished"] == {"min": "2024-10-27T02:45:00+02:00", "max": "2025-03-31T16:20:00+02:00"}
+    assert (tmp_path / "days.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_merge_keeps_the_latest_revision_in_a_stable_order_and_survives_a_torn_line(datasets, tmp_path):
+    lines = (datasets / "output" / "nu.jsonl").read_text().splitlines()
+    revised = json.loads(lines[0])
+    revised["metadata"]["revision"] = 2
+    revised["articleBody"] += "\n\nUpdate: nieuwe alinea."
+    later = tmp_path / "later.jsonl"
+    later.write_text(json.dumps(revised, ensure_ascii=False) + "\n" + lines[1][: len(lines[1]) // 2])  # a crash mid-line
+    out = tmp_path / "merged.jsonl"
+    result = newscrawl("merge", str(datasets / "output" / "nu.jsonl"), str(datasets / "output" / "wnl.jsonl"), str(later), "-o", str(out))
+    assert result.returncode == 0 and "torn final line dropped" in result.stderr and "(1 torn final line(s) dropped)" in result.stdout
+    merged = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(merged) == 14
+    by_id = {m["articleId"]: m for m in merged}
+    assert by_id[revised["articleId"]]["metadata"]["revision"] == 2
+    from newscrawl.dataset import published_key
+
+    keys = [(published_key(m), m["site"], m["articleId"]) for m in merged]
+    assert keys == sorted(keys)
+    every = tmp_path / "every.jsonl"
+    assert newscrawl("merge", str(datasets / "output" / "nu.jsonl"), str(later), "--all-revisions", "-o", str(every)).returncode == 0
+    assert len(every.read_text().splitlines()) == 7
+    assert newscrawl("validate", str(out)).returncode == 0
+
+
+def test_merge_refuses_corrupt_input_and_writes_nothing(datasets, tmp_path):
+    corrupt = tmp_path / "corrupt.jsonl"
+    corrupt.write_text("{broken\n" + (datasets / "output" / "nu.jsonl").read_text())
+    result = newscrawl("merge", str(corrupt), "-o", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 1 and "nothing written" in result.stderr and not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("command", ["schedule", "validate", "stats", "merge", "schema-doc"])
+def test_every_command_has_help(command):
+    result = newscrawl(command, "--help")
+    assert result.returncode == 0 and "usage: newscrawl" in result.stdout
+
+
+def test_fields_doc_is_generated_from_the_schema():
+    assert (PROJECT / "docs" / "fields.md").read_text() == render(), "regenerate: newscrawl schema-doc > docs/fields.md"
+
+
+def readme_snippets(language: str) -> list[str]:
+    section = (PROJECT / "README.md").read_text().split("## Using the data", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{language}\n(.*?)```", section, re.S)
+
+
+@pytest.mark.parametrize("index", range(2), ids=["pandas", "duckdb"])
+def test_readme_snippets_run_on_a_crawled_dataset(datasets, index):
+    snippet = readme_snippets("python")[index]
+    result = subprocess.run([sys.executable, "-c", snippet], cwd=datasets, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    if index == 0:
+        assert re.search(r"^nu\s+6$", result.stdout, re.M) and re.search(r"^wnl\s+8$", result.stdout, re.M)
+    else:
+        assert "│ nu      │        6 │" in result.stdout and "Redactie" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_readme_jq_snippet(datasets):
+    first = readme_snippets("bash")[0].splitlines()[0]
+    result = subprocess.run(first, shell=True, cwd=datasets, capture_output=True, text=True)
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 14
