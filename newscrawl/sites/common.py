@@ -147,6 +147,11 @@ def jsonld_type_names(objects: Iterable[dict[str, Any]]) -> set[str]:
     return names
 
 
+def has_class(name: str) -> str:
+    """XPath predicate: the element's class attribute contains the class ``name``."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
 @dataclass(frozen=True)
 class ChosenDate:
     iso: str
@@ -167,6 +172,26 @@ def choose_date(candidates: Iterable[tuple[str, str | None]], reference: datetim
         if iso:
             return ChosenDate(iso=iso, raw=normalize_text(visible_raw) or raw.strip(), source=source)
     return None
+
+
+def add_date(loader, field_name: str, chosen: ChosenDate | None) -> None:
+    """``datePublished``/``dateModified`` and their ``…Raw`` twin, when a date was found."""
+    if chosen:
+        loader.add_value(field_name, chosen.iso)
+        loader.add_value(f"{field_name}Raw", chosen.raw)
+
+
+def choose_modified(response: Response, ld: dict[str, Any], visible: str, reference: datetime) -> ChosenDate | None:
+    """dateModified: JSON-LD, then the meta tag (NU says updated_time, WordPress modified_time), then the visible line."""
+    return choose_date(
+        [
+            ("json-ld", ld.get("dateModified")),
+            ("meta", meta_content(response, "article:updated_time", "article:modified_time")),
+            ("visible", visible),
+        ],
+        reference,
+        visible,
+    )
 
 
 def fallback_body(root: etree._Element, boilerplate_xpath: str, headline: str | None) -> str:

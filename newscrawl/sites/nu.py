@@ -22,7 +22,10 @@ from .common import (
     Link,
     SitemapRef,
     Skip,
+    add_date,
     choose_date,
+    choose_modified,
+    has_class,
     fallback_body,
     jsonld_article,
     jsonld_objects,
@@ -35,20 +38,16 @@ SITE = SITES["nu"]
 PARSER_VERSION = "nu-dpg-2024"  # the DPG design in use since 2023 (MARKUP.md §2)
 
 
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
 # Containers whose text is never body, wherever they sit (MARKUP.md §2.4).
 _BOILERPLATE_CLASSES = (
     "linkblock", "excerpt", "imageblock", "audioblock", "videoblock", "podcast-promo", "dpg-banner",
     "nujij-teaser", "article__meta", "article__share", "consent-fallback", "footer", "timeline",
 )
-_BOILERPLATE_TEST = " or ".join(_has_class(c) for c in _BOILERPLATE_CLASSES)
+_BOILERPLATE_TEST = " or ".join(has_class(c) for c in _BOILERPLATE_CLASSES)
 _INSIDE_BOILERPLATE = f"ancestor-or-self::*[{_BOILERPLATE_TEST} or self::figure or self::figcaption or self::aside]"
 # What the generic extractor must not see: the chrome above plus the page's header, nav and footers.
-_CHROME = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or {_has_class('skip-link')}]"
-_BODY_BLOCKS = f".//*[{_has_class('textblock')} and ({_has_class('paragraph')} or {_has_class('subheader')})]"
+_CHROME = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or {has_class('skip-link')}]"
+_BODY_BLOCKS = f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]"
 _INNER_BLOCKS = ".//p | .//li | .//h2 | .//h3 | .//h4"
 
 
@@ -154,22 +153,9 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         context.reference_time,
         visible,
     )
-    if published:
-        loader.add_value("datePublished", published.iso)
-        loader.add_value("datePublishedRaw", published.raw)
+    add_date(loader, "datePublished", published)
     visible_updated = normalize_text(response.css(".article__meta .datetime__updated::text").get())
-    modified = choose_date(
-        [
-            ("json-ld", ld.get("dateModified")),
-            ("meta", meta_content(response, "article:updated_time", "article:modified_time")),
-            ("visible", visible_updated),
-        ],
-        context.reference_time,
-        visible_updated,
-    )
-    if modified:
-        loader.add_value("dateModified", modified.iso)
-        loader.add_value("dateModifiedRaw", modified.raw)
+    add_date(loader, "dateModified", choose_modified(response, ld, visible_updated, context.reference_time))
 
     loader.add_value("articleSection", urlsplit(canonical).path.split("/")[1])
     loader.add_value("keywords", meta_content(response, "keywords") or ld.get("keywords") or context.hints.get("keywords") or [])
@@ -199,7 +185,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
 
 
 def _without_label(h1: etree._Element) -> str:
-    label_text = "".join(h1.xpath(f".//*[{_has_class('headline__label')}]//text()"))
+    label_text = "".join(h1.xpath(f".//*[{has_class('headline__label')}]//text()"))
     text = block_text(h1)
     label = normalize_text(label_text)
     return normalize_text(text[len(label):]) if label and text.startswith(label) else text

@@ -22,14 +22,23 @@ from ..loaders import ArticleLoader, finish_article
 from ..text import block_text, join_blocks, normalize_text
 from ..urls import SITES, article_key, normalize_url
 from . import common
-from .common import Link, SitemapRef, Skip, choose_date, fallback_body, jsonld_article, jsonld_objects, meta_content, page_context
+from .common import (
+    Link,
+    SitemapRef,
+    Skip,
+    add_date,
+    choose_date,
+    choose_modified,
+    fallback_body,
+    has_class,
+    jsonld_article,
+    jsonld_objects,
+    meta_content,
+    page_context,
+)
 
 SITE = SITES["wnl"]
 PARSER_VERSION = "wnl-wordpress-2024"  # layouts A (2023–2024) and B (2024 redesign)
-
-
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
 # Never body, wherever lxml puts them (MARKUP.md §3.4).
@@ -38,7 +47,7 @@ _BOILERPLATE_CLASSES = (
     "content-row", "article-tools", "share-menu", "post-header", "teaser", "hero-teaser", "footer",
     "wp-block-embed", "sharedaddy", "jp-relatedposts",
 )
-_BOILERPLATE_TEST = " or ".join(_has_class(c) for c in _BOILERPLATE_CLASSES) + " or @id='cookie-notice'"
+_BOILERPLATE_TEST = " or ".join(has_class(c) for c in _BOILERPLATE_CLASSES) + " or @id='cookie-notice'"
 _INSIDE_BOILERPLATE = f"ancestor-or-self::*[{_BOILERPLATE_TEST} or self::figure or self::figcaption or self::aside or self::footer or self::nav or self::script]"
 _CHROME = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or self::figure]"
 # A block is a p, a heading or a list item; a p inside a li belongs to the li.
@@ -168,8 +177,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         visible,
     )
     if published:
-        loader.add_value("datePublished", published.iso)
-        loader.add_value("datePublishedRaw", published.raw)
+        add_date(loader, "datePublished", published)
         source = published.source
     else:
         # Layout B shows no date; without metadata only the URL's day is known. Never invent a time.
@@ -177,18 +185,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         loader.add_value("datePublishedRaw", url_day)
         source = "url"
     updated = normalize_text(response.css(".post-header__updated").xpath("string()").get()).lstrip("| ").strip()
-    modified = choose_date(
-        [
-            ("json-ld", ld.get("dateModified")),
-            ("meta", meta_content(response, "article:modified_time", "article:updated_time")),
-            ("visible", updated),
-        ],
-        context.reference_time,
-        updated,
-    )
-    if modified:
-        loader.add_value("dateModified", modified.iso)
-        loader.add_value("dateModifiedRaw", modified.raw)
+    add_date(loader, "dateModified", choose_modified(response, ld, updated, context.reference_time))
 
     categories = re.findall(r"\bcategory-([a-z0-9-]+)\b", post[0].attrib.get("class", "")) if post else []
     loader.add_value("articleSection", categories[:1])
