@@ -147,6 +147,18 @@ def jsonld_type_names(objects: Iterable[dict[str, Any]]) -> set[str]:
     return names
 
 
+# What consent walls say (DPG's NU.nl, WordPress cookie notices): served instead of an article, never one.
+CONSENT_PHRASES = ("gebruikt cookies", "wij gebruiken cookies", "cookies accepteren", "toestemming voor cookies", "privacy-instellingen", "privacy gate")
+
+
+def no_headline(response: Response) -> Skip:
+    """The verdict for a page where no source gives a headline: not an article, or a consent wall."""
+    text = " ".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()).lower()
+    if any(phrase in text for phrase in CONSENT_PHRASES):
+        return Skip("consent_wall", "a cookie/consent page instead of the article")
+    return Skip("not_article", "no headline in the page")
+
+
 def has_class(name: str) -> str:
     """XPath predicate: the element's class attribute contains the class ``name``."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"

@@ -31,6 +31,7 @@ from .common import (
     jsonld_objects,
     jsonld_type_names,
     meta_content,
+    no_headline,
     page_context,
 )
 
@@ -116,6 +117,8 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         loader.add_value("headline", block_text(text_span[0].root) if text_span else _without_label(h1[0].root))
     loader.add_value("headline", meta_content(response, "og:title"))
     loader.add_value("headline", ld.get("headline"))
+    if not loader.get_output_value("headline"):
+        return no_headline(response)
 
     excerpt = response.css(".article__body .textblock.excerpt, [data-text-role=ARTICLE_EXCERPT]")[:1]
     if excerpt:

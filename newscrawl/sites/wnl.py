@@ -34,6 +34,7 @@ from .common import (
     jsonld_article,
     jsonld_objects,
     meta_content,
+    no_headline,
     page_context,
 )
 
@@ -147,6 +148,8 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     # headline is cut at 110 characters, so it is never used.
     loader.add_value("headline", response.xpath("string(//h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])").get())
     loader.add_value("headline", _TITLE_SUFFIX.sub("", meta_content(response, "og:title") or ""))
+    if not loader.get_output_value("headline"):
+        return no_headline(response)
 
     blocks, lees_ook, typed_byline = _content_blocks(content[0].root) if content else ([], [], None)
     body_extractor = "selectors"

@@ -16,7 +16,7 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
@@ -227,6 +227,16 @@ class NewsSpider(scrapy.Spider):
     def parse_article_page(self, response: Response) -> ArticleItem | Skip:
         raise NotImplementedError
 
+    @staticmethod
+    def unreadable(response: Response) -> Skip | None:
+        """A page no parser can read: not text (a PDF or an image at an article URL) or empty."""
+        if not isinstance(response, TextResponse):
+            content_type = response.headers.get(b"Content-Type", b"unknown").decode("latin-1")
+            return Skip("not_html", f"Content-Type {content_type}")
+        if not response.body.strip():
+            return Skip("empty_body", "200 with an empty body")
+        return None
+
     def teaser_links(self, response: Response) -> list[Link]:
         """Teaser blocks on an article page ("Meer nieuws" …) worth following; not part of the item."""
         return []
@@ -236,7 +246,7 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         if response.status == 304:
             return  # not modified since the last fetch (counted by the middleware)
-        result = self.parse_article_page(response)
+        result = self.unreadable(response) or self.parse_article_page(response)
         if isinstance(result, Skip):
             stats.inc_value(f"skipped/{result.reason}")
             self.logger.info("Not an article (%s): %s %s", result.reason, response.url, result.detail)
