@@ -27,6 +27,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from . import __version__
+from .ledger import ledger_for
 from .schema import SCHEMA_VERSION, field_order
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,10 @@ class FeedManifest:
             "datePublished": {"min": published[0], "max": published[-1]} if published else None,
             "file": file_facts(path),
         }
+        ledger = ledger_for(self.crawler)
+        if ledger is not None:
+            # Every URL the crawl discovered, by outcome; the failures with their reasons.
+            manifest["urls"] = ledger.report()
         target = path.with_name(path.name + ".manifest.json")
         target.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         logger.info("Manifest written: %s", target)

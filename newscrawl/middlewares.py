@@ -9,6 +9,8 @@ from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import IgnoreRequest
 
+from .ledger import request_key, resolve
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,6 +40,7 @@ class LoggedOffsiteMiddleware(OffsiteMiddleware):
             origin = (request.meta.get("redirect_urls") or [None])[0]
             kind = "discovery" if request.meta.get("discovery") else "article"
             self.stats.inc_value(f"failures/{kind}/offsite")
+            resolve(self.crawler, request_key(request), "failure:offsite", f"redirected from {origin}" if origin else "off-site link")
             logger.warning(
                 "Failed %s (offsite): %s%s",
                 kind,

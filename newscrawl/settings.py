@@ -56,6 +56,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.archive.WarcReplayMiddleware": 950,
 }
 EXTENSIONS = {
+    # Every discovered URL ends in one outcome: item, reject, duplicate, skip, failure (newscrawl/ledger.py).
+    "newscrawl.ledger.UrlLedger": 50,
     "newscrawl.archive.WarcRecorder": 100,
     "newscrawl.report.RunReport": 900,
     "newscrawl.manifest.FeedManifest": 910,

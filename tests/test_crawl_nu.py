@@ -168,3 +168,14 @@ def test_scrapy_parse_works_in_replay_mode():
     assert "'articleId': '6400102'" in result.stdout
 
 
+
+
+def test_every_discovered_url_has_exactly_one_outcome(first_crawl):
+    tmp_path, _, stats, _ = first_crawl
+    report = json.loads((tmp_path / "nu.jsonl.manifest.json").read_text())["urls"]
+    assert report["unaccountedCount"] == 0 and stats["ledger/unaccounted"] == 0
+    assert report["outcomeDetails"] == {
+        "discovery": 7, "item": 6, "reject": 1, "duplicate": 1, "skipped:video": 1, "skipped:liveblog": 1,
+        "failure:http_404": 6, "failure:offsite": 1,
+    }
+    assert {"url": "https://www.nu.nl/-/6400111/", "reason": "offsite", "detail": "redirected from https://www.nu.nl/-/6400111/"} in report["failures"]

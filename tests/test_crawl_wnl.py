@@ -206,3 +206,9 @@ def test_missing_browser_is_reported_at_start_up(local_listing, tmp_path):
     found, log = crawl_local_without_browser(tmp_path, local_listing, "auto")
     assert {f["url"] for f in found} == {SERVER_POST}  # the crawl goes on without the JS teasers, and says so
     assert "Listings loaded by JavaScript will be read without their JS teasers" in log and "'render/unavailable': 1" in log
+
+
+def test_every_discovered_url_has_exactly_one_outcome(first_crawl):
+    _, _, stats, _ = first_crawl
+    assert stats["ledger/unaccounted"] == 0
+    assert (stats["ledger/item"], stats["ledger/failure"]) == (8, 5)

@@ -18,11 +18,14 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import ConnectionDone, ConnectionLost, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.web._newclient import ResponseFailed
 from twisted.python.failure import Failure
 
 from ..incremental import unchanged_since_last_fetch
 from ..items import ArticleItem
+from ..ledger import request_key, resolve
 from ..render import browser_path, render_meta
 from ..sites.common import Link, Skip
 from ..urls import article_key
@@ -204,13 +207,16 @@ class NewsSpider(scrapy.Spider):
         last_touched = link.modified or link.published
         if self.since and last_touched and datetime.fromisoformat(last_touched).date() < self.since:
             stats.inc_value("discovery/skipped_before_since")
+            resolve(self.crawler, link.url, "not_requested:before_since")
             return None
         if unchanged_since_last_fetch(self.crawler, key, link.modified):
             self.scheduled_articles.add(key)
             stats.inc_value("incremental/unchanged_skipped")
+            resolve(self.crawler, link.url, "not_requested:unchanged")
             return None
         if self.max_articles is not None and len(self.scheduled_articles) >= self.max_articles:
             stats.inc_value("discovery/skipped_max_articles")
+            resolve(self.crawler, link.url, "not_requested:max_articles")
             return None
         self.scheduled_articles.add(key)
         stats.inc_value(f"discovery/articles/{link.via}")
@@ -244,19 +250,23 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[ArticleItem | Request]:
         """An article page → its item, then requests for its related articles."""
         stats = self.crawler.stats
+        key = request_key(response.request)
         if response.status == 304:
+            resolve(self.crawler, key, "not_modified")
             return  # not modified since the last fetch (counted by the middleware)
         result = self.unreadable(response) or self.parse_article_page(response)
         if isinstance(result, Skip):
             stats.inc_value(f"skipped/{result.reason}")
+            resolve(self.crawler, key, f"skipped:{result.reason}", result.detail)
             self.logger.info("Not an article (%s): %s %s", result.reason, response.url, result.detail)
             return
         stats.inc_value(f"extraction/body/{result['metadata']['bodyExtractor']}")
         if result["metadata"]["bodyExtractor"] != "selectors":
             self.logger.warning("Body selectors found nothing, used %s: %s", result["metadata"]["bodyExtractor"], response.url)
         published = result.get("datePublished")
-        if self.since and published and datetime.fromisoformat(published).date() < self.since:
+        if self.since and published and datetime.fromisoformat(published[:10]).date() < self.since:
             stats.inc_value("skipped/before_since")
+            resolve(self.crawler, key, "skipped:before_since")
             self.logger.info("Published %s, before since=%s: %s", published, self.since, response.url)
             return
         # Register the canonical key too: a short link resolves only after the fetch.
@@ -281,9 +291,14 @@ class NewsSpider(scrapy.Spider):
             reason = "dns"
         elif failure.check(TimeoutError, TCPTimedOutError):
             reason = "timeout"
+        elif failure.check(ConnectionRefusedError, ConnectionLost, ResponseFailed, ConnectionDone):
+            reason = "connection"
+        elif failure.check(CancelledError) or "maxsize" in failure.getErrorMessage().lower():
+            reason = "too_large"
         else:
             reason = type(failure.value).__name__
         kind = "discovery" if request.meta.get("discovery") else "article"
         self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
+        resolve(self.crawler, request_key(request), f"failure:{reason}", failure.getErrorMessage())
         level = logging.INFO if kind == "discovery" and reason == "http_404" else logging.WARNING
         self.logger.log(level, "Failed %s (%s): %s — %s", kind, reason, request.url, failure.getErrorMessage())
