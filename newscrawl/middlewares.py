@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from scrapy import Request, Spider, signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
 
 from .ledger import request_key, resolve
 
@@ -49,3 +54,76 @@ class LoggedOffsiteMiddleware(OffsiteMiddleware):
                 extra={"spider": self.crawler.spider},
             )
             raise
+
+
+def retry_after_seconds(value: bytes | None) -> float | None:
+    """Retry-After as seconds: a number of seconds, or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retries, but a 429 or 503 with Retry-After waits as long as the site asks (up to RETRY_AFTER_MAX).
+
+    Only this request waits; the rest of the crawl goes on.
+    """
+
+    def __init__(self, settings, crawler=None):
+        super().__init__(settings)
+        self.max_delay = settings.getfloat("RETRY_AFTER_MAX", 120.0)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler.settings)
+        middleware.crawler = crawler
+        return middleware
+
+    async def process_response(self, request: Request, response, spider: Spider | None = None):
+        if response.status in (429, 503) and not request.meta.get("dont_retry") and response.status in self.retry_http_codes:
+            delay = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if delay is not None and request.meta.get("retry_times", 0) < self.max_retry_times:
+                delay = min(delay, self.max_delay)
+                self.crawler.stats.inc_value("retry/retry_after_waits")
+                logger.info("%s %s: waiting %.0f s as Retry-After asks", response.status, request.url, delay)
+                await asyncio.sleep(delay)
+        return super().process_response(request, response)
+
+
+_LATIN_LABELS = {"iso-8859-1", "latin-1", "latin1", "cp1252", "windows-1252", "us-ascii", "ascii"}
+
+
+class CharsetRepairMiddleware:
+    """A page labelled ISO-8859-1/Windows-1252 whose body is valid UTF-8 is read as UTF-8.
+
+    Misconfigured servers and CDNs do this; read as labelled, "privécollectie" becomes
+    "privÃ©collectie". Multi-byte UTF-8 sequences almost never occur in real Latin-1 text.
+    """
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response, spider: Spider | None = None):
+        if not isinstance(response, TextResponse) or response.encoding.lower() not in _LATIN_LABELS:
+            return response
+        body = response.body
+        if body.isascii():
+            return response
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return response
+        self.stats.inc_value("charset/repaired")
+        logger.info("Labelled %s but UTF-8, read as UTF-8: %s", response.encoding, response.url)
+        return response.replace(encoding="utf-8")

@@ -26,6 +26,8 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is < 1 MB; anything this big is broken
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_TIMES = 2
+# A 429/503 with Retry-After waits as asked, but never longer than this (seconds).
+RETRY_AFTER_MAX = 120
 COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
 
 # --- Discovery ---------------------------------------------------------------
@@ -46,10 +48,14 @@ RECORD_WARC = None
 REPLAY_WARC = None
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "newscrawl.middlewares.LoggedOffsiteMiddleware": 50,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
+    # After decompression (590): a UTF-8 body labelled Latin-1 is read as UTF-8.
+    "newscrawl.middlewares.CharsetRepairMiddleware": 580,
     # Validators of the last fetch on article requests; 304s end there (newscrawl/incremental.py).
     "newscrawl.incremental.ConditionalRequestMiddleware": 560,
     # Last before the network: answers from the archive when REPLAY_WARC is set, else disabled.

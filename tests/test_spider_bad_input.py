@@ -40,3 +40,11 @@ def test_consent_wall_instead_of_the_article_is_never_an_item():
     <a href="/privacy-instellingen">Instellingen aanpassen</a></div></body></html>"""
     assert list(nu.parse_article(HtmlResponse(URL, body=wall, request=Request(URL)))) == []
     assert stats.get_value("skipped/consent_wall") == 1
+
+
+def test_pdf_at_an_html_url_is_not_read_as_html():
+    # Scrapy picks HtmlResponse from the .html extension when the Content-Type has no class of its own.
+    nu, stats = spider()
+    response = HtmlResponse(URL, body=b"%PDF-1.7\n%\xe2\xe3", headers={"Content-Type": "application/pdf"}, request=Request(URL))
+    assert list(nu.parse_article(response)) == []
+    assert stats.get_value("skipped/not_html") == 1

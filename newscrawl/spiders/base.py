@@ -15,7 +15,15 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import (
+    DontCloseSpider,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
@@ -235,10 +243,14 @@ class NewsSpider(scrapy.Spider):
 
     @staticmethod
     def unreadable(response: Response) -> Skip | None:
-        """A page no parser can read: not text (a PDF or an image at an article URL) or empty."""
-        if not isinstance(response, TextResponse):
-            content_type = response.headers.get(b"Content-Type", b"unknown").decode("latin-1")
-            return Skip("not_html", f"Content-Type {content_type}")
+        """A page no parser can read: not text (a PDF or an image at an article URL) or empty.
+
+        The Content-Type decides: Scrapy makes an HtmlResponse of a PDF served at a ``.html`` URL.
+        """
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        textual = not content_type or any(kind in content_type for kind in ("html", "xml", "text/"))
+        if not isinstance(response, TextResponse) or not textual:
+            return Skip("not_html", f"Content-Type {content_type or 'unknown'}")
         if not response.body.strip():
             return Skip("empty_body", "200 with an empty body")
         return None
@@ -286,15 +298,18 @@ class NewsSpider(scrapy.Spider):
             status = failure.value.response.status
             reason = f"http_{status}"
         elif failure.check(IgnoreRequest):
-            reason = "ignored"
+            message = failure.getErrorMessage().lower()
+            reason = "too_large" if "size" in message else "redirect_loop" if "redirections" in message else "ignored"
         elif failure.check(DNSLookupError):
             reason = "dns"
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             reason = "timeout"
-        elif failure.check(ConnectionRefusedError, ConnectionLost, ResponseFailed, ConnectionDone):
+        elif failure.check(DownloadCancelledError, CancelledError):
+            reason = "too_large"  # Scrapy cancels a download that exceeds DOWNLOAD_MAXSIZE
+        elif failure.check(ResponseDataLossError):
+            reason = "truncated"
+        elif failure.check(ConnectionRefusedError, ConnectionLost, ResponseFailed, ConnectionDone, DownloadConnectionRefusedError, DownloadFailedError):
             reason = "connection"
-        elif failure.check(CancelledError) or "maxsize" in failure.getErrorMessage().lower():
-            reason = "too_large"
         else:
             reason = type(failure.value).__name__
         kind = "discovery" if request.meta.get("discovery") else "article"
