@@ -33,7 +33,17 @@ class ArticleRequestFingerprinter:
 
 
 class ArticleDupeFilter(RFPDupeFilter):
-    """A redirect from one URL of an article to another URL of the same article is not a duplicate."""
+    """A redirect from one URL of an article to another URL of the same article is not a duplicate.
+
+    Kept in memory only, also with JOBDIR: Scrapy's requests.seen marks a request seen when it
+    is queued, so the requests in flight at a kill -9 would never be fetched after the restart.
+    A resumed crawl reads its discovery pages again; the state store (not this filter) is what
+    remembers articles across runs.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=crawler.request_fingerprinter)
 
     def request_seen(self, request: Request) -> bool:
         redirected_from = request.meta.get("redirect_urls")

@@ -21,6 +21,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from ..durability import append_mode_feeds, cut_torn_tail, emitted_lines, flush_feeds
 from ..state import SeenStore, store_for
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,25 @@ class DedupPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.store: SeenStore = store_for(self.crawler)
+        self.reconcile_with_feeds()
         logger.info("Dedup state: %s (%d articles known)", self.path, len(self.store))
+
+    def reconcile_with_feeds(self) -> None:
+        """A feed we append to is the truth about what was emitted: repair its tail, learn its lines."""
+        for path in append_mode_feeds(self.crawler):
+            if cut_torn_tail(path):
+                self.stats.inc_value("durability/torn_lines_cut")
+                logger.warning("Cut a torn final line (an earlier run died mid-write) from %s", path)
+            learned = 0
+            for item in emitted_lines(path):
+                metadata = item["metadata"]
+                seen = self.store.get(item.get("site"), item.get("articleId"))
+                if seen is None or (seen.content_hash != metadata.get("contentHash") and metadata.get("revision", 0) >= seen.revision):
+                    self.store.record(item["site"], item["articleId"], metadata["contentHash"], metadata.get("revision", 1), item.get("canonicalUrl", ""), metadata.get("dateDownloaded", ""))
+                    learned += 1
+            if learned:
+                self.stats.inc_value("durability/items_learned_from_feed", learned)
+                logger.warning("%d items in %s were not in the state store (an earlier run died): recorded now", learned, path)
 
     def _drop(self, reason: str, message: str) -> DuplicateItem:
         self.stats.inc_value(f"dedup/{reason}")
@@ -93,6 +112,9 @@ class DedupPipeline:
 
     def item_scraped(self, item, response, spider: Spider) -> None:
         # Counted here, not in process_item: an item rejected later by validation is neither new nor revised.
+        # The feed exporter has written the item (it handles item_scraped first): make it reach the file
+        # before the store says "emitted", so that a kill in between cannot lose it.
+        flush_feeds(self.crawler)
         adapter = ItemAdapter(item)
         metadata = adapter["metadata"]
         if metadata["revision"] == 1:

@@ -39,6 +39,10 @@ from ..sites.common import Link, Skip
 from ..urls import article_key
 
 
+# Discovery sources, most authoritative first (a sitemap lists the canonical URL; teasers use any variant).
+_VIA_RANK = {"sitemap": 0, "api": 1, "rss": 2, "listing": 3, "link": 4}
+
+
 def _parse_since(value: str | None) -> date | None:
     if not value:
         return None
@@ -181,7 +185,11 @@ class NewsSpider(scrapy.Spider):
         if known is None:
             self.discovered[key] = link
             return
-        # The first discovery keeps its URL and "via"; later ones fill in what it did not know.
+        # Which URL and "via" an article is requested under must not depend on which discovery
+        # page answered first: the most authoritative source wins, then the smallest URL.
+        if (_VIA_RANK.get(link.via, 9), link.url) < (_VIA_RANK.get(known.via, 9), known.url):
+            known.url, known.via = link.url, link.via
+        # Every source fills in what the others did not know.
         for field_name in ("published", "title", "post_id"):
             if getattr(known, field_name) is None:
                 setattr(known, field_name, getattr(link, field_name))
