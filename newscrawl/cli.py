@@ -5,6 +5,7 @@
     newscrawl validate FILE…                  every line well-formed and valid against the schema?
     newscrawl stats FILE… [--plot out.png]    counts per site, section and day; coverage; date range
     newscrawl merge FILE… -o OUT              one dataset: the latest revision of each article
+    newscrawl check-run MANIFEST…             exit 1 when a run failed (layout change, unaccounted URLs)
     newscrawl schema-doc                      the fields table generated from the schema
 
 A spider is scheduled only when Scrapyd has no pending or running job of it, so a slow crawl is
@@ -223,6 +224,28 @@ def cmd_merge(options: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_run(options: argparse.Namespace) -> int:
+    """Exit 1 when a run's manifest says it failed (layout change) or left URLs unaccounted."""
+    worst = 0
+    for path in options.manifests:
+        try:
+            manifest = json.loads(Path(path).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"{path}: cannot read the manifest: {exc}", file=sys.stderr)
+            worst = 2
+            continue
+        problems = list((manifest.get("layout") or {}).get("problems") or []) if manifest.get("status") == "failed" else []
+        unaccounted = (manifest.get("urls") or {}).get("unaccountedCount", 0)
+        if unaccounted:
+            problems.append(f"{unaccounted} URLs without an outcome")
+        if manifest.get("finishReason") not in (None, "finished"):
+            problems.append(f"finished with {manifest['finishReason']!r}")
+        verdict = "FAILED" if problems else "ok"
+        print(f"{path}: {verdict} ({manifest.get('spider')}, {manifest.get('counts', {}).get('items', 0)} items)" + "".join(f"\n  - {p}" for p in problems))
+        worst = max(worst, 1 if problems else 0)
+    return worst
+
+
 def cmd_schema_doc(options: argparse.Namespace) -> int:
     from .schemadoc import render
 
@@ -270,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     merge_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="the merged JSONL file")
     merge_cmd.add_argument("--all-revisions", action="store_true", help="keep every revision, not only the latest")
     merge_cmd.set_defaults(handler=cmd_merge)
+
+    check = commands.add_parser("check-run", help="exit 1 when a run failed: layout change, unaccounted URLs, abnormal finish",
+                                description="Read run manifests (<feed>.manifest.json) and exit 1 when a run is failed: field coverage under the thresholds or too many fallback extractions (a site redesign), URLs without an outcome, or a finish reason other than 'finished'.")
+    check.add_argument("manifests", nargs="+", metavar="MANIFEST")
+    check.set_defaults(handler=cmd_check_run)
 
     doc = commands.add_parser("schema-doc", help="print the fields table generated from the schema (docs/fields.md)")
     doc.set_defaults(handler=cmd_schema_doc)

@@ -28,6 +28,7 @@ from scrapy.crawler import Crawler
 
 from . import __version__
 from .ledger import ledger_for
+from .monitor import monitor_for
 from .schema import SCHEMA_VERSION, field_order
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,11 @@ class FeedManifest:
             "datePublished": {"min": published[0], "max": published[-1]} if published else None,
             "file": file_facts(path),
         }
+        monitor = monitor_for(self.crawler)
+        if monitor is not None:
+            layout = monitor.verdict()
+            manifest["status"] = "failed" if layout["status"] == "failed" else "ok"
+            manifest["layout"] = layout
         ledger = ledger_for(self.crawler)
         if ledger is not None:
             # Every URL the crawl discovered, by outcome; the failures with their reasons.

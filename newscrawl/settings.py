@@ -65,9 +65,18 @@ EXTENSIONS = {
     # Every discovered URL ends in one outcome: item, reject, duplicate, skip, failure (newscrawl/ledger.py).
     "newscrawl.ledger.UrlLedger": 50,
     "newscrawl.archive.WarcRecorder": 100,
+    "newscrawl.monitor.LayoutMonitor": 60,
     "newscrawl.report.RunReport": 900,
     "newscrawl.manifest.FeedManifest": 910,
 }
+# Layout-change detection (newscrawl/monitor.py): minimum share of parsed articles with each field,
+# maximum share of bodies from the generic extractor, and the run size below which nothing is judged.
+LAYOUT_MIN_COVERAGE = {"headline": 0.95, "articleBody": 0.8, "datePublished": 0.9, "authors": 0.5}
+LAYOUT_MAX_FALLBACK_SHARE = 0.25
+LAYOUT_MIN_ARTICLES = 5
+LAYOUT_SAMPLES = 10
+LAYOUT_SAMPLES_DIR = None  # default: output/<spider>-layout-samples
+
 # Write the run's final stats as JSON here (e.g. "output/%(name)s.stats.json"); off by default.
 STATS_FILE = None
 
