@@ -24,3 +24,30 @@ from newscrawl.render import should_abort_request
 )
 def test_browser_requests_outside_the_site_are_aborted(url, resource_type, aborted):
     assert should_abort_request(SimpleNamespace(url=url, resource_type=resource_type)) is aborted
+
+
+def test_sitemaps_and_feeds_that_list_other_hosts_lead_to_no_request_there():
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.middlewares import LoggedOffsiteMiddleware
+    from newscrawl.sites import nu
+    from newscrawl.spiders.nu import NuSpider
+
+    body = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <sitemap><loc>https://sitemaps.example.net/nu/articles.xml</loc></sitemap></sitemapindex>"""
+    children, _ = nu.parse_sitemap(XmlResponse("https://www.nu.nl/sitemap_index.xml", body=body))
+    crawler = get_crawler(NuSpider)
+    crawler.spider = crawler._create_spider()
+    middleware = LoggedOffsiteMiddleware.from_crawler(crawler)
+    middleware.spider_opened(crawler.spider)
+    with pytest.raises(IgnoreRequest):
+        middleware.process_request(Request(children[0].url, meta={"discovery": True}))
+    assert crawler.stats.get_value("failures/discovery/offsite") == 1
+    urlset = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <url><loc>https://www.telegraaf.nl/nieuws/1234567/iets.html</loc></url>
+      <url><loc>https://www.nu.nl/binnenland/6400101/x.html</loc></url></urlset>"""
+    _, links = nu.parse_sitemap(XmlResponse("https://www.nu.nl/sitemap_news.xml", body=urlset))
+    assert [link.url for link in links] == ["https://www.nu.nl/binnenland/6400101/x.html"]
