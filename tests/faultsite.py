@@ -85,9 +85,10 @@ class FaultSite:
     faults: dict[str, str]  # URL → fault name
     workdir: Path
     max_requests: int = 2000
-    max_delay: float = 3.0
+    max_delay: float = 8.0
     log: list[Logged] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)  # every host asked for, CONNECT or plain
+    broken: list[str] = field(default_factory=list)  # connections that ended before a request was read
 
     def __post_init__(self):
         data = json.loads(self.manifest_path.read_text("utf-8"))
@@ -143,12 +144,14 @@ class FaultSite:
             sock.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             try:
                 tls = self.tls.wrap_socket(sock, server_side=True)
-            except (ssl.SSLError, OSError):
+            except (ssl.SSLError, OSError) as exc:
+                self.broken.append(f"tls handshake to {host}: {exc!r}")
                 return
             tls.settimeout(10)
             tls_stream = tls.makefile("rb")
             request_line, headers = self._read_head(tls_stream)
             if not request_line:
+                self.broken.append(f"no request in the tunnel to {host}")
                 return
             method, path, _ = request_line.split(" ", 2)
             self.respond(tls, f"https://{host}{path}", headers)

@@ -16,7 +16,7 @@ from newscrawl.urls import article_key
 SEED = 20251123
 RECOVERING = ("flaky_500", "flaky_503", "rate_limited")
 SETTINGS = {
-    "DOWNLOAD_TIMEOUT": "1", "DOWNLOAD_MAXSIZE": str(4 << 20), "DOWNLOAD_WARNSIZE": str(1 << 20), "RETRY_TIMES": "2",
+    "DOWNLOAD_TIMEOUT": "3", "DOWNLOAD_MAXSIZE": str(4 << 20), "DOWNLOAD_WARNSIZE": str(1 << 20), "RETRY_TIMES": "2",
     "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS": "8", "RETRY_AFTER_MAX": "5",
 }
 

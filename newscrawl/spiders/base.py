@@ -1,9 +1,12 @@
-"""What every news spider does the same way: bookkeeping of discovery, limits and failures.
+"""What every news spider does the same way: discovery, limits, rendering and failures.
 
-A site spider says where discovery starts and which parser reads which page;
-this base class decides what to fetch next: each article once, within
-``since`` and ``max_articles``, related links up to RELATED_DEPTH hops, and
-every failure logged with its reason and counted under ``failures/…``.
+A site spider says where discovery starts and which parser reads which page; this base class
+decides what to fetch next. Discovery pages (feeds, sitemaps, listings, APIs) are read first and
+their links merged per article; when discovery is idle the articles are requested, newest first,
+each once, within ``since`` and ``max_articles`` and skipping those whose lastmod has not moved.
+Related links of an article are followed at once, up to RELATED_DEPTH hops. Every page and link
+ends in one outcome in the URL ledger; every failure is logged with its reason and counted
+under ``failures/…``.
 """
 
 from __future__ import annotations
@@ -15,22 +18,11 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import (
-    DontCloseSpider,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import ConnectionDone, ConnectionLost, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
-from twisted.web._newclient import ResponseFailed
 from twisted.python.failure import Failure
 
+from ..failures import failure_reason
 from ..incremental import unchanged_since_last_fetch
 from ..items import ArticleItem
 from ..ledger import request_key, resolve
@@ -302,24 +294,7 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """Every failed request: one clear log line and a counted reason; the crawl goes on."""
         request = failure.request
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            reason = f"http_{status}"
-        elif failure.check(IgnoreRequest):
-            message = failure.getErrorMessage().lower()
-            reason = "too_large" if "size" in message else "redirect_loop" if "redirections" in message else "ignored"
-        elif failure.check(DNSLookupError):
-            reason = "dns"
-        elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
-            reason = "timeout"
-        elif failure.check(DownloadCancelledError, CancelledError):
-            reason = "too_large"  # Scrapy cancels a download that exceeds DOWNLOAD_MAXSIZE
-        elif failure.check(ResponseDataLossError):
-            reason = "truncated"
-        elif failure.check(ConnectionRefusedError, ConnectionLost, ResponseFailed, ConnectionDone, DownloadConnectionRefusedError, DownloadFailedError):
-            reason = "connection"
-        else:
-            reason = type(failure.value).__name__
+        reason = failure_reason(failure)
         kind = "discovery" if request.meta.get("discovery") else "article"
         self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
         resolve(self.crawler, request_key(request), f"failure:{reason}", failure.getErrorMessage())
