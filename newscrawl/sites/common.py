@@ -97,13 +97,32 @@ def _meta(response: Response) -> dict[str, Any]:
         return {}
 
 
+class PageMeta:
+    """The page's <meta> tags by name/property (first non-empty content), read in one pass.
+
+    Built once per page: looking each key up with its own XPath scans the whole document every time.
+    """
+
+    def __init__(self, sel: Selector):
+        self.index: dict[str, str] = {}
+        for element in sel.xpath("//meta[@content]"):
+            attrib = element.attrib
+            content = attrib.get("content", "").strip()
+            for key in (attrib.get("name"), attrib.get("property")):
+                if key and content and key not in self.index:
+                    self.index[key] = content
+
+    def get(self, *keys: str) -> str | None:
+        """The first of ``keys`` the page has."""
+        for key in keys:
+            if key in self.index:
+                return self.index[key]
+        return None
+
+
 def meta_content(sel: Selector, *keys: str) -> str | None:
-    """The first non-empty <meta> content for any of ``keys`` (matched on name= or property=)."""
-    for key in keys:
-        value = sel.xpath(f'//meta[@name="{key}" or @property="{key}"]/@content').get()
-        if value and value.strip():
-            return value.strip()
-    return None
+    """One-off lookup; parsers that read several keys build a PageMeta once instead."""
+    return PageMeta(sel).get(*keys)
 
 
 def _walk_jsonld(node: Any) -> Iterator[dict[str, Any]]:
@@ -193,12 +212,12 @@ def add_date(loader, field_name: str, chosen: ChosenDate | None) -> None:
         loader.add_value(f"{field_name}Raw", chosen.raw)
 
 
-def choose_modified(response: Response, ld: dict[str, Any], visible: str, reference: datetime) -> ChosenDate | None:
+def choose_modified(meta: PageMeta, ld: dict[str, Any], visible: str, reference: datetime) -> ChosenDate | None:
     """dateModified: JSON-LD, then the meta tag (NU says updated_time, WordPress modified_time), then the visible line."""
     return choose_date(
         [
             ("json-ld", ld.get("dateModified")),
-            ("meta", meta_content(response, "article:updated_time", "article:modified_time")),
+            ("meta", meta.get("article:updated_time", "article:modified_time")),
             ("visible", visible),
         ],
         reference,

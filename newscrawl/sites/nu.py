@@ -30,7 +30,7 @@ from .common import (
     jsonld_article,
     jsonld_objects,
     jsonld_type_names,
-    meta_content,
+    PageMeta,
     no_headline,
     page_context,
 )
@@ -64,12 +64,12 @@ def _body_blocks(container: etree._Element) -> list[str]:
     return [b for b in blocks if b]
 
 
-def _page_type(response: Response, objects: list[dict]) -> str | None:
+def _page_type(response: Response, objects: list[dict], meta: PageMeta) -> str | None:
     """'video' / 'liveblog' / 'not_article' for pages that are not items, else None."""
     declared = (response.xpath("//body/@data-page-type").get() or "").strip().lower()
     types = jsonld_type_names(objects)
     path = urlsplit(response.url).path
-    if declared == "video" or path.startswith("/video/") or "VideoObject" in types or meta_content(response, "og:type") == "video.other":
+    if declared == "video" or path.startswith("/video/") or "VideoObject" in types or meta.get("og:type") == "video.other":
         return "video"
     label = normalize_text(response.css("h1 .headline__label::text").get()).upper()
     if declared == "liveblog" or "LiveBlogPosting" in types or label == "LIVE":
@@ -82,12 +82,13 @@ def _page_type(response: Response, objects: list[dict]) -> str | None:
 def parse_article(response: Response) -> ArticleItem | Skip:
     """One article page → one ArticleItem, or a Skip with the reason it is not an item."""
     objects = jsonld_objects(response)
-    skip = _page_type(response, objects)
+    meta = PageMeta(response)
+    skip = _page_type(response, objects, meta)
     if skip:
         return Skip(skip, response.url)
 
     canonical = normalize_url(
-        response.xpath('//link[@rel="canonical"]/@href').get() or meta_content(response, "og:url") or response.url,
+        response.xpath('//link[@rel="canonical"]/@href').get() or meta.get("og:url") or response.url,
         response.url,
     )
     key = article_key(canonical or "")
@@ -98,6 +99,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
 
     loader = ArticleLoader(
         response=response,
+        selector=response.selector,  # one parse per page: the loader would otherwise parse the HTML again
         site="nu",
         base_url=response.url,
         self_key=key,
@@ -115,7 +117,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     if h1:
         text_span = h1.css(".headline__text")
         loader.add_value("headline", block_text(text_span[0].root) if text_span else _without_label(h1[0].root))
-    loader.add_value("headline", meta_content(response, "og:title"))
+    loader.add_value("headline", meta.get("og:title"))
     loader.add_value("headline", ld.get("headline"))
     if not loader.get_output_value("headline"):
         return no_headline(response)
@@ -148,7 +150,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     published = choose_date(
         [
             ("json-ld", ld.get("datePublished")),
-            ("meta", meta_content(response, "article:published_time")),
+            ("meta", meta.get("article:published_time")),
             ("visible", response.css(".article__meta .datetime time::attr(datetime)").get()),
             ("visible", visible),
             ("feed", context.hints.get("published")),
@@ -158,12 +160,12 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     )
     add_date(loader, "datePublished", published)
     visible_updated = normalize_text(response.css(".article__meta .datetime__updated::text").get())
-    add_date(loader, "dateModified", choose_modified(response, ld, visible_updated, context.reference_time))
+    add_date(loader, "dateModified", choose_modified(meta, ld, visible_updated, context.reference_time))
 
     loader.add_value("articleSection", urlsplit(canonical).path.split("/")[1])
-    loader.add_value("keywords", meta_content(response, "keywords") or ld.get("keywords") or context.hints.get("keywords") or [])
+    loader.add_value("keywords", meta.get("keywords") or ld.get("keywords") or context.hints.get("keywords") or [])
 
-    image_url = normalize_url(meta_content(response, "og:image"), response.url)
+    image_url = normalize_url(meta.get("og:image"), response.url)
     if image_url:
         figure = response.css(".article__body figure.article__image, article figure.imageblock")[:1]
         loader.add_value(

@@ -33,7 +33,7 @@ from .common import (
     has_class,
     jsonld_article,
     jsonld_objects,
-    meta_content,
+    PageMeta,
     no_headline,
     page_context,
 )
@@ -121,8 +121,9 @@ def _split_caption(line: str) -> tuple[str | None, str | None]:
 
 def parse_article(response: Response) -> ArticleItem | Skip:
     """One post page (layout A or B) → one ArticleItem, or a Skip with the reason it is not an item."""
+    meta = PageMeta(response)
     canonical = normalize_url(
-        response.xpath('//link[@rel="canonical"]/@href').get() or meta_content(response, "og:url") or response.url,
+        response.xpath('//link[@rel="canonical"]/@href').get() or meta.get("og:url") or response.url,
         response.url,
     )
     key = article_key(canonical or "")
@@ -136,7 +137,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     objects = jsonld_objects(response)
     ld = jsonld_article(objects)
     context = page_context(response)
-    loader = ArticleLoader(response=response, site="wnl", base_url=response.url, self_key=key, reference_time=context.reference_time)
+    loader = ArticleLoader(response=response, selector=response.selector, site="wnl", base_url=response.url, self_key=key, reference_time=context.reference_time)
     loader.add_value("url", response.url)
     loader.add_value("canonicalUrl", canonical)
     loader.add_value("site", "wnl")
@@ -147,7 +148,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     # Headline: the h1 (layout A or B), then og:title without " - WNL". Yoast's JSON-LD
     # headline is cut at 110 characters, so it is never used.
     loader.add_value("headline", response.xpath("string(//h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])").get())
-    loader.add_value("headline", _TITLE_SUFFIX.sub("", meta_content(response, "og:title") or ""))
+    loader.add_value("headline", _TITLE_SUFFIX.sub("", meta.get("og:title") or ""))
     if not loader.get_output_value("headline"):
         return no_headline(response)
 
@@ -160,7 +161,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     loader.add_value("articleBody", join_blocks(blocks))
 
     theme_byline = response.xpath("string((//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')] | //*[contains(@class, 'single-article__author')])[1])").get()
-    for byline in (theme_byline, typed_byline, meta_content(response, "author")):
+    for byline in (theme_byline, typed_byline, meta.get("author")):
         if normalize_text(byline):
             loader.add_value("authors", byline)
             break
@@ -171,7 +172,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     published = choose_date(
         [
             ("json-ld", ld.get("datePublished")),
-            ("meta", meta_content(response, "article:published_time")),
+            ("meta", meta.get("article:published_time")),
             ("visible", date_line.attrib.get("datetime") if date_line else None),
             ("visible", visible),
             ("feed", context.hints.get("published")),
@@ -188,13 +189,13 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         loader.add_value("datePublishedRaw", url_day)
         source = "url"
     updated = normalize_text(response.css(".post-header__updated").xpath("string()").get()).lstrip("| ").strip()
-    add_date(loader, "dateModified", choose_modified(response, ld, updated, context.reference_time))
+    add_date(loader, "dateModified", choose_modified(meta, ld, updated, context.reference_time))
 
     categories = re.findall(r"\bcategory-([a-z0-9-]+)\b", post[0].attrib.get("class", "")) if post else []
     loader.add_value("articleSection", categories[:1])
     loader.add_value("keywords", response.xpath('//meta[@property="article:tag"]/@content').getall())
 
-    image_url = normalize_url(meta_content(response, "og:image"), response.url)
+    image_url = normalize_url(meta.get("og:image"), response.url)
     if image_url:
         caption_line = response.css("figcaption.post-header__caption").xpath("string()").get()
         caption, credit = _split_caption(caption_line) if caption_line else (None, None)
