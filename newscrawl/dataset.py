@@ -76,6 +76,9 @@ def read_records(path: Path, problems: list[Problem]) -> Iterator[Record]:
         if not isinstance(item, dict):
             problems.append(Problem(name, number, f"not a JSON object but a {type(item).__name__}"))
             continue
+        if "errors" in item and "item" in item and "articleId" not in item:
+            problems.append(Problem(name, number, "a rejects line ({url, reason, errors, item}), not an article: is this a rejects file?"))
+            continue
         yield Record(name, number, item)
 
 

@@ -156,3 +156,11 @@ def test_readme_jq_snippet(datasets):
     first = readme_snippets("bash")[0].splitlines()[0]
     result = subprocess.run(first, shell=True, cwd=datasets, capture_output=True, text=True)
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 14
+
+
+def test_a_rejects_file_given_as_a_dataset_is_refused_clearly(datasets):
+    rejects = datasets / "output" / "nu.rejects.jsonl"
+    assert rejects.exists()
+    for command in (["stats", str(rejects)], ["merge", str(rejects), "-o", str(datasets / "x.jsonl")]):
+        result = newscrawl(*command)
+        assert result.returncode == 1 and "is this a rejects file?" in result.stderr and "Traceback" not in result.stderr
