@@ -22,6 +22,7 @@ from scrapy.http import Response
 
 from ..dates import normalize_date
 from ..text import normalize_text
+from ..urls import article_key, normalize_url
 
 logger = logging.getLogger(__name__)
 # trafilatura logs a WARNING for every page it finds nothing in; the caller reports that itself.
@@ -118,6 +119,19 @@ class PageMeta:
             if key in self.index:
                 return self.index[key]
         return None
+
+
+def canonical_article(response: Response, meta: PageMeta, site: str) -> tuple[str, str] | Skip:
+    """(canonical URL, article key) by MARKUP §1.3: <link rel=canonical>, then og:url, then the final
+    URL, normalised; a Skip when that is not an article URL of ``site``."""
+    canonical = normalize_url(
+        response.xpath('//link[@rel="canonical"]/@href').get() or meta.get("og:url") or response.url,
+        response.url,
+    )
+    key = article_key(canonical or "")
+    if key is None or not key.startswith(f"{site}:"):
+        return Skip("not_article", f"no article URL ({canonical})")
+    return canonical, key
 
 
 def meta_content(sel: Selector, *keys: str) -> str | None:

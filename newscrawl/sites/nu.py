@@ -23,6 +23,7 @@ from .common import (
     SitemapRef,
     Skip,
     add_date,
+    canonical_article,
     choose_date,
     choose_modified,
     has_class,
@@ -87,13 +88,10 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     if skip:
         return Skip(skip, response.url)
 
-    canonical = normalize_url(
-        response.xpath('//link[@rel="canonical"]/@href').get() or meta.get("og:url") or response.url,
-        response.url,
-    )
-    key = article_key(canonical or "")
-    if key is None or not key.startswith("nu:"):
-        return Skip("not_article", f"no article URL ({canonical})")
+    found = canonical_article(response, meta, "nu")
+    if isinstance(found, Skip):
+        return found
+    canonical, key = found
     ld = jsonld_article(objects)
     context = page_context(response)
 

@@ -27,6 +27,7 @@ from .common import (
     SitemapRef,
     Skip,
     add_date,
+    canonical_article,
     choose_date,
     choose_modified,
     fallback_body,
@@ -122,13 +123,10 @@ def _split_caption(line: str) -> tuple[str | None, str | None]:
 def parse_article(response: Response) -> ArticleItem | Skip:
     """One post page (layout A or B) → one ArticleItem, or a Skip with the reason it is not an item."""
     meta = PageMeta(response)
-    canonical = normalize_url(
-        response.xpath('//link[@rel="canonical"]/@href').get() or meta.get("og:url") or response.url,
-        response.url,
-    )
-    key = article_key(canonical or "")
-    if key is None or not key.startswith("wnl:"):
-        return Skip("not_article", f"no post URL ({canonical})")
+    found = canonical_article(response, meta, "wnl")
+    if isinstance(found, Skip):
+        return found
+    canonical, key = found
     post = response.xpath('//article[starts-with(@id, "post-")]')[:1] or response.xpath("//article")[:1]
     content = response.css(".entry-content")[:1]
     if not post and not content:
