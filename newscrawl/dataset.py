@@ -103,18 +103,22 @@ def published_key(item: dict) -> datetime:
 def merge(records: Iterable[Record], all_revisions: bool = False) -> list[dict]:
     """One dataset from many runs: the latest revision of each article (or every revision),
     ordered by datePublished, then site, articleId and revision."""
+    def revision(item: dict) -> int:
+        return (item.get("metadata") or {}).get("revision", 0)
+
+    def rank(item: dict) -> tuple:
+        """The later revision wins; of two copies of one revision, the later download."""
+        return revision(item), (item.get("metadata") or {}).get("dateDownloaded", "")
+
     chosen: dict[tuple, dict] = {}
     for record in records:
         item = record.item
-        meta = item.get("metadata") or {}
-        revision = meta.get("revision", 0)
-        key = (item.get("site"), item.get("articleId")) + ((revision,) if all_revisions else ())
+        key = (item.get("site"), item.get("articleId")) + ((revision(item),) if all_revisions else ())
         current = chosen.get(key)
-        rank = (revision, meta.get("dateDownloaded", ""))
-        if current is None or rank > ((current.get("metadata") or {}).get("revision", 0), (current.get("metadata") or {}).get("dateDownloaded", "")):
+        if current is None or rank(item) > rank(current):
             chosen[key] = item
     items = list(chosen.values())
-    items.sort(key=lambda i: (published_key(i), str(i.get("site")), str(i.get("articleId")), (i.get("metadata") or {}).get("revision", 0)))
+    items.sort(key=lambda i: (published_key(i), str(i.get("site")), str(i.get("articleId")), revision(i)))
     order = {name: index for index, name in enumerate(field_order())}
     return [dict(sorted(item.items(), key=lambda kv: order.get(kv[0], len(order)))) for item in items]
 
@@ -155,11 +159,12 @@ class Summary:
             "perSection": {f"{site}/{section}": n for (site, section), n in self.per_section.most_common()},
             "perDay": {day: dict(sites) for day, sites in sorted(self.per_day.items())},
             "datePublished": {"min": self.first, "max": self.last} if self.first else None,
-            "fieldCoverage": {name: round(self.coverage[name] / self.articles, 4) if self.articles else None for name in COVERED},
+            "fieldCoverage": {name: round(self.coverage[name] / self.articles, 4) if self.articles else None for name in COVERAGE_FIELDS},
         }
 
 
-COVERED = ("headline", "description", "articleBody", "authors", "datePublished", "dateModified", "articleSection", "keywords", "mainImage")
+# The fields whose coverage is reported (by `newscrawl stats` and in every manifest).
+COVERAGE_FIELDS = ("headline", "description", "articleBody", "authors", "datePublished", "dateModified", "articleSection", "keywords", "mainImage")
 
 
 def summarise(records: Iterable[Record]) -> Summary:
@@ -176,7 +181,7 @@ def summarise(records: Iterable[Record]) -> Summary:
         if item.get("datePublished"):
             summary.per_day[str(item["datePublished"])[:10]][site] += 1
             dated.append(item)
-        for name in COVERED:
+        for name in COVERAGE_FIELDS:
             if item.get(name):
                 summary.coverage[name] += 1
     if dated:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from .manifest import local_path
+from .feeds import local_path
 
 logger = logging.getLogger(__name__)
 

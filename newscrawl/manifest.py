@@ -19,31 +19,20 @@ import logging
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 
 from . import __version__
+from .dataset import COVERAGE_FIELDS, published_key
+from .feeds import local_path
 from .ledger import ledger_for
 from .monitor import monitor_for
 from .schema import SCHEMA_VERSION, field_order
 
 logger = logging.getLogger(__name__)
 
-# Fields whose coverage says whether extraction still works (a redesign shows up here first).
-COVERAGE_FIELDS = ("headline", "description", "articleBody", "authors", "datePublished", "dateModified", "articleSection", "keywords", "mainImage")
-
-
-def local_path(uri: str) -> Path | None:
-    parts = urlsplit(uri)
-    if parts.scheme == "file":
-        return Path(url2pathname(parts.path))
-    if parts.scheme in ("", None) or len(parts.scheme) == 1:
-        return Path(uri)
-    return None
 
 
 def file_facts(path: Path) -> dict:
@@ -103,8 +92,8 @@ class FeedManifest:
             return  # remote feed storages get no manifest
         start = self.crawler.stats.get_value("start_time")
         spider = self.crawler.spider
-        # Only dates with a time compare as instants; a bare day (WNL URL date) is noon-neutral enough for a range.
-        published = sorted(self.published, key=lambda d: datetime.fromisoformat(d if "T" in d else d + "T12:00:00+00:00"))
+        # The same ordering as `newscrawl stats`, so both report the same range for one file.
+        published = sorted(self.published, key=lambda d: published_key({"datePublished": d}))
         manifest = {
             "spider": spider.name if spider else None,
             "projectVersion": __version__,

@@ -12,14 +12,13 @@ import logging
 import re
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from itemadapter import ItemAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from ..feeds import local_path
 from ..schema import article_validator
 
 logger = logging.getLogger(__name__)
@@ -31,13 +30,9 @@ def rejects_path_for(settings, spider_name: str) -> Path:
     if explicit:
         return Path(explicit.replace("%(name)s", spider_name))
     for uri in list(settings.getdict("FEEDS")) or [settings.get("DEFAULT_FEED") or ""]:
-        uri = str(uri)
-        parts = urlsplit(uri)
-        if parts.scheme in ("", "file") or len(parts.scheme) == 1:  # a path, file://, or a Windows drive
-            path = Path(url2pathname(parts.path) if parts.scheme == "file" else uri)
-            path = Path(str(path).replace("%(name)s", spider_name))
-            if "%(" not in str(path):
-                return path.with_name(path.name.split(".")[0] + ".rejects.jsonl")
+        path = local_path(str(uri).replace("%(name)s", spider_name))
+        if path is not None and "%(" not in str(path):
+            return path.with_name(path.name.split(".")[0] + ".rejects.jsonl")
     return Path("output") / f"{spider_name}.rejects.jsonl"
 
 

@@ -98,6 +98,10 @@ class NewsSpider(scrapy.Spider):
         """The article key of a short link that redirects to an article (NU.nl /-/<id>/)."""
         return None
 
+    def link_key(self, url: str) -> str | None:
+        """Which article a link points to (any URL variant, or a short link), None for non-articles."""
+        return article_key(url) or self.short_link_key(url)
+
     # --- start -------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
         # Scrapy ≥ 2.13 calls start(); a spider with only start_requests() would crawl nothing.
@@ -105,7 +109,7 @@ class NewsSpider(scrapy.Spider):
             return
         if self.start_url_override:
             for url in self.start_url_override:
-                key = article_key(url) or self.short_link_key(url)
+                key = self.link_key(url)
                 if key:
                     self.scheduled_articles.add(key)
                 yield self.maybe_rendered(Request(url, callback=self.callback_for(url), errback=self.on_error, meta={"discovered_via": "start", "related_depth": 0}))
@@ -170,7 +174,7 @@ class NewsSpider(scrapy.Spider):
                 yield request
 
     def remember(self, link: Link) -> None:
-        key = article_key(link.url) or self.short_link_key(link.url)
+        key = self.link_key(link.url)
         if key is None or key in self.scheduled_articles:
             return
         known = self.discovered.get(key)
@@ -210,7 +214,7 @@ class NewsSpider(scrapy.Spider):
     def article_request(self, link: Link, depth: int) -> Request | None:
         """A request for a discovered article, or None when it is known, too old, or over the limit."""
         stats = self.crawler.stats
-        key = article_key(link.url) or self.short_link_key(link.url)
+        key = self.link_key(link.url)
         if key is None or key in self.scheduled_articles:
             return None
         # Not touched since `since` (lastmod) or published before it: too old, not fetched.

@@ -1,0 +1,17 @@
+"""Feed URIs (Scrapy FEEDS keys) as local files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+
+def local_path(uri: str) -> Path | None:
+    """The local file of a feed URI: a plain path, ``file://…`` or a Windows drive path; None for remote storages."""
+    parts = urlsplit(uri)
+    if parts.scheme == "file":
+        return Path(url2pathname(parts.path))
+    if parts.scheme in ("", None) or len(parts.scheme) == 1:
+        return Path(uri)
+    return None
