@@ -29,6 +29,10 @@ RETRY_TIMES = 2
 # A 429/503 with Retry-After waits as asked, but never longer than this (seconds).
 RETRY_AFTER_MAX = 120
 COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
+# A callback yields one article item (or a few dozen links): Scrapy starts CONCURRENT_ITEMS
+# asyncio workers for *every* callback output, and its default of 100 cost more CPU per
+# article than the item pipelines themselves (benchmarks/run.py, BENCHMARKS.md).
+CONCURRENT_ITEMS = 8
 
 # --- Discovery ---------------------------------------------------------------
 # How many "Lees ook"/related hops to follow from an article found on a discovery page.

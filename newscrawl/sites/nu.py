@@ -46,20 +46,31 @@ _BOILERPLATE_CLASSES = (
     "nujij-teaser", "article__meta", "article__share", "consent-fallback", "footer", "timeline",
 )
 _BOILERPLATE_TEST = " or ".join(has_class(c) for c in _BOILERPLATE_CLASSES)
-_INSIDE_BOILERPLATE = f"ancestor-or-self::*[{_BOILERPLATE_TEST} or self::figure or self::figcaption or self::aside]"
+_BOILERPLATE_SET = frozenset(_BOILERPLATE_CLASSES)
+_BOILERPLATE_TAGS = frozenset(("figure", "figcaption", "aside"))
 # What the generic extractor must not see: the chrome above plus the page's header, nav and footers.
 _CHROME = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or {has_class('skip-link')}]"
-_BODY_BLOCKS = f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]"
-_INNER_BLOCKS = ".//p | .//li | .//h2 | .//h3 | .//h4"
+# Compiled once: lxml would otherwise compile each expression string on every call.
+_BODY_BLOCKS = etree.XPath(f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]")
+_INNER_BLOCKS = etree.XPath(".//p | .//li | .//h2 | .//h3 | .//h4")
+
+
+def _in_boilerplate(element: etree._Element) -> bool:
+    """The element or an ancestor is boilerplate (a set test in Python: an XPath ancestor-or-self
+    test with a dozen class predicates cost more than the rest of the page's extraction)."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in _BOILERPLATE_TAGS or not _BOILERPLATE_SET.isdisjoint((node.get("class") or "").split()):
+            return True
+    return False
 
 
 def _body_blocks(container: etree._Element) -> list[str]:
     """Paragraph and subheader blocks in page order; a RESTRICTED_HTML div holds several p/li."""
     blocks: list[str] = []
-    for element in container.xpath(_BODY_BLOCKS):
-        if element.xpath(_INSIDE_BOILERPLATE):
+    for element in _BODY_BLOCKS(container):
+        if _in_boilerplate(element):
             continue
-        inner = element.xpath(_INNER_BLOCKS) if element.tag == "div" else []
+        inner = _INNER_BLOCKS(element) if element.tag == "div" else []
         for block in inner or [element]:
             blocks.append(block_text(block))
     return [b for b in blocks if b]
@@ -94,6 +105,11 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     canonical, key = found
     ld = jsonld_article(objects)
     context = page_context(response)
+    # A class query tests every element it is given, and the chrome around <article> (menus,
+    # scripts, teasers) is most of a page: look up <article> and its two boxes once, query inside.
+    scope = response.xpath("//article")[:1] or response.selector
+    meta_box = scope.css(".article__meta")
+    body_box = scope.css(".article__body")
 
     loader = ArticleLoader(
         response=response,
@@ -111,7 +127,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     loader.add_value("articleType", "NewsArticle")
 
     # Headline: the h1 without its series label ("NU praat je bij"), then standards.
-    h1 = response.css("article h1.headline, article h1, h1.headline")[:1]
+    h1 = (scope.css("h1.headline, h1") if scope is not response.selector else response.css("h1.headline"))[:1]
     if h1:
         text_span = h1.css(".headline__text")
         loader.add_value("headline", block_text(text_span[0].root) if text_span else _without_label(h1[0].root))
@@ -120,15 +136,14 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     if not loader.get_output_value("headline"):
         return no_headline(response)
 
-    excerpt = response.css(".article__body .textblock.excerpt, [data-text-role=ARTICLE_EXCERPT]")[:1]
+    excerpt = (body_box.css(".textblock.excerpt") or scope.css("[data-text-role=ARTICLE_EXCERPT]"))[:1]
     if excerpt:
-        inner = excerpt[0].root.xpath(_INNER_BLOCKS) or [excerpt[0].root]
+        inner = _INNER_BLOCKS(excerpt[0].root) or [excerpt[0].root]
         loader.add_value("description", join_blocks(block_text(p) for p in inner))
 
     # Blocks are looked for in the whole <article>, not only .article__body: a stray
     # </div> in malformed pages closes .article__body early and strands the rest.
-    article = response.xpath("//article")[:1]
-    blocks = _body_blocks(article[0].root if article else response.selector.root)
+    blocks = _body_blocks(scope[0].root if scope is not response.selector else response.selector.root)
     body_extractor = "selectors"
     if not blocks:
         fallback = fallback_body(response.selector.root, _CHROME, loader.get_output_value("headline"))
@@ -136,7 +151,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
             blocks, body_extractor = [fallback], "trafilatura"
     loader.add_value("articleBody", join_blocks(blocks))
 
-    byline = response.css(".article__meta .author, [data-text-role=ARTICLE_AUTHOR]")[:1]
+    byline = (meta_box.css(".author") or scope.css("[data-text-role=ARTICLE_AUTHOR]"))[:1]
     if byline:
         loader.add_value("authors", block_text(byline[0].root))
     else:
@@ -144,12 +159,12 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         for author in authors if isinstance(authors, list) else [authors]:
             loader.add_value("authors", author.get("name") if isinstance(author, dict) else author)
 
-    visible = normalize_text(response.css(".article__meta .datetime time::text, [data-text-role=ARTICLE_DATETIME] time::text").get())
+    visible = normalize_text((meta_box.css(".datetime time::text") or scope.css("[data-text-role=ARTICLE_DATETIME] time::text")).get())
     published = choose_date(
         [
             ("json-ld", ld.get("datePublished")),
             ("meta", meta.get("article:published_time")),
-            ("visible", response.css(".article__meta .datetime time::attr(datetime)").get()),
+            ("visible", meta_box.css(".datetime time::attr(datetime)").get()),
             ("visible", visible),
             ("feed", context.hints.get("published")),
         ],
@@ -157,7 +172,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         visible,
     )
     add_date(loader, "datePublished", published)
-    visible_updated = normalize_text(response.css(".article__meta .datetime__updated::text").get())
+    visible_updated = normalize_text(meta_box.css(".datetime__updated::text").get())
     add_date(loader, "dateModified", choose_modified(meta, ld, visible_updated, context.reference_time))
 
     loader.add_value("articleSection", urlsplit(canonical).path.split("/")[1])
@@ -165,7 +180,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
 
     image_url = normalize_url(meta.get("og:image"), response.url)
     if image_url:
-        figure = response.css(".article__body figure.article__image, article figure.imageblock")[:1]
+        figure = (body_box.css("figure.article__image") or scope.css("figure.imageblock"))[:1]
         loader.add_value(
             "mainImage",
             {
@@ -175,7 +190,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
             },
         )
 
-    loader.add_value("relatedUrls", response.css(".article__body .textblock a::attr(href), .article__body .linkblock a::attr(href)").getall())
+    loader.add_value("relatedUrls", body_box.css(".textblock a::attr(href), .linkblock a::attr(href)").getall())
 
     item = loader.load_item()
     return finish_article(
