@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from .durability import flush_feeds
 from .pipelines.dedup import DuplicateItem
 from .state import store_for
 
@@ -92,6 +93,9 @@ class ConditionalRequestMiddleware:
         )
 
     def item_done(self, item, response, spider) -> None:
+        # The item must be on disk before the store says "fetched": a kill in between would
+        # otherwise leave an article that the next run skips as unchanged but was never written.
+        flush_feeds(self.crawler)
         self._record(response)
 
     def item_dropped(self, item, response, exception, spider) -> None:

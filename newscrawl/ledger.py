@@ -39,6 +39,13 @@ class UrlLedger:
         self.requested: set[str] = set()
         self.outcomes: dict[str, str] = {}
         self.failures: list[dict[str, Any]] = []
+        # Called with (url, outcome) once per URL (newscrawl.distributed marks it done in the run).
+        self.listeners: list = []
+        # Distributed (REDIS_URL): a request this worker schedules may be taken by another worker,
+        # so this ledger counts the requests it took from the shared frontier instead.
+        from .distributed import enabled
+
+        self.distributed = enabled(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> UrlLedger:
@@ -58,10 +65,16 @@ class UrlLedger:
         if url in self.outcomes:
             return
         self.outcomes[url] = outcome
+        for listener in self.listeners:
+            listener(url, outcome)
         if outcome.startswith("failure:") and len(self.failures) < MAX_LISTED_FAILURES:
             self.failures.append({"url": url, "reason": outcome.split(":", 1)[1], "detail": detail[:500]})
 
     def request_scheduled(self, request: Request, spider) -> None:
+        if not self.distributed:
+            self.requested.add(request_key(request))
+
+    def request_taken(self, request: Request) -> None:
         self.requested.add(request_key(request))
 
     def request_dropped(self, request: Request, spider) -> None:

@@ -100,7 +100,7 @@ REJECTS_FILE = None
 # One UTF-8 JSON object per line, fields in schema order. Used only when no feed is
 # configured: `-o`/`-O` on the command line or FEEDS replace it (newscrawl/addons.py).
 DEFAULT_FEED = "output/%(name)s.jsonl"
-ADDONS = {"newscrawl.addons.DefaultFeed": 0}
+ADDONS = {"newscrawl.addons.DefaultFeed": 0, "newscrawl.distributed.Distributed": 10}
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = field_order()
 
@@ -119,6 +119,18 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 PLAYWRIGHT_ABORT_REQUEST = "newscrawl.render.should_abort_request"
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+
+# --- Distributed crawling on scrapy-redis (newscrawl/distributed.py) ------------
+# Set REDIS_URL (redis://host:6379/0) and every process started with it is a worker of one
+# crawl: shared frontier, seen-set and dedup/revision state. Unset: embedded (SQLite, no Redis).
+REDIS_URL = None
+# Namespace of all keys, so several projects or test runs can share one Redis.
+REDIS_KEY_PREFIX = "newscrawl"
+# Seconds between heartbeats; a worker silent for CLUSTER_DEAD_AFTER seconds counts as dead
+# (its claims lapse, a survivor re-reads discovery); all idle for CLUSTER_CLOSE_AFTER: close.
+CLUSTER_HEARTBEAT = 1.0
+CLUSTER_DEAD_AFTER = 30
+CLUSTER_CLOSE_AFTER = 5.0
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

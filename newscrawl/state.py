@@ -58,6 +58,10 @@ class SeenStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        # Items let through but not yet written, this run: (site, id) → hash and hash → "site:id".
+        # Scrapy runs pipelines concurrently, so a copy can arrive before the original is recorded.
+        self.claimed_keys: dict[tuple[str, str], str] = {}
+        self.claimed_hashes: dict[str, str] = {}
 
     def get(self, site: str, article_id: str) -> SeenArticle | None:
         row = self.db.execute(
@@ -95,6 +99,25 @@ class SeenStore:
             (article_key, url, etag, last_modified, lastmod_hint, when),
         )
 
+    def claim(self, site: str, article_id: str, content_hash: str) -> str | None:
+        """Claim an article for emission: None, or why not ('unchanged', 'duplicate', 'same_content:<site:id>')."""
+        claimed = self.claimed_keys.get((site, article_id))
+        if claimed is not None:
+            return "unchanged" if claimed == content_hash else "duplicate"
+        holder = self.claimed_hashes.get(content_hash)
+        if holder is not None and holder != f"{site}:{article_id}":
+            return f"same_content:{holder}"
+        self.claimed_keys[(site, article_id)] = content_hash
+        self.claimed_hashes[content_hash] = f"{site}:{article_id}"
+        return None
+
+    def release(self, site: str, article_id: str, content_hash: str) -> None:
+        """The claimed item was not emitted after all (dropped or rejected)."""
+        if self.claimed_keys.get((site, article_id)) == content_hash:
+            del self.claimed_keys[(site, article_id)]
+        if self.claimed_hashes.get(content_hash) == f"{site}:{article_id}":
+            del self.claimed_hashes[content_hash]
+
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
@@ -103,11 +126,17 @@ class SeenStore:
 
 
 def store_for(crawler) -> SeenStore:
-    """One store (one SQLite connection) per crawl, shared by the spider, middlewares and pipelines."""
+    """One store per crawl, shared by the spider, middlewares and pipelines: SQLite (STATE_DB),
+    or with REDIS_URL the Redis store every worker shares (newscrawl.distributed.RedisStore)."""
     store = getattr(crawler, "_newscrawl_store", None)
     if store is None:
         from scrapy import signals
 
-        store = crawler._newscrawl_store = SeenStore(crawler.settings.get("STATE_DB"))
+        from .distributed import RedisStore, enabled
+
+        if enabled(crawler.settings):
+            store = crawler._newscrawl_store = RedisStore.for_crawler(crawler)
+        else:
+            store = crawler._newscrawl_store = SeenStore(crawler.settings.get("STATE_DB"))
         crawler.signals.connect(lambda: store.close(), signal=signals.engine_stopped, weak=False)
     return store

@@ -7,8 +7,9 @@
 
 The state is written only once an item has passed every pipeline (item_scraped),
 so an item rejected by validation is not remembered as seen. Until then the item's
-key and hash are claimed in memory: Scrapy runs pipelines asynchronously, so a copy
-can reach this pipeline before the original has been written.
+key and hash are claimed in the store (in memory; in Redis for distributed workers):
+Scrapy runs pipelines asynchronously, so a copy can reach this pipeline before the
+original has been written.
 """
 
 from __future__ import annotations
@@ -37,9 +38,6 @@ class DedupPipeline:
         self.stats = crawler.stats
         self.path = crawler.settings.get("STATE_DB")
         self.store: SeenStore | None = None
-        # Items let through this run but not yet written: (site, id) → hash, and hash → (site, id).
-        self.claimed_keys: dict[tuple[str, str], str] = {}
-        self.claimed_hashes: dict[str, tuple[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -79,25 +77,24 @@ class DedupPipeline:
         adapter = ItemAdapter(item)
         site, article_id = adapter["site"], adapter["articleId"]
         content_hash = adapter["metadata"]["contentHash"]
-        claimed = self.claimed_keys.get((site, article_id))
-        if claimed is not None:
-            raise self._drop("unchanged" if claimed == content_hash else "duplicate", f"already emitted in this run: {adapter['url']}")
-        copy_of = self.claimed_hashes.get(content_hash)
-        if copy_of is not None:
-            raise self._drop("same_content", f"same text as {copy_of[0]}:{copy_of[1]}: {adapter['url']}")
+        conflict = self.store.claim(site, article_id, content_hash)
+        if conflict is not None:
+            if conflict.startswith("same_content:"):
+                raise self._drop("same_content", f"same text as {conflict.split(':', 1)[1]}: {adapter['url']}")
+            raise self._drop(conflict, f"already emitted in this run: {adapter['url']}")
         seen = self.store.get(site, article_id)
         if seen is None:
             copy = self.store.find_by_hash(content_hash)
             if copy is not None:
+                self.store.release(site, article_id, content_hash)
                 raise self._drop("same_content", f"same text as {copy.site}:{copy.article_id}: {adapter['url']}")
             revision = 1
         elif seen.content_hash == content_hash:
+            self.store.release(site, article_id, content_hash)
             raise self._drop("unchanged", f"unchanged since revision {seen.revision}: {adapter['url']}")
         else:
             revision = seen.revision + 1
         adapter["metadata"]["revision"] = revision
-        self.claimed_keys[(site, article_id)] = content_hash
-        self.claimed_hashes[content_hash] = (site, article_id)
         return item
 
     def item_dropped(self, item, response, exception, spider) -> None:
@@ -105,10 +102,9 @@ class DedupPipeline:
         if isinstance(exception, DuplicateItem):
             return
         adapter = ItemAdapter(item)
-        key = (adapter.get("site"), adapter.get("articleId"))
-        content_hash = self.claimed_keys.pop(key, None)
-        if content_hash is not None:
-            self.claimed_hashes.pop(content_hash, None)
+        metadata = adapter.get("metadata") or {}
+        if adapter.get("site") and adapter.get("articleId") and metadata.get("contentHash"):
+            self.store.release(adapter["site"], adapter["articleId"], metadata["contentHash"])
 
     def item_scraped(self, item, response, spider: Spider) -> None:
         # Counted here, not in process_item: an item rejected later by validation is neither new nor revised.
@@ -130,3 +126,5 @@ class DedupPipeline:
             adapter["canonicalUrl"],
             datetime.now(UTC).isoformat(timespec="seconds"),
         )
+        # Recorded: the store answers for this article from now on, the claim has done its job.
+        self.store.release(adapter["site"], adapter["articleId"], metadata["contentHash"])

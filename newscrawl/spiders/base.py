@@ -73,6 +73,8 @@ class NewsSpider(scrapy.Spider):
         self.max_articles = int(max_articles) if max_articles not in (None, "") else None
         self._related_depth_arg = int(related_depth) if related_depth not in (None, "") else None
         self.scheduled_articles: set[str] = set()
+        # Distributed mode, after a worker died: "was this URL finished in this run?" (see sweep()).
+        self.sweeping: Callable[[str], bool] | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -119,7 +121,7 @@ class NewsSpider(scrapy.Spider):
 
     def discovery_request(self, url: str, callback: Callable[[Response], Any], *, page: bool = False, **meta: Any) -> Request:
         """A feed, sitemap or API request; ``page=True`` for HTML pages (the only ones ever rendered)."""
-        request = Request(url, callback=callback, errback=self.on_error, meta={"discovery": True, **meta})
+        request = Request(url, callback=callback, errback=self.on_error, dont_filter=self.sweeping is not None, meta={"discovery": True, **meta})
         return self.maybe_rendered(request) if page else request
 
     # --- JavaScript rendering (newscrawl/render.py) ---------------------------
@@ -211,11 +213,24 @@ class NewsSpider(scrapy.Spider):
         if scheduled:
             raise DontCloseSpider
 
+    def sweep(self, is_done: Callable[[str], bool]) -> None:
+        """Distributed mode: another worker died with requests of this run in flight, and the shared
+        seen-set would filter them if rediscovered. Read discovery again, past the seen-set, and
+        request every article not finished in this run (the dedup claims stop double items)."""
+        self.sweeping = is_done
+        self.scheduled_articles = set()
+        self.crawler.stats.inc_value("cluster/sweeps")
+        for request in self.discovery_requests():
+            self.crawler.engine.crawl(request)
+
     def article_request(self, link: Link, depth: int) -> Request | None:
         """A request for a discovered article, or None when it is known, too old, or over the limit."""
         stats = self.crawler.stats
         key = self.link_key(link.url)
         if key is None or key in self.scheduled_articles:
+            return None
+        if self.sweeping is not None and self.sweeping(link.url):
+            self.scheduled_articles.add(key)
             return None
         # Not touched since `since` (lastmod) or published before it: too old, not fetched.
         last_touched = link.modified or link.published
@@ -240,6 +255,7 @@ class NewsSpider(scrapy.Spider):
                 link.url,
                 callback=self.parse_article,
                 errback=self.on_error,
+                dont_filter=self.sweeping is not None,
                 meta={"discovered_via": link.via, "hints": hints, "related_depth": depth, "article_key": key},
             )
         )

@@ -1,0 +1,135 @@
+"""A news site served for real on 127.0.0.1: nginx (Debian's package) serving a site exported from a WARC.
+
+The crawler keeps its real https://www.nu.nl URLs: ``LoopbackResolver`` (Scrapy's TWISTED_DNS_RESOLVER)
+answers 127.0.0.1 for every host, and nginx listens on 127.0.0.1:443 with a self-signed
+certificate (Scrapy does not verify certificates). Port 443 needs root; ``available()`` says
+why not when it cannot run. nginx, not a Python server, so the server is not the bottleneck.
+
+    site = LoopbackSite.from_warc(warc, workdir); site.start(); …; site.stop()
+    scrapy crawl nu -s TWISTED_DNS_RESOLVER=loopback.LoopbackResolver   (with tests/ on PYTHONPATH)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from twisted.internet import defer
+from scrapy.resolver import CachingThreadedResolver
+
+PORT = 443
+
+
+class LoopbackResolver(CachingThreadedResolver):
+    """Every host name is 127.0.0.1: nothing can reach a real host."""
+
+    def getHostByName(self, name, timeout=()):  # noqa: N802 (Twisted's name)
+        return defer.succeed("127.0.0.1")
+
+
+def available() -> str | None:
+    """None when a loopback site can run here, else the reason it cannot."""
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        return "nginx is not installed (apt-get install nginx-light)"
+    if os.geteuid() != 0:
+        return "port 443 needs root"
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx does: TIME_WAIT is no obstacle
+        try:
+            probe.bind(("127.0.0.1", PORT))
+        except OSError as exc:
+            return f"127.0.0.1:{PORT} is taken: {exc}"
+    return None
+
+
+def export_warc(warc: Path, root: Path) -> int:
+    """Write every response of a WARC as a file under ``root`` (URL path → file path)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    count = 0
+    with open(warc, "rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type != "response":
+                continue
+            path = urlsplit(record.rec_headers.get_header("WARC-Target-URI")).path
+            target = root / path.lstrip("/")
+            if path.endswith("/") or not path:
+                target = target / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(record.content_stream().read())
+            count += 1
+    return count
+
+
+_CONF = """
+daemon off;
+worker_processes 1;
+{user}
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    keepalive_requests 100000;
+    types {{ text/html html; application/xml xml; text/plain txt; }}
+    default_type text/html;
+    client_body_temp_path {work}/tmp; proxy_temp_path {work}/tmp; fastcgi_temp_path {work}/tmp;
+    uwsgi_temp_path {work}/tmp; scgi_temp_path {work}/tmp;
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        root {root};
+        location /rss/ {{ default_type application/rss+xml; }}
+        index index.html;
+        location / {{ try_files $uri $uri/ =404; }}
+    }}
+}}
+"""
+
+
+class LoopbackSite:
+    def __init__(self, root: Path, work: Path, port: int = PORT):
+        self.root, self.work, self.port = root, work, port
+        self.process: subprocess.Popen | None = None
+
+    @classmethod
+    def from_warc(cls, warc: Path, work: Path) -> LoopbackSite:
+        root = work / "site"
+        export_warc(warc, root)
+        return cls(root, work)
+
+    def start(self) -> None:
+        from faultsite import self_signed_certificate
+
+        (self.work / "tmp").mkdir(parents=True, exist_ok=True)
+        cert, key = self_signed_certificate(self.work)
+        conf = self.work / "nginx.conf"
+        user = "user root;" if os.geteuid() == 0 else ""
+        conf.write_text(_CONF.format(user=user, work=self.work, port=self.port, cert=cert, key=key, root=self.root.resolve()))
+        self.process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(self.work)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode(errors='replace')}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("nginx did not start listening")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None

@@ -1,0 +1,161 @@
+"""Distributed mode for real: a redis-server and an nginx-served site of 2,000 articles on 127.0.0.1.
+
+Two `scrapy crawl nu` workers with the same REDIS_URL share one frontier, one seen-set and one
+dedup state: together they write exactly the site's articles, each once, each worker some of them.
+One worker killed with SIGKILL mid-crawl: the other notices, recovers what it had taken, and the
+union of what both wrote is still exactly the site's articles, each once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from loopback import LoopbackSite, available  # noqa: E402
+from synthetic_site import generate  # noqa: E402
+
+ARTICLES = 2000
+EXPECTED = {str(7000000 + i) for i in range(ARTICLES)}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    server = shutil.which("redis-server")
+    if not server:
+        pytest.skip("redis-server is not installed (apt-get install redis-server; scripts/install-system-deps.sh does it)")
+    port = _free_port()
+    work = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(work)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    reason = available()
+    if reason:
+        pytest.skip(f"no loopback site: {reason}")
+    work = tmp_path_factory.mktemp("site")
+    served = LoopbackSite.from_warc(generate(ARTICLES, work / "site.warc.gz"), work)
+    served.start()
+    yield served
+    served.stop()
+
+
+def worker(out: Path, redis_url: str, key_prefix: str, **settings) -> subprocess.Popen:
+    command = [sys.executable, "-m", "scrapy", "crawl", "nu", "-O", str(out), "-a", "archive=1", "-a", "sections=", "-a", "related_depth=0",
+               "-s", f"REDIS_URL={redis_url}", "-s", f"REDIS_KEY_PREFIX={key_prefix}", "-s", "TWISTED_DNS_RESOLVER=loopback.LoopbackResolver",
+               "-s", f"STATS_FILE={out.with_suffix('.stats.json')}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "CLUSTER_CLOSE_AFTER=2", "-s", "LOG_LEVEL=INFO"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+    log = open(out.with_suffix(".log"), "w")
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def article_ids(path: Path) -> list[str]:
+    """Complete lines only: a worker killed mid-write may leave a torn last line (never emitted)."""
+    ids = []
+    for line in path.read_text("utf-8").splitlines():
+        try:
+            ids.append(json.loads(line)["articleId"])
+        except json.JSONDecodeError:
+            continue
+    return ids
+
+
+def wait(process: subprocess.Popen, timeout: float, log: Path) -> None:
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"worker did not finish within {timeout} s; log tail:\n{log.read_text()[-3000:]}")
+    assert process.returncode == 0, log.read_text()[-3000:]
+
+
+def test_two_workers_share_the_frontier_and_emit_each_article_once(tmp_path, redis_url, site):
+    outs = [tmp_path / "w1.jsonl", tmp_path / "w2.jsonl"]
+    workers = [worker(out, redis_url, "t-share") for out in outs]
+    for process, out in zip(workers, outs):
+        wait(process, 300, out.with_suffix(".log"))
+    per_worker = [article_ids(out) for out in outs]
+    together = per_worker[0] + per_worker[1]
+    print(f"\nworker 1: {len(per_worker[0])} items, worker 2: {len(per_worker[1])} items")
+    assert len(together) == len(set(together)) == ARTICLES
+    assert set(together) == EXPECTED
+    assert all(len(ids) >= ARTICLES // 10 for ids in per_worker), "each worker does part of the work"
+    stats = [json.loads(out.with_suffix(".stats.json").read_text()) for out in outs]
+    assert all(s["finish_reason"] == "finished" for s in stats)
+    assert all(s.get("ledger/unaccounted", 0) == 0 for s in stats)
+
+
+def test_a_killed_worker_loses_nothing(tmp_path, redis_url, site):
+    outs = [tmp_path / "victim.jsonl", tmp_path / "survivor.jsonl"]
+    # Short timings so the survivor notices the death in seconds, not the production half-minute.
+    timing = {"CLUSTER_HEARTBEAT": 0.5, "CLUSTER_DEAD_AFTER": 4}
+    victim, survivor = (worker(out, redis_url, "t-kill", **timing) for out in outs)
+    deadline = time.monotonic() + 120
+    while not outs[0].exists() or len(outs[0].read_bytes().splitlines()) < 300:
+        assert victim.poll() is None and time.monotonic() < deadline, "the victim never got going"
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(10)
+    wait(survivor, 300, outs[1].with_suffix(".log"))
+    victim_ids, survivor_ids = article_ids(outs[0]), article_ids(outs[1])
+    together = victim_ids + survivor_ids
+    print(f"\nkilled after {len(victim_ids)} items; the survivor wrote {len(survivor_ids)}")
+    assert len(victim_ids) >= 300
+    assert set(together) == EXPECTED, f"lost: {sorted(EXPECTED - set(together))[:10]}"
+    assert len(together) == len(set(together)), "an article was written twice"
+    stats = json.loads(outs[1].with_suffix(".stats.json").read_text())
+    assert stats["cluster/dead_workers"] == 1 and stats["cluster/sweeps"] == 1
+
+
+def test_claims_stop_a_second_emission_and_lapse_with_their_worker(redis_url):
+    import redis
+
+    from newscrawl.distributed import RedisStore
+
+    server = redis.Redis.from_url(redis_url, decode_responses=True)
+    beats = "t-claims:nu:worker:"
+    one, two = (RedisStore(server, "t-claims", owner, beats) for owner in ("w1", "w2"))
+    server.set(beats + "w1", "busy")
+    server.set(beats + "w2", "busy")
+    assert one.claim("nu", "1", "h1") is None
+    assert two.claim("nu", "1", "h1") == "unchanged"  # the same article with the same text
+    assert two.claim("nu", "1", "h2") == "duplicate"  # the same article, other text, same run
+    assert two.claim("nu", "2", "h1") == "same_content:nu:1"  # a copy under another id
+    one.release("nu", "1", "h1")
+    assert two.claim("nu", "1", "h1") is None  # released (rejected item): free again
+    server.delete(beats + "w2")  # w2 dies holding its claim: the item it claimed was never written
+    assert one.claim("nu", "1", "h1") is None
+    # The state: revisions and copies are seen by every worker.
+    one.record("nu", "1", "h1", 1, "https://www.nu.nl/a/1/x.html", "2026-01-01T00:00:00+00:00")
+    assert two.get("nu", "1").revision == 1 and two.find_by_hash("h1").article_id == "1"
+    two.record("nu", "1", "h3", 2, "https://www.nu.nl/a/1/x.html", "2026-01-02T00:00:00+00:00")
+    assert one.find_by_hash("h1") is None and one.get("nu", "1").content_hash == "h3"
