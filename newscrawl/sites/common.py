@@ -197,6 +197,28 @@ def has_class(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
+def inside_test(classes: Iterable[str], tags: Iterable[str] = (), ids: Iterable[str] = ()) -> Callable[[etree._Element], bool]:
+    """A test "is this element, or one of its ancestors, one of these containers?".
+
+    Set lookups while walking up in Python: the same test as an XPath ``ancestor-or-self::*[…]``
+    with a dozen class predicates, run for every block, cost more than the rest of an extraction.
+    """
+    class_set, tag_set, id_set = frozenset(classes), frozenset(tags), frozenset(ids)
+
+    def inside(element: etree._Element) -> bool:
+        node = element
+        while node is not None:
+            if node.tag in tag_set or (id_set and node.get("id") in id_set):
+                return True
+            classes_here = node.get("class")
+            if classes_here and not class_set.isdisjoint(classes_here.split()):
+                return True
+            node = node.getparent()
+        return False
+
+    return inside
+
+
 @dataclass(frozen=True)
 class ChosenDate:
     iso: str

@@ -46,22 +46,12 @@ _BOILERPLATE_CLASSES = (
     "nujij-teaser", "article__meta", "article__share", "consent-fallback", "footer", "timeline",
 )
 _BOILERPLATE_TEST = " or ".join(has_class(c) for c in _BOILERPLATE_CLASSES)
-_BOILERPLATE_SET = frozenset(_BOILERPLATE_CLASSES)
-_BOILERPLATE_TAGS = frozenset(("figure", "figcaption", "aside"))
+_in_boilerplate = common.inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption", "aside"))
 # What the generic extractor must not see: the chrome above plus the page's header, nav and footers.
 _CHROME = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or {has_class('skip-link')}]"
 # Compiled once: lxml would otherwise compile each expression string on every call.
 _BODY_BLOCKS = etree.XPath(f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]")
 _INNER_BLOCKS = etree.XPath(".//p | .//li | .//h2 | .//h3 | .//h4")
-
-
-def _in_boilerplate(element: etree._Element) -> bool:
-    """The element or an ancestor is boilerplate (a set test in Python: an XPath ancestor-or-self
-    test with a dozen class predicates cost more than the rest of the page's extraction)."""
-    for node in (element, *element.iterancestors()):
-        if node.tag in _BOILERPLATE_TAGS or not _BOILERPLATE_SET.isdisjoint((node.get("class") or "").split()):
-            return True
-    return False
 
 
 def _body_blocks(container: etree._Element) -> list[str]:

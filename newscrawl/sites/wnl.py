@@ -50,10 +50,11 @@ _BOILERPLATE_CLASSES = (
     "wp-block-embed", "sharedaddy", "jp-relatedposts",
 )
 _BOILERPLATE_TEST = " or ".join(has_class(c) for c in _BOILERPLATE_CLASSES) + " or @id='cookie-notice'"
-_INSIDE_BOILERPLATE = f"ancestor-or-self::*[{_BOILERPLATE_TEST} or self::figure or self::figcaption or self::aside or self::footer or self::nav or self::script]"
+_in_boilerplate = common.inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption", "aside", "footer", "nav", "script"), ids=("cookie-notice",))
 _CHROME = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or self::figure]"
 # A block is a p, a heading or a list item; a p inside a li belongs to the li.
-_BLOCKS = ".//*[self::p or self::h2 or self::h3 or self::h4 or self::li][not(ancestor::li) and not(ancestor::p)]"
+_BLOCKS = etree.XPath(".//*[self::p or self::h2 or self::h3 or self::h4 or self::li][not(ancestor::li) and not(ancestor::p)]")
+_LINKS = etree.XPath(".//a[@href]")
 _LEES_OOK = re.compile(r"^lees ook\b", re.IGNORECASE)
 _BYLINE = re.compile(r"^door\s*:?\s+\S", re.IGNORECASE)
 _POST_ID_CLASS = re.compile(r"\bpostid-(\d+)\b")
@@ -70,8 +71,8 @@ def _only_a_link(block: etree._Element) -> bool:
 def _content_blocks(content: etree._Element) -> tuple[list[str], list[str], str | None]:
     """(body blocks, "Lees ook" hrefs, editor-typed byline) of ``.entry-content``."""
     blocks: list[tuple[etree._Element, str]] = []
-    for element in content.xpath(_BLOCKS):
-        if element.xpath(_INSIDE_BOILERPLATE):
+    for element in _BLOCKS(content):
+        if _in_boilerplate(element):
             continue
         text = block_text(element)
         if text:
@@ -128,7 +129,13 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         return found
     canonical, key = found
     post = response.xpath('//article[starts-with(@id, "post-")]')[:1] or response.xpath("//article")[:1]
-    content = response.css(".entry-content")[:1]
+    # Class queries test every element they are given: look inside the post first (the page's
+    # chrome is most of it), the whole page only when the post does not hold the element.
+    # A theme that forgets a </div> leaves the rest of the page inside the post, so try the
+    # post's own children (where the theme puts header and content) before any deeper search.
+    scope = post or response.selector
+    content = (post.xpath(f"./*[{has_class('entry-content')}]") or post.css(".entry-content") if post else [])[:1] or response.css(".entry-content")[:1]
+    header = (post.xpath(f"./*[{has_class('post-header')}]") if post else [])[:1] or scope
     if not post and not content:
         return Skip("not_article", "no post markup")
 
@@ -164,7 +171,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
             loader.add_value("authors", byline)
             break
 
-    date_line = response.css("time.post-header__date")[:1]
+    date_line = header.css("time.post-header__date")[:1]
     visible = normalize_text(date_line.xpath("string()").get()) if date_line else ""
     url_day = "-".join(article_key(canonical).split(":", 1)[1].split("/")[:3])
     published = choose_date(
@@ -186,7 +193,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
         loader.add_value("datePublished", url_day)
         loader.add_value("datePublishedRaw", url_day)
         source = "url"
-    updated = normalize_text(response.css(".post-header__updated").xpath("string()").get()).lstrip("| ").strip()
+    updated = normalize_text(header.css(".post-header__updated").xpath("string()").get()).lstrip("| ").strip()
     add_date(loader, "dateModified", choose_modified(meta, ld, updated, context.reference_time))
 
     categories = re.findall(r"\bcategory-([a-z0-9-]+)\b", post[0].attrib.get("class", "")) if post else []
@@ -195,13 +202,13 @@ def parse_article(response: Response) -> ArticleItem | Skip:
 
     image_url = normalize_url(meta.get("og:image"), response.url)
     if image_url:
-        caption_line = response.css("figcaption.post-header__caption").xpath("string()").get()
+        caption_line = header.css("figcaption.post-header__caption").xpath("string()").get()
         caption, credit = _split_caption(caption_line) if caption_line else (None, None)
         loader.add_value("mainImage", {"url": image_url, "caption": caption, "credit": credit})
 
     inline = []
     if content:
-        inline = [a.get("href") for a in content[0].root.xpath(".//a[@href]") if not a.xpath(_INSIDE_BOILERPLATE)]
+        inline = [a.get("href") for a in _LINKS(content[0].root) if not _in_boilerplate(a)]
     loader.add_value("relatedUrls", inline + lees_ook)
 
     item = loader.load_item()
