@@ -316,7 +316,7 @@ class Cluster:
         engine, spider = self.crawler.engine, self.crawler.spider
         if engine is None or spider is None or engine._slot is None:
             return False
-        return engine.spider_is_idle() and not getattr(spider, "discovered", None)
+        return engine.spider_is_idle() and not spider.has_unscheduled()
 
     def tick(self) -> None:
         if self.closing:

@@ -37,6 +37,8 @@ CONCURRENT_ITEMS = 8
 # --- Discovery ---------------------------------------------------------------
 # How many "Lees ook"/related hops to follow from an article found on a discovery page.
 RELATED_DEPTH = 2
+# Discovered articles are requested newest first, this many at a time (memory stays flat on a backfill).
+ARTICLE_BATCH = 1000
 # How many pages of a section listing ("Meer laden", ?page=N) to read.
 LISTING_MAX_PAGES = 2
 # How many pages of a REST API listing (WordPress /wp-json/wp/v2/posts) to read.

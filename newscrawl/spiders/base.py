@@ -22,6 +22,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from ..dataset import published_key
 from ..failures import failure_reason
 from ..incremental import unchanged_since_last_fetch
 from ..items import ArticleItem
@@ -67,6 +68,7 @@ class NewsSpider(scrapy.Spider):
         # Discovery first, articles second: links from every discovery page are merged per article
         # (a sitemap's lastmod, the API's post id, a feed's date) and scheduled when discovery is done.
         self.discovered: dict[str, Link] = {}
+        self.pending: list[Link] = []  # merged links waiting for their batch, oldest first
         # Spider arguments arrive as strings from `scrapy crawl -a` and Scrapyd.
         self.start_url_override = [u.strip() for u in start_urls.split(",") if u.strip()] if start_urls else []
         self.since = _parse_since(since)
@@ -196,22 +198,34 @@ class NewsSpider(scrapy.Spider):
         known.keywords = known.keywords or link.keywords
 
     def schedule_discovered(self, spider=None) -> None:
-        """spider_idle: discovery is done; request the articles it found, newest first."""
-        if not self.discovered:
-            return
-        links = sorted(self.discovered.values(), key=lambda link: link.published or "", reverse=True)
-        self.discovered = {}
-        # When the article phase began: benchmarks measure the marginal rate from here.
-        self.crawler.stats.set_value("discovery/done_time", datetime.now(UTC))
+        """spider_idle: discovery is done; request the articles it found, newest first.
+
+        A batch (ARTICLE_BATCH) at a time, the next one at the next idle: a backfill of 100,000
+        articles then holds 100,000 small links in memory, not 100,000 queued requests.
+        """
+        if self.discovered:
+            fresh = list(self.discovered.values())
+            self.discovered = {}
+            # Oldest first, so that pop() gives the newest; instants, not strings (+01:00 vs +02:00).
+            self.pending = sorted(self.pending + fresh, key=lambda link: published_key({"datePublished": link.published}))
+            if self.crawler.stats.get_value("discovery/done_time") is None:
+                # When the article phase began: benchmarks measure the marginal rate from here.
+                self.crawler.stats.set_value("discovery/done_time", datetime.now(UTC))
+            self.logger.info("Discovery done: %d articles found", len(fresh))
+        batch = self.settings.getint("ARTICLE_BATCH", 1000)
         scheduled = 0
-        for link in links:
-            request = self.article_request(link, 0)
+        while self.pending and scheduled < batch:
+            request = self.article_request(self.pending.pop(), 0)
             if request is not None:
                 self.crawler.engine.crawl(request)
                 scheduled += 1
-        self.logger.info("Discovery done: %d articles found, %d requested", len(links), scheduled)
         if scheduled:
+            self.logger.debug("Requested %d articles, %d waiting", scheduled, len(self.pending))
             raise DontCloseSpider
+
+    def has_unscheduled(self) -> bool:
+        """Links found by discovery and not yet requested (the crawl is not over while there are)."""
+        return bool(self.discovered or self.pending)
 
     def sweep(self, is_done: Callable[[str], bool]) -> None:
         """Distributed mode: another worker died with requests of this run in flight, and the shared
