@@ -53,6 +53,11 @@ DUPEFILTER_CLASS = "newscrawl.fingerprint.ArticleDupeFilter"
 RECORD_WARC = None
 REPLAY_WARC = None
 
+SPIDER_MIDDLEWARES = {
+    # Closest to the engine: frees a page's parsed tree once every output of its callback is out.
+    "newscrawl.middlewares.ReleaseParsedTreeMiddleware": 5,
+}
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.RetryAfterMiddleware": 550,
