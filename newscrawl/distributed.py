@@ -321,8 +321,17 @@ class Cluster:
     def tick(self) -> None:
         if self.closing:
             return
+        try:
+            self._tick()
+        except Exception:  # noqa: BLE001 (a Redis hiccup must not stop the heartbeats for good)
+            self.crawler.stats.inc_value("cluster/heartbeat_errors")
+            logger.exception("Heartbeat failed; trying again in %.1f s", self.interval)
+
+    def _tick(self) -> None:
         idle = self.local_idle()
         self.server.set(self.heartbeat_prefix + self.id, "idle" if idle else "busy", ex=self.dead_after)
+        # Again every beat: a worker stalled past CLUSTER_DEAD_AFTER (and dropped by the others) rejoins.
+        self.server.sadd(self.workers_key, self.id)
         members = sorted(self.server.smembers(self.workers_key))
         states = self.server.mget([self.heartbeat_prefix + m for m in members]) if members else []
         for member, state in zip(members, states):
@@ -331,7 +340,7 @@ class Cluster:
                 self.recover_from(member)
                 idle = False
         others_idle = all(state in (None, "idle") for member, state in zip(members, states) if member != self.id)
-        if idle and others_idle and self.server.zcard(self.queue_key) == 0:
+        if idle and others_idle and self.frontier_size() == 0:
             now = time.monotonic()
             if self.idle_since is None:
                 self.idle_since = now
@@ -341,6 +350,10 @@ class Cluster:
                 self._close()
         else:
             self.idle_since = None
+
+    def frontier_size(self) -> int:
+        kind = self.server.type(self.queue_key)
+        return {"zset": self.server.zcard, "list": self.server.llen}.get(kind, lambda key: 0)(self.queue_key)
 
     def _close(self) -> None:
         from scrapy.utils.defer import deferred_from_coro
