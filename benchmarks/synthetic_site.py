@@ -122,11 +122,16 @@ def _published(i: int) -> datetime:
     return datetime(2025, 3, 31, 18, 0, tzinfo=UTC) - timedelta(minutes=7 * i)
 
 
+def _start_pages(base: str, home: bytes, feed: str) -> Iterator[Page]:
+    """robots.txt, an empty front page and an empty feed: discovery finds its articles in the sitemaps."""
+    yield f"{base}/robots.txt", b"User-agent: *\nAllow: /\n", [("Content-Type", "text/plain")], 200
+    yield f"{base}/", home, HTML, 200
+    yield f"{base}{feed}", EMPTY_RSS, RSS, 200
+
+
 def nu_pages(n: int, rng: random.Random) -> Iterator[Page]:
     template = TEMPLATE.read_text("utf-8")
-    yield f"{BASE}/robots.txt", b"User-agent: *\nAllow: /\n", [("Content-Type", "text/plain")], 200
-    yield f"{BASE}/", b"<html><body data-page-type='frontpage'><main></main></body></html>", HTML, 200
-    yield f"{BASE}/rss/Algemeen", EMPTY_RSS, RSS, 200
+    yield from _start_pages(BASE, b"<html><body data-page-type='frontpage'><main></main></body></html>", "/rss/Algemeen")
     yield f"{BASE}/sitemap_news.xml", b"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'></urlset>", XML, 200
     articles = ((*article(template, i, rng, _published(i)), _published(i)) for i in range(n))
     yield from _sitemaps(BASE, articles, n, "sitemap_articles_{}.xml")
@@ -134,9 +139,7 @@ def nu_pages(n: int, rng: random.Random) -> Iterator[Page]:
 
 def wnl_pages(n: int, rng: random.Random) -> Iterator[Page]:
     template = WNL_TEMPLATE.read_text("utf-8")
-    yield f"{WNL_BASE}/robots.txt", b"User-agent: *\nAllow: /\n", [("Content-Type", "text/plain")], 200
-    yield f"{WNL_BASE}/", b"<html><body class='home'><main></main></body></html>", HTML, 200
-    yield f"{WNL_BASE}/feed/", EMPTY_RSS, RSS, 200
+    yield from _start_pages(WNL_BASE, b"<html><body class='home'><main></main></body></html>", "/feed/")
     yield f"{WNL_BASE}/wp-sitemap.xml", b"<html><body>Not found</body></html>", HTML, 404
     yield f"{WNL_BASE}/wp-json/wp/v2/posts?per_page=20&page=1&_embed=1", b"[]", [("Content-Type", "application/json; charset=UTF-8")], 200
     articles = ((*wnl_post(template, i, rng, _published(i)), _published(i)) for i in range(n))

@@ -37,7 +37,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter as RedisSeenSet
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from .state import FetchRecord, SeenArticle
-from .urls import article_key
+from .fingerprint import redirect_within_article
 
 logger = logging.getLogger(__name__)
 
@@ -132,13 +132,7 @@ class SharedSeenSet(RedisSeenSet):
         return self.fingerprinter.fingerprint(request).hex()
 
     def request_seen(self, request: Request) -> bool:
-        # As newscrawl.fingerprint.ArticleDupeFilter: a redirect between two URLs of one article is no duplicate.
-        redirected_from = request.meta.get("redirect_urls")
-        if redirected_from:
-            key = article_key(request.url)
-            if key is not None and key == article_key(redirected_from[-1]):
-                return False
-        return super().request_seen(request)
+        return False if redirect_within_article(request) else super().request_seen(request)
 
 
 # Claim an article (its key and its text) for this worker, atomically. A claim held by a worker
@@ -211,18 +205,18 @@ class RedisStore:
         pipe.hset(f"{self.p}:hashes", content_hash, f"{site}:{article_id}")
         pipe.execute()
 
-    def get_fetch(self, article_key_: str) -> FetchRecord | None:
-        raw = self.server.hget(f"{self.p}:fetches", article_key_)
+    def get_fetch(self, article_key: str) -> FetchRecord | None:
+        raw = self.server.hget(f"{self.p}:fetches", article_key)
         if raw is None:
             return None
         etag, last_modified, lastmod_hint, *_ = json.loads(raw)
         return FetchRecord(etag, last_modified, lastmod_hint)
 
-    def record_fetch(self, article_key_: str, url: str, etag: str | None, last_modified: str | None, lastmod_hint: str | None, when: str) -> None:
+    def record_fetch(self, article_key: str, url: str, etag: str | None, last_modified: str | None, lastmod_hint: str | None, when: str) -> None:
         if lastmod_hint is None:
-            old = self.get_fetch(article_key_)
+            old = self.get_fetch(article_key)
             lastmod_hint = old.lastmod_hint if old else None
-        self.server.hset(f"{self.p}:fetches", article_key_, json.dumps([etag, last_modified, lastmod_hint, url, when]))
+        self.server.hset(f"{self.p}:fetches", article_key, json.dumps([etag, last_modified, lastmod_hint, url, when]))
 
     def claim(self, site: str, article_id: str, content_hash: str) -> str | None:
         keys = [f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"]

@@ -32,6 +32,15 @@ class ArticleRequestFingerprinter:
         return hashlib.sha1(f"article:{key}".encode()).digest()
 
 
+def redirect_within_article(request: Request) -> bool:
+    """A redirect from one URL of an article to another URL of the same article: not a duplicate."""
+    redirected_from = request.meta.get("redirect_urls")
+    if not redirected_from:
+        return False
+    key = article_key(request.url)
+    return key is not None and key == article_key(redirected_from[-1])
+
+
 class ArticleDupeFilter(RFPDupeFilter):
     """A redirect from one URL of an article to another URL of the same article is not a duplicate.
 
@@ -46,9 +55,4 @@ class ArticleDupeFilter(RFPDupeFilter):
         return cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=crawler.request_fingerprinter)
 
     def request_seen(self, request: Request) -> bool:
-        redirected_from = request.meta.get("redirect_urls")
-        if redirected_from:
-            key = article_key(request.url)
-            if key is not None and key == article_key(redirected_from[-1]):
-                return False
-        return super().request_seen(request)
+        return False if redirect_within_article(request) else super().request_seen(request)
