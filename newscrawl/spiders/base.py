@@ -48,6 +48,8 @@ def _parse_since(value: str | None) -> date | None:
 class NewsSpider(scrapy.Spider):
     #: canonical host of the site; subclasses set it
     site: str = ""
+    #: sections (or categories) whose listing and feed are read when ``-a sections`` is not given
+    default_sections: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -57,9 +59,14 @@ class NewsSpider(scrapy.Spider):
         max_articles: str | int | None = None,
         related_depth: str | int | None = None,
         render: str | None = None,
+        sections: str | None = None,
+        archive: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
+        self.sections = [s.strip().strip("/") for s in sections.split(",") if s.strip()] if sections is not None else list(self.default_sections)
+        # archive=1: walk every archive sitemap (a backfill), not only the recent ones.
+        self.walk_archive = str(archive).lower() in ("1", "true", "yes")
         # render: "auto" (default) renders pages that load content with JavaScript, "1" every page, "0" none.
         self.render_mode = {"1": "always", "true": "always", "always": "always", "0": "never", "false": "never", "never": "never"}.get(
             str(render).lower() if render is not None else "auto", "auto"

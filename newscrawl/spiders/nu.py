@@ -23,18 +23,13 @@ from ..urls import article_key, nu_short_url_id
 from .base import NewsSpider
 
 BASE = "https://www.nu.nl"
-DEFAULT_SECTIONS = ("binnenland", "buitenland", "politiek", "economie")
 
 
 class NuSpider(NewsSpider):
     name = "nu"
     site = "nu"
+    default_sections = ("binnenland", "buitenland", "politiek", "economie")
     allowed_domains = ["www.nu.nl"]
-
-    def __init__(self, *args: Any, sections: str | None = None, archive: str | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.sections = [s.strip().strip("/") for s in sections.split(",") if s.strip()] if sections is not None else list(DEFAULT_SECTIONS)
-        self.walk_archive = str(archive).lower() in ("1", "true", "yes")
 
     def discovery_requests(self) -> Iterator[Request]:
         yield self.discovery_request(f"{BASE}/rss/Algemeen", self.parse_rss)

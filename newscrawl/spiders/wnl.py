@@ -25,13 +25,13 @@ from ..urls import article_key
 from .base import NewsSpider
 
 BASE = "https://wnl.tv"
-DEFAULT_SECTIONS = ("politiek", "binnenland", "economie")
 API_PAGE_SIZE = 20
 
 
 class WnlSpider(NewsSpider):
     name = "wnl"
     site = "wnl"
+    default_sections = ("politiek", "binnenland", "economie")
     allowed_domains = ["wnl.tv"]
     can_render = True
     custom_settings = {
@@ -41,11 +41,6 @@ class WnlSpider(NewsSpider):
             "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
         },
     }
-
-    def __init__(self, *args: Any, sections: str | None = None, archive: str | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.sections = [s.strip().strip("/") for s in sections.split(",") if s.strip()] if sections is not None else list(DEFAULT_SECTIONS)
-        self.walk_archive = str(archive).lower() in ("1", "true", "yes")
 
     def discovery_requests(self) -> Iterator[Request]:
         yield self.discovery_request(f"{BASE}/feed/", self.parse_feed)
