@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -266,30 +265,26 @@ def http_crawl(site: str, n: int) -> dict | None:
 
 
 def workers_crawl(site: str, n: int, workers: int) -> dict | None:
-    server = shutil.which("redis-server")
-    if not server:
+    from loopback import RedisServer
+
+    if not shutil.which("redis-server"):
         print("(worker comparison skipped: no redis-server)", file=sys.stderr)
         return None
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    redis = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    server = RedisServer().start()
     try:
-        time.sleep(0.5)
         warc = site_warc(site, n)
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            commands = [crawl_command(site, tmp, f"w{i}", f"REPLAY_WARC={warc}", f"REDIS_URL=redis://127.0.0.1:{port}/0", "CLUSTER_CLOSE_AFTER=1")
+            commands = [crawl_command(site, tmp, f"w{i}", f"REPLAY_WARC={warc}", f"REDIS_URL={server.url}", "CLUSTER_CLOSE_AFTER=1")
                         for i in range(workers)]
             wall, cpu, _ = _run_measured(commands)
             items, rate = phase_rate([tmp / f"w{i}.stats.json" for i in range(workers)])
             import redis as redis_client
 
-            info = redis_client.Redis(port=port).info("memory")
+            info = redis_client.Redis.from_url(server.url).info("memory")
             lines = [json.loads(line)["articleId"] for i in range(workers) for line in (tmp / f"w{i}.jsonl").read_text().splitlines()]
     finally:
-        redis.terminate()
-        redis.wait(10)
+        server.stop()
     return {"workers": workers, "items": items, "unique": len(set(lines)), "items_per_s": rate, "wall_s": wall, "cpu_ms_per_item": cpu / max(items, 1) * 1000,
             # After the run only the state is left (the run's frontier and seen-set are removed); the peak had both.
             "redis_state_mb": info["used_memory"] / 2**20, "redis_peak_mb": info["used_memory_peak"] / 2**20}

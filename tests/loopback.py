@@ -1,4 +1,5 @@
-"""A news site served for real on 127.0.0.1: nginx (Debian's package) serving a site exported from a WARC.
+"""Real servers on 127.0.0.1 for tests and benchmarks: a news site (nginx serving a site exported
+from a WARC) and a redis-server, each on its own port, stopped after use.
 
 The crawler keeps its real https://www.nu.nl URLs: ``LoopbackResolver`` (Scrapy's TWISTED_DNS_RESOLVER)
 answers 127.0.0.1 for every host, and nginx listens on 127.0.0.1:443 with a self-signed
@@ -31,6 +32,57 @@ class LoopbackResolver(CachingThreadedResolver):
 
     def getHostByName(self, name, timeout=()):  # noqa: N802 (Twisted's name)
         return defer.succeed("127.0.0.1")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 10) -> None:
+    """Until ``process`` listens on 127.0.0.1:``port``; fails when it exits or takes too long."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise RuntimeError(f"{what} exited: {stderr}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start listening on 127.0.0.1:{port}")
+        time.sleep(0.05)
+
+
+class RedisServer:
+    """Debian's redis-server on a free loopback port, without persistence."""
+
+    def __init__(self, work: Path | None = None):
+        self.work = work
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        server = shutil.which("redis-server")
+        if not server:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server; scripts/install-system-deps.sh does it)")
+        command = [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        if self.work is not None:
+            command += ["--dir", str(self.work)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for_port(self.port, self.process, "redis-server")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
 
 
 def available() -> str | None:
@@ -115,15 +167,7 @@ class LoopbackSite:
         user = "user root;" if os.geteuid() == 0 else ""
         conf.write_text(_CONF.format(user=user, work=self.work, port=self.port, cert=cert, key=key, root=self.root.resolve()))
         self.process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(self.work)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode(errors='replace')}")
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("nginx did not start listening")
+        wait_for_port(self.port, self.process, "nginx")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -7,10 +7,10 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
@@ -18,6 +18,7 @@ from urllib.request import Request, urlopen
 import pytest
 
 from conftest import FIXTURES, PROJECT
+from loopback import free_port
 from newscrawl.archive import pack
 
 pytestmark = pytest.mark.scrapyd
@@ -26,18 +27,32 @@ USER, PASSWORD = "newscrawl", "s3cret-test"
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def api(url: str, endpoint: str, auth: bool = True, **query) -> dict:
     request = Request(f"{url}/{endpoint}?{urlencode(query)}")
     if auth:
         request.add_header("Authorization", "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode())
     with urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+@contextmanager
+def running_scrapyd(home: Path, port: int):
+    """Scrapyd started in ``home`` (its config there), answering on ``port``; stopped afterwards."""
+    server = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile=", "--logfile=scrapyd.log"], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                api(url, "daemonstatus.json")
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"scrapyd did not start: {(home / 'scrapyd.log').read_text()[-2000:]}")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -50,21 +65,8 @@ def scrapyd(tmp_path_factory):
         .replace("password      =", f"password      = {PASSWORD}")
         .replace("poll_interval = 2.0", "poll_interval = 0.5")
     )
-    server = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile=", "--logfile=scrapyd.log"], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                api(url, "daemonstatus.json")
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"scrapyd did not start: {(home / 'scrapyd.log').read_text()[-2000:]}")
+    with running_scrapyd(home, port) as url:
         yield url, home
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def test_scrapyd_demands_the_password(scrapyd):
@@ -181,19 +183,9 @@ def test_egg_free_scrapyd_serves_the_installed_project(tmp_path):
         .replace("password      = change-me", f"password      = {PASSWORD}")
         .replace("max_proc      = 2", "max_proc      = 2\npoll_interval = 0.5")
     )
-    server = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile=", "--logfile=scrapyd.log"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                assert api(url, "listspiders.json", project="newscrawl")["spiders"] == ["nu", "wnl"]
-                break
-            except OSError:
-                time.sleep(0.2)
+    with running_scrapyd(tmp_path, port) as url:
+        assert api(url, "listspiders.json", project="newscrawl")["spiders"] == ["nu", "wnl"]
         job = schedule(url, tmp_path / "data", "nu", FIXTURES / "nu" / "site.warc.gz")["nu"]
         wait_finished(url, {job})
         [(items, _)] = job_outputs(tmp_path / "data", "nu")
         assert len(items) == 6
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
