@@ -118,7 +118,7 @@ def stage_costs(site: str) -> dict[str, float]:
     from scrapy.utils.test import get_crawler
 
     from newscrawl.dates import normalize_date
-    from newscrawl.pipelines.dedup import DedupPipeline
+    from newscrawl.pipelines.dedup import DedupPipeline, DuplicateItem
     from newscrawl.pipelines.validation import schema_errors
     from newscrawl.sites import nu, wnl
     from newscrawl.spiders.nu import NuSpider
@@ -142,7 +142,7 @@ def stage_costs(site: str) -> dict[str, float]:
         def dedup(item):
             try:
                 pipeline.process_item(item)
-            except Exception:  # noqa: BLE001 (a later round finds them recorded: same cost path)
+            except DuplicateItem:  # later rounds find the items recorded: the same lookups, then the drop
                 pass
             meta = item["metadata"]
             store.record(item["site"], item["articleId"], meta["contentHash"], 1, item["url"], "now")
