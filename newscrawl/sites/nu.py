@@ -97,7 +97,8 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     context = page_context(response)
     # A class query tests every element it is given, and the chrome around <article> (menus,
     # scripts, teasers) is most of a page: look up <article> and its two boxes once, query inside.
-    scope = response.xpath("//article")[:1] or response.selector
+    article = response.xpath("//article")[:1]
+    scope = article or response.selector
     meta_box = scope.css(".article__meta")
     body_box = scope.css(".article__body")
 
@@ -117,7 +118,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
     loader.add_value("articleType", "NewsArticle")
 
     # Headline: the h1 without its series label ("NU praat je bij"), then standards.
-    h1 = (scope.css("h1.headline, h1") if scope is not response.selector else response.css("h1.headline"))[:1]
+    h1 = response.css("article h1.headline, article h1, h1.headline")[:1]
     if h1:
         text_span = h1.css(".headline__text")
         loader.add_value("headline", block_text(text_span[0].root) if text_span else _without_label(h1[0].root))
@@ -133,7 +134,7 @@ def parse_article(response: Response) -> ArticleItem | Skip:
 
     # Blocks are looked for in the whole <article>, not only .article__body: a stray
     # </div> in malformed pages closes .article__body early and strands the rest.
-    blocks = _body_blocks(scope[0].root if scope is not response.selector else response.selector.root)
+    blocks = _body_blocks(article[0].root if article else response.selector.root)
     body_extractor = "selectors"
     if not blocks:
         fallback = fallback_body(response.selector.root, _CHROME, loader.get_output_value("headline"))
