@@ -38,10 +38,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from synthetic_site import generate  # noqa: E402
+from synthetic_site import ARTICLE_MARK, SITES as SYNTHETIC_SITES, generate  # noqa: E402
 
 CRAWL_ARGS = ["-a", "archive=1", "-a", "sections=", "-a", "related_depth=0"]
-ARTICLE_PATH = {"nu": "/70", "wnl": "/2025/"}
 NEWSPLEASE_VENV = CACHE / "venv-newsplease"
 
 
@@ -58,7 +57,7 @@ def sample_pages(site: str, count: int = 300) -> list[tuple[str, bytes]]:
     from newscrawl.archive import WarcArchive
 
     archive = WarcArchive.open(str(site_warc(site, 1000)))
-    urls = [url for url, _ in sorted(archive.index) if ARTICLE_PATH[site] in url][:count]
+    urls = [url for url, _ in sorted(archive.index) if ARTICLE_MARK[site] in url][:count]
     pages = [(url, archive.get(url)["body"]) for url in urls]
     archive.close()
     return pages
@@ -118,12 +117,13 @@ def stage_costs(site: str) -> dict[str, float]:
     from scrapy.utils.test import get_crawler
 
     from newscrawl.dates import normalize_date
-    from newscrawl.pipelines.dedup import DedupPipeline, DuplicateItem
+    from newscrawl.outcomes import DuplicateItem
+    from newscrawl.pipelines.dedup import DedupPipeline
     from newscrawl.pipelines.validation import schema_errors
-    from newscrawl.sites import nu, wnl
-    from newscrawl.spiders.nu import NuSpider
+    from newscrawl.sites.registry import site_named
+    from newscrawl.spiders.sites import SPIDERS
 
-    parser = {"nu": nu, "wnl": wnl}[site]
+    parser = site_named(site)
     pages = sample_pages(site)
     # A new response per call: a response caches its parsed tree, and every round must parse.
     respond = lambda page: HtmlResponse(page[0], body=page[1], encoding="utf-8", request=Request(page[0]))  # noqa: E731
@@ -133,7 +133,7 @@ def stage_costs(site: str) -> dict[str, float]:
     dicts = [dict(item) for item in items]
     dates = [("2025-03-31T18:00:00+02:00", "2025-03-31T16:00:00Z", "31 mrt 2025 om 18:00")] * len(pages)
     with tempfile.TemporaryDirectory() as tmp:
-        crawler = get_crawler(NuSpider, {"STATE_DB": f"{tmp}/state.sqlite3"})
+        crawler = get_crawler(SPIDERS[site], {"STATE_DB": f"{tmp}/state.sqlite3"})
         crawler.spider = crawler._create_spider()
         pipeline = DedupPipeline.from_crawler(crawler)
         pipeline.open_spider()
@@ -292,7 +292,7 @@ def workers_crawl(site: str, n: int, workers: int) -> dict | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sites", default="nu,wnl")
+    parser.add_argument("--sites", default=None, help="comma-separated (default: every registered site with a synthetic site generator)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000], help="N for the replay crawls (the largest for nu only)")
     parser.add_argument("--http-size", type=int, default=10000)
     parser.add_argument("--workers-size", type=int, default=10000)
@@ -300,7 +300,12 @@ def main() -> None:
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-workers", action="store_true")
     args = parser.parse_args()
-    sites = args.sites.split(",")
+    from newscrawl.sites.registry import sites as registered_sites
+
+    unmeasured = [name for name in registered_sites() if name not in SYNTHETIC_SITES]
+    if unmeasured and args.sites is None:
+        print(f"No synthetic site in benchmarks/synthetic_site.py for {', '.join(unmeasured)}: not measured", file=sys.stderr)
+    sites = args.sites.split(",") if args.sites else [name for name in registered_sites() if name in SYNTHETIC_SITES]
     print(f"Run of {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n", flush=True)
 
     if not args.skip_stages:

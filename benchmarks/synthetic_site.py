@@ -55,7 +55,7 @@ def pad(page: str, rng: random.Random) -> str:
 
 
 def wnl_post(template: str, index: int, rng: random.Random, published: datetime) -> tuple[str, bytes]:
-    """A WNL post (layout A of MARKUP.md §3) with its own id, title, dates and paragraphs."""
+    """A WNL post (layout A, docs/sites/wnl.md) with its own id, title, dates and paragraphs."""
     post_id = 600000 + index
     title = f"{sentence(rng)[:-1]} ({post_id})"
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80]
@@ -147,6 +147,8 @@ def wnl_pages(n: int, rng: random.Random) -> Iterator[Page]:
 
 
 SITES = {"nu": nu_pages, "wnl": wnl_pages}
+# A substring of every synthetic article URL of the site (and of no start page).
+ARTICLE_MARK = {"nu": "/70", "wnl": "/2025/"}
 
 
 def generate(n: int, out: Path, seed: int = 1, site: str = "nu") -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class DefaultFeed:
-    """Write to DEFAULT_FEED only when no feed was configured.
+    """Write to DEFAULT_FEED only for `scrapy crawl` (WRITE_DEFAULT_FEED) and only when no feed was configured.
 
     FEEDS is a merged dict setting: a default in settings.py would be written
     *in addition to* a ``-O file`` or Scrapyd's items feed. Add-ons run after
@@ -12,7 +12,7 @@ class DefaultFeed:
     """
 
     def update_settings(self, settings) -> None:
-        if settings.getdict("FEEDS"):
+        if not settings.getbool("WRITE_DEFAULT_FEED") or settings.getdict("FEEDS"):
             return
         uri = settings.get("DEFAULT_FEED")
         if uri:

@@ -39,6 +39,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from .crawlinfo import attached_info
 from .dates import format_utc
 
 logger = logging.getLogger(__name__)
@@ -220,12 +221,12 @@ class WarcReplayMiddleware:
         if archived["status"] == 200 and _not_modified(request, headers):
             # Conditional request for an unchanged page: answer as a server with validators does.
             self.stats.inc_value("replay/not_modified")
-            request.meta["archived_at"] = archived["date"]
+            attached_info(request).archived_at = archived["date"]
             kept = {k: v for k, v in headers.items() if k.lower() in ("etag", "last-modified", "date")}
             return Response(url=request.url, status=304, headers=kept, body=b"", request=request, flags=["replay"])
         response_cls = responsetypes.from_args(headers=headers, url=request.url, body=archived["body"])
-        # The parsers read the fetch time from meta: in replay it is the time the page was archived.
-        request.meta["archived_at"] = archived["date"]
+        # The parsers read the fetch time from the request: in replay it is the time the page was archived.
+        attached_info(request).archived_at = archived["date"]
         return response_cls(
             url=request.url,
             status=archived["status"],

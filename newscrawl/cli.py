@@ -7,6 +7,7 @@
     newscrawl merge FILE… -o OUT              one dataset: the latest revision of each article
     newscrawl check-run MANIFEST…             exit 1 when a run failed (layout change, unaccounted URLs)
     newscrawl schema-doc                      the fields table generated from the schema
+    newscrawl sites                           the registered sites (one per line: name, host, title)
 
 A spider is scheduled only when Scrapyd has no pending or running job of it, so a slow crawl is
 never overlapped by the next one. Each job writes its own dataset file under ``--data-dir``:
@@ -31,6 +32,7 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 from .dataset import Problem, check_record, merge, plot_per_day, read_records, summarise, write_jsonl
+from .sites.registry import sites
 
 logger = logging.getLogger("newscrawl.schedule")
 
@@ -262,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    schedule.add_argument("spiders", nargs="+", metavar="SPIDER", help="spiders to schedule (nu, wnl)")
+    schedule.add_argument("spiders", nargs="+", metavar="SPIDER", help=f"spiders to schedule ({', '.join(sites())})")
     when = schedule.add_mutually_exclusive_group(required=True)
     when.add_argument("--every", type=parse_interval, metavar="INTERVAL", help="tick every INTERVAL (30s, 15m, 1h) until stopped")
     when.add_argument("--once", action="store_true", help="one tick, then exit (for systemd timers and cron)")
@@ -301,7 +303,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     doc = commands.add_parser("schema-doc", help="print the fields table generated from the schema (docs/fields.md)")
     doc.set_defaults(handler=cmd_schema_doc)
+
+    listing = commands.add_parser("sites", help="list the registered sites (newscrawl/sites/<name>/)",
+                                  description="One line per registered site: its name (the spider), canonical host and title. --names: names only.")
+    listing.add_argument("--names", action="store_true", help="only the names, one per line (for shell loops)")
+    listing.set_defaults(handler=cmd_sites)
     return parser
+
+
+def cmd_sites(options) -> int:
+    for site in sites().values():
+        print(site.name if options.names else f"{site.name}\t{site.host}\t{site.title}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Dates to ISO 8601 in Europe/Amsterdam (MARKUP.md §1.4).
+"""Dates to ISO 8601 in Europe/Amsterdam (docs/sites/README.md: Dates).
 
 Machine dates (ISO 8601, RFC 822 from feeds) take a fast path; Dutch visible
 dates ("31 okt 2024 om 19:09", "21 oktober 2024 — 14:23", "gisteren om 10:15")

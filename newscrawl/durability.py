@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from .feeds import local_path
+from .feeds import local_path, with_spider_name
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +33,9 @@ def append_mode_feeds(crawler) -> Iterator[Path]:
     """Local feed files the crawl will append to (not -O, not one file per run)."""
     name = crawler.spider.name if crawler.spider else ""
     for uri, options in crawler.settings.getdict("FEEDS").items():
-        if options.get("overwrite") or "%(" in str(uri).replace("%(name)s", ""):
+        if options.get("overwrite") or "%(" in with_spider_name(str(uri), ""):
             continue
-        path = local_path(str(uri).replace("%(name)s", name))
+        path = local_path(with_spider_name(str(uri), name))
         if path is not None and path.exists():
             yield path
 

@@ -15,3 +15,9 @@ def local_path(uri: str) -> Path | None:
     if parts.scheme in ("", None) or len(parts.scheme) == 1:
         return Path(uri)
     return None
+
+
+def with_spider_name(template: str, spider_name: str) -> str:
+    """A path template (feed URI, rejects file, samples folder) with ``%(name)s`` filled in;
+    other placeholders (``%(time)s``) are left for whoever knows them."""
+    return template.replace("%(name)s", spider_name)

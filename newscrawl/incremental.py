@@ -23,7 +23,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from .durability import flush_feeds
-from .pipelines.dedup import DuplicateItem
+from .crawlinfo import info, response_info
+from .outcomes import DuplicateItem
 from .state import store_for
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class ConditionalRequestMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
-        if not crawler.settings.getbool("INCREMENTAL", True):
+        if not crawler.settings.getbool("INCREMENTAL"):
             raise NotConfigured
         middleware = cls(crawler)
         crawler.signals.connect(middleware.item_done, signal=signals.item_scraped)
@@ -50,7 +51,7 @@ class ConditionalRequestMiddleware:
         return store_for(self.crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        key = request.meta.get("article_key")
+        key = info(request).article_key
         if not key or request.meta.get("playwright"):
             return None
         record = self.store.get_fetch(key)
@@ -67,7 +68,7 @@ class ConditionalRequestMiddleware:
         return None
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
-        if request.meta.get("article_key"):
+        if info(request).article_key:
             if response.status == 304:
                 self.stats.inc_value("incremental/not_modified")
             elif response.status == 200:
@@ -77,7 +78,8 @@ class ConditionalRequestMiddleware:
     def _record(self, response: Response | None) -> None:
         if response is None or response.status != 200:
             return
-        key = response.meta.get("article_key")
+        request = response_info(response)
+        key = request.article_key
         if not key:
             return
         headers = response.headers
@@ -88,7 +90,7 @@ class ConditionalRequestMiddleware:
             response.url,
             etag.decode("latin-1") if etag else None,
             last_modified.decode("latin-1") if last_modified else None,
-            (response.meta.get("hints") or {}).get("modified"),
+            request.hints.modified,
             datetime.now(UTC).isoformat(timespec="seconds"),
         )
 
@@ -106,7 +108,7 @@ class ConditionalRequestMiddleware:
 
 def unchanged_since_last_fetch(crawler: Crawler, article_key: str, modified: str | None) -> bool:
     """True when the discovery lastmod says the article has not changed since it was last fetched."""
-    if not modified or not crawler.settings.getbool("INCREMENTAL", True):
+    if not modified or not crawler.settings.getbool("INCREMENTAL"):
         return False
     record = store_for(crawler).get_fetch(article_key)
     if record is None or record.lastmod_hint is None:

@@ -24,13 +24,12 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from .crawlinfo import info
+from .outcomes import DuplicateItem, request_key
+from .runtime import runtime
+
 # Keep the report readable on a big crawl: all counts, but at most this many failures listed.
 MAX_LISTED_FAILURES = 1000
-
-
-def request_key(request: Request) -> str:
-    redirected = request.meta.get("redirect_urls")
-    return redirected[0] if redirected else request.url
 
 
 class UrlLedger:
@@ -43,14 +42,12 @@ class UrlLedger:
         self.listeners: list = []
         # Distributed (REDIS_URL): a request this worker schedules may be taken by another worker,
         # so this ledger counts the requests it took from the shared frontier instead.
-        from .distributed import enabled
-
-        self.distributed = enabled(crawler.settings)
+        self.distributed = bool(crawler.settings.get("REDIS_URL"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> UrlLedger:
         ledger = cls(crawler)
-        crawler._newscrawl_ledger = ledger
+        runtime(crawler).ledger = ledger
         crawler.signals.connect(ledger.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(ledger.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(ledger.response_received, signal=signals.response_received)
@@ -83,7 +80,7 @@ class UrlLedger:
 
     def response_received(self, response: Response, request: Request, spider) -> None:
         # A discovery page that answered 200 was read; error statuses end in the errback as failures.
-        if request.meta.get("discovery") and response.status == 200:
+        if info(request).discovery and response.status == 200:
             self.resolve(request_key(request), "discovery")
 
     def item_scraped(self, item, response: Response, spider) -> None:
@@ -93,8 +90,6 @@ class UrlLedger:
     def item_dropped(self, item, response: Response, exception, spider) -> None:
         if response is None:
             return
-        from .pipelines.dedup import DuplicateItem
-
         self.resolve(request_key(response.request), "duplicate" if isinstance(exception, DuplicateItem) else "reject", str(exception))
 
     # --- the report ---------------------------------------------------------
@@ -123,14 +118,3 @@ class UrlLedger:
             stats.set_value(f"ledger/{outcome}", count)
         if report["unaccountedCount"]:
             spider.logger.warning("%d URLs have no outcome (crawl ended early?): %s", report["unaccountedCount"], ", ".join(report["unaccounted"][:5]))
-
-
-def ledger_for(crawler: Crawler) -> UrlLedger | None:
-    return getattr(crawler, "_newscrawl_ledger", None)
-
-
-def resolve(crawler: Crawler, url: str, outcome: str, detail: str = "") -> None:
-    """Record an outcome from anywhere (spider, middleware) when the ledger is enabled."""
-    ledger = ledger_for(crawler)
-    if ledger is not None:
-        ledger.resolve(url, outcome, detail)

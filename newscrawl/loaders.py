@@ -72,10 +72,6 @@ def author_objects(names: list[str]) -> list[dict[str, str]] | None:
     return [{"name": name} for name in names] or None
 
 
-def non_empty_list(values: list[str]) -> list[str] | None:
-    return unique(values) or None
-
-
 def drop_empty_values(value: dict[str, Any]) -> dict[str, Any] | None:
     cleaned = {key: item for key, item in value.items() if item}
     return cleaned or None
@@ -112,6 +108,7 @@ def finish_article(
     discovered_via: str,
     body_extractor: str,
     date_published_source: str | None,
+    parser: str,
 ) -> ArticleItem:
     """Derived fields: a modification equal to the publication is no modification; counts and crawl metadata."""
     if item.get("dateModified") and item.get("dateModified") == item.get("datePublished"):
@@ -131,5 +128,6 @@ def finish_article(
     }
     if date_published_source:
         metadata["datePublishedSource"] = date_published_source
+    metadata["parser"] = parser
     item["metadata"] = metadata
     return item

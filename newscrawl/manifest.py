@@ -27,8 +27,7 @@ from scrapy.crawler import Crawler
 from . import __version__
 from .dataset import COVERAGE_FIELDS, published_key
 from .feeds import local_path
-from .ledger import ledger_for
-from .monitor import monitor_for
+from .runtime import runtime
 from .schema import SCHEMA_VERSION, field_order
 
 logger = logging.getLogger(__name__)
@@ -107,12 +106,12 @@ class FeedManifest:
             "datePublished": {"min": published[0], "max": published[-1]} if published else None,
             "file": file_facts(path),
         }
-        monitor = monitor_for(self.crawler)
+        monitor = runtime(self.crawler).monitor
         if monitor is not None:
             layout = monitor.verdict()
             manifest["status"] = "failed" if layout["status"] == "failed" else "ok"
             manifest["layout"] = layout
-        ledger = ledger_for(self.crawler)
+        ledger = runtime(self.crawler).ledger
         if ledger is not None:
             # Every URL the crawl discovered, by outcome; the failures with their reasons.
             manifest["urls"] = ledger.report()

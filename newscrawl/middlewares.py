@@ -14,7 +14,8 @@ from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 
-from .ledger import request_key, resolve
+from .crawlinfo import info
+from .outcomes import request_key, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        middleware = cls(settings["USER_AGENT"].replace("{contact}", settings.get("CONTACT_URL", "")))
+        middleware = cls(settings["USER_AGENT"].replace("{contact}", settings.get("CONTACT_URL")))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware
 
@@ -43,7 +44,7 @@ class LoggedOffsiteMiddleware(OffsiteMiddleware):
             super().process_request(request)
         except IgnoreRequest:
             origin = (request.meta.get("redirect_urls") or [None])[0]
-            kind = "discovery" if request.meta.get("discovery") else "article"
+            kind = "discovery" if info(request).discovery else "article"
             self.stats.inc_value(f"failures/{kind}/offsite")
             resolve(self.crawler, request_key(request), "failure:offsite", f"redirected from {origin}" if origin else "off-site link")
             logger.warning(
@@ -78,7 +79,7 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def __init__(self, settings, crawler=None):
         super().__init__(settings)
-        self.max_delay = settings.getfloat("RETRY_AFTER_MAX", 120.0)
+        self.max_delay = settings.getfloat("RETRY_AFTER_MAX")
 
     @classmethod
     def from_crawler(cls, crawler):

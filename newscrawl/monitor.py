@@ -26,19 +26,21 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from .feeds import with_spider_name
+from .runtime import runtime
+
 logger = logging.getLogger(__name__)
-
-DEFAULT_MIN_COVERAGE = {"headline": 0.95, "articleBody": 0.8, "datePublished": 0.9, "authors": 0.5}
-
 
 class LayoutMonitor:
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
         self.crawler = crawler
-        self.min_coverage: dict[str, float] = {**DEFAULT_MIN_COVERAGE, **settings.getdict("LAYOUT_MIN_COVERAGE")}
-        self.max_fallback_share = settings.getfloat("LAYOUT_MAX_FALLBACK_SHARE", 0.25)
-        self.min_articles = settings.getint("LAYOUT_MIN_ARTICLES", 5)
-        self.max_samples = settings.getint("LAYOUT_SAMPLES", 10)
+        # LAYOUT_MIN_COVERAGE, with the site's own overrides (a site that rarely prints bylines …).
+        site = getattr(crawler.spidercls, "site", None)
+        self.min_coverage: dict[str, float] = {**settings.getdict("LAYOUT_MIN_COVERAGE"), **(site.layout_min_coverage if site else {})}
+        self.max_fallback_share = settings.getfloat("LAYOUT_MAX_FALLBACK_SHARE")
+        self.min_articles = settings.getint("LAYOUT_MIN_ARTICLES")
+        self.max_samples = settings.getint("LAYOUT_SAMPLES")
         self.samples_dir = settings.get("LAYOUT_SAMPLES_DIR")
         self.articles = 0
         self.fallbacks = 0
@@ -49,7 +51,7 @@ class LayoutMonitor:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LayoutMonitor:
         monitor = cls(crawler)
-        crawler._newscrawl_monitor = monitor
+        runtime(crawler).monitor = monitor
         crawler.signals.connect(monitor.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(monitor.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(monitor.spider_closed, signal=signals.spider_closed)
@@ -104,7 +106,7 @@ class LayoutMonitor:
     def save_samples(self, spider_name: str) -> Path | None:
         if not self.samples:
             return None
-        directory = Path((self.samples_dir or "output/%(name)s-layout-samples") % {"name": spider_name})
+        directory = Path(with_spider_name(self.samples_dir, spider_name))
         (directory / "site").mkdir(parents=True, exist_ok=True)
         records = []
         for index, (url, status, headers, body, problems) in enumerate(self.samples, start=1):
@@ -115,7 +117,3 @@ class LayoutMonitor:
         manifest = {"description": f"Pages of a {spider_name} run where the layout seemed to have changed", "date": now, "records": records}
         (directory / "site.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         return directory
-
-
-def monitor_for(crawler: Crawler) -> LayoutMonitor | None:
-    return getattr(crawler, "_newscrawl_monitor", None)

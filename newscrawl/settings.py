@@ -9,6 +9,7 @@ from newscrawl.schema import field_order
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
+COMMANDS_MODULE = "newscrawl.commands"
 
 # --- Identity and politeness -------------------------------------------------
 # Who we are; {contact} is replaced by CONTACT_URL so site owners can reach the operator.
@@ -86,7 +87,7 @@ LAYOUT_MIN_COVERAGE = {"headline": 0.95, "articleBody": 0.8, "datePublished": 0.
 LAYOUT_MAX_FALLBACK_SHARE = 0.25
 LAYOUT_MIN_ARTICLES = 5
 LAYOUT_SAMPLES = 10
-LAYOUT_SAMPLES_DIR = None  # default: output/<spider>-layout-samples
+LAYOUT_SAMPLES_DIR = "output/%(name)s-layout-samples"
 
 # Write the run's final stats as JSON here (e.g. "output/%(name)s.stats.json"); off by default.
 STATS_FILE = None
@@ -104,9 +105,11 @@ INCREMENTAL = True
 REJECTS_FILE = None
 
 # --- Output ------------------------------------------------------------------
-# One UTF-8 JSON object per line, fields in schema order. Used only when no feed is
-# configured: `-o`/`-O` on the command line or FEEDS replace it (newscrawl/addons.py).
+# One UTF-8 JSON object per line, fields in schema order. Used only by `scrapy crawl` (which sets
+# WRITE_DEFAULT_FEED: newscrawl/commands/crawl.py) when no feed is configured: `-o`/`-O` on the
+# command line or FEEDS replace it (newscrawl/addons.py). `scrapy parse`/`check` write no dataset.
 DEFAULT_FEED = "output/%(name)s.jsonl"
+WRITE_DEFAULT_FEED = False
 ADDONS = {"newscrawl.addons.DefaultFeed": 0, "newscrawl.distributed.Distributed": 10}
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = field_order()

@@ -1,4 +1,4 @@
-"""Text normalisation shared by all sites (MARKUP.md §1.1 and §1.2).
+"""Text normalisation shared by all sites (docs/sites/README.md: Text, Body).
 
 Every text field goes through :func:`normalize_text`; body blocks are read from
 lxml elements with :func:`block_text` so that ``<br>`` survives as a line break
@@ -100,7 +100,7 @@ def unique(values: Iterable[str]) -> list[str]:
 # Phrases that only ever appear in site chrome (menus, widgets, CTAs, footers).
 # Parsers must never let them into an item; tests check every emitted item.
 BOILERPLATE_PHRASES: tuple[str, ...] = (
-    # NU.nl (MARKUP.md §2.4)
+    # NU.nl (docs/sites/nu.md)
     "Ga naar de inhoud",
     "Lees ook",
     "Advertentie",
@@ -115,7 +115,7 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
     "KvK Nummer",
     "Alle rechten voorbehouden",
     "Luister NU praat je bij",
-    # WNL (MARKUP.md §3.4)
+    # WNL (docs/sites/wnl.md)
     "Maak nu het verschil",
     "Word lid van WNL",
     "Steun WNL",

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Install, then crawl the bundled NU.nl and WNL fixture sites offline (replayed from their WARCs)
-# into output/nu.jsonl and output/wnl.jsonl. The demo starts from an empty dedup state each time
-# so that it gives the same datasets every time.
+# Install, then crawl every registered site's bundled fixture site offline (replayed from
+# tests/fixtures/<site>/site.warc.gz) into output/<site>.jsonl (nu, wnl, …). The demo starts from
+# an empty dedup state each time so that it gives the same datasets every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 mkdir -p output
-for spider in nu wnl; do
+sites=$(.venv/bin/newscrawl sites --names)
+for spider in $sites; do
     rm -f "output/demo-state-$spider.sqlite3"* "output/$spider.rejects.jsonl"
     .venv/bin/scrapy crawl "$spider" \
         -s REPLAY_WARC="tests/fixtures/$spider/site.warc.gz" \
@@ -14,9 +15,9 @@ for spider in nu wnl; do
         -s STATS_FILE="output/$spider.stats.json" \
         -O "output/$spider.jsonl" "$@"
 done
-.venv/bin/python - <<'PY'
-import json
-for spider in ("nu", "wnl"):
+.venv/bin/python - $sites <<'PY'
+import json, sys
+for spider in sys.argv[1:]:
     stats = json.load(open(f"output/{spider}.stats.json"))
     count = lambda prefix: sum(v for k, v in stats.items() if k.startswith(prefix))
     print(f"output/{spider}.jsonl: {stats.get('item_scraped_count', 0)} articles"

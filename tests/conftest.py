@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
+
+from newscrawl.crawlinfo import META_KEY, RequestInfo
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).parent.parent
@@ -26,7 +30,7 @@ def fixture_response(site: str, url: str, rendered: bool = False, **meta):
     date = datetime.fromisoformat(entry.get("date", data["date"]).replace("Z", "+00:00"))
     body = (FIXTURES / site / entry["file"]).read_bytes() if entry.get("file") else b""
     headers = {"Date": date.strftime("%a, %d %b %Y %H:%M:%S GMT"), **entry.get("headers", {})}
-    request = Request(url, meta={"archived_at": date, **meta})
+    request = Request(url, meta={META_KEY: RequestInfo(archived_at=date, **meta)})
     cls = responsetypes.from_args(headers=headers, url=url, body=body)
     return cls(url=url, status=entry.get("status", 200), headers=headers, body=body, request=request)
 
@@ -36,9 +40,15 @@ def page_url(site: str, page_name: str) -> str:
     return next(r["url"] for r in manifest(site)["records"] if r.get("file") == f"site/{page_name}.html" and not r.get("rendered"))
 
 
-def run_scrapy(*args: str) -> subprocess.CompletedProcess:
-    """A `scrapy` command in the project, as a user runs it; fails the test on a non-zero exit."""
-    result = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=PROJECT, capture_output=True, text=True, timeout=300)
+def run_scrapy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """A `scrapy` command of the project, as a user runs it; fails the test on a non-zero exit.
+
+    It runs in a scratch directory (the project found through SCRAPY_SETTINGS_MODULE), so that
+    relative defaults (output/, the state store) never land in the work tree.
+    """
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings", "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
+    with tempfile.TemporaryDirectory(prefix="newscrawl-test-") as scratch:
+        result = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd or scratch, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]
     return result
 

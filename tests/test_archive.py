@@ -15,6 +15,7 @@ from scrapy.utils.test import get_crawler
 
 from conftest import FIXTURES, PROJECT, manifest
 from newscrawl.archive import WarcArchive, WarcReplayMiddleware, pack
+from newscrawl.sites.registry import sites
 
 SPIDER = '''
 import scrapy
@@ -109,7 +110,7 @@ def test_missing_url_is_counted_and_never_fetched():
     assert "replay" in response.flags
 
 
-@pytest.mark.parametrize("site", ["nu", "wnl"])
+@pytest.mark.parametrize("site", sorted(sites()))
 def test_committed_fixture_archive_matches_its_manifest(tmp_path, site):
     """Whoever edits a fixture page must re-pack: python -m newscrawl.archive pack tests/fixtures/<site>/site.json tests/fixtures/<site>/site.warc.gz"""
     fresh = tmp_path / "fresh.warc.gz"

@@ -3,7 +3,7 @@
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newscrawl.spiders.nu import NuSpider
+from newscrawl.spiders.sites import NuSpider
 
 
 def test_discovered_articles_are_requested_newest_first_in_batches(tmp_path):
@@ -18,7 +18,7 @@ def test_discovered_articles_are_requested_newest_first_in_batches(tmp_path):
     crawler.engine = type("Engine", (), {"crawl": lambda self, request: requested.append(request.url)})()
     # As strings "…10:30+02:00" > "…09:45+00:00", but as instants 08:30 UTC is the older one.
     for article_id, published in (("1", "2025-03-30T10:30:00+02:00"), ("2", "2025-03-30T09:45:00+00:00"), ("3", "2025-03-29T12:00:00+01:00")):
-        spider.remember(Link(url=f"https://www.nu.nl/binnenland/{article_id}00000/x.html", via="sitemap", published=published))
+        spider.frontier.remember(Link(url=f"https://www.nu.nl/binnenland/{article_id}00000/x.html", via="sitemap", published=published))
     with pytest.raises(DontCloseSpider):
         spider.schedule_discovered()
     assert requested == ["https://www.nu.nl/binnenland/200000/x.html", "https://www.nu.nl/binnenland/100000/x.html"]

@@ -157,17 +157,23 @@ def test_start_urls_override(tmp_path):
     assert json.loads(lines[0])["metadata"]["discoveredVia"] == "start"
 
 
-def test_scrapy_check_contracts_pass_in_replay_mode():
-    result = run_scrapy("check", "nu", "-s", f"REPLAY_WARC={ARCHIVE}")
-    assert "Ran 3 contracts" in result.stderr and "OK" in result.stderr
-
-
-def test_scrapy_parse_works_in_replay_mode():
+def test_scrapy_parse_works_in_replay_mode_and_writes_no_dataset(tmp_path):
     url = "https://www.nu.nl/economie/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html"
-    result = run_scrapy("parse", "--spider", "nu", "-c", "parse_article", "-s", f"REPLAY_WARC={ARCHIVE}", url)
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output" / "nu.jsonl").write_text('{"kept": true}\n')  # a dataset of an earlier crawl
+    result = run_scrapy("parse", "--spider", "nu", "-c", "parse_article", "-s", f"REPLAY_WARC={ARCHIVE}", "-s", f"STATE_DB={tmp_path / 's.sqlite3'}", url, cwd=tmp_path)
     assert "'articleId': '6400102'" in result.stdout
+    # Only `scrapy crawl` writes the default feed: the earlier dataset and its (absent) manifest stay as they were.
+    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == ["nu.jsonl"]
+    assert (tmp_path / "output" / "nu.jsonl").read_text() == '{"kept": true}\n'
 
 
+def test_scrapy_crawl_without_a_feed_writes_the_default_one(tmp_path):
+    run_scrapy("crawl", "nu", "-a", "start_urls=https://www.nu.nl/-/6400105/", "-a", "related_depth=0",
+               "-s", f"REPLAY_WARC={ARCHIVE}", "-s", f"STATE_DB={tmp_path / 's.sqlite3'}", cwd=tmp_path)
+    [line] = (tmp_path / "output" / "nu.jsonl").read_text("utf-8").splitlines()
+    assert json.loads(line)["articleId"] == "6400105"
+    assert (tmp_path / "output" / "nu.jsonl.manifest.json").exists()
 
 
 def test_every_discovered_url_has_exactly_one_outcome(first_crawl):

@@ -98,15 +98,10 @@ def test_second_run_skips_what_lastmod_says_is_unchanged(first_crawl):
     assert stats["run/fetched"] == stats["dedup/unchanged"] == 4
 
 
-def test_scrapy_check_contracts_pass_in_replay_mode():
-    result = run_scrapy("check", "wnl", "-s", f"REPLAY_WARC={ARCHIVE}")
-    assert "Ran 3 contracts" in result.stderr and "OK" in result.stderr
-
-
 # --- Real rendering: Chromium against a listing served on 127.0.0.1 ----------------------------
 
 LOCAL_SPIDER = '''
-from newscrawl.spiders.wnl import WnlSpider
+from newscrawl.spiders.sites import WnlSpider
 
 
 class LocalWnl(WnlSpider):

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from conftest import PROJECT, replay_crawl
+from newscrawl.schema import SCHEMA_VERSION
 from newscrawl.schemadoc import render
 
 NEWSCRAWL = [sys.executable, "-m", "newscrawl"]
@@ -34,7 +35,7 @@ def test_manifest_beside_each_feed_file(datasets):
     import hashlib
 
     assert manifest["file"] == {"path": "nu.jsonl", "bytes": feed.stat().st_size, "lines": 6, "sha256": hashlib.sha256(feed.read_bytes()).hexdigest()}
-    assert manifest["spider"] == "nu" and manifest["schemaVersion"] == "1.1" and manifest["finishReason"] == "finished"
+    assert manifest["spider"] == "nu" and manifest["schemaVersion"] == SCHEMA_VERSION and manifest["finishReason"] == "finished"
     assert {k: manifest["counts"][k] for k in ("items", "new", "revised", "rejects", "duplicatesDropped", "fallbackExtractions")} == {
         "items": 6, "new": 6, "revised": 0, "rejects": 1, "duplicatesDropped": 1, "fallbackExtractions": 1}
     assert manifest["counts"]["failures"] == 7
@@ -71,7 +72,7 @@ def test_another_schema_version_is_named(datasets, tmp_path):
     old = tmp_path / "old.jsonl"
     old.write_text(json.dumps(item) + "\n")
     result = newscrawl("validate", str(old))
-    assert result.returncode == 1 and "schema version '0.9', this tool reads '1.1'" in result.stderr
+    assert result.returncode == 1 and f"schema version '0.9', this tool reads {SCHEMA_VERSION!r}" in result.stderr
 
 
 def test_validate_points_at_the_line_and_field(datasets, tmp_path):

@@ -123,7 +123,7 @@ def test_a_killed_worker_loses_nothing(tmp_path, redis_url, site):
 def test_claims_stop_a_second_emission_and_lapse_with_their_worker(redis_url):
     import redis
 
-    from newscrawl.distributed import RedisStore
+    from newscrawl.state.redis import RedisStore
 
     server = redis.Redis.from_url(redis_url, decode_responses=True)
     beats = "t-claims:nu:worker:"

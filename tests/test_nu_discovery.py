@@ -1,14 +1,16 @@
 """NU.nl discovery parsers: RSS (both formats), sitemaps, listings."""
 
 from conftest import fixture_response
-from newscrawl.sites import nu
+from newscrawl.sites.registry import site_named
+
+nu = site_named("nu").discovery_reader
 
 NU = "https://www.nu.nl"
 A = f"{NU}/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 
 
 def test_rss_2024_format():
-    links = nu.parse_rss(fixture_response("nu", f"{NU}/rss/Algemeen"))
+    links = nu.parse_feed(fixture_response("nu", f"{NU}/rss/Algemeen"))
     assert [link.url for link in links] == [
         f"{NU}/economie/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html",
         A,
@@ -21,7 +23,7 @@ def test_rss_2024_format():
 
 
 def test_rss_2023_format_short_links_and_related_links():
-    links = nu.parse_rss(fixture_response("nu", f"{NU}/rss/Binnenland"))
+    links = nu.parse_feed(fixture_response("nu", f"{NU}/rss/Binnenland"))
     assert [link.url for link in links] == [
         f"{NU}/algemeen/6400103/storm-trekt-over-noorse-kust-in-nacht-van-de-klokwissel.html",
         A,  # atom:link rel=related on the bare host, normalised

@@ -33,8 +33,11 @@ def test_sitemaps_and_feeds_that_list_other_hosts_lead_to_no_request_there():
     from scrapy.utils.test import get_crawler
 
     from newscrawl.middlewares import LoggedOffsiteMiddleware
-    from newscrawl.sites import nu
-    from newscrawl.spiders.nu import NuSpider
+    from newscrawl.crawlinfo import META_KEY, RequestInfo
+    from newscrawl.sites.registry import site_named
+    from newscrawl.spiders.sites import NuSpider
+
+    nu = site_named("nu").discovery_reader
 
     body = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
       <sitemap><loc>https://sitemaps.example.net/nu/articles.xml</loc></sitemap></sitemapindex>"""
@@ -44,7 +47,7 @@ def test_sitemaps_and_feeds_that_list_other_hosts_lead_to_no_request_there():
     middleware = LoggedOffsiteMiddleware.from_crawler(crawler)
     middleware.spider_opened(crawler.spider)
     with pytest.raises(IgnoreRequest):
-        middleware.process_request(Request(children[0].url, meta={"discovery": True}))
+        middleware.process_request(Request(children[0].url, meta={META_KEY: RequestInfo(discovery=True, via="sitemap")}))
     assert crawler.stats.get_value("failures/discovery/offsite") == 1
     urlset = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
       <url><loc>https://www.telegraaf.nl/nieuws/1234567/iets.html</loc></url>

@@ -11,8 +11,10 @@ from newscrawl.items import ArticleItem
 from newscrawl.pipelines.dedup import DedupPipeline
 from newscrawl.pipelines.validation import ValidationPipeline, rejects_path_for, schema_errors
 from newscrawl.schema import article_schema, article_validator, field_order
-from newscrawl.sites import nu
-from newscrawl.spiders.nu import NuSpider
+from newscrawl.sites.registry import site_named
+
+nu = site_named("nu")
+from newscrawl.spiders.sites import NuSpider
 
 A_URL = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 

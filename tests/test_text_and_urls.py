@@ -2,7 +2,7 @@ import pytest
 from lxml import html
 
 from newscrawl.text import block_text, join_blocks, normalize_text, unique
-from newscrawl.urls import article_key, is_article_url, normalize_url, nu_short_url_id
+from newscrawl.urls import article_key, is_article_url, normalize_url, short_link_key
 
 
 def test_normalize_text_rules():
@@ -73,7 +73,8 @@ def test_non_articles_have_no_key(url):
     assert not is_article_url(url)
 
 
-def test_short_url_id():
-    assert nu_short_url_id("https://www.nu.nl/-/6333770/") == "6333770"
-    assert nu_short_url_id("https://nu.nl/-/6333770") == "6333770"
-    assert nu_short_url_id("https://www.nu.nl/algemeen/6333770/x.html") is None
+def test_short_link_key():
+    assert short_link_key("https://www.nu.nl/-/6333770/") == "nu:6333770"
+    assert short_link_key("https://nu.nl/-/6333770") == "nu:6333770"
+    assert short_link_key("https://www.nu.nl/algemeen/6333770/x.html") is None
+    assert short_link_key("https://wnl.tv/-/6333770/") is None  # a site without short links

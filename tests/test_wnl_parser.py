@@ -1,13 +1,16 @@
-"""WNL parsers: stored pages in, exact expected items out; discovery from feed, sitemaps, API and archives."""
+"""WNL parsers beyond the exact expected items (tests/test_sites.py); discovery from feed, sitemaps, API and archives."""
 
 import json
 
 import pytest
 
 from conftest import FIXTURES, fixture_response, page_url
-from newscrawl.sites import wnl
 from newscrawl.sites.common import Skip
+from newscrawl.sites.registry import site_named
 from newscrawl.text import BOILERPLATE_PHRASES
+
+WNL_SITE = site_named("wnl")
+wnl = WNL_SITE.discovery_reader
 
 W = "https://wnl.tv"
 EXPECTED = sorted((FIXTURES / "wnl" / "expected").glob("*.json"))
@@ -15,12 +18,7 @@ P1 = f"{W}/2025/03/31/kabinet-wil-snellere-bouw-van-kleine-kerncentrales/"
 
 
 def parsed(name: str):
-    return wnl.parse_article(fixture_response("wnl", page_url("wnl", name)))
-
-
-@pytest.mark.parametrize("expected_path", EXPECTED, ids=lambda p: p.stem)
-def test_post_page_gives_exactly_the_expected_item(expected_path):
-    assert dict(parsed(expected_path.stem)) == json.loads(expected_path.read_text("utf-8"))
+    return WNL_SITE.parse_article(fixture_response("wnl", page_url("wnl", name)))
 
 
 @pytest.mark.parametrize("expected_path", EXPECTED, ids=lambda p: p.stem)
@@ -75,16 +73,16 @@ def test_editor_typed_byline_is_the_author():
 
 
 def test_static_page_and_archive_are_not_articles():
-    assert isinstance(wnl.parse_article(fixture_response("wnl", f"{W}/category/politiek/")), Skip)
-    assert isinstance(wnl.parse_article(fixture_response("wnl", f"{W}/")), Skip)
+    assert isinstance(WNL_SITE.parse_article(fixture_response("wnl", f"{W}/category/politiek/")), Skip)
+    assert isinstance(WNL_SITE.parse_article(fixture_response("wnl", f"{W}/")), Skip)
 
 
-def test_feed_links_with_post_ids_and_utc_dates():
+def test_feed_links_with_utc_dates():
     links = wnl.parse_feed(fixture_response("wnl", f"{W}/feed/"))
-    assert [(link.url, link.post_id, link.published) for link in links] == [
-        (P1, "500101", "2025-03-31T09:42:10+02:00"),
-        (f"{W}/2025/03/30/boeren-protesteren-in-den-haag-tegen-nieuwe-stikstofregels/", "500102", "2025-03-30T08:12:40+02:00"),
-        (f"{W}/2024/10/27/nachtelijke-storing-bij-ns-na-invoering-wintertijd/", "500105", "2024-10-27T02:45:00+02:00"),
+    assert [(link.url, link.published) for link in links] == [
+        (P1, "2025-03-31T09:42:10+02:00"),
+        (f"{W}/2025/03/30/boeren-protesteren-in-den-haag-tegen-nieuwe-stikstofregels/", "2025-03-30T08:12:40+02:00"),
+        (f"{W}/2024/10/27/nachtelijke-storing-bij-ns-na-invoering-wintertijd/", "2024-10-27T02:45:00+02:00"),
     ]
 
 
@@ -99,9 +97,9 @@ def test_yoast_sitemaps_even_with_a_comment_before_the_xml_declaration():
 
 
 def test_rest_api_posts():
-    links, pages = wnl.parse_api_posts(fixture_response("wnl", f"{W}/wp-json/wp/v2/posts?per_page=20&page=1&_embed=1"))
+    links, pages = wnl.parse_api(fixture_response("wnl", f"{W}/wp-json/wp/v2/posts?per_page=20&page=1&_embed=1"))
     assert pages == 1
-    assert [(link.post_id, link.published, link.title) for link in links][1] == ("500101", "2025-03-31T09:42:10+02:00", "Kabinet wil snellere bouw van ‘kleine kerncentrales’")
+    assert [(link.url, link.published, link.title) for link in links][1] == (P1, "2025-03-31T09:42:10+02:00", "Kabinet wil snellere bouw van ‘kleine kerncentrales’")
     assert {link.via for link in links} == {"api"}
 
 

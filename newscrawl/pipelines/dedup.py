@@ -20,16 +20,12 @@ from datetime import UTC, datetime
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
 from ..durability import append_mode_feeds, cut_torn_tail, emitted_lines, flush_feeds
-from ..state import SeenStore, store_for
+from ..outcomes import DuplicateItem
+from ..state import Store, store_for
 
 logger = logging.getLogger(__name__)
-
-
-class DuplicateItem(DropItem):
-    """An item already emitted before (unchanged, or the same text under another id)."""
 
 
 class DedupPipeline:
@@ -37,7 +33,7 @@ class DedupPipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.path = crawler.settings.get("STATE_DB")
-        self.store: SeenStore | None = None
+        self.store: Store | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -47,7 +43,7 @@ class DedupPipeline:
         return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.store: SeenStore = store_for(self.crawler)
+        self.store = store_for(self.crawler)
         self.reconcile_with_feeds()
         logger.info("Dedup state: %s (%d articles known)", self.path, len(self.store))
 

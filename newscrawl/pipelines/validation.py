@@ -18,7 +18,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from ..feeds import local_path
+from ..feeds import local_path, with_spider_name
 from ..schema import article_validator
 
 logger = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ def rejects_path_for(settings, spider_name: str) -> Path:
     """REJECTS_FILE, else ``<first local feed>.rejects.jsonl``, else output/<spider>.rejects.jsonl."""
     explicit = settings.get("REJECTS_FILE")
     if explicit:
-        return Path(explicit.replace("%(name)s", spider_name))
+        return Path(with_spider_name(explicit, spider_name))
     for uri in list(settings.getdict("FEEDS")) or [settings.get("DEFAULT_FEED") or ""]:
-        path = local_path(str(uri).replace("%(name)s", spider_name))
+        path = local_path(with_spider_name(str(uri), spider_name))
         if path is not None and "%(" not in str(path):
             return path.with_name(path.name.split(".")[0] + ".rejects.jsonl")
     return Path("output") / f"{spider_name}.rejects.jsonl"

@@ -1,6 +1,7 @@
-"""What every site parser needs: results, metadata readers, date precedence, the fallback extractor.
+"""What every site parser needs: results, metadata readers, date precedence, the fallback extractor,
+the RSS and sitemap readers.
 
-Nothing here knows a site's markup; the site modules (nu.py, wnl.py) do.
+Nothing here knows a site's markup; the site packages (``sites/<site>/``) do.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from lxml import etree
 from parsel import Selector
 from scrapy.http import Response
 
+from ..crawlinfo import Hints, response_info
 from ..dates import normalize_date
 from ..text import normalize_text
 from ..urls import article_key, normalize_url
@@ -50,8 +52,10 @@ class Link:
     published: str | None = None  # ISO, Amsterdam; a hint for `since`, never a field source
     title: str | None = None
     keywords: list[str] = field(default_factory=list)
-    post_id: str | None = None  # the CMS id, where the discovery page gives it (WordPress)
     modified: str | None = None  # ISO; a sitemap lastmod or API modified time: "changed since?" hint
+
+    def hints(self) -> Hints:
+        return Hints(published=self.published, modified=self.modified, title=self.title, keywords=list(self.keywords))
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,12 @@ class PageContext:
     discovered_via: str
     downloaded_at: datetime  # when the site served the page (the WARC date in replay)
     reference_time: datetime  # "now" for relative dates: the server's Date header if sane
-    hints: dict[str, Any]
+    hints: Hints
 
 
 def page_context(response: Response) -> PageContext:
-    meta = _meta(response)
-    downloaded_at = meta.get("archived_at") or datetime.now(UTC)
+    request = response_info(response)
+    downloaded_at = request.archived_at or datetime.now(UTC)
     reference = downloaded_at
     date_header = response.headers.get(b"Date")
     if date_header:
@@ -82,20 +86,7 @@ def page_context(response: Response) -> PageContext:
             reference = parsedate_to_datetime(date_header.decode("latin-1"))
         except (TypeError, ValueError):
             pass
-    return PageContext(
-        discovered_via=meta.get("discovered_via", "start"),
-        downloaded_at=downloaded_at,
-        reference_time=reference,
-        hints=meta.get("hints") or {},
-    )
-
-
-def _meta(response: Response) -> dict[str, Any]:
-    # A response built from a saved page has no request, so no meta.
-    try:
-        return response.meta
-    except AttributeError:
-        return {}
+    return PageContext(discovered_via=request.via, downloaded_at=downloaded_at, reference_time=reference, hints=request.hints)
 
 
 class PageMeta:
@@ -122,8 +113,8 @@ class PageMeta:
 
 
 def canonical_article(response: Response, meta: PageMeta, site: str) -> tuple[str, str] | Skip:
-    """(canonical URL, article key) by MARKUP §1.3: <link rel=canonical>, then og:url, then the final
-    URL, normalised; a Skip when that is not an article URL of ``site``."""
+    """(canonical URL, article key): <link rel=canonical>, then og:url, then the final URL,
+    normalised (docs/sites/README.md); a Skip when that is not an article URL of ``site``."""
     canonical = normalize_url(
         response.xpath('//link[@rel="canonical"]/@href').get() or meta.get("og:url") or response.url,
         response.url,
@@ -132,11 +123,6 @@ def canonical_article(response: Response, meta: PageMeta, site: str) -> tuple[st
     if key is None or not key.startswith(f"{site}:"):
         return Skip("not_article", f"no article URL ({canonical})")
     return canonical, key
-
-
-def meta_content(sel: Selector, *keys: str) -> str | None:
-    """One-off lookup; parsers that read several keys build a PageMeta once instead."""
-    return PageMeta(sel).get(*keys)
 
 
 def _walk_jsonld(node: Any) -> Iterator[dict[str, Any]]:
@@ -248,19 +234,6 @@ def add_date(loader, field_name: str, chosen: ChosenDate | None) -> None:
         loader.add_value(f"{field_name}Raw", chosen.raw)
 
 
-def choose_modified(meta: PageMeta, ld: dict[str, Any], visible: str, reference: datetime) -> ChosenDate | None:
-    """dateModified: JSON-LD, then the meta tag (NU says updated_time, WordPress modified_time), then the visible line."""
-    return choose_date(
-        [
-            ("json-ld", ld.get("dateModified")),
-            ("meta", meta.get("article:updated_time", "article:modified_time")),
-            ("visible", visible),
-        ],
-        reference,
-        visible,
-    )
-
-
 def fallback_body(root: etree._Element, boilerplate_xpath: str, headline: str | None) -> str:
     """The generic extractor (trafilatura), for pages where the site's selectors found no body.
 
@@ -301,7 +274,6 @@ def parse_rss(response: Response, make_link: LinkFactory) -> list[Link]:
             "rss",
             published=normalize_date(entry.xpath("pubDate/text()").get()),
             title=normalize_text(entry.xpath("title/text()").get()) or None,
-            post_id=_wordpress_post_id(guid),
         )
         if link:
             links.append(link)
@@ -310,11 +282,6 @@ def parse_rss(response: Response, make_link: LinkFactory) -> list[Link]:
             if related_link:
                 links.append(related_link)
     return links
-
-
-def _wordpress_post_id(guid: str) -> str | None:
-    match = re.search(r"[?&]p=(\d+)$", guid)
-    return match.group(1) if match else None
 
 
 def parse_sitemap(response: Response, make_link: LinkFactory) -> tuple[list[SitemapRef], list[Link]]:

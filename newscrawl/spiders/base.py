@@ -1,12 +1,10 @@
-"""What every news spider does the same way: discovery, limits, rendering and failures.
+"""NewsSpider: one spider class for every registered site (newscrawl/sites/registry.py).
 
-A site spider says where discovery starts and which parser reads which page; this base class
-decides what to fetch next. Discovery pages (feeds, sitemaps, listings, APIs) are read first and
-their links merged per article; when discovery is idle the articles are requested, newest first,
-each once, within ``since`` and ``max_articles`` and skipping those whose lastmod has not moved.
-Related links of an article are followed at once, up to RELATED_DEPTH hops. Every page and link
-ends in one outcome in the URL ledger; every failure is logged with its reason and counted
-under ``failures/…``.
+The spider reads the site's discovery sources and follows links; which articles to request
+and when is the frontier's decision (newscrawl/frontier.py), which pages go through the browser
+the render policy's (newscrawl/render.py), and every page, link and failure gets its outcome in
+the URL ledger (newscrawl/outcomes.py). Page parsing lives in the site's parser and discovery
+classes: no field extraction here.
 """
 
 from __future__ import annotations
@@ -22,18 +20,15 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
-from ..dataset import published_key
+from ..crawlinfo import META_KEY, RequestInfo, info
 from ..failures import failure_reason
-from ..incremental import unchanged_since_last_fetch
+from ..frontier import Frontier
 from ..items import ArticleItem
-from ..ledger import request_key, resolve
-from ..render import browser_path, render_meta
+from ..outcomes import request_key, resolve
+from ..render import RenderPolicy
 from ..sites.common import Link, Skip
-from ..urls import article_key
-
-
-# Discovery sources, most authoritative first (a sitemap lists the canonical URL; teasers use any variant).
-_VIA_RANK = {"sitemap": 0, "api": 1, "rss": 2, "listing": 3, "link": 4}
+from ..sites.registry import Site
+from ..urls import link_key
 
 
 def _parse_since(value: str | None) -> date | None:
@@ -45,11 +40,23 @@ def _parse_since(value: str | None) -> date | None:
         raise ValueError(f"since must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
 
 
+def _flag(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "yes")
+
+
 class NewsSpider(scrapy.Spider):
-    #: canonical host of the site; subclasses set it
-    site: str = ""
-    #: sections (or categories) whose listing and feed are read when ``-a sections`` is not given
-    default_sections: tuple[str, ...] = ()
+    """Arguments (``-a name=value``; strings, from `scrapy crawl` and Scrapyd alike):
+
+    start_urls     comma-separated URLs to start from instead of the discovery pages
+    sections       comma-separated section/category slugs whose page and feed are read
+    since          ISO date: skip articles published (or last modified) before it
+    max_articles   request at most this many articles, the newest first
+    related_depth  related-link hops to follow from an article (default: RELATED_DEPTH)
+    archive        1 = walk every archive sitemap (a backfill)
+    render         auto (default) | 1 | 0: JavaScript rendering, for sites that can render
+    """
+
+    site: Site  # set on each generated subclass (newscrawl/spiders/sites.py)
 
     def __init__(
         self,
@@ -64,145 +71,108 @@ class NewsSpider(scrapy.Spider):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        self.sections = [s.strip().strip("/") for s in sections.split(",") if s.strip()] if sections is not None else list(self.default_sections)
-        # archive=1: walk every archive sitemap (a backfill), not only the recent ones.
-        self.walk_archive = str(archive).lower() in ("1", "true", "yes")
-        # render: "auto" (default) renders pages that load content with JavaScript, "1" every page, "0" none.
-        self.render_mode = {"1": "always", "true": "always", "always": "always", "0": "never", "false": "never", "never": "never"}.get(
-            str(render).lower() if render is not None else "auto", "auto"
-        )
-        self.browser_ok = True
-        # Discovery first, articles second: links from every discovery page are merged per article
-        # (a sitemap's lastmod, the API's post id, a feed's date) and scheduled when discovery is done.
-        self.discovered: dict[str, Link] = {}
-        self.pending: list[Link] = []  # merged links waiting for their batch, oldest first
-        # Spider arguments arrive as strings from `scrapy crawl -a` and Scrapyd.
+        self.sections = [s.strip().strip("/") for s in sections.split(",") if s.strip()] if sections is not None else list(self.site.default_sections)
+        self.walk_archive = _flag(archive)
+        self.render_arg = render
         self.start_url_override = [u.strip() for u in start_urls.split(",") if u.strip()] if start_urls else []
         self.since = _parse_since(since)
         self.max_articles = int(max_articles) if max_articles not in (None, "") else None
-        self._related_depth_arg = int(related_depth) if related_depth not in (None, "") else None
-        self.scheduled_articles: set[str] = set()
-        # Distributed mode, after a worker died: "was this URL finished in this run?" (see sweep()).
-        self.sweeping: Callable[[str], bool] | None = None
+        self.related_depth_arg = int(related_depth) if related_depth not in (None, "") else None
+        self.discovery = self.site.discovery_reader
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.frontier = Frontier(crawler, spider.since, spider.max_articles)
+        spider.render = RenderPolicy(crawler, spider.site.can_render, spider.render_arg, spider.logger)
         crawler.signals.connect(spider.schedule_discovered, signal=signals.spider_idle)
         return spider
 
     @property
     def related_depth(self) -> int:
-        if self._related_depth_arg is not None:
-            return self._related_depth_arg
-        return self.settings.getint("RELATED_DEPTH", 2)
-
-    # --- what subclasses provide -------------------------------------------
-    def discovery_requests(self) -> Iterable[Request]:
-        raise NotImplementedError
-
-    def callback_for(self, url: str) -> Callable[[Response], Any]:
-        """The callback for a start URL given by the user (an article, a feed, a listing …)."""
-        raise NotImplementedError
-
-    def short_link_key(self, url: str) -> str | None:
-        """The article key of a short link that redirects to an article (NU.nl /-/<id>/)."""
-        return None
-
-    def link_key(self, url: str) -> str | None:
-        """Which article a link points to (any URL variant, or a short link), None for non-articles."""
-        return article_key(url) or self.short_link_key(url)
+        return self.related_depth_arg if self.related_depth_arg is not None else self.settings.getint("RELATED_DEPTH")
 
     # --- start -------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
         # Scrapy ≥ 2.13 calls start(); a spider with only start_requests() would crawl nothing.
-        if not self.check_browser():
+        if not self.render.check_browser():
             return
         if self.start_url_override:
             for url in self.start_url_override:
-                key = self.link_key(url)
-                if key:
-                    self.scheduled_articles.add(key)
-                yield self.maybe_rendered(Request(url, callback=self.callback_for(url), errback=self.on_error, meta={"discovered_via": "start", "related_depth": 0}))
+                yield self.start_request(url)
         else:
             for request in self.discovery_requests():
                 yield request
 
-    def discovery_request(self, url: str, callback: Callable[[Response], Any], *, page: bool = False, **meta: Any) -> Request:
-        """A feed, sitemap or API request; ``page=True`` for HTML pages (the only ones ever rendered)."""
-        request = Request(url, callback=callback, errback=self.on_error, dont_filter=self.sweeping is not None, meta={"discovery": True, **meta})
-        return self.maybe_rendered(request) if page else request
+    def start_request(self, url: str) -> Request:
+        """A URL given by the user: an article, or a discovery page of the kind its URL says."""
+        kind = self.discovery.source_kind(url)
+        if kind == "article":
+            self.frontier.scheduled.add(link_key(url))
+            # No validators for a URL asked for by name: it is fetched in full.
+            return self.render.maybe_rendered(self.request(url, self.parse_article, RequestInfo(via="start")))
+        return self.discovery_request(url, kind)
 
-    # --- JavaScript rendering (newscrawl/render.py) ---------------------------
-    #: spiders that may render set this and install the scrapy-playwright handler
-    can_render: bool = False
+    def discovery_requests(self) -> Iterator[Request]:
+        """The site's discovery sources, in the order the site declares them."""
+        for source in self.site.sources:
+            if source.archive_only and not self.walk_archive:
+                continue
+            for section in self.sections if source.per_section else [None]:
+                yield self.discovery_request(self.discovery.source_url(source.path, section), source.kind)
 
-    def check_browser(self) -> bool:
-        """Say at start-up whether pages can be rendered; False stops a crawl that must render everything."""
-        if not self.can_render or self.render_mode == "never" or self.settings.get("REPLAY_WARC"):
-            return True  # replay serves rendered pages from the archive: no browser needed
-        path = browser_path(self.settings)
-        if path:
-            self.logger.info("JavaScript rendering: %s (%s)", path, "every page" if self.render_mode == "always" else "pages that need it")
-            return True
-        self.browser_ok = False
-        self.crawler.stats.set_value("render/browser_missing", 1)
-        wanted = (self.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or {}).get("executable_path")
-        message = f"No Chromium at {wanted!r}: install Debian's package (apt-get install chromium) or set PLAYWRIGHT_LAUNCH_OPTIONS executable_path"
-        if self.render_mode == "always":
-            self.logger.error("%s. render=1 needs it: nothing crawled.", message)
-            return False
-        self.logger.warning("%s. Listings loaded by JavaScript will be read without their JS teasers.", message)
-        return True
+    def request(self, url: str, callback: Callable, request_info: RequestInfo, **kwargs: Any) -> Request:
+        # After a dead worker (distributed), rediscovered URLs must pass the shared seen-set.
+        return Request(url, callback=callback, errback=self.on_error, dont_filter=self.frontier.is_done is not None,
+                       meta={META_KEY: request_info}, **kwargs)
 
-    def maybe_rendered(self, request: Request) -> Request:
-        if self.can_render and self.render_mode == "always" and self.browser_ok:
-            request.meta.update(render_meta())
-            self.crawler.stats.inc_value("render/requests")
-        return request
+    def discovery_request(self, url: str, kind: str, page: int = 1) -> Request:
+        """A feed, sitemap, API or listing request; listings are HTML pages, the only ones ever rendered."""
+        callbacks = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "api": self.parse_api, "listing": self.parse_listing}
+        request = self.request(url, callbacks[kind], RequestInfo(discovery=True, via=kind, page=page))
+        return self.render.maybe_rendered(request) if kind == "listing" else request
 
-    def rendered_again(self, response: Response) -> Request | None:
-        """The same page once more, through the browser, for a page whose content needs JavaScript."""
-        if not self.can_render or self.render_mode != "auto" or response.meta.get("playwright"):
-            return None
-        if not self.browser_ok:
-            self.crawler.stats.inc_value("render/unavailable")
-            return None
-        self.crawler.stats.inc_value("render/requests")
-        self.logger.debug("Rendering %s: its teasers are loaded by JavaScript", response.url)
-        return response.request.replace(dont_filter=True, meta={**response.meta, **render_meta()})
+    # --- discovery pages -------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        yield from self.follow_links(self.discovery.parse_feed(response))
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        children, links = self.discovery.parse_sitemap(response)
+        for child in self.discovery.select_child_sitemaps(children, self.since, self.walk_archive):
+            yield self.discovery_request(child.url, "sitemap")
+        yield from self.follow_links(links)
+
+    def parse_api(self, response: Response) -> Iterator[Request]:
+        links, total_pages = self.discovery.parse_api(response)
+        yield from self.follow_links(links)
+        page = info(response.request).page
+        if page < min(total_pages, self.settings.getint("API_MAX_PAGES")):
+            source = next(s for s in self.site.sources if s.kind == "api")
+            yield self.discovery_request(self.discovery.source_url(source.path, page=page + 1), "api", page=page + 1)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        if self.discovery.needs_rendering(response):
+            rendered = self.render.rendered_again(response)
+            if rendered is not None:
+                # The plain page may still hold server-side teasers: follow those now too.
+                yield rendered
+        yield from self.follow_links(self.discovery.parse_listing(response))
+        page = info(response.request).page
+        next_page = self.discovery.listing_next_page(response)
+        if next_page and page < self.settings.getint("LISTING_MAX_PAGES"):
+            yield self.discovery_request(next_page, "listing", page=page + 1)
 
     # --- articles ----------------------------------------------------------
     def follow_links(self, links: Iterable[Link], depth: int = 0) -> Iterator[Request]:
         """Related links (depth > 0) are requested now; discovery links wait until discovery is done."""
         if depth == 0:
             for link in links:
-                self.remember(link)
+                self.frontier.remember(link)
             return
         for link in links:
             request = self.article_request(link, depth)
             if request is not None:
                 yield request
-
-    def remember(self, link: Link) -> None:
-        key = self.link_key(link.url)
-        if key is None or key in self.scheduled_articles:
-            return
-        known = self.discovered.get(key)
-        if known is None:
-            self.discovered[key] = link
-            return
-        # Which URL and "via" an article is requested under must not depend on which discovery
-        # page answered first: the most authoritative source wins, then the smallest URL.
-        if (_VIA_RANK.get(link.via, 9), link.url) < (_VIA_RANK.get(known.via, 9), known.url):
-            known.url, known.via = link.url, link.via
-        # Every source fills in what the others did not know.
-        for field_name in ("published", "title", "post_id"):
-            if getattr(known, field_name) is None:
-                setattr(known, field_name, getattr(link, field_name))
-        if link.modified and (known.modified is None or datetime.fromisoformat(link.modified) > datetime.fromisoformat(known.modified)):
-            known.modified = link.modified
-        known.keywords = known.keywords or link.keywords
 
     def schedule_discovered(self, spider=None) -> None:
         """spider_idle: discovery is done; request the articles it found, newest first.
@@ -210,79 +180,45 @@ class NewsSpider(scrapy.Spider):
         A batch (ARTICLE_BATCH) at a time, the next one at the next idle: a backfill of 100,000
         articles then holds 100,000 small links in memory, not 100,000 queued requests.
         """
-        if self.discovered:
-            fresh = list(self.discovered.values())
-            self.discovered = {}
-            # Oldest first, so that pop() gives the newest; instants, not strings (+01:00 vs +02:00).
-            self.pending = sorted(self.pending + fresh, key=lambda link: published_key({"datePublished": link.published}))
+        if self.frontier.discovered:
+            found = self.frontier.close_discovery_round()
             if self.crawler.stats.get_value("discovery/done_time") is None:
                 # When the article phase began: benchmarks measure the marginal rate from here.
                 self.crawler.stats.set_value("discovery/done_time", datetime.now(UTC))
-            self.logger.info("Discovery done: %d articles found", len(fresh))
-        batch = self.settings.getint("ARTICLE_BATCH", 1000)
+            self.logger.info("Discovery done: %d articles found", found)
+        batch = self.settings.getint("ARTICLE_BATCH")
         scheduled = 0
-        while self.pending and scheduled < batch:
-            request = self.article_request(self.pending.pop(), 0)
+        for link in self.frontier.next_links():
+            request = self.article_request(link, 0)
             if request is not None:
                 self.crawler.engine.crawl(request)
                 scheduled += 1
+                if scheduled >= batch:
+                    break
         if scheduled:
-            self.logger.debug("Requested %d articles, %d waiting", scheduled, len(self.pending))
+            self.logger.debug("Requested %d articles, %d waiting", scheduled, len(self.frontier.pending))
             raise DontCloseSpider
 
     def has_unscheduled(self) -> bool:
-        """Links found by discovery and not yet requested (the crawl is not over while there are)."""
-        return bool(self.discovered or self.pending)
+        return self.frontier.has_unscheduled()
 
     def sweep(self, is_done: Callable[[str], bool]) -> None:
         """Distributed mode: another worker died with requests of this run in flight, and the shared
         seen-set would filter them if rediscovered. Read discovery again, past the seen-set, and
         request every article not finished in this run (the dedup claims stop double items)."""
-        self.sweeping = is_done
-        self.scheduled_articles = set()
+        self.frontier.is_done = is_done
+        self.frontier.scheduled = set()
         self.crawler.stats.inc_value("cluster/sweeps")
         for request in self.discovery_requests():
             self.crawler.engine.crawl(request)
 
     def article_request(self, link: Link, depth: int) -> Request | None:
-        """A request for a discovered article, or None when it is known, too old, or over the limit."""
-        stats = self.crawler.stats
-        key = self.link_key(link.url)
-        if key is None or key in self.scheduled_articles:
+        """A request for a discovered article, or None when the frontier does not admit it."""
+        key = self.frontier.admit(link)
+        if key is None:
             return None
-        if self.sweeping is not None and self.sweeping(link.url):
-            self.scheduled_articles.add(key)
-            return None
-        # Not touched since `since` (lastmod) or published before it: too old, not fetched.
-        last_touched = link.modified or link.published
-        if self.since and last_touched and datetime.fromisoformat(last_touched).date() < self.since:
-            stats.inc_value("discovery/skipped_before_since")
-            resolve(self.crawler, link.url, "not_requested:before_since")
-            return None
-        if unchanged_since_last_fetch(self.crawler, key, link.modified):
-            self.scheduled_articles.add(key)
-            stats.inc_value("incremental/unchanged_skipped")
-            resolve(self.crawler, link.url, "not_requested:unchanged")
-            return None
-        if self.max_articles is not None and len(self.scheduled_articles) >= self.max_articles:
-            stats.inc_value("discovery/skipped_max_articles")
-            resolve(self.crawler, link.url, "not_requested:max_articles")
-            return None
-        self.scheduled_articles.add(key)
-        stats.inc_value(f"discovery/articles/{link.via}")
-        hints = {"published": link.published, "modified": link.modified, "title": link.title, "keywords": link.keywords, "post_id": link.post_id}
-        return self.maybe_rendered(
-            Request(
-                link.url,
-                callback=self.parse_article,
-                errback=self.on_error,
-                dont_filter=self.sweeping is not None,
-                meta={"discovered_via": link.via, "hints": hints, "related_depth": depth, "article_key": key},
-            )
-        )
-
-    def parse_article_page(self, response: Response) -> ArticleItem | Skip:
-        raise NotImplementedError
+        request_info = RequestInfo(via=link.via, depth=depth, article_key=key, hints=link.hints())
+        return self.render.maybe_rendered(self.request(link.url, self.parse_article, request_info))
 
     @staticmethod
     def unreadable(response: Response) -> Skip | None:
@@ -298,10 +234,6 @@ class NewsSpider(scrapy.Spider):
             return Skip("empty_body", "200 with an empty body")
         return None
 
-    def teaser_links(self, response: Response) -> list[Link]:
-        """Teaser blocks on an article page ("Meer nieuws" …) worth following; not part of the item."""
-        return []
-
     def parse_article(self, response: Response) -> Iterator[ArticleItem | Request]:
         """An article page → its item, then requests for its related articles."""
         stats = self.crawler.stats
@@ -309,7 +241,7 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             resolve(self.crawler, key, "not_modified")
             return  # not modified since the last fetch (counted by the middleware)
-        result = self.unreadable(response) or self.parse_article_page(response)
+        result = self.unreadable(response) or self.site.parse_article(response)
         if isinstance(result, Skip):
             stats.inc_value(f"skipped/{result.reason}")
             resolve(self.crawler, key, f"skipped:{result.reason}", result.detail)
@@ -325,12 +257,12 @@ class NewsSpider(scrapy.Spider):
             self.logger.info("Published %s, before since=%s: %s", published, self.since, response.url)
             return
         # Register the canonical key too: a short link resolves only after the fetch.
-        self.scheduled_articles.add(f"{result['site']}:{result['articleId']}")
+        self.frontier.scheduled.add(f"{result['site']}:{result['articleId']}")
         yield result
-        depth = response.meta.get("related_depth", 0)
+        depth = info(response.request).depth
         if depth < self.related_depth:
             related = [Link(url=url, via="link") for url in result.get("relatedUrls", [])]
-            related += [Link(url=link.url, via="link", title=link.title) for link in self.teaser_links(response)]
+            related += [Link(url=link.url, via="link", title=link.title) for link in self.discovery.teaser_links(response)]
             yield from self.follow_links(related, depth + 1)
 
     # --- failures ----------------------------------------------------------
@@ -338,7 +270,7 @@ class NewsSpider(scrapy.Spider):
         """Every failed request: one clear log line and a counted reason; the crawl goes on."""
         request = failure.request
         reason = failure_reason(failure)
-        kind = "discovery" if request.meta.get("discovery") else "article"
+        kind = "discovery" if info(request).discovery else "article"
         self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
         resolve(self.crawler, request_key(request), f"failure:{reason}", failure.getErrorMessage())
         level = logging.INFO if kind == "discovery" and reason == "http_404" else logging.WARNING

@@ -1,4 +1,4 @@
-"""The seen/revision store: what was emitted before, across runs (SQLite, embedded).
+"""The embedded state store (SQLite): what was emitted before, across runs.
 
 One row per (site, articleId) with the hash of the last emitted text and its
 revision number. WAL mode lets several crawls of one project share the file.
@@ -7,8 +7,9 @@ revision number. WAL mode lets several crawls of one project share the file.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
+
+from .base import FetchRecord, SeenArticle
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -33,24 +34,7 @@ CREATE TABLE IF NOT EXISTS fetches (
 """
 
 
-@dataclass(frozen=True)
-class FetchRecord:
-    """What the last successful fetch of an article left us: HTTP validators and the discovery lastmod."""
-
-    etag: str | None
-    last_modified: str | None
-    lastmod_hint: str | None
-
-
-@dataclass(frozen=True)
-class SeenArticle:
-    site: str
-    article_id: str
-    content_hash: str
-    revision: int
-
-
-class SeenStore:
+class SqliteStore:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,20 +107,3 @@ class SeenStore:
 
     def close(self) -> None:
         self.db.close()
-
-
-def store_for(crawler) -> SeenStore:
-    """One store per crawl, shared by the spider, middlewares and pipelines: SQLite (STATE_DB),
-    or with REDIS_URL the Redis store every worker shares (newscrawl.distributed.RedisStore)."""
-    store = getattr(crawler, "_newscrawl_store", None)
-    if store is None:
-        from scrapy import signals
-
-        from .distributed import RedisStore, enabled
-
-        if enabled(crawler.settings):
-            store = crawler._newscrawl_store = RedisStore.for_crawler(crawler)
-        else:
-            store = crawler._newscrawl_store = SeenStore(crawler.settings.get("STATE_DB"))
-        crawler.signals.connect(lambda: store.close(), signal=signals.engine_stopped, weak=False)
-    return store

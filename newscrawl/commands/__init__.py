@@ -1,0 +1,1 @@
+"""Project commands (COMMANDS_MODULE): Scrapy's own, where the project needs them to differ."""

@@ -1,0 +1,77 @@
+"""Discovery readers: feeds, sitemaps, listings and APIs → article links. No crawling here.
+
+A site's Discovery subclass reads the discovery pages its ``Site.sources`` declare; the spider
+decides what to fetch. The defaults read standard RSS and sitemaps and accept any link that is
+an article (or a short link) of the site.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from scrapy.http import Response
+
+from ..urls import link_key, normalize_url
+from . import common
+from .common import Link, SitemapRef
+
+
+class Discovery:
+    def __init__(self, site):
+        self.site = site
+
+    def make_link(self, href: str | None, base: str, via: str, **hints) -> Link | None:
+        """A discovered link if it is one of the site's articles (or a short link that redirects to one)."""
+        url = normalize_url(href, base)
+        key = link_key(url) if url else None
+        if key is None or not key.startswith(f"{self.site.name}:"):
+            return None
+        return Link(url=url, via=via, **hints)
+
+    def source_url(self, path: str, section: str | None = None, page: int = 1) -> str:
+        if section is not None:
+            path = path.replace("{section}", section).replace("{Section}", section[:1].upper() + section[1:])
+        return self.site.base_url + path.replace("{page}", str(page))
+
+    def source_kind(self, url: str) -> str:
+        """What a start URL given by the user is: article, feed, sitemap, api or listing."""
+        path = urlsplit(url).path
+        if link_key(url):
+            return "article"
+        if path.endswith((".xml", ".xml.gz")):
+            return "sitemap"
+        if path.startswith("/rss") or path.rstrip("/").endswith("/feed") or path == "/feed":
+            return "feed"
+        if path.startswith("/wp-json/"):
+            return "api"
+        return "listing"
+
+    # --- readers -------------------------------------------------------------
+    def parse_feed(self, response: Response) -> list[Link]:
+        return common.parse_rss(response, self.make_link)
+
+    def parse_sitemap(self, response: Response) -> tuple[list[SitemapRef], list[Link]]:
+        return common.parse_sitemap(response, self.make_link)
+
+    def select_child_sitemaps(self, children: list[SitemapRef], since: date | None, archive: bool) -> list[SitemapRef]:
+        """Which child sitemaps of an index to read: all of them."""
+        return children
+
+    def parse_listing(self, response: Response) -> list[Link]:
+        return []
+
+    def listing_next_page(self, response: Response) -> str | None:
+        return None
+
+    def needs_rendering(self, response: Response) -> bool:
+        """True when a listing loads its teasers with JavaScript (only for sites that can render)."""
+        return False
+
+    def parse_api(self, response: Response) -> tuple[list[Link], int]:
+        """(links, total pages) of an API listing page."""
+        return [], 0
+
+    def teaser_links(self, response: Response) -> list[Link]:
+        """Teaser blocks on an article page ("Meer nieuws" …) worth following; not part of the item."""
+        return []

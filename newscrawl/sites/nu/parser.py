@@ -1,0 +1,124 @@
+"""NU.nl article pages (the DPG design in use since 2023; docs/sites/nu.md). No crawling here.
+
+The DPG block classes (``.textblock.paragraph`` …) give the body; meta tags and JSON-LD give
+the facts; trafilatura fills the body when those classes find nothing (a redesign).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from ...loaders import strip_photo_prefix
+from ...text import block_text, join_blocks, normalize_text
+from ..base import ArticleParser, Candidate, jsonld_author_names
+from ..common import has_class, inside_test, jsonld_type_names
+
+# Containers whose text is never body, wherever they sit.
+_BOILERPLATE_CLASSES = (
+    "linkblock", "excerpt", "imageblock", "audioblock", "videoblock", "podcast-promo", "dpg-banner",
+    "nujij-teaser", "article__meta", "article__share", "consent-fallback", "footer", "timeline",
+)
+_BOILERPLATE_TEST = " or ".join(has_class(c) for c in _BOILERPLATE_CLASSES)
+_in_boilerplate = inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption", "aside"))
+# Compiled once: lxml would otherwise compile each expression string on every call.
+_BODY_BLOCKS = etree.XPath(f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]")
+_INNER_BLOCKS = etree.XPath(".//p | .//li | .//h2 | .//h3 | .//h4")
+
+
+class NuParser(ArticleParser):
+    layout = "dpg-2024"
+    default_article_type = "NewsArticle"
+    # What the generic extractor must not see: the chrome above plus the page's header, nav and footers.
+    chrome_xpath = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or {has_class('skip-link')}]"
+
+    def page_type(self) -> str | None:
+        response = self.response
+        declared = (response.xpath("//body/@data-page-type").get() or "").strip().lower()
+        types = jsonld_type_names(self.jsonld)
+        path = urlsplit(response.url).path
+        if declared == "video" or path.startswith("/video/") or "VideoObject" in types or self.meta.get("og:type") == "video.other":
+            return "video"
+        label = normalize_text(response.css("h1 .headline__label::text").get()).upper()
+        if declared == "liveblog" or "LiveBlogPosting" in types or label == "LIVE":
+            return "liveblog"
+        if declared in ("frontpage", "section", "error"):
+            return "not_article"
+        return None
+
+    def locate(self) -> None:
+        # A class query tests every element it is given, and the chrome around <article> (menus,
+        # scripts, teasers) is most of a page: look up <article> and its two boxes once, query inside.
+        self.article = self.sel.xpath("//article")[:1]
+        self.scope = self.article or self.sel
+        self.meta_box = self.scope.css(".article__meta")
+        self.body_box = self.scope.css(".article__body")
+        return None
+
+    def headline(self) -> Iterator[Candidate]:
+        # The h1 without its series label ("NU praat je bij"), then the standards.
+        h1 = self.sel.css("article h1.headline, article h1, h1.headline")[:1]
+        if h1:
+            text_span = h1.css(".headline__text")
+            yield "site", block_text(text_span[0].root) if text_span else _without_label(h1[0].root)
+        yield from super().headline()
+
+    def description(self) -> Iterator[Candidate]:
+        excerpt = (self.body_box.css(".textblock.excerpt") or self.scope.css("[data-text-role=ARTICLE_EXCERPT]"))[:1]
+        if excerpt:
+            inner = _INNER_BLOCKS(excerpt[0].root) or [excerpt[0].root]
+            yield "site", join_blocks(block_text(p) for p in inner)
+
+    def body_blocks(self) -> list[str]:
+        """Paragraph and subheader blocks in page order; a RESTRICTED_HTML div holds several p/li.
+
+        Blocks are looked for in the whole <article>, not only .article__body: a stray </div> in
+        malformed pages closes .article__body early and strands the rest.
+        """
+        container = self.article[0].root if self.article else self.sel.root
+        blocks: list[str] = []
+        for element in _BODY_BLOCKS(container):
+            if _in_boilerplate(element):
+                continue
+            inner = _INNER_BLOCKS(element) if element.tag == "div" else []
+            for block in inner or [element]:
+                blocks.append(block_text(block))
+        return [b for b in blocks if b]
+
+    def authors(self) -> Iterator[Candidate]:
+        byline = (self.meta_box.css(".author") or self.scope.css("[data-text-role=ARTICLE_AUTHOR]"))[:1]
+        if byline:
+            yield "byline", block_text(byline[0].root)
+        yield "json-ld", jsonld_author_names(self.ld)
+
+    def visible_date_attr(self) -> str | None:
+        return self.meta_box.css(".datetime time::attr(datetime)").get()
+
+    def visible_date(self) -> str:
+        return normalize_text((self.meta_box.css(".datetime time::text") or self.scope.css("[data-text-role=ARTICLE_DATETIME] time::text")).get())
+
+    def visible_modified(self) -> str:
+        return normalize_text(self.meta_box.css(".datetime__updated::text").get())
+
+    def section(self) -> Iterator[Candidate]:
+        yield "url", urlsplit(self.canonical).path.split("/")[1]
+
+    def image_caption(self) -> tuple[str | None, str | None]:
+        figure = (self.body_box.css("figure.article__image") or self.scope.css("figure.imageblock"))[:1]
+        if not figure:
+            return None, None
+        caption = normalize_text(figure.css(".caption").xpath("string()").get())
+        credit = normalize_text(strip_photo_prefix(figure.css(".copyright").xpath("string()").get() or ""))
+        return caption, credit
+
+    def related_urls(self) -> list[str]:
+        return self.body_box.css(".textblock a::attr(href), .linkblock a::attr(href)").getall()
+
+
+def _without_label(h1: etree._Element) -> str:
+    label_text = "".join(h1.xpath(f".//*[{has_class('headline__label')}]//text()"))
+    text = block_text(h1)
+    label = normalize_text(label_text)
+    return normalize_text(text[len(label):]) if label and text.startswith(label) else text

@@ -1,0 +1,144 @@
+"""The site registry: every news site is one package under ``newscrawl/sites/`` that declares a ``Site``.
+
+Everything that depends on which sites exist asks here: URL normalisation and article keys, the
+spiders (one per site), the schema check of ``site``, the demo, the tests, the dataset tools and
+the benchmarks. Adding a site is adding a package (and its fixtures); nothing else changes.
+
+A site package's ``__init__.py`` defines ``SITE = Site(...)`` and may import nothing heavy: the
+parser and the discovery readers are named by dotted path and imported when first used, so that
+low-level modules (URLs, fingerprints) can ask the registry without importing every parser.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache, cached_property, lru_cache
+from typing import Any
+
+# Discovery sources a site can declare; each has a reader in the site's Discovery class.
+SOURCE_KINDS = ("feed", "sitemap", "api", "listing")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A discovery page. ``path`` is relative to the site's canonical host; ``{section}`` or
+    ``{Section}`` (capitalised) makes one source per section; ``{page}`` numbers API pages."""
+
+    kind: str
+    path: str
+    archive_only: bool = False  # read only with -a archive=1 (a backfill)
+
+    def __post_init__(self) -> None:
+        if self.kind not in SOURCE_KINDS:
+            raise ValueError(f"unknown source kind {self.kind!r} (one of {', '.join(SOURCE_KINDS)})")
+
+    @property
+    def per_section(self) -> bool:
+        return "{section}" in self.path or "{Section}" in self.path
+
+
+@dataclass(frozen=True)
+class Check:
+    """The ``scrapy check`` contract of the site's article callback: a fixture article and the fields it must give."""
+
+    url: str
+    scrapes: tuple[str, ...]
+    requests: tuple[int, int] = (1, 10)
+
+
+@dataclass(frozen=True, eq=False)
+class Site:
+    name: str  # the spider name and the item's ``site``
+    title: str  # for people: "NU.nl"
+    host: str  # the canonical host
+    article_path: re.Pattern[str]  # the path of a canonical article URL, with a named group ``id``
+    parser: str  # dotted path of the ArticleParser subclass
+    discovery: str  # dotted path of the Discovery subclass (readers of feeds, sitemaps, listings, API)
+    sources: tuple[Source, ...]
+    check: Check
+    aliases: frozenset[str] = frozenset()  # other hosts that serve the same site
+    trailing_slash: bool = False  # WordPress paths end in "/"
+    # Short links that redirect to an article (/-/<id>/): same ``id`` group, fetched to follow the redirect.
+    short_link_path: re.Pattern[str] | None = None
+    default_sections: tuple[str, ...] = ()
+    can_render: bool = False  # may send JavaScript-loaded listings through the browser
+    # Per-site overrides of LAYOUT_MIN_COVERAGE (a site that rarely prints bylines, …).
+    layout_min_coverage: Mapping[str, float] = field(default_factory=dict)
+    # Spider settings of this site (politeness overrides …), at Scrapy's "spider" priority.
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if "id" not in self.article_path.groupindex:
+            raise ValueError(f"{self.name}: article_path needs a named group 'id'")
+        if self.short_link_path is not None and "id" not in self.short_link_path.groupindex:
+            raise ValueError(f"{self.name}: short_link_path needs a named group 'id'")
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.host}"
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        return self.aliases | {self.host}
+
+    def owns(self, host: str) -> bool:
+        return host == self.host or host in self.aliases
+
+    @cached_property
+    def parser_class(self):
+        return _load(self.parser)
+
+    @cached_property
+    def discovery_reader(self):
+        return _load(self.discovery)(self)
+
+    def parse_article(self, response):
+        """One article page → ArticleItem, or a Skip saying why it is not one."""
+        return self.parser_class(response, self).parse()
+
+
+def _load(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+@cache
+def sites() -> dict[str, Site]:
+    """Every registered site by name: the ``SITE`` of each package under newscrawl/sites/."""
+    from . import __path__ as package_path, __name__ as package_name
+
+    found: dict[str, Site] = {}
+    for module in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
+        if not module.ispkg:
+            continue
+        site = getattr(importlib.import_module(f"{package_name}.{module.name}"), "SITE", None)
+        if not isinstance(site, Site):
+            raise TypeError(f"{package_name}.{module.name} is a site package without SITE = Site(...)")
+        if site.name != module.name:
+            raise ValueError(f"site {site.name!r} is declared in package {module.name!r}: the names must agree")
+        found[site.name] = site
+    return found
+
+
+def site_named(name: str) -> Site:
+    try:
+        return sites()[name]
+    except KeyError:
+        raise KeyError(f"no site {name!r}; registered: {', '.join(sites())}") from None
+
+
+@lru_cache(maxsize=4096)  # hosts of every link on every page pass here
+def site_for_host(host: str) -> Site | None:
+    host = host.lower()
+    for site in sites().values():
+        if site.owns(host):
+            return site
+    return None
+
+
+# The schema's ``site`` pattern; every registered name must match it (tests/test_registry.py).
+SITE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -1,0 +1,85 @@
+"""WNL discovery pages: archives and home page, post sitemaps, the WordPress REST API. docs/sites/wnl.md."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from urllib.parse import urlsplit
+
+from lxml import etree
+from scrapy.http import Response
+
+from ...dates import normalize_date
+from ...text import normalize_text
+from ..common import Link, SitemapRef
+from ..discovery import Discovery
+
+
+class WnlDiscovery(Discovery):
+    def parse_listing(self, response: Response) -> list[Link]:
+        """Teasers ("Lees meer") on the home page and category archives, in page order, first occurrence kept."""
+        links: list[Link] = []
+        seen: set[str] = set()
+        for teaser in response.css("article.teaser, article.hero-teaser, .content-row__items article, .teaser-list article"):
+            title = normalize_text(teaser.css(".teaser__title, .hero-teaser__title").xpath("string()").get()) or None
+            for href in teaser.css("a[href]::attr(href)").getall():
+                link = self.make_link(href, response.url, "listing", title=title)
+                if link and link.url not in seen:
+                    seen.add(link.url)
+                    links.append(link)
+        return links
+
+    def teaser_links(self, response: Response) -> list[Link]:
+        # "Meer nieuws", "Ook de moeite waard", "Meer van WNL": followed, never in relatedUrls.
+        return self.parse_listing(response)
+
+    def listing_next_page(self, response: Response) -> str | None:
+        href = response.css('a.next.page-numbers::attr(href), link[rel="next"]::attr(href)').get()
+        return response.urljoin(href) if href else None
+
+    def needs_rendering(self, response: Response) -> bool:
+        """True when the page loads teasers with JavaScript: empty ``[data-endpoint]`` rows or a "Meer laden" button without a link."""
+        for container in response.css("[data-endpoint]"):
+            if not container.xpath("./*"):
+                return True
+        return bool(response.css("button.load-more, button[data-load-more]"))
+
+    def parse_sitemap(self, response: Response) -> tuple[list[SitemapRef], list[Link]]:
+        """Yoast ``sitemap_index.xml`` / core ``wp-sitemap.xml`` and their post sitemaps; only post sitemaps hold posts."""
+        children, links = super().parse_sitemap(response)
+        return [c for c in children if _is_post_sitemap(c.url)], links
+
+    def select_child_sitemaps(self, children: list[SitemapRef], since: date | None, archive: bool) -> list[SitemapRef]:
+        """All post sitemaps with archive=1; those modified since `since`; otherwise the newest one only."""
+        if archive or not children:
+            return children
+        if since:
+            return [c for c in children if not c.lastmod or c.lastmod[:10] >= since.isoformat()]
+        return [max(children, key=lambda c: c.lastmod or "")]
+
+    def parse_api(self, response: Response) -> tuple[list[Link], int]:
+        """``/wp-json/wp/v2/posts``: (links with UTC dates, total pages from X-WP-TotalPages)."""
+        try:
+            posts = json.loads(response.text)
+        except ValueError:
+            return [], 0
+        links: list[Link] = []
+        for post in posts if isinstance(posts, list) else []:
+            date_gmt, modified_gmt = post.get("date_gmt"), post.get("modified_gmt")
+            link = self.make_link(
+                post.get("link"),
+                response.url,
+                "api",
+                published=normalize_date(f"{date_gmt}Z") if date_gmt else None,
+                modified=normalize_date(f"{modified_gmt}Z") if modified_gmt else None,
+                title=normalize_text(etree.HTML(f"<p>{(post.get('title') or {}).get('rendered', '')}</p>").xpath("string()")) or None,
+            )
+            if link:
+                links.append(link)
+        total_pages = int(response.headers.get(b"X-WP-TotalPages", b"0") or 0)
+        return links, total_pages
+
+
+def _is_post_sitemap(url: str) -> bool:
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name.startswith("post-sitemap") or name.startswith("wp-sitemap-posts-post")

@@ -1,0 +1,172 @@
+"""WNL post pages (WordPress + Yoast; docs/sites/wnl.md). No crawling here.
+
+Two article layouts occur in one crawl: A (2023–2024: hero caption, date line, "Door:" byline
+in the entry footer) and B (2024 redesign: tools bar, author under the headline, no visible
+date). Boilerplate is stripped by container class wherever it sits: a missing ``</div>`` makes
+lxml nest the footer, CTA, promos and teasers *inside* ``.entry-content``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+from ...text import block_text, normalize_text
+from ..base import ArticleParser, Candidate
+from ..common import ChosenDate, Skip, has_class, inside_test
+
+# Never body, wherever lxml puts them.
+_BOILERPLATE_CLASSES = (
+    "entry-footer", "post-author", "membership-cta", "promo-block", "related-posts", "support-block",
+    "content-row", "article-tools", "share-menu", "post-header", "teaser", "hero-teaser", "footer",
+    "wp-block-embed", "sharedaddy", "jp-relatedposts",
+)
+_BOILERPLATE_TEST = " or ".join(has_class(c) for c in _BOILERPLATE_CLASSES) + " or @id='cookie-notice'"
+_in_boilerplate = inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption", "aside", "footer", "nav", "script"), ids=("cookie-notice",))
+# A block is a p, a heading or a list item; a p inside a li belongs to the li.
+_BLOCKS = etree.XPath(".//*[self::p or self::h2 or self::h3 or self::h4 or self::li][not(ancestor::li) and not(ancestor::p)]")
+_LINKS = etree.XPath(".//a[@href]")
+_LEES_OOK = re.compile(r"^lees ook\b", re.IGNORECASE)
+_BYLINE = re.compile(r"^door\s*:?\s+\S", re.IGNORECASE)
+_POST_ID_CLASS = re.compile(r"\bpostid-(\d+)\b")
+_PHOTO_CAPTION = re.compile(r"^\s*foto\s*:\s*(?P<credit>.+?)(?:\.\s+(?P<caption>.+))?\s*$", re.IGNORECASE | re.DOTALL)
+_TITLE_SUFFIX = re.compile(r"\s+[-–|]\s+WNL$")
+
+
+class WnlParser(ArticleParser):
+    layout = "wordpress-2024"  # layouts A (2023–2024) and B (2024 redesign)
+    default_article_type = "Article"  # what WordPress/Yoast declares for every post
+    chrome_xpath = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or self::figure]"
+
+    def locate(self) -> Skip | None:
+        sel = self.sel
+        post = sel.xpath('//article[starts-with(@id, "post-")]')[:1] or sel.xpath("//article")[:1]
+        # Class queries test every element they are given: look inside the post first (the page's
+        # chrome is most of it), the whole page only when the post does not hold the element.
+        # A theme that forgets a </div> leaves the rest of the page inside the post, so try the
+        # post's own children (where the theme puts header and content) before any deeper search.
+        content = (post.xpath(f"./*[{has_class('entry-content')}]") or post.css(".entry-content") if post else [])[:1] or sel.css(".entry-content")[:1]
+        if not post and not content:
+            return Skip("not_article", "no post markup")
+        self.post = post
+        self.header = (post.xpath(f"./*[{has_class('post-header')}]") if post else [])[:1] or post or sel
+        self.content = content[0].root if content else None
+        self.blocks, self.lees_ook, self.typed_byline = _content_blocks(self.content) if self.content is not None else ([], [], None)
+        return None
+
+    def article_id(self) -> str:
+        """The WordPress post id (shortlink, ``postid-N`` body class, ``article#post-N``), else the URL's path."""
+        response = self.response
+        match = re.search(r"[?&]p=(\d+)", response.xpath('//link[@rel="shortlink"]/@href').get() or "")
+        if match:
+            return match.group(1)
+        match = _POST_ID_CLASS.search(response.xpath("//body/@class").get() or "")
+        if match:
+            return match.group(1)
+        article_id = response.xpath('//article[starts-with(@id, "post-")]/@id').get()
+        if article_id and article_id.split("-", 1)[1].isdigit():
+            return article_id.split("-", 1)[1]
+        return super().article_id()
+
+    def headline(self) -> Iterator[Candidate]:
+        # The h1 (layout A or B), then og:title without " - WNL". Yoast's JSON-LD headline is
+        # cut at 110 characters, so it is never used.
+        yield "site", self.sel.xpath("string(//h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])").get()
+        yield "og:title", _TITLE_SUFFIX.sub("", self.meta.get("og:title") or "")
+
+    def body_blocks(self) -> list[str]:
+        return self.blocks
+
+    def authors(self) -> Iterator[Candidate]:
+        yield "byline", self.sel.xpath(
+            "string((//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')] | //*[contains(@class, 'single-article__author')])[1])"
+        ).get()
+        yield "typed-byline", self.typed_byline  # "Door: …" as the post's last paragraph
+        yield "meta", self.meta.get("author")
+
+    def _date_line(self):
+        return self.header.css("time.post-header__date")[:1]
+
+    def visible_date_attr(self) -> str | None:
+        line = self._date_line()
+        return line.attrib.get("datetime") if line else None
+
+    def visible_date(self) -> str:
+        line = self._date_line()
+        return normalize_text(line.xpath("string()").get()) if line else ""
+
+    def add_published(self, chosen: ChosenDate | None) -> str | None:
+        if chosen:
+            return super().add_published(chosen)
+        # Layout B shows no date; without metadata only the URL's day is known. Never invent a time.
+        url_day = "-".join(self.key.split(":", 1)[1].split("/")[:3])
+        self.loader.add_value("datePublished", url_day)
+        self.loader.add_value("datePublishedRaw", url_day)
+        return "url"
+
+    def visible_modified(self) -> str:
+        return normalize_text(self.header.css(".post-header__updated").xpath("string()").get()).lstrip("| ").strip()
+
+    def section(self) -> Iterator[Candidate]:
+        categories = re.findall(r"\bcategory-([a-z0-9-]+)\b", self.post[0].attrib.get("class", "")) if self.post else []
+        yield "site", categories[:1]
+
+    def keywords(self) -> Iterator[Candidate]:
+        yield "meta", self.sel.xpath('//meta[@property="article:tag"]/@content').getall()
+
+    def image_caption(self) -> tuple[str | None, str | None]:
+        line = self.header.css("figcaption.post-header__caption").xpath("string()").get()
+        return _split_caption(line) if line else (None, None)
+
+    def related_urls(self) -> list[str]:
+        inline = [a.get("href") for a in _LINKS(self.content) if not _in_boilerplate(a)] if self.content is not None else []
+        return inline + self.lees_ook
+
+
+def _only_a_link(block: etree._Element) -> bool:
+    """A paragraph that is one link and nothing else (the titles under "Lees ook:")."""
+    links = block.xpath(".//a[@href]")
+    return len(links) == 1 and normalize_text(links[0].text_content()) == normalize_text(block.text_content())
+
+
+def _content_blocks(content: etree._Element) -> tuple[list[str], list[str], str | None]:
+    """(body blocks, "Lees ook" hrefs, editor-typed byline) of ``.entry-content``."""
+    blocks: list[tuple[etree._Element, str]] = []
+    for element in _BLOCKS(content):
+        if _in_boilerplate(element):
+            continue
+        text = block_text(element)
+        if text:
+            blocks.append((element, text))
+
+    body: list[str] = []
+    lees_ook: list[str] = []
+    in_lees_ook = False
+    for element, text in blocks:
+        if _LEES_OOK.match(text):
+            # "<p><strong>Lees ook:</strong></p>" + link paragraphs, or "Lees ook: <a>…</a>" in one.
+            in_lees_ook = True
+            lees_ook.extend(element.xpath(".//a/@href"))
+            continue
+        if in_lees_ook and element.tag == "p" and _only_a_link(element):
+            lees_ook.extend(element.xpath(".//a/@href"))
+            continue
+        in_lees_ook = False
+        body.append(text)
+
+    byline = None
+    # Older posts end with "<p><em>Door: Vick ten Wolde</em></p>": the byline, not body.
+    if body and _BYLINE.match(body[-1]) and len(body[-1]) < 100:
+        byline = body.pop()
+    return body, lees_ook, byline
+
+
+def _split_caption(line: str) -> tuple[str | None, str | None]:
+    """ "Foto: ANP. Minister Caspar Veldkamp (NSC)." → (caption, credit)."""
+    match = _PHOTO_CAPTION.match(normalize_text(line))
+    if not match:
+        return normalize_text(line) or None, None
+    caption = normalize_text(match.group("caption")) if match.group("caption") else None
+    return caption, normalize_text(match.group("credit")).rstrip(".") or None

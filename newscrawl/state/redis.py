@@ -1,0 +1,137 @@
+"""The state store in Redis, shared by every worker of a distributed crawl (REDIS_URL), and the
+connection and naming helpers of distributed mode (newscrawl/distributed.py uses them too)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+
+from scrapy.crawler import Crawler
+
+from ..runtime import runtime
+from .base import FetchRecord, SeenArticle
+
+
+def enabled(settings) -> bool:
+    return bool(settings.get("REDIS_URL"))
+
+
+def prefix(settings) -> str:
+    return settings.get("REDIS_KEY_PREFIX")
+
+
+def connect(settings):
+    import redis
+
+    return redis.Redis.from_url(settings.get("REDIS_URL"), decode_responses=True, socket_timeout=30, health_check_interval=30)
+
+
+def worker_id(crawler: Crawler) -> str:
+    """This process's name in the cluster (host, pid and a random part: pids repeat across machines)."""
+    run = runtime(crawler)
+    if run.worker_id is None:
+        run.worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+    return run.worker_id
+
+
+def heartbeat_prefix(settings, spider_name: str) -> str:
+    return f"{prefix(settings)}:{spider_name}:worker:"
+
+
+# Claim an article (its key and its text) for this worker, atomically. A claim held by a worker
+# whose heartbeat has expired (killed) is taken over: the item it claimed was never written.
+_CLAIM = """
+local function alive(owner) return owner == ARGV[1] or redis.call('EXISTS', ARGV[5] .. owner) == 1 end
+local k = redis.call('HMGET', KEYS[1], 'owner', 'hash')
+if k[1] and alive(k[1]) then
+  if k[2] == ARGV[2] then return 'unchanged' end
+  return 'duplicate'
+end
+local h = redis.call('HMGET', KEYS[2], 'owner', 'key')
+if h[1] and h[2] ~= ARGV[3] and alive(h[1]) then return 'same_content:' .. h[2] end
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'hash', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('HSET', KEYS[2], 'owner', ARGV[1], 'key', ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return false
+"""
+
+_RELEASE = """
+if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if redis.call('HGET', KEYS[2], 'owner') == ARGV[1] then redis.call('DEL', KEYS[2]) end
+"""
+
+
+class RedisStore:
+    """The state of :class:`newscrawl.state.sqlite.SqliteStore`, in Redis, shared by every worker and run.
+
+    ``<p>:state:articles:<site>`` (hash: articleId → [hash, revision, url, first_seen, last_seen]),
+    ``<p>:state:hashes`` (contentHash → "site:id"), ``<p>:state:fetches`` (article key → validators).
+    """
+
+    def __init__(self, server, key_prefix: str, owner: str, heartbeats: str, claim_ttl: int = 3600):
+        self.server = server
+        self.p = f"{key_prefix}:state"
+        self.owner = owner
+        self.heartbeats = heartbeats
+        self.claim_ttl = claim_ttl
+        self._claim = server.register_script(_CLAIM)
+        self._release = server.register_script(_RELEASE)
+
+    @classmethod
+    def for_crawler(cls, crawler: Crawler) -> RedisStore:
+        settings = crawler.settings
+        return cls(connect(settings), prefix(settings), worker_id(crawler), heartbeat_prefix(settings, crawler.spidercls.name))
+
+    def get(self, site: str, article_id: str) -> SeenArticle | None:
+        raw = self.server.hget(f"{self.p}:articles:{site}", article_id)
+        if raw is None:
+            return None
+        content_hash, revision, *_ = json.loads(raw)
+        return SeenArticle(site, article_id, content_hash, revision)
+
+    def find_by_hash(self, content_hash: str) -> SeenArticle | None:
+        owner = self.server.hget(f"{self.p}:hashes", content_hash)
+        if owner is None:
+            return None
+        site, article_id = owner.split(":", 1)
+        seen = self.get(site, article_id)
+        # The article may have changed text since: only its current text counts (as in SQLite).
+        return seen if seen is not None and seen.content_hash == content_hash else None
+
+    def record(self, site: str, article_id: str, content_hash: str, revision: int, url: str, when: str) -> None:
+        key = f"{self.p}:articles:{site}"
+        old = self.server.hget(key, article_id)
+        first_seen = json.loads(old)[3] if old else when
+        pipe = self.server.pipeline()
+        pipe.hset(key, article_id, json.dumps([content_hash, revision, url, first_seen, when]))
+        pipe.hset(f"{self.p}:hashes", content_hash, f"{site}:{article_id}")
+        pipe.execute()
+
+    def get_fetch(self, article_key: str) -> FetchRecord | None:
+        raw = self.server.hget(f"{self.p}:fetches", article_key)
+        if raw is None:
+            return None
+        etag, last_modified, lastmod_hint, *_ = json.loads(raw)
+        return FetchRecord(etag, last_modified, lastmod_hint)
+
+    def record_fetch(self, article_key: str, url: str, etag: str | None, last_modified: str | None, lastmod_hint: str | None, when: str) -> None:
+        if lastmod_hint is None:
+            old = self.get_fetch(article_key)
+            lastmod_hint = old.lastmod_hint if old else None
+        self.server.hset(f"{self.p}:fetches", article_key, json.dumps([etag, last_modified, lastmod_hint, url, when]))
+
+    def claim(self, site: str, article_id: str, content_hash: str) -> str | None:
+        keys = [f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"]
+        return self._claim(keys=keys, args=[self.owner, content_hash, f"{site}:{article_id}", self.claim_ttl, self.heartbeats])
+
+    def release(self, site: str, article_id: str, content_hash: str) -> None:
+        self._release(keys=[f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"], args=[self.owner])
+
+    def __len__(self) -> int:
+        return sum(self.server.hlen(key) for key in self.server.scan_iter(f"{self.p}:articles:*", count=100))
+
+    def close(self) -> None:
+        self.server.close()

@@ -1,0 +1,75 @@
+"""Every registered site (newscrawl/sites/<name>/) against its fixtures (tests/fixtures/<name>/).
+
+A site added to the registry is picked up here without any edit: its fixture folder must exist,
+each stored page with an expected item must give exactly that item, its `scrapy check` contract
+must pass, and a replay crawl of its fixture site must emit valid items with every URL accounted
+for. (The archive-matches-manifest check is in test_archive.py, Scrapyd's spider list in
+test_scrapyd.py.)
+"""
+
+import json
+import re
+
+import pytest
+
+from conftest import FIXTURES, fixture_response, manifest, page_url, replay_crawl, run_scrapy
+from newscrawl.pipelines.validation import schema_errors
+from newscrawl.schema import article_schema
+from newscrawl.sites.common import Skip
+from newscrawl.sites.registry import sites
+from newscrawl.urls import article_key
+
+SITES = sorted(sites())
+EXPECTED = [(name, path) for name in SITES for path in sorted((FIXTURES / name / "expected").glob("*.json"))]
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_every_site_has_a_fixture_site_with_expected_items(name):
+    folder = FIXTURES / name
+    assert (folder / "site.json").is_file() and (folder / "site.warc.gz").is_file(), f"tests/fixtures/{name}/ needs site.json and site.warc.gz"
+    assert list((folder / "expected").glob("*.json")), f"tests/fixtures/{name}/expected/ holds no expected item"
+    assert any(record["url"] == sites()[name].check.url for record in manifest(name)["records"]), "the check URL must be in the fixture site"
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_site_name_fits_the_published_schema(name):
+    assert re.fullmatch(article_schema()["properties"]["site"]["pattern"], name)
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_discovery_sources_are_on_the_site(name):
+    site = sites()[name]
+    reader = site.discovery_reader
+    for source in site.sources:
+        url = reader.source_url(source.path, "voorbeeld" if source.per_section else None)
+        assert url.startswith(site.base_url + "/") and "{" not in url, url
+
+
+@pytest.mark.parametrize("name, expected_path", EXPECTED, ids=[f"{n}-{p.stem}" for n, p in EXPECTED])
+def test_stored_page_gives_exactly_the_expected_item(name, expected_path):
+    expected = json.loads(expected_path.read_text("utf-8"))
+    item = sites()[name].parse_article(fixture_response(name, page_url(name, expected_path.stem)))
+    assert not isinstance(item, Skip), item
+    assert dict(item) == expected
+    # Its identity is the site's article key of the canonical URL (an expected item may be invalid:
+    # a page without a body is written to show the reject).
+    assert article_key(item["canonicalUrl"]).startswith(f"{name}:")
+    assert item["metadata"]["parser"].startswith(f"{name}/")
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_scrapy_check_contracts_pass_in_replay_mode(name):
+    result = run_scrapy("check", name, "-s", f"REPLAY_WARC={FIXTURES / name / 'site.warc.gz'}")
+    assert "Ran 3 contracts" in result.stderr and "OK" in result.stderr
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_replay_crawl_emits_valid_items_and_accounts_for_every_url(name, tmp_path):
+    lines, stats, _ = replay_crawl(name, tmp_path)
+    items = [json.loads(line) for line in lines]
+    assert items, "the fixture site must give at least one item"
+    assert all(item["site"] == name and schema_errors(item) == [] for item in items)
+    assert stats.get("replay/missing", 0) == 0 and stats.get("ledger/unaccounted", 0) == 0
+    assert stats["finish_reason"] == "finished"
+    report = json.loads((tmp_path / f"{name}.jsonl.manifest.json").read_text("utf-8"))
+    assert report["spider"] == name and report["counts"]["items"] == len(items)
