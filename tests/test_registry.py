@@ -64,5 +64,6 @@ def test_one_spider_per_site_with_its_contract():
 
     assert set(SPIDERS) == set(sites())
     for name, spider in SPIDERS.items():
-        assert spider.name == name and spider.allowed_domains == [sites()[name].host]
+        assert spider.name == name and spider.allowed_domains == sites()[name].crawl_hosts
         assert f"@url {sites()[name].check.url}" in spider.parse_article.__doc__
+    assert SPIDERS["nu"].allowed_domains == ["www.nu.nl"]

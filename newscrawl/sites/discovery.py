@@ -32,7 +32,8 @@ class Discovery:
     def source_url(self, path: str, section: str | None = None, page: int = 1) -> str:
         if section is not None:
             path = path.replace("{section}", section).replace("{Section}", section[:1].upper() + section[1:])
-        return self.site.base_url + path.replace("{page}", str(page))
+        path = path.replace("{page}", str(page))
+        return path if "://" in path else self.site.base_url + path
 
     def source_kind(self, url: str) -> str:
         """What a start URL given by the user is: article, feed, sitemap, api or listing."""

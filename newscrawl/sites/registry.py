@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 # Discovery sources a site can declare; each has a reader in the site's Discovery class.
 SOURCE_KINDS = ("feed", "sitemap", "api", "listing")
@@ -25,8 +26,9 @@ SOURCE_KINDS = ("feed", "sitemap", "api", "listing")
 
 @dataclass(frozen=True)
 class Source:
-    """A discovery page. ``path`` is relative to the site's canonical host; ``{section}`` or
-    ``{Section}`` (capitalised) makes one source per section; ``{page}`` numbers API pages."""
+    """A discovery page. ``path`` is relative to the site's canonical host, or a whole URL on
+    another host of the site's (a feed server); ``{section}`` or ``{Section}`` (capitalised) makes
+    one source per section; ``{page}`` numbers API pages."""
 
     kind: str
     path: str
@@ -84,6 +86,12 @@ class Site:
     @property
     def hosts(self) -> frozenset[str]:
         return self.aliases | {self.host}
+
+    @property
+    def crawl_hosts(self) -> list[str]:
+        """Hosts the spider may request: the canonical host and those of sources given as whole URLs."""
+        others = {urlsplit(s.path).hostname for s in self.sources if "://" in s.path} - {self.host}
+        return [self.host, *sorted(h for h in others if h)]
 
     def owns(self, host: str) -> bool:
         return host == self.host or host in self.aliases

@@ -40,7 +40,8 @@ def spider_class(site: Site) -> type[NewsSpider]:
         "__doc__": f"{site.title}: discovery from {', '.join(sorted({s.kind for s in site.sources}))}; articles by {site.parser.rsplit('.', 1)[-1]}.",
         "name": site.name,
         "site": site,
-        "allowed_domains": [site.host],  # redirects to any other host (even an alias) are counted as offsite
+        # Redirects to any other host (even an alias) are counted as offsite.
+        "allowed_domains": site.crawl_hosts,
         "custom_settings": custom_settings,
         "parse_article": parse_article,
     })
