@@ -50,5 +50,6 @@ def spider_class(site: Site) -> type[NewsSpider]:
 #: the spider class of every registered site, by name
 SPIDERS: dict[str, type[NewsSpider]] = {}
 for _site in sites().values():
-    SPIDERS[_site.name] = _cls = spider_class(_site)
-    globals()[_cls.__name__] = _cls
+    SPIDERS[_site.name] = spider_class(_site)
+    globals()[SPIDERS[_site.name].__name__] = SPIDERS[_site.name]
+del _site  # Scrapy's spider loader collects every spider class among the module's globals: each once
