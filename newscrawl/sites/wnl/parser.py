@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cached_property
 
 from lxml import etree
 
@@ -86,16 +87,15 @@ class WnlParser(ArticleParser):
         yield "typed-byline", self.typed_byline  # "Door: …" as the post's last paragraph
         yield "meta", self.meta.get("author")
 
+    @cached_property
     def _date_line(self):
         return self.header.css("time.post-header__date")[:1]
 
     def visible_date_attr(self) -> str | None:
-        line = self._date_line()
-        return line.attrib.get("datetime") if line else None
+        return self._date_line.attrib.get("datetime") if self._date_line else None
 
     def visible_date(self) -> str:
-        line = self._date_line()
-        return normalize_text(line.xpath("string()").get()) if line else ""
+        return normalize_text(self._date_line.xpath("string()").get()) if self._date_line else ""
 
     def add_published(self, chosen: ChosenDate | None) -> str | None:
         if chosen:
