@@ -79,7 +79,7 @@ class FeedManifest:
             "failures": total("failures/"),
             "duplicatesDropped": stats.get_value("dedup/dropped", 0),
             "notArticles": total("skipped/"),
-            "fallbackExtractions": stats.get_value("extraction/body/trafilatura", 0),
+            "fallbackExtractions": stats.get_value("extraction/body/fallback", 0),
             "requests": stats.get_value("downloader/request_count", 0),
             "notModified": stats.get_value("incremental/not_modified", 0),
             "unchangedSkipped": stats.get_value("incremental/unchanged_skipped", 0),

@@ -23,7 +23,7 @@ for spider in sys.argv[1:]:
     print(f"output/{spider}.jsonl: {stats.get('item_scraped_count', 0)} articles"
           f" | rejected: {stats.get('validation/rejected', 0)}"
           f" | duplicates dropped: {stats.get('dedup/dropped', 0)}"
-          f" | generic-extractor fallbacks: {stats.get('extraction/body/trafilatura', 0)}"
+          f" | generic-extractor fallbacks: {stats.get('extraction/body/fallback', 0)}"
           f" | rendered pages: {stats.get('render/requests', 0)}"
           f" | not articles: {count('skipped/')}"
           f" | failed requests: {count('failures/')}")

@@ -80,7 +80,7 @@ def test_bad_input_is_logged_counted_and_the_crawl_goes_on(first_crawl):
     assert [(r["item"]["articleId"], r["errors"][0]) for r in rejects] == [("6400110", "articleBody: 'articleBody' is a required property")]
     assert stats["validation/rejected"] == 1
     # The redesigned page is extracted by the fallback, and the run says so.
-    assert stats["extraction/body/trafilatura"] == 1
+    assert stats["extraction/body/fallback"] == 1
     # Nothing was fetched outside the archive.
     assert stats.get("replay/missing", 0) == 0 and stats["replay/hit"] == stats["downloader/response_count"]
 

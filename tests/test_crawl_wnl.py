@@ -47,8 +47,8 @@ def test_both_layouts_and_the_fallback_in_one_crawl(first_crawl):
     assert by_id["500104"]["datePublished"] == "2025-03-28"  # layout B, no date metadata
     assert by_id["500103"]["datePublished"] == "2025-03-29T16:30:00+01:00"  # layout B with JSON-LD
     assert by_id["500102"]["articleSection"] == "goedemorgen-nederland"  # layout A with a programme label
-    assert by_id["500108"]["metadata"]["bodyExtractor"] == "trafilatura"
-    assert stats["extraction/body/trafilatura"] == 1
+    assert by_id["500108"]["metadata"]["bodyExtractor"] == "generic"
+    assert stats["extraction/body/fallback"] == 1
 
 
 def test_each_post_fetched_once_and_old_slug_redirect_followed(first_crawl):

@@ -1,11 +1,13 @@
 """ArticleParser: one page in, one ArticleItem (or a Skip) out; one method per field.
 
 The base class owns what every site does the same way: the page's metadata readers, the
-canonical URL and identity, the loader, the date precedence, the generic fallback body and the
-finishing touches. A site parser overrides the field methods whose markup it knows. Each field
-method returns its candidates in order of precedence, the site's own rule first, then the
-standards (JSON-LD, meta tags) that no redesign of the CSS touches; the loader keeps the first
-one that gives a value.
+canonical URL and identity, the loader, the date precedence, the generic body and the finishing
+touches. A site parser overrides the field methods whose markup it knows. Each field method
+returns its candidates in order of precedence, ``(source, value)``: the site's own rule first,
+then the standards that no redesign of the CSS touches (JSON-LD, meta tags, <title>, <h1>,
+``time[datetime]``, "Door …" bylines, figures), then what discovery said. The first candidate
+that gives a value wins, and ``metadata.sources`` records which one did, per field, so a run can
+count how often a site's own rules still work (newscrawl/monitor.py).
 
 Inputs are explicit: the response and the typed discovery hints of its request
 (:class:`newscrawl.crawlinfo.RequestInfo`). An article's identity comes from the page and its
@@ -14,18 +16,25 @@ URL alone, never from how it was found.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
+from lxml import etree
 from parsel import Selector
 from scrapy.http import Response
 
+from ..dates import AMSTERDAM, parse_machine_date
 from ..items import ArticleItem
 from ..loaders import ArticleLoader, finish_article
 from ..text import join_blocks
 from ..urls import normalize_url
+from . import generic
 from .common import (
+    CONSENT_PHRASES,
     ChosenDate,
     PageContext,
     PageMeta,
@@ -33,15 +42,18 @@ from .common import (
     add_date,
     canonical_article,
     choose_date,
-    fallback_body,
     jsonld_article,
     jsonld_objects,
-    no_headline,
+    jsonld_type_names,
     page_context,
 )
 
 # (source, raw value): one candidate of a field; the first that gives a value wins.
 Candidate = tuple[str, Any]
+
+# A page whose headline comes from standards only but whose body is shorter than this is not
+# taken for an article (a section page or a stub at an article URL).
+MIN_GENERIC_BODY_WORDS = 25
 
 
 class ArticleParser:
@@ -49,13 +61,17 @@ class ArticleParser:
     layout: str = ""
     #: ``articleType`` when the page's JSON-LD declares none
     default_article_type: str = "Article"
-    #: XPath of the site's chrome, removed before the generic extractor reads the page
+    #: XPath of the site's chrome, removed before trafilatura reads the page
     chrome_xpath: str = "//header | //nav | //footer | //aside"
 
     def __init__(self, response: Response, site):
         self.response = response
         self.site = site
         self.sel: Selector = response.selector
+        self.root: etree._Element = self.sel.root
+        self.sources: dict[str, str] = {}
+        self.generic: generic.GenericBody | None = None
+        self.site_markup = False  # the site's body selectors found the article
 
     # --- what the page says, read once ----------------------------------------
     @cached_property
@@ -75,22 +91,29 @@ class ArticleParser:
     def context(self) -> PageContext:
         return page_context(self.response)
 
+    @cached_property
+    def article_root(self) -> etree._Element:
+        """Where the article is: its <article>, else the container of the generic body, else the page."""
+        found = self.root.find(".//article")
+        if found is not None:
+            return found
+        container = generic.densest_container(self.root)
+        return container.getparent() if container is not None and container.getparent() is not None else self.root
+
     @property
     def parser_name(self) -> str:
         return f"{self.site.name}/{self.layout}"
 
     # --- the skeleton ----------------------------------------------------------
     def parse(self) -> ArticleItem | Skip:
-        skip = self.page_type()
+        skip = self.page_type() or self.standard_page_type()
         if skip:
             return Skip(skip, self.response.url)
         found = canonical_article(self.response, self.meta, self.site.name)
         if isinstance(found, Skip):
             return found
         self.canonical, self.key = found
-        skip = self.locate()
-        if skip is not None:
-            return skip
+        self.locate()
 
         loader = self.loader = ArticleLoader(
             response=self.response,
@@ -107,31 +130,41 @@ class ArticleParser:
         loader.add_value("articleType", self.ld.get("@type") if isinstance(self.ld.get("@type"), str) else None)
         loader.add_value("articleType", self.default_article_type)
 
-        self.add_candidates("headline", self.headline())
-        if not loader.get_output_value("headline"):
-            return no_headline(self.response)
-        self.add_candidates("description", self.description())
-
+        self.add_first("headline", self.headline())
+        headline = loader.get_output_value("headline")
+        if not headline:
+            return self.no_article("no headline in the page")
         blocks = self.body_blocks()
+        # While the site's body markup is there, its lead markup is trusted too: a page that shows
+        # no lead has none (og:description is then a teaser text, not the article's lead).
+        self.site_markup = bool(blocks)
+        self.add_first("description", self.description())
+
         body_extractor = "selectors"
-        if not blocks:
-            fallback = fallback_body(self.sel.root, self.chrome_xpath, loader.get_output_value("headline"))
-            if fallback:
-                blocks, body_extractor = [fallback], "trafilatura"
+        if blocks:
+            self.sources["articleBody"] = "site"
+        else:
+            self.generic = generic.generic_body(self.root, self.chrome_xpath, headline, loader.get_output_value("description"))
+            if self.generic:
+                blocks, body_extractor = self.generic.blocks, self.generic.extractor
+                self.sources["articleBody"] = body_extractor
+                if self.sources.get("headline") in ("title", "h1") and generic.words(blocks) < MIN_GENERIC_BODY_WORDS:
+                    # Neither the site's markup nor any metadata calls this an article, and it has no real text.
+                    return self.no_article("no article markup, metadata or text")
         loader.add_value("articleBody", join_blocks(blocks))
 
-        self.add_first_list("authors", self.authors())
-        published = self.date_published()
-        date_source = self.add_published(published)
-        add_date(loader, "dateModified", self.date_modified())
-        self.add_candidates("articleSection", self.section())
-        self.add_first_list("keywords", self.keywords())
-        image = self.image()
-        if image:
-            loader.add_value("mainImage", image)
-        loader.add_value("relatedUrls", list(self.related_urls()))
+        self.add_first("authors", self.authors(), as_list=True)
+        date_source = self.add_published(self.date_published())
+        modified = self.date_modified()
+        add_date(loader, "dateModified", modified)
+        if modified:
+            self.sources["dateModified"] = modified.source
+        self.add_first("articleSection", self.section())
+        self.add_first("keywords", self.keywords(), as_list=True)
+        self.add_first("mainImage", self.image())
+        self.add_first("relatedUrls", self.related_urls(), as_list=True)
 
-        return finish_article(
+        item = finish_article(
             loader.load_item(),
             downloaded_at=self.context.downloaded_at,
             discovered_via=self.context.discovered_via,
@@ -139,34 +172,53 @@ class ArticleParser:
             date_published_source=date_source,
             parser=self.parser_name,
         )
+        item["metadata"]["sources"] = {name: self.sources[name] for name in sorted(self.sources) if item.get(name)}
+        return item
 
-    def add_candidates(self, field_name: str, candidates: Iterable[Candidate]) -> None:
-        """A single-valued field: every candidate in order; the loader keeps the first with a value."""
-        for _source, value in candidates:
-            self.loader.add_value(field_name, value)
-
-    def add_first_list(self, field_name: str, candidates: Iterable[Candidate]) -> None:
-        """A list field (authors, keywords): the first candidate that gives any value, alone."""
-        for _source, value in candidates:
+    def add_first(self, field_name: str, candidates: Iterable[Candidate], as_list: bool = False) -> None:
+        """The first candidate that gives the field a value, alone; its source is recorded."""
+        for source, value in candidates:
             if not value:
                 continue
             self.loader.add_value(field_name, value)
-            if self.loader.get_collected_values(field_name):
+            got = self.loader.get_collected_values(field_name) if as_list else self.loader.get_output_value(field_name)
+            if got:
+                self.sources[field_name] = source
                 return
 
     def add_published(self, chosen: ChosenDate | None) -> str | None:
         """datePublished and its raw twin; returns the source that gave it."""
         add_date(self.loader, "datePublished", chosen)
-        return chosen.source if chosen else None
+        if chosen:
+            self.sources["datePublished"] = chosen.detail or chosen.source
+            return chosen.source
+        return None
 
     # --- page type and scope ------------------------------------------------------
     def page_type(self) -> str | None:
-        """'video' / 'liveblog' / 'not_article' for pages that are not items, else None."""
+        """The site's own verdict: 'video' / 'liveblog' / 'not_article' for pages that are not items."""
         return None
 
-    def locate(self) -> Skip | None:
-        """Find the article's containers before the fields are read; a Skip when there is none."""
+    def standard_page_type(self) -> str | None:
+        """What any page says of itself: a video (og:type, a lone VideoObject) or a liveblog (LiveBlogPosting)."""
+        types = jsonld_type_names(self.jsonld)
+        if "LiveBlogPosting" in types:
+            return "liveblog"
+        if (self.meta.get("og:type") or "").startswith("video") or ("VideoObject" in types and not self.ld):
+            return "video"
         return None
+
+    def locate(self) -> None:
+        """Find the site's containers before the fields are read (None when a redesign moved them)."""
+
+    def no_article(self, why: str) -> Skip:
+        """The page has no article (no headline, or no text to speak of): not an article, or a
+        consent wall served instead of it. Only what a reader sees counts: a hidden cookie notice
+        never makes a page a consent wall, and a page with an article is never one."""
+        text = generic.visible_text(self.root).lower()
+        if any(phrase in text for phrase in CONSENT_PHRASES):
+            return Skip("consent_wall", "a cookie/consent page instead of the article")
+        return Skip("not_article", why)
 
     # --- the fields ------------------------------------------------------------
     def article_id(self) -> str:
@@ -174,28 +226,51 @@ class ArticleParser:
         return self.key.split(":", 1)[1]
 
     def headline(self) -> Iterator[Candidate]:
-        yield "og:title", self.meta.get("og:title")
         yield "json-ld", self.ld.get("headline")
+        yield from self.visible_headline()
+
+    def visible_headline(self) -> Iterator[Candidate]:
+        yield "og:title", self.meta.get("og:title")
+        yield "title", generic.title_headline(self.root, self.site.title)
+        yield "h1", generic.first_h1(self.root)
 
     def description(self) -> Iterator[Candidate]:
-        return iter(())
+        if self.site_markup:
+            return
+        yield "json-ld", self.ld.get("description")
+        yield "og:description", self.meta.get("og:description")
+        yield "meta", self.meta.get("description")
 
     def body_blocks(self) -> list[str]:
-        """The article's own paragraphs, subheads and list items, in order; [] sends the page to the fallback."""
+        """The article's own paragraphs, subheads and list items, in order; [] sends the page to the generic body."""
         return []
 
     def authors(self) -> Iterator[Candidate]:
+        if self.generic and self.generic.byline:
+            yield "typed-byline", self.generic.byline
+        # What the page shows first ("Door …", rel=author links), then what its metadata says.
+        yield "byline", generic.byline_text(self.article_root)
+        yield "rel-author", generic.rel_author(self.article_root)
         yield "json-ld", jsonld_author_names(self.ld)
+        yield "meta", self.meta.get("author")
 
     def date_published_candidates(self, visible: str) -> list[Candidate]:
-        """Precedence: JSON-LD, the meta tag (UTC), the visible date (its machine form first), the feed."""
+        """Precedence: JSON-LD, the meta tag (UTC), the visible date (its machine form first), any
+        ``time[datetime]`` in the article, a Dutch date under the headline, the feed."""
         return [
             ("json-ld", self.ld.get("datePublished")),
             ("meta", self.meta.get("article:published_time")),
             ("visible", self.visible_date_attr()),
             ("visible", visible),
+            ("visible:time", generic.first_datetime_attr(self.article_root)),
+            ("visible:text", self.generic_visible_date),
             ("feed", self.context.hints.published),
         ]
+
+    @cached_property
+    def generic_visible_date(self) -> str | None:
+        h1 = next((h for h in self.article_root.iter("h1")), None)
+        return generic.visible_date_near(h1, self.article_root)
 
     def visible_date_attr(self) -> str | None:
         """The ``datetime`` attribute of the page's visible date line."""
@@ -207,7 +282,9 @@ class ArticleParser:
 
     def date_published(self) -> ChosenDate | None:
         visible = self.visible_date()
-        return choose_date(self.date_published_candidates(visible), self.context.reference_time, visible)
+        candidates = self.date_published_candidates(visible)
+        chosen = choose_date(candidates, self.context.reference_time, visible)
+        return trust_visible_over_offset_bug(settle_wall_time(chosen, candidates), candidates, self.context.reference_time)
 
     def visible_modified(self) -> str:
         return ""
@@ -226,26 +303,37 @@ class ArticleParser:
         )
 
     def section(self) -> Iterator[Candidate]:
-        return iter(())
+        section = self.ld.get("articleSection")
+        yield "json-ld", section[0] if isinstance(section, list) and section else section if isinstance(section, str) else None
+        yield "meta", self.meta.get("article:section")
+        yield "breadcrumb", generic.breadcrumb_section(self.jsonld, self.root)
+        yield "url", url_section(self.canonical)
 
     def keywords(self) -> Iterator[Candidate]:
         yield "meta", self.meta.get("keywords")
-        yield "json-ld", self.ld.get("keywords")
+        yield "json-ld", self.ld.get("keywords") if isinstance(self.ld.get("keywords"), (str, list)) else None
         yield "feed", self.context.hints.keywords
 
-    def image(self) -> dict[str, Any] | None:
-        """mainImage: og:image with the caption and credit the page shows."""
+    def image(self) -> Iterator[Candidate]:
+        """mainImage: og:image (else JSON-LD image) with the caption and credit the page shows."""
         url = normalize_url(self.meta.get("og:image"), self.response.url)
+        source = "og:image"
         if not url:
-            return None
+            url, source = normalize_url(jsonld_image(self.ld), self.response.url), "json-ld"
+        if not url:
+            return
         caption, credit = self.image_caption()
-        return {"url": url, "caption": caption, "credit": credit}
+        if not caption and not credit:
+            caption, credit = generic.figure_caption(self.article_root)
+        yield source, {"url": url, "caption": caption, "credit": credit}
 
     def image_caption(self) -> tuple[str | None, str | None]:
         return None, None
 
-    def related_urls(self) -> Iterable[str]:
-        return ()
+    def related_urls(self) -> Iterator[Candidate]:
+        """The site's related-link blocks while its body selectors work; else the same-site links of the generic body."""
+        if self.generic is not None:
+            yield "body-links", self.generic.links
 
 
 def jsonld_author_names(ld: dict[str, Any]) -> list[str]:
@@ -256,3 +344,56 @@ def jsonld_author_names(ld: dict[str, Any]) -> list[str]:
         if isinstance(name, str) and name:
             names.append(name)
     return names
+
+
+def jsonld_image(ld: dict[str, Any]) -> str | None:
+    image = ld.get("image")
+    if isinstance(image, list):
+        image = image[0] if image else None
+    if isinstance(image, dict):
+        image = image.get("url") or image.get("contentUrl")
+    return image if isinstance(image, str) else None
+
+
+def trust_visible_over_offset_bug(chosen: ChosenDate | None, candidates: list[Candidate], reference) -> ChosenDate | None:
+    """A meta time that is the visible date line's time off by a whole hour or two is a time-zone
+    bug of the page's metadata (local time written as UTC, a fixed +01:00 in summer): the line
+    the reader sees wins then. JSON-LD is trusted as it is."""
+    if chosen is None or chosen.source != "meta":
+        return chosen
+    for source, raw in candidates:
+        if not source.startswith("visible") or not isinstance(raw, str) or not raw or parse_machine_date(raw) is not None:
+            continue
+        if not re.search(r"\d{1,2}[:.]\d{2}", raw):
+            return chosen  # a visible date without a time cannot contradict the meta's time
+        seen = choose_date([(source, raw)], reference, raw)
+        if seen is None:
+            return chosen
+        # Wall clocks, not instants: an autumn 02:30 is both +02:00 and +01:00, and either agrees.
+        wall = lambda iso: datetime.fromisoformat(iso[:19])  # noqa: E731
+        shift = abs((wall(seen.iso) - wall(chosen.iso)).total_seconds())
+        if shift in (3600, 7200):
+            return ChosenDate(iso=seen.iso, raw=chosen.raw, source="visible", detail="visible", machine=False)
+        return chosen
+    return chosen
+
+
+def url_section(url: str) -> str | None:
+    """The first path segment when it is a word (``/economie/…``), not a date or an id."""
+    first = urlsplit(url).path.strip("/").split("/")[0]
+    return first if first.isalpha() else None
+
+
+def settle_wall_time(chosen: ChosenDate | None, candidates: list[Candidate]) -> ChosenDate | None:
+    """A wall time read from the page is ambiguous in the autumn DST hour (02:00–03:00 happens
+    twice): when a machine date on the page names the same wall time, its instant is the answer."""
+    if chosen is None or chosen.machine:
+        return chosen
+    for _source, raw in candidates:
+        machine = parse_machine_date(raw) if isinstance(raw, str) and raw else None
+        if machine is None or machine.tzinfo is None:
+            continue
+        local = machine.astimezone(AMSTERDAM)
+        if local.replace(tzinfo=None).isoformat(timespec="minutes") == chosen.iso[:16]:
+            return ChosenDate(iso=local.isoformat(timespec="seconds"), raw=chosen.raw, source=chosen.source, detail=chosen.detail, machine=False)
+    return chosen

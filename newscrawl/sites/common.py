@@ -1,12 +1,10 @@
-"""What every site parser needs: results, metadata readers, date precedence, the fallback extractor,
-the RSS and sitemap readers.
+"""What every site parser needs: results, metadata readers, date choice, the RSS and sitemap readers.
 
 Nothing here knows a site's markup; the site packages (``sites/<site>/``) do.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import re
@@ -22,13 +20,11 @@ from parsel import Selector
 from scrapy.http import Response
 
 from ..crawlinfo import Hints, response_info
-from ..dates import normalize_date
+from ..dates import normalize_date, parse_machine_date
 from ..text import normalize_text
 from ..urls import article_key, normalize_url
 
 logger = logging.getLogger(__name__)
-# trafilatura logs a WARNING for every page it finds nothing in; the caller reports that itself.
-logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 ARTICLE_TYPES = frozenset(
     {"Article", "NewsArticle", "AnalysisNewsArticle", "BackgroundNewsArticle", "OpinionNewsArticle", "ReportageNewsArticle", "ReviewNewsArticle"}
@@ -170,14 +166,6 @@ def jsonld_type_names(objects: Iterable[dict[str, Any]]) -> set[str]:
 CONSENT_PHRASES = ("gebruikt cookies", "wij gebruiken cookies", "cookies accepteren", "toestemming voor cookies", "privacy-instellingen", "privacy gate")
 
 
-def no_headline(response: Response) -> Skip:
-    """The verdict for a page where no source gives a headline: not an article, or a consent wall."""
-    text = " ".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()).lower()
-    if any(phrase in text for phrase in CONSENT_PHRASES):
-        return Skip("consent_wall", "a cookie/consent page instead of the article")
-    return Skip("not_article", "no headline in the page")
-
-
 def has_class(name: str) -> str:
     """XPath predicate: the element's class attribute contains the class ``name``."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
@@ -209,21 +197,24 @@ def inside_test(classes: Iterable[str], tags: Iterable[str] = (), ids: Iterable[
 class ChosenDate:
     iso: str
     raw: str
-    source: str
+    source: str  # json-ld | meta | visible | feed (metadata.datePublishedSource)
+    detail: str = ""  # the candidate's own name ("visible:time"), for metadata.sources
+    machine: bool = True  # the winning value was a machine date (ISO, RFC 822), not a wall time read from text
 
 
-def choose_date(candidates: Iterable[tuple[str, str | None]], reference: datetime, visible_raw: str | None) -> ChosenDate | None:
+def choose_date(candidates: Iterable[tuple[str, Any]], reference: datetime, visible_raw: str | None) -> ChosenDate | None:
     """The first candidate (source, raw) that parses wins; precedence is the caller's order.
 
     The raw string kept in the item is what the page shows when it shows a date,
     otherwise the raw value of the source that was used.
     """
     for source, raw in candidates:
-        if not raw:
+        if not raw or not isinstance(raw, str):
             continue
         iso = normalize_date(raw, reference)
         if iso:
-            return ChosenDate(iso=iso, raw=normalize_text(visible_raw) or raw.strip(), source=source)
+            return ChosenDate(iso=iso, raw=normalize_text(visible_raw) or raw.strip(), source=source.split(":", 1)[0], detail=source,
+                              machine=parse_machine_date(raw) is not None)
     return None
 
 
@@ -232,26 +223,6 @@ def add_date(loader, field_name: str, chosen: ChosenDate | None) -> None:
     if chosen:
         loader.add_value(field_name, chosen.iso)
         loader.add_value(f"{field_name}Raw", chosen.raw)
-
-
-def fallback_body(root: etree._Element, boilerplate_xpath: str, headline: str | None) -> str:
-    """The generic extractor (trafilatura), for pages where the site's selectors found no body.
-
-    It reads a copy of the page without the site's known chrome (menus, widgets,
-    comment teasers, footers): left alone, it happily returns a comment teaser
-    as the "article". A first paragraph that repeats the headline is dropped.
-    """
-    import trafilatura  # heavy import, only needed on the fallback path
-
-    page = copy.deepcopy(root)
-    for element in page.xpath(boilerplate_xpath):
-        element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
-    html = etree.tostring(page, encoding="unicode", method="html")
-    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True, deduplicate=True) or ""
-    paragraphs = [p for p in (normalize_text(line) for line in text.split("\n")) if p]
-    if paragraphs and headline and paragraphs[0] == normalize_text(headline):
-        paragraphs = paragraphs[1:]
-    return "\n\n".join(paragraphs)
 
 
 LinkFactory = Callable[..., "Link | None"]

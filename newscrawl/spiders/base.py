@@ -247,9 +247,13 @@ class NewsSpider(scrapy.Spider):
             resolve(self.crawler, key, f"skipped:{result.reason}", result.detail)
             self.logger.info("Not an article (%s): %s %s", result.reason, response.url, result.detail)
             return
-        stats.inc_value(f"extraction/body/{result['metadata']['bodyExtractor']}")
-        if result["metadata"]["bodyExtractor"] != "selectors":
-            self.logger.warning("Body selectors found nothing, used %s: %s", result["metadata"]["bodyExtractor"], response.url)
+        metadata = result["metadata"]
+        stats.inc_value(f"extraction/body/{metadata['bodyExtractor']}")
+        if metadata["bodyExtractor"] != "selectors":
+            stats.inc_value("extraction/body/fallback")
+            self.logger.warning("Body selectors found nothing, used %s: %s", metadata["bodyExtractor"], response.url)
+        for field_name, source in metadata.get("sources", {}).items():
+            stats.inc_value(f"extraction/source/{field_name}/{source}")
         published = result.get("datePublished")
         if self.since and published and datetime.fromisoformat(published[:10]).date() < self.since:
             stats.inc_value("skipped/before_since")

@@ -1,7 +1,7 @@
 """NU.nl article pages (the DPG design in use since 2023; docs/sites/nu.md). No crawling here.
 
 The DPG block classes (``.textblock.paragraph`` …) give the body; meta tags and JSON-LD give
-the facts; trafilatura fills the body when those classes find nothing (a redesign).
+the facts; the generic extractor fills the body when those classes find nothing (a redesign).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from lxml import etree
 
 from ...loaders import strip_photo_prefix
 from ...text import block_text, join_blocks, normalize_text
-from ..base import ArticleParser, Candidate, jsonld_author_names
+from ..base import ArticleParser, Candidate
 from ..common import has_class, inside_test, jsonld_type_names
 
 # Containers whose text is never body, wherever they sit.
@@ -26,6 +26,7 @@ _in_boilerplate = inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption"
 # Compiled once: lxml would otherwise compile each expression string on every call.
 _BODY_BLOCKS = etree.XPath(f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]")
 _INNER_BLOCKS = etree.XPath(".//p | .//li | .//h2 | .//h3 | .//h4")
+_ROLE_BLOCKS = etree.XPath(".//*[@data-text-role='ARTICLE_BODY' or @data-text-role='ARTICLE_SUBHEADER']")
 
 
 class NuParser(ArticleParser):
@@ -58,8 +59,9 @@ class NuParser(ArticleParser):
         return None
 
     def headline(self) -> Iterator[Candidate]:
-        # The h1 without its series label ("NU praat je bij"), then the standards.
-        h1 = self.sel.css("article h1.headline, article h1, h1.headline")[:1]
+        # The h1 without its series label ("NU praat je bij"), then the standards (an h1 whose
+        # classes are gone may still carry the label: the page's h1 comes last).
+        h1 = self.sel.css("h1.headline")[:1]
         if h1:
             text_span = h1.css(".headline__text")
             yield "site", block_text(text_span[0].root) if text_span else _without_label(h1[0].root)
@@ -70,6 +72,7 @@ class NuParser(ArticleParser):
         if excerpt:
             inner = _INNER_BLOCKS(excerpt[0].root) or [excerpt[0].root]
             yield "site", join_blocks(block_text(p) for p in inner)
+        yield from super().description()
 
     def body_blocks(self) -> list[str]:
         """Paragraph and subheader blocks in page order; a RESTRICTED_HTML div holds several p/li.
@@ -79,7 +82,8 @@ class NuParser(ArticleParser):
         """
         container = self.article[0].root if self.article else self.sel.root
         blocks: list[str] = []
-        for element in _BODY_BLOCKS(container):
+        # The blocks' classes, else their text roles (the app's data attributes outlive a CSS redesign).
+        for element in _BODY_BLOCKS(container) or _ROLE_BLOCKS(container):
             if _in_boilerplate(element):
                 continue
             inner = _INNER_BLOCKS(element) if element.tag == "div" else []
@@ -90,11 +94,11 @@ class NuParser(ArticleParser):
     def authors(self) -> Iterator[Candidate]:
         byline = (self.meta_box.css(".author") or self.scope.css("[data-text-role=ARTICLE_AUTHOR]"))[:1]
         if byline:
-            yield "byline", block_text(byline[0].root)
-        yield "json-ld", jsonld_author_names(self.ld)
+            yield "site", block_text(byline[0].root)
+        yield from super().authors()
 
     def visible_date_attr(self) -> str | None:
-        return self.meta_box.css(".datetime time::attr(datetime)").get()
+        return (self.meta_box.css(".datetime time") or self.scope.css("[data-text-role=ARTICLE_DATETIME] time")).xpath("@datetime").get()
 
     def visible_date(self) -> str:
         return normalize_text((self.meta_box.css(".datetime time::text") or self.scope.css("[data-text-role=ARTICLE_DATETIME] time::text")).get())
@@ -103,7 +107,7 @@ class NuParser(ArticleParser):
         return normalize_text(self.meta_box.css(".datetime__updated::text").get())
 
     def section(self) -> Iterator[Candidate]:
-        yield "url", urlsplit(self.canonical).path.split("/")[1]
+        yield "url", urlsplit(self.canonical).path.split("/")[1]  # the section slug of the canonical URL
 
     def image_caption(self) -> tuple[str | None, str | None]:
         figure = (self.body_box.css("figure.article__image") or self.scope.css("figure.imageblock"))[:1]
@@ -113,8 +117,17 @@ class NuParser(ArticleParser):
         credit = normalize_text(strip_photo_prefix(figure.css(".copyright").xpath("string()").get() or ""))
         return caption, credit
 
-    def related_urls(self) -> list[str]:
-        return self.body_box.css(".textblock a::attr(href), .linkblock a::attr(href)").getall()
+    def related_urls(self) -> Iterator[Candidate]:
+        if self.generic is None:
+            yield "site", self.body_box.css(".textblock a::attr(href), .linkblock a::attr(href)").getall() or self._role_links()
+        yield from super().related_urls()
+
+    def _role_links(self) -> list[str]:
+        """Links in the text-role blocks and in the link blocks among them (classes renamed)."""
+        container = self.article[0].root if self.article else self.sel.root
+        blocks = _ROLE_BLOCKS(container)
+        box = blocks[0].getparent() if blocks else None
+        return [a.get("href") for a in box.iter("a") if a.get("href")] if box is not None else []
 
 
 def _without_label(h1: etree._Element) -> str:

@@ -16,7 +16,7 @@ from lxml import etree
 
 from ...text import block_text, normalize_text
 from ..base import ArticleParser, Candidate
-from ..common import ChosenDate, Skip, has_class, inside_test
+from ..common import ChosenDate, has_class, inside_test
 
 # Never body, wherever lxml puts them.
 _BOILERPLATE_CLASSES = (
@@ -41,7 +41,7 @@ class WnlParser(ArticleParser):
     default_article_type = "Article"  # what WordPress/Yoast declares for every post
     chrome_xpath = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or self::figure]"
 
-    def locate(self) -> Skip | None:
+    def locate(self) -> None:
         sel = self.sel
         post = sel.xpath('//article[starts-with(@id, "post-")]')[:1] or sel.xpath("//article")[:1]
         # Class queries test every element they are given: look inside the post first (the page's
@@ -49,13 +49,10 @@ class WnlParser(ArticleParser):
         # A theme that forgets a </div> leaves the rest of the page inside the post, so try the
         # post's own children (where the theme puts header and content) before any deeper search.
         content = (post.xpath(f"./*[{has_class('entry-content')}]") or post.css(".entry-content") if post else [])[:1] or sel.css(".entry-content")[:1]
-        if not post and not content:
-            return Skip("not_article", "no post markup")
         self.post = post
         self.header = (post.xpath(f"./*[{has_class('post-header')}]") if post else [])[:1] or post or sel
         self.content = content[0].root if content else None
         self.blocks, self.lees_ook, self.typed_byline = _content_blocks(self.content) if self.content is not None else ([], [], None)
-        return None
 
     def article_id(self) -> str:
         """The WordPress post id (shortlink, ``postid-N`` body class, ``article#post-N``), else the URL's path."""
@@ -76,6 +73,10 @@ class WnlParser(ArticleParser):
         # cut at 110 characters, so it is never used.
         yield "site", self.sel.xpath("string(//h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])").get()
         yield "og:title", _TITLE_SUFFIX.sub("", self.meta.get("og:title") or "")
+        yield from list(self.visible_headline())[1:]  # <title>, the page's <h1>
+
+    def description(self) -> Iterator[Candidate]:
+        return iter(())  # WordPress has no lead: og:description is the first paragraph, not a lead
 
     def body_blocks(self) -> list[str]:
         return self.blocks
@@ -85,7 +86,7 @@ class WnlParser(ArticleParser):
             "string((//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')] | //*[contains(@class, 'single-article__author')])[1])"
         ).get()
         yield "typed-byline", self.typed_byline  # "Door: …" as the post's last paragraph
-        yield "meta", self.meta.get("author")
+        yield from super().authors()  # a typed byline the generic body found, a "Door …" line, JSON-LD, meta
 
     @cached_property
     def _date_line(self):
@@ -112,17 +113,20 @@ class WnlParser(ArticleParser):
     def section(self) -> Iterator[Candidate]:
         categories = re.findall(r"\bcategory-([a-z0-9-]+)\b", self.post[0].attrib.get("class", "")) if self.post else []
         yield "site", categories[:1]
+        yield from super().section()
 
     def keywords(self) -> Iterator[Candidate]:
         yield "meta", self.sel.xpath('//meta[@property="article:tag"]/@content').getall()
+        yield "json-ld", self.ld.get("keywords") if isinstance(self.ld.get("keywords"), (str, list)) else None
 
     def image_caption(self) -> tuple[str | None, str | None]:
         line = self.header.css("figcaption.post-header__caption").xpath("string()").get()
         return _split_caption(line) if line else (None, None)
 
-    def related_urls(self) -> list[str]:
-        inline = [a.get("href") for a in _LINKS(self.content) if not _in_boilerplate(a)] if self.content is not None else []
-        return inline + self.lees_ook
+    def related_urls(self) -> Iterator[Candidate]:
+        if self.content is not None and self.generic is None:
+            yield "site", [a.get("href") for a in _LINKS(self.content) if not _in_boilerplate(a)] + self.lees_ook
+        yield from super().related_urls()
 
 
 def _only_a_link(block: etree._Element) -> bool:

@@ -1,0 +1,387 @@
+"""Markup-independent readers: what a page says whatever its classes, ids and wrappers are.
+
+The last links of every field's chain (newscrawl/sites/base.py): the page's <title> and <h1>,
+"Door …" bylines and ``rel=author``, ``time[datetime]`` and visible Dutch dates near the
+headline, breadcrumbs and category links, figures, and the generic body: the densest block
+container of the page, or trafilatura, cleaned the way the site selectors are (no repeated
+headline or lead, no "Lees ook" blocks, typed bylines, photo credits or captions).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from ..text import BOILERPLATE_PHRASES, block_text, normalize_text
+
+logger = logging.getLogger(__name__)
+# trafilatura logs a WARNING for every page it finds nothing in; the caller reports that itself.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+# Never content, whatever the classes say.
+CHROME_TAGS = frozenset({"script", "style", "noscript", "template", "header", "nav", "footer", "aside", "form", "button",
+                         "figure", "figcaption", "iframe", "svg", "select", "dialog"})
+_BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "li", "blockquote", "pre"})
+_CONTAINER_CHILDREN = frozenset({"p", "h2", "h3", "h4", "ul", "ol", "blockquote", "pre"})
+_STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+# Dutch markers of a block that points elsewhere: "Lees ook: …", "Bekijk ook", "Meer over dit onderwerp".
+_POINTER = re.compile(r"^(?:lees\s+(?:ook|meer|verder|hier)|bekijk\s+(?:ook|hier|de\s+video)|meer\s+over\b|ook\s+interessant|kijk\s+ook|luister\s+ook)\b",
+                      re.IGNORECASE)
+BYLINE = re.compile(r"^door\s*:?\s+\S", re.IGNORECASE)
+_CREDIT = re.compile(r"^(?:foto|beeld|fotograaf|bron\s+foto)\s*:", re.IGNORECASE)
+_SEPARATOR = r"\s+[|\-–—·:]\s+"
+
+
+def is_hidden(element: etree._Element) -> bool:
+    """Hidden by markup (``hidden``, ``aria-hidden``, an inline display:none) here or in an ancestor."""
+    node = element
+    while node is not None:
+        if not isinstance(node.tag, str) or node.tag in ("script", "style", "noscript", "template"):
+            return True
+        get = node.get
+        if get("hidden") is not None or get("aria-hidden") == "true" or _STYLE_HIDDEN.search(get("style") or ""):
+            return True
+        node = node.getparent()
+    return False
+
+
+def in_chrome(element: etree._Element, stop: etree._Element | None = None, allowed: frozenset[str] = frozenset()) -> bool:
+    """Inside a header, nav, footer, aside, form, figure … (below ``stop``, if given; ``allowed`` tags do not count)."""
+    node = element
+    while node is not None and node is not stop:
+        if isinstance(node.tag, str) and node.tag in CHROME_TAGS and node.tag not in allowed:
+            return True
+        node = node.getparent()
+    return False
+
+
+def visible_text(root: etree._Element) -> str:
+    """The page's text a reader sees: hidden elements, scripts and styles left out."""
+    parts: list[str] = []
+
+    def walk(element: etree._Element) -> None:
+        if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript", "template") or (
+                element.get("hidden") is not None or element.get("aria-hidden") == "true" or _STYLE_HIDDEN.search(element.get("style") or "")):
+            return
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    body = root.find(".//body")
+    walk(body if body is not None else root)
+    return normalize_text(" ".join(parts))
+
+
+# --- headline ------------------------------------------------------------------
+def title_headline(root: etree._Element, site_title: str) -> str | None:
+    """<title> without the site's name and a short section label: "Kop | Binnenland - NU.nl" → "Kop"."""
+    title = normalize_text(root.findtext(".//title") or "")
+    if not title:
+        return None
+    name = re.escape(site_title)
+    if title.lower() == site_title.lower():
+        return None  # only the site's name: a page without a title of its own
+    stripped = re.sub(rf"(?:{_SEPARATOR}|\s*[|]\s*){name}$", "", title, flags=re.IGNORECASE)
+    if stripped != title:
+        # A short label before the site name ("| Binnenland") is the section, not the headline.
+        stripped = re.sub(r"\s+\|\s+[^|]{1,30}$", "", stripped)
+    return stripped or None
+
+
+def first_h1(root: etree._Element, scope: etree._Element | None = None) -> str | None:
+    for h1 in (scope if scope is not None else root).iter("h1"):
+        if not is_hidden(h1):
+            text = block_text(h1)
+            if text:
+                return text
+    return None
+
+
+# --- authors -------------------------------------------------------------------
+_ARTICLE_PARTS = frozenset({"header", "footer"})  # an article's own header and footer hold its byline
+
+
+def byline_text(scope: etree._Element) -> str | None:
+    """A short visible "Door …" line (a byline typed or templated) in the article, not in menus or asides."""
+    for element in scope.iter("p", "div", "span", "em", "strong", "address", "small", "li"):
+        if element.getparent() is not None and element.getparent().tag in ("p", "em", "strong", "span") and element.tag != "p":
+            continue
+        text = normalize_text(element.text_content())
+        allowed = _ARTICLE_PARTS if scope.tag != "html" else frozenset()
+        if len(text) < 80 and BYLINE.match(text) and not is_hidden(element) and not in_chrome(element, scope, allowed):
+            return text
+    return None
+
+
+def rel_author(scope: etree._Element) -> list[str]:
+    names = []
+    for element in scope.xpath(".//*[@rel='author' or @itemprop='author']"):
+        name = normalize_text(element.text_content())
+        if name and len(name) < 80 and not is_hidden(element):
+            names.append(name)
+    return names
+
+
+# --- dates ---------------------------------------------------------------------
+_MONTHS = r"(?:jan(?:uari)?|feb(?:ruari)?|mrt|maart|apr(?:il)?|mei|jun(?:i)?|jul(?:i)?|aug(?:ustus)?|sep(?:t(?:ember)?)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+VISIBLE_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:\s*(?:om|,|—|–|-|\|)?\s*\d{{1,2}}[:.]\d{{2}})?"
+    rf"|\d{{1,2}}-\d{{1,2}}-\d{{4}}(?:,?\s+\d{{1,2}}[:.]\d{{2}})?"
+    rf"|(?:vandaag|gisteren|eergisteren)(?:\s+om\s+\d{{1,2}}[:.]\d{{2}})?"
+    rf"|\d+\s+(?:minuten|minuut|uur|uren)\s+geleden)\b",
+    re.IGNORECASE,
+)
+
+
+def first_datetime_attr(scope: etree._Element) -> str | None:
+    for element in scope.iter("time"):
+        value = (element.get("datetime") or "").strip()
+        if value and not in_chrome(element, scope) and not is_hidden(element):
+            return value
+    return None
+
+
+def visible_date_near(headline: etree._Element | None, scope: etree._Element) -> str | None:
+    """The first Dutch date in the short text lines after the headline (the date line), within ``scope``."""
+    started = headline is None
+    seen = 0
+    for element in scope.iter():
+        if element is headline:
+            started = True
+            continue
+        if not started or not isinstance(element.tag, str) or element.tag in CHROME_TAGS - {"header"}:
+            continue
+        text = normalize_text(element.text or "")
+        if not text:
+            continue
+        seen += 1
+        if seen > 40:
+            return None
+        match = VISIBLE_DATE.search(text)
+        if match and len(text) < 120:
+            return normalize_text(match.group(0))
+    return None
+
+
+# --- section, image --------------------------------------------------------------
+def breadcrumb_section(objects: Iterable[dict], root: etree._Element) -> str | None:
+    """The section from a JSON-LD BreadcrumbList (the item after "home"), else a category link's slug."""
+    for obj in objects:
+        if obj.get("@type") == "BreadcrumbList" and isinstance(obj.get("itemListElement"), list):
+            names = [normalize_text(e.get("name") or (e.get("item") or {}).get("name") if isinstance(e.get("item"), dict) else e.get("name"))
+                     for e in obj["itemListElement"] if isinstance(e, dict)]
+            names = [n for n in names if n]
+            if len(names) >= 3:
+                return names[1]
+    for link in root.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' category ')][@href]"):
+        match = re.search(r"/(?:category|categorie|rubriek|sectie)/([a-z0-9-]+)/?$", link.get("href"))
+        if match:
+            return match.group(1)
+    return None
+
+
+_PHOTO_LINE = re.compile(r"^\s*(?:foto|beeld)\s*:\s*(?P<credit>.+?)(?:\.\s+(?P<caption>.+))?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def split_credit(line: str) -> tuple[str | None, str | None]:
+    """(caption, credit) of a caption line: "Foto: ANP. Minister …" or "Minister … Foto: ANP"."""
+    text = normalize_text(line)
+    match = _PHOTO_LINE.match(text)
+    if match:
+        caption = normalize_text(match.group("caption")) if match.group("caption") else None
+        return caption, normalize_text(match.group("credit")).rstrip(".") or None
+    match = re.search(r"\s*\b(?:foto|beeld)\s*:\s*(?P<credit>[^.]+)\.?$", text, re.IGNORECASE)
+    if match:
+        return normalize_text(text[: match.start()]) or None, normalize_text(match.group("credit")) or None
+    return text or None, None
+
+
+def figure_caption(scope: etree._Element) -> tuple[str | None, str | None]:
+    for figure in scope.iter("figure"):
+        caption = figure.find(".//figcaption")
+        if caption is not None and not is_hidden(figure):
+            return split_credit(caption.text_content())
+    return None, None
+
+
+# --- the generic body ------------------------------------------------------------
+@dataclass
+class GenericBody:
+    blocks: list[str]
+    extractor: str  # "generic" (densest container) | "trafilatura"
+    links: list[str] = field(default_factory=list)  # hrefs inside the body's container (and its pointer blocks)
+    byline: str | None = None  # a typed "Door: …" line taken out of the body
+
+
+def _link_text_share(element: etree._Element, text: str) -> float:
+    linked = sum(len(normalize_text(a.text_content())) for a in element.iter("a"))
+    return linked / max(len(text), 1)
+
+
+def densest_container(root: etree._Element) -> etree._Element | None:
+    """The element whose own paragraph children hold the most text that is not links: the body's box."""
+    best, best_score = None, 0
+    body = root.find(".//body")
+    for element in (body if body is not None else root).iter():
+        if not isinstance(element.tag, str) or element.tag in CHROME_TAGS or element.tag in _BLOCK_TAGS:
+            continue
+        score = 0
+        for child in element:
+            if isinstance(child.tag, str) and child.tag in _CONTAINER_CHILDREN:
+                text = normalize_text(child.text_content())
+                if text and _link_text_share(child, text) < 0.5:
+                    score += len(text)
+        if score > best_score and not is_hidden(element) and not in_chrome(element):
+            best, best_score = element, score
+    return best if best_score >= 80 else None
+
+
+_HEADINGS = frozenset({"h2", "h3", "h4", "head"})
+
+
+def container_blocks(container: etree._Element) -> list[tuple[etree._Element, str]]:
+    """The container's paragraphs, subheads, list items and quotes in page order; chrome, hidden
+    parts and teasers (an <article> inside the body, a heading that is only a link) left out."""
+    blocks = []
+    for element in container.iter(*_BLOCK_TAGS):
+        parent = element.getparent()
+        skip = False
+        while parent is not None and parent is not container:
+            if (parent.tag in _BLOCK_TAGS and parent.tag != "blockquote") or parent.tag == "article":
+                skip = True
+                break
+            parent = parent.getparent()
+        if skip or in_chrome(element, container) or is_hidden(element):
+            continue
+        text = block_text(element)
+        if text and not (element.tag in _HEADINGS and _only_links(element, text)):
+            blocks.append((element, text))
+    return blocks
+
+
+def _only_links(element: etree._Element | None, text: str) -> bool:
+    if element is None:
+        return False
+    links = element.xpath(".//a[@href]")
+    return bool(links) and normalize_text("".join(a.text_content() for a in links)) == normalize_text(text)
+
+
+def clean_blocks(blocks: list[tuple[etree._Element | None, str]], headline: str | None, lead: str | None) -> tuple[list[str], list[str], str | None]:
+    """What the site selectors also leave out: (body, "Lees ook" hrefs, typed byline).
+
+    Leading blocks that repeat the headline or the lead go; a "Lees ook"-style block and the
+    link-only blocks after it are links, not text; photo credits and chrome phrases go; a short
+    "Door: …" as the first or last block is the byline.
+    """
+    repeats = {normalize_text(t).lower() for t in (headline, lead) if t}
+    body: list[tuple[etree._Element | None, str]] = []
+    pointers: list[str] = []
+    in_pointer = False
+    for element, text in blocks:
+        lowered = text.lower()
+        if not body and lowered in repeats:
+            continue
+        if _POINTER.match(text) and len(text) < 200:
+            in_pointer = True
+            if element is not None:
+                pointers.extend(element.xpath(".//a/@href"))
+            continue
+        if in_pointer and (_only_links(element, text) or (element is None and len(text) < 120 and not text.endswith("."))):
+            if element is not None:
+                pointers.extend(element.xpath(".//a/@href"))
+            continue
+        in_pointer = False
+        if _CREDIT.match(text) or (len(text) < 200 and any(phrase in text for phrase in BOILERPLATE_PHRASES)):
+            continue
+        body.append((element, text))
+    byline = None
+    for index in (-1, 0):
+        if body and BYLINE.match(body[index][1]) and len(body[index][1]) < 100:
+            byline = body.pop(index)[1]
+            break
+    # A body does not end in a subhead: trailing headings belong to what follows it (a promo, teasers).
+    while body and body[-1][0] is not None and body[-1][0].tag in _HEADINGS:
+        body.pop()
+    return [text for _, text in body], pointers, byline
+
+
+def structural_body(root: etree._Element, headline: str | None, lead: str | None) -> GenericBody | None:
+    container = densest_container(root)
+    if container is None:
+        return None
+    blocks, pointers, byline = clean_blocks(container_blocks(container), headline, lead)
+    if not blocks:
+        return None
+    links = [a.get("href") for a in container.iter("a") if a.get("href") and not in_chrome(a, container)]
+    return GenericBody(blocks, "generic", links + pointers, byline)
+
+
+def trafilatura_body(root: etree._Element, chrome_xpath: str, headline: str | None, lead: str | None) -> GenericBody | None:
+    """trafilatura on a copy of the page without the site's known chrome, read block by block."""
+    import copy
+
+    import trafilatura  # heavy import, only needed on the fallback path
+
+    page = copy.deepcopy(root)
+    for element in page.xpath(chrome_xpath):
+        parent = element.getparent()
+        if parent is not None:
+            element.drop_tree() if hasattr(element, "drop_tree") else parent.remove(element)
+    html = etree.tostring(page, encoding="unicode", method="html")
+    xml = trafilatura.extract(html, output_format="xml", include_links=True, include_comments=False, include_tables=False,
+                              include_images=False, favor_precision=True, deduplicate=True)
+    if not xml:
+        return None
+    try:
+        doc = etree.fromstring(xml.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return None
+    main = doc.find(".//main")
+    blocks: list[tuple[etree._Element | None, str]] = []
+    links: list[str] = []
+    for element in (main if main is not None else doc).iter("p", "head", "item", "quote"):
+        if element.tag in ("p", "quote") and element.getparent() is not None and element.getparent().tag in ("item", "quote", "p"):
+            continue
+        for ref in element.iter("ref"):
+            ref.tag = "a"
+            if ref.get("target"):
+                ref.set("href", ref.get("target"))
+        text = normalize_text("".join(element.itertext()))
+        if text:
+            blocks.append((element, text))
+        links.extend(a.get("href") for a in element.iter("a") if a.get("href"))
+    body, pointers, byline = clean_blocks(blocks, headline, lead)
+    return GenericBody(body, "trafilatura", links + pointers, byline) if body else None
+
+
+def generic_body(root: etree._Element, chrome_xpath: str, headline: str | None, lead: str | None) -> GenericBody | None:
+    """The generic body of a page whose site selectors found nothing."""
+    structural = structural_body(root, headline, lead)
+    extracted = trafilatura_body(root, chrome_xpath, headline, lead)
+    return choose_body(structural, extracted)
+
+
+def choose_body(structural: GenericBody | None, extracted: GenericBody | None) -> GenericBody | None:
+    """The densest container when it agrees with trafilatura (holds most of its text), else trafilatura.
+
+    The container keeps the page's own blocks (subheads, list items) in order and leaks less;
+    trafilatura finds bodies that are not one container's children.
+    """
+    if structural is None or extracted is None:
+        return structural or extracted
+    ours = set(" ".join(structural.blocks).lower().split())
+    theirs = " ".join(extracted.blocks).lower().split()
+    covered = sum(word in ours for word in theirs) / max(len(theirs), 1)
+    return structural if covered >= 0.8 else extracted
+
+
+def words(blocks: Iterator[str] | list[str]) -> int:
+    return sum(len(b.split()) for b in blocks)
