@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +73,12 @@ def author_objects(names: list[str]) -> list[dict[str, str]] | None:
     return [{"name": name} for name in names] or None
 
 
+def section_slug(value: str) -> str:
+    """A section as its URL slug: "Goedemorgen Nederland" (JSON-LD, breadcrumbs) → "goedemorgen-nederland"."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+
+
 def drop_empty_values(value: dict[str, Any]) -> dict[str, Any] | None:
     cleaned = {key: item for key, item in value.items() if item}
     return cleaned or None
@@ -91,6 +98,7 @@ class ArticleLoader(ItemLoader):
     keywords_out = unique
     relatedUrls_in = MapCompose(to_related_url)
     relatedUrls_out = unique
+    articleSection_in = MapCompose(normalize_text, section_slug)
     mainImage_in = MapCompose(drop_empty_values)
     metadata_in = Identity()
 

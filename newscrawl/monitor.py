@@ -41,6 +41,9 @@ class LayoutMonitor:
         self.max_fallback_share = settings.getfloat("LAYOUT_MAX_FALLBACK_SHARE")
         self.min_articles = settings.getint("LAYOUT_MIN_ARTICLES")
         self.max_samples = settings.getint("LAYOUT_SAMPLES")
+        # The share of articles whose headline and body the site's own rules found (metadata.sources).
+        self.min_site_rules = settings.getfloat("LAYOUT_MIN_SITE_RULES")
+        self.site_rules = 0
         self.samples_dir = settings.get("LAYOUT_SAMPLES_DIR")
         self.articles = 0
         self.fallbacks = 0
@@ -70,10 +73,16 @@ class LayoutMonitor:
         for name in self.min_coverage:
             if adapter.get(name):
                 self.present[name] += 1
-        fallback = (adapter.get("metadata") or {}).get("bodyExtractor") not in (None, "selectors")
+        metadata = adapter.get("metadata") or {}
+        fallback = metadata.get("bodyExtractor") not in (None, "selectors")
         self.fallbacks += fallback
-        if (missing or fallback) and response is not None and len(self.samples) < self.max_samples:
+        sources = metadata.get("sources") or {}
+        # A page without a body is counted by the coverage check; here only which rules found what there is.
+        by_site_rules = sources.get("headline") == "site" and sources.get("articleBody", "site") == "site"
+        self.site_rules += by_site_rules
+        if (missing or fallback or not by_site_rules) and response is not None and len(self.samples) < self.max_samples:
             problems = [f"no {name}" for name in missing] + (["body by fallback extractor"] if fallback else [])
+            problems += [] if by_site_rules else [f"headline by {sources.get('headline')}, body by {sources.get('articleBody')}"]
             headers = {k.decode("latin-1"): v[-1].decode("latin-1") for k, v in response.headers.items() if k.lower() in (b"content-type",)}
             self.samples.append((response.url, response.status, headers, response.body, problems))
 
@@ -86,8 +95,12 @@ class LayoutMonitor:
         problems = [f"{name} on {coverage[name]:.0%} of articles (minimum {minimum:.0%})" for name, minimum in self.min_coverage.items() if self.articles and coverage[name] < minimum]
         if self.articles and share > self.max_fallback_share:
             problems.append(f"generic extractor needed for {share:.0%} of bodies (maximum {self.max_fallback_share:.0%})")
+        site_share = round(self.site_rules / self.articles, 4) if self.articles else None
+        if self.articles and site_share < self.min_site_rules:
+            problems.append(f"the site's own rules found headline and body on {site_share:.0%} of articles (minimum {self.min_site_rules:.0%}): "
+                            "the rest fell back to standards (see metadata.sources)")
         status = "too_few" if self.articles < self.min_articles else ("failed" if problems else "ok")
-        return {"status": status, "articles": self.articles, "coverage": coverage, "fallbackShare": share, "problems": problems}
+        return {"status": status, "articles": self.articles, "coverage": coverage, "fallbackShare": share, "siteRuleShare": site_share, "problems": problems}
 
     def spider_closed(self, spider, reason: str) -> None:
         verdict = self.verdict()

@@ -85,6 +85,10 @@ EXTENSIONS = {
 # maximum share of bodies from the generic extractor, and the run size below which nothing is judged.
 LAYOUT_MIN_COVERAGE = {"headline": 0.95, "articleBody": 0.8, "datePublished": 0.9, "authors": 0.5}
 LAYOUT_MAX_FALLBACK_SHARE = 0.25
+# Minimum share of parsed articles whose headline and body the site's own rules found (not
+# JSON-LD, <title> or the generic extractor): below it the site's markup has moved, even when the
+# fallbacks still give good items (metadata.sources says which rule won, per field).
+LAYOUT_MIN_SITE_RULES = 0.75
 LAYOUT_MIN_ARTICLES = 5
 LAYOUT_SAMPLES = 10
 LAYOUT_SAMPLES_DIR = "output/%(name)s-layout-samples"

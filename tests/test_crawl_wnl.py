@@ -47,7 +47,7 @@ def test_both_layouts_and_the_fallback_in_one_crawl(first_crawl):
     assert by_id["500104"]["datePublished"] == "2025-03-28"  # layout B, no date metadata
     assert by_id["500103"]["datePublished"] == "2025-03-29T16:30:00+01:00"  # layout B with JSON-LD
     assert by_id["500102"]["articleSection"] == "goedemorgen-nederland"  # layout A with a programme label
-    assert by_id["500108"]["metadata"]["bodyExtractor"] == "generic"
+    assert by_id["500108"]["metadata"]["bodyExtractor"] == "trafilatura"
     assert stats["extraction/body/fallback"] == 1
 
 

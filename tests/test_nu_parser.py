@@ -51,8 +51,8 @@ def test_front_page_is_not_an_article():
 
 def test_redesigned_page_falls_back_to_the_generic_extractor():
     item = NU_SITE.parse_article(fixture_response("nu", f"{NU}/cultuur/6400106/rijksmuseum-toont-voor-het-eerst-tekeningen-uit-privecollectie.html"))
-    assert item["metadata"]["bodyExtractor"] == "generic"
-    assert item["metadata"]["sources"]["articleBody"] == "generic"
+    assert item["metadata"]["bodyExtractor"] == "trafilatura"
+    assert item["metadata"]["sources"]["articleBody"] == "trafilatura"
     assert item["articleBody"].startswith("Het Rijksmuseum in Amsterdam toont")
     assert item["headline"] not in item["articleBody"].split("\n\n")  # the h1 is not repeated as a paragraph
 

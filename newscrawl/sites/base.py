@@ -61,8 +61,9 @@ class ArticleParser:
     layout: str = ""
     #: ``articleType`` when the page's JSON-LD declares none
     default_article_type: str = "Article"
-    #: XPath of the site's chrome, removed before trafilatura reads the page
-    chrome_xpath: str = "//header | //nav | //footer | //aside"
+    #: XPath of the site's known boilerplate containers, removed before trafilatura reads the page
+    #: (generic header/nav/footer tags stay: on real pages of other sites removing them lost text)
+    boilerplate_xpath: str = ""
 
     def __init__(self, response: Response, site):
         self.response = response
@@ -72,6 +73,9 @@ class ArticleParser:
         self.sources: dict[str, str] = {}
         self.generic: generic.GenericBody | None = None
         self.site_markup = False  # the site's body selectors found the article
+        # Which of the site's body rules worked: "site", or "site:<how>" when only a secondary one
+        # did (the blocks outside their usual container, by data attributes …): a layout that moved.
+        self.body_rule = "site"
 
     # --- what the page says, read once ----------------------------------------
     @cached_property
@@ -142,15 +146,16 @@ class ArticleParser:
 
         body_extractor = "selectors"
         if blocks:
-            self.sources["articleBody"] = "site"
+            self.sources["articleBody"] = self.body_rule
         else:
-            self.generic = generic.generic_body(self.root, self.chrome_xpath, headline, loader.get_output_value("description"))
+            self.generic = generic.generic_body(self.root, self.boilerplate_xpath, headline, loader.get_output_value("description"))
             if self.generic:
                 blocks, body_extractor = self.generic.blocks, self.generic.extractor
                 self.sources["articleBody"] = body_extractor
-                if self.sources.get("headline") in ("title", "h1") and generic.words(blocks) < MIN_GENERIC_BODY_WORDS:
-                    # Neither the site's markup nor any metadata calls this an article, and it has no real text.
-                    return self.no_article("no article markup, metadata or text")
+            if self.sources.get("headline") in ("title", "h1") and generic.words(blocks) < MIN_GENERIC_BODY_WORDS:
+                # Neither the site's markup nor any metadata calls this an article, and it has no real
+                # text (an error or section page at an article URL).
+                return self.no_article("no article markup, metadata or text")
         loader.add_value("articleBody", join_blocks(blocks))
 
         self.add_first("authors", self.authors(), as_list=True)
@@ -204,7 +209,8 @@ class ArticleParser:
         types = jsonld_type_names(self.jsonld)
         if "LiveBlogPosting" in types:
             return "liveblog"
-        if (self.meta.get("og:type") or "").startswith("video") or ("VideoObject" in types and not self.ld):
+        og_type = self.meta.get("og:type") or ""
+        if og_type.startswith("video") or ("VideoObject" in types and not self.ld and og_type != "article"):
             return "video"
         return None
 

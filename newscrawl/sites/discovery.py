@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
+from ..text import normalize_text
 from ..urls import link_key, normalize_url
 from . import common
 from .common import Link, SitemapRef
@@ -60,7 +61,24 @@ class Discovery:
         return children
 
     def parse_listing(self, response: Response) -> list[Link]:
+        """Teasers of a front, section or archive page: the site's teaser rule, else every article link."""
+        return self.site_listing(response) or self.any_article_links(response)
+
+    def site_listing(self, response: Response) -> list[Link]:
+        """The site's own teaser markup (none by default)."""
         return []
+
+    def any_article_links(self, response: Response) -> list[Link]:
+        """Every link to one of the site's articles on the page, in page order, each once: what a
+        listing still offers when its teaser classes have changed (menus and footers hold none)."""
+        links: list[Link] = []
+        seen: set[str] = set()
+        for anchor in response.xpath("//body//a[@href]"):
+            link = self.make_link(anchor.attrib["href"], response.url, "listing", title=normalize_text(anchor.xpath("string()").get()) or None)
+            if link and link.url not in seen:
+                seen.add(link.url)
+                links.append(link)
+        return links
 
     def listing_next_page(self, response: Response) -> str | None:
         return None

@@ -17,7 +17,7 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
 from twisted.python.failure import Failure
 
 from ..crawlinfo import META_KEY, RequestInfo, info
@@ -38,6 +38,15 @@ def _parse_since(value: str | None) -> date | None:
         return date.fromisoformat(value[:10])
     except ValueError as exc:
         raise ValueError(f"since must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
+
+
+def as_html(response: Response) -> Response:
+    """An XHTML page (``<?xml …?>`` first) served as text/html is HTML: Scrapy makes an XmlResponse
+    of it, whose namespaced XPath would find no <title>, <meta> or <h1>."""
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    if isinstance(response, XmlResponse) and "html" in content_type:
+        return response.replace(cls=HtmlResponse)
+    return response
 
 
 def _flag(value: Any) -> bool:
@@ -241,7 +250,7 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             resolve(self.crawler, key, "not_modified")
             return  # not modified since the last fetch (counted by the middleware)
-        result = self.unreadable(response) or self.site.parse_article(response)
+        result = self.unreadable(response) or self.site.parse_article(as_html(response))
         if isinstance(result, Skip):
             stats.inc_value(f"skipped/{result.reason}")
             resolve(self.crawler, key, f"skipped:{result.reason}", result.detail)

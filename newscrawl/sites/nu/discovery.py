@@ -11,7 +11,7 @@ from ..discovery import Discovery
 
 
 class NuDiscovery(Discovery):
-    def parse_listing(self, response: Response) -> list[Link]:
+    def site_listing(self, response: Response) -> list[Link]:
         """Teasers on the front page and section/dossier pages (relative times are hints only)."""
         links: list[Link] = []
         for teaser in response.css("a.teaser[href], .widgetbar a[href]"):

@@ -32,15 +32,16 @@ _ROLE_BLOCKS = etree.XPath(".//*[@data-text-role='ARTICLE_BODY' or @data-text-ro
 class NuParser(ArticleParser):
     layout = "dpg-2024"
     default_article_type = "NewsArticle"
-    # What the generic extractor must not see: the chrome above plus the page's header, nav and footers.
-    chrome_xpath = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or {has_class('skip-link')}]"
+    # What the generic extractor must not see while these classes exist.
+    boilerplate_xpath = f"//*[{_BOILERPLATE_TEST} or {has_class('skip-link')}]"
 
     def page_type(self) -> str | None:
         response = self.response
         declared = (response.xpath("//body/@data-page-type").get() or "").strip().lower()
         types = jsonld_type_names(self.jsonld)
         path = urlsplit(response.url).path
-        if declared == "video" or path.startswith("/video/") or "VideoObject" in types or self.meta.get("og:type") == "video.other":
+        # A VideoObject beside an article is an embedded video, not a video page.
+        if declared == "video" or path.startswith("/video/") or ("VideoObject" in types and not self.ld and self.meta.get("og:type") != "article") or self.meta.get("og:type") == "video.other":
             return "video"
         label = normalize_text(response.css("h1 .headline__label::text").get()).upper()
         if declared == "liveblog" or "LiveBlogPosting" in types or label == "LIVE":
@@ -83,7 +84,12 @@ class NuParser(ArticleParser):
         container = self.article[0].root if self.article else self.sel.root
         blocks: list[str] = []
         # The blocks' classes, else their text roles (the app's data attributes outlive a CSS redesign).
-        for element in _BODY_BLOCKS(container) or _ROLE_BLOCKS(container):
+        elements = _BODY_BLOCKS(container)
+        if not elements:
+            elements, self.body_rule = _ROLE_BLOCKS(container), "site:data-role"
+        if not self.article:
+            self.body_rule += ":outside-article"
+        for element in elements:
             if _in_boilerplate(element):
                 continue
             inner = _INNER_BLOCKS(element) if element.tag == "div" else []

@@ -16,7 +16,7 @@ from ..discovery import Discovery
 
 
 class WnlDiscovery(Discovery):
-    def parse_listing(self, response: Response) -> list[Link]:
+    def site_listing(self, response: Response) -> list[Link]:
         """Teasers ("Lees meer") on the home page and category archives, in page order, first occurrence kept."""
         links: list[Link] = []
         seen: set[str] = set()
@@ -31,7 +31,7 @@ class WnlDiscovery(Discovery):
 
     def teaser_links(self, response: Response) -> list[Link]:
         # "Meer nieuws", "Ook de moeite waard", "Meer van WNL": followed, never in relatedUrls.
-        return self.parse_listing(response)
+        return self.site_listing(response)
 
     def listing_next_page(self, response: Response) -> str | None:
         href = response.css('a.next.page-numbers::attr(href), link[rel="next"]::attr(href)').get()

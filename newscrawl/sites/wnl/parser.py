@@ -39,7 +39,7 @@ _TITLE_SUFFIX = re.compile(r"\s+[-–|]\s+WNL$")
 class WnlParser(ArticleParser):
     layout = "wordpress-2024"  # layouts A (2023–2024) and B (2024 redesign)
     default_article_type = "Article"  # what WordPress/Yoast declares for every post
-    chrome_xpath = f"//*[{_BOILERPLATE_TEST} or self::header or self::nav or self::footer or self::aside or self::figure]"
+    boilerplate_xpath = f"//*[{_BOILERPLATE_TEST}]"
 
     def locate(self) -> None:
         sel = self.sel
@@ -79,6 +79,8 @@ class WnlParser(ArticleParser):
         return iter(())  # WordPress has no lead: og:description is the first paragraph, not a lead
 
     def body_blocks(self) -> list[str]:
+        if not self.post:
+            self.body_rule = "site:outside-article"
         return self.blocks
 
     def authors(self) -> Iterator[Candidate]:

@@ -1,0 +1,99 @@
+"""Generic extraction on real pages of other sites, served at NU.nl and WNL article URLs.
+
+    .venv/bin/python benchmarks/realworld.py [REALWORLD_DIR]     (default: ../shared/realworld)
+
+The folder holds nu.warc.gz and wnl.warc.gz (real pages at article URLs, listed in each site's
+feed) and key.json ({url: {"with": main-text phrases, "without": chrome phrases}}). Each site is
+crawled in replay as a user would (start at the feed, since=2000-01-01, no related links); each
+URL's body is taken from the dataset or the rejects file. Printed per site: pages with a body,
+recall (share of "with" phrases found in the body) and leaks (share of "without" phrases found),
+beside trafilatura.extract() on the same pages in the same run. Phrases and bodies are compared
+lower-cased with whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FEEDS = {"nu": "https://www.nu.nl/rss/Algemeen", "wnl": "https://wnl.tv/feed/"}
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip().lower()
+
+
+def crawl_items(site: str, warc: Path, tmp: Path) -> tuple[dict[str, dict], dict]:
+    feed, rejects, stats = tmp / f"{site}.jsonl", tmp / f"{site}.rejects.jsonl", tmp / f"{site}.stats.json"
+    subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", site, "-O", str(feed), "-a", f"start_urls={FEEDS[site]}", "-a", "since=2000-01-01",
+         "-a", "related_depth=0", "-s", f"REPLAY_WARC={warc}", "-s", f"STATE_DB={tmp / 'state.sqlite3'}", "-s", f"REJECTS_FILE={rejects}",
+         "-s", f"STATS_FILE={stats}", "-s", "LOG_LEVEL=WARNING", "-s", f"LAYOUT_SAMPLES_DIR={tmp / 'samples'}"],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    items: dict[str, dict] = {}
+    for line in feed.read_text("utf-8").splitlines():
+        item = json.loads(line)
+        items[item["url"]] = item
+    if rejects.exists():
+        for line in rejects.read_text("utf-8").splitlines():
+            record = json.loads(line)
+            items.setdefault(record["url"], record["item"])
+    return items, json.loads(stats.read_text("utf-8"))
+
+
+def score(bodies: dict[str, str], key: dict, urls: list[str]) -> tuple[int, float, float]:
+    found = with_total = leaked = without_total = 0
+    with_body = 0
+    for url in urls:
+        body = squash(bodies.get(url, ""))
+        with_body += bool(body)
+        for phrase in key[url]["with"]:
+            with_total += 1
+            found += squash(phrase) in body
+        for phrase in key[url]["without"]:
+            without_total += 1
+            leaked += squash(phrase) in body
+    return with_body, 100 * found / max(with_total, 1), 100 * leaked / max(without_total, 1)
+
+
+def trafilatura_bodies(warc: Path, urls: list[str]) -> dict[str, str]:
+    import trafilatura
+
+    sys.path.insert(0, str(ROOT))
+    from newscrawl.archive import WarcArchive
+
+    archive = WarcArchive.open(str(warc))
+    bodies = {}
+    for url in urls:
+        record = archive.get(url, False)
+        html = record["body"].decode("utf-8", "replace") if record else ""
+        bodies[url] = trafilatura.extract(html) or ""
+    return bodies
+
+
+def main() -> None:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "realworld")
+    key = json.loads((folder / "key.json").read_text("utf-8"))
+    print("| site URLs | project: bodies / recall / leaks | project, lead + body: recall / leaks | trafilatura.extract: bodies / recall / leaks | project's skips |\n|---|---|---|---|---|")
+    for site in ("nu", "wnl"):
+        warc = folder / f"{site}.warc.gz"
+        urls = sorted(url for url in key if url.startswith(FEEDS[site].split("/")[0] + "//" + FEEDS[site].split("/")[2]))
+        with tempfile.TemporaryDirectory() as tmp:
+            items, stats = crawl_items(site, warc, Path(tmp))
+        ours = score({url: item.get("articleBody", "") for url, item in items.items()}, key, urls)
+        # The lead (description) is text of the article too: taken out of the body, not lost.
+        with_lead = score({url: f"{item.get('description', '')} {item.get('articleBody', '')}" for url, item in items.items()}, key, urls)
+        theirs = score(trafilatura_bodies(warc, urls), key, urls)
+        skips = {k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("skipped/")}
+        print(f"| {site} | {ours[0]}/{len(urls)}, {ours[1]:.1f} %, {ours[2]:.1f} % | {with_lead[1]:.1f} %, {with_lead[2]:.1f} % "
+              f"| {theirs[0]}/{len(urls)}, {theirs[1]:.1f} %, {theirs[2]:.1f} % | {skips} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
