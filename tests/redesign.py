@@ -5,7 +5,7 @@ replay and scored against the unmutated crawl.
 
 Mutations (applied to the article pages; "listings" also to front, section and archive pages):
 class names and ids renamed consistently, JSON-LD removed, <meta> tags removed, <article>
-turned into nested <div>s. Scores per variant, against the items of the unmutated crawl (matched
+turned into nested <div>s, data-* attributes removed. Scores per variant, against the items of the unmutated crawl (matched
 by canonical URL): articles kept, body ROUGE-L F1 (word level, mean and minimum), exact headline,
 authors and datePublished, related links found, boilerplate phrases in bodies, and the run's
 layout verdict.
@@ -51,6 +51,14 @@ def drop_meta(html: str) -> str:
     return _META.sub("", html)
 
 
+_DATA = re.compile(r"""\sdata-[\w-]+\s*=\s*(["']).*?\1""", re.IGNORECASE | re.DOTALL)
+
+
+def drop_data_attributes(html: str) -> str:
+    """data-* attributes gone too (an app's text roles, page types): only tags and text are left."""
+    return _DATA.sub("", html)
+
+
 def article_to_divs(html: str) -> str:
     html = re.sub(r"<article\b", "<div><div", html, flags=re.IGNORECASE)
     return re.sub(r"</article\s*>", "</div></div>", html, flags=re.IGNORECASE)
@@ -70,6 +78,7 @@ VARIANTS = [
     Variant("renamed, listings renamed too", (rename,), (rename,)),
     Variant("renamed, no JSON-LD, no meta (visible page only)", (rename, drop_jsonld, drop_meta)),
     Variant("<article> → nested <div>s", (article_to_divs,)),
+    Variant("renamed, data-* attributes removed, no JSON-LD", (rename, drop_data_attributes, drop_jsonld)),
     Variant("all of these combined", (rename, drop_jsonld, drop_meta, article_to_divs), (rename,)),
 ]
 

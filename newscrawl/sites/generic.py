@@ -109,15 +109,19 @@ def first_h1(root: etree._Element, scope: etree._Element | None = None) -> str |
 _ARTICLE_PARTS = frozenset({"header", "footer"})  # an article's own header and footer hold its byline
 
 
+_BYLINE_TAGS = ("p", "div", "span", "em", "strong", "address", "small", "li")
+
+
 def byline_text(scope: etree._Element) -> str | None:
-    """A short visible "Door …" line (a byline typed or templated) in the article, not in menus or asides."""
-    for element in scope.iter("p", "div", "span", "em", "strong", "address", "small", "li"):
-        if element.getparent() is not None and element.getparent().tag in ("p", "em", "strong", "span") and element.tag != "p":
-            continue
+    """A short visible "Door …" line (a byline typed or templated) in the article, not in menus or
+    asides; the innermost element that says it (a meta box holds the date line beside it)."""
+    allowed = _ARTICLE_PARTS if scope.tag != "html" else frozenset()
+    for element in scope.iter(*_BYLINE_TAGS):
         text = normalize_text(element.text_content())
-        allowed = _ARTICLE_PARTS if scope.tag != "html" else frozenset()
         if len(text) < 80 and BYLINE.match(text) and not is_hidden(element) and not in_chrome(element, scope, allowed):
-            return text
+            inner = next((child for child in element.iter(*_BYLINE_TAGS) if child is not element
+                          and BYLINE.match(normalize_text(child.text_content()))), None)
+            return normalize_text((inner if inner is not None else element).text_content())
     return None
 
 
@@ -284,12 +288,18 @@ def clean_blocks(blocks: list[tuple[etree._Element | None, str]], headline: str 
     repeats = {normalize_text(t).lower() for t in (headline, lead) if t}
     title = normalize_text(headline).lower() if headline else None
     body: list[tuple[etree._Element | None, str]] = []
+    byline = None
     pointers: list[str] = []
     in_pointer = False
     for element, text in blocks:
         lowered = text.lower()
-        if not body and (lowered in repeats or (title and lowered.startswith(title) and len(lowered) < len(title) + 100)):
-            continue  # the headline (with the byline and date line run into it) or the lead, again
+        if not body and (lowered in repeats or (title and title in lowered and len(lowered) < len(title) + 100)):
+            continue  # the headline (with its label, byline or date line run into it) or the lead, again
+        if len(body) < 3 and len(text) < 100 and BYLINE.match(text) and byline is None:
+            byline = text  # a byline between the headline and the text
+            continue
+        if len(text) < 80 and len(text.split()) <= 10 and VISIBLE_DATE.search(text):
+            continue  # a date line ("Bijgewerkt 1 apr 2025 om 08:45", "Lotte Bakker · 28 mrt 2025")
         if _POINTER.match(text) and len(text) < 200:
             in_pointer = True
             if element is not None:
@@ -303,11 +313,8 @@ def clean_blocks(blocks: list[tuple[etree._Element | None, str]], headline: str 
         if _CREDIT.match(text) or (len(text) < 200 and any(phrase in text for phrase in BOILERPLATE_PHRASES)):
             continue
         body.append((element, text))
-    byline = None
-    for index in (-1, 0):
-        if body and BYLINE.match(body[index][1]) and len(body[index][1]) < 100:
-            byline = body.pop(index)[1]
-            break
+    if body and byline is None and BYLINE.match(body[-1][1]) and len(body[-1][1]) < 100:
+        byline = body.pop()[1]  # the editor's "Door: …" under the text
     # A body does not end in a subhead: trailing headings belong to what follows it (a promo, teasers).
     while body and body[-1][0] is not None and body[-1][0].tag in _HEADINGS:
         body.pop()
