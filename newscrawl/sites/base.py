@@ -260,18 +260,17 @@ class ArticleParser:
         yield "json-ld", jsonld_author_names(self.ld)
         yield "meta", self.meta.get("author")
 
-    def date_published_candidates(self, visible: str) -> list[Candidate]:
+    def date_published_candidates(self, visible: str) -> Iterator[Candidate]:
         """Precedence: JSON-LD, the meta tag (UTC), the visible date (its machine form first), any
-        ``time[datetime]`` in the article, a Dutch date under the headline, the feed."""
-        return [
-            ("json-ld", self.ld.get("datePublished")),
-            ("meta", self.meta.get("article:published_time")),
-            ("visible", self.visible_date_attr()),
-            ("visible", visible),
-            ("visible:time", generic.first_datetime_attr(self.article_root)),
-            ("visible:text", self.generic_visible_date),
-            ("feed", self.context.hints.published),
-        ]
+        ``time[datetime]`` in the article, a Dutch date under the headline, the feed. Lazily: the
+        page-wide searches run only when the sources before them gave nothing."""
+        yield "json-ld", self.ld.get("datePublished")
+        yield "meta", self.meta.get("article:published_time")
+        yield "visible", self.visible_date_attr()
+        yield "visible", visible
+        yield "visible:time", generic.first_datetime_attr(self.article_root)
+        yield "visible:text", self.generic_visible_date
+        yield "feed", self.context.hints.published
 
     @cached_property
     def generic_visible_date(self) -> str | None:
@@ -288,8 +287,11 @@ class ArticleParser:
 
     def date_published(self) -> ChosenDate | None:
         visible = self.visible_date()
-        candidates = self.date_published_candidates(visible)
-        chosen = choose_date(candidates, self.context.reference_time, visible)
+        chosen = choose_date(self.date_published_candidates(visible), self.context.reference_time, visible)
+        if chosen is None or chosen.source == "json-ld":
+            return chosen
+        # A wall time read from text, or a meta time: the rest of the page may correct it.
+        candidates = list(self.date_published_candidates(visible))
         return trust_visible_over_offset_bug(settle_wall_time(chosen, candidates), candidates, self.context.reference_time)
 
     def visible_modified(self) -> str:
