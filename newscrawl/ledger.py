@@ -36,6 +36,7 @@ class UrlLedger:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.requested: set[str] = set()
+        self.discovery_urls: set[str] = set()  # feeds, sitemaps, listings, APIs: not articles
         self.outcomes: dict[str, str] = {}
         self.failures: list[dict[str, Any]] = []
         # Called with (url, outcome) once per URL (newscrawl.distributed marks it done in the run).
@@ -68,6 +69,8 @@ class UrlLedger:
             self.failures.append({"url": url, "reason": outcome.split(":", 1)[1], "detail": detail[:500]})
 
     def request_scheduled(self, request: Request, spider) -> None:
+        if info(request).discovery:
+            self.discovery_urls.add(request_key(request))
         if not self.distributed:
             self.requested.add(request_key(request))
 

@@ -16,6 +16,7 @@ from scrapy.http import TextResponse
 
 from .crawlinfo import info
 from .outcomes import request_key, resolve
+from .runtime import runtime
 
 logger = logging.getLogger(__name__)
 
@@ -153,3 +154,37 @@ class ReleaseParsedTreeMiddleware:
         async for output in result:
             yield output
         release_parsed_tree(response)
+
+
+class ParseErrorMiddleware:
+    """Spider middleware: a page that breaks a parser is an outcome, not a lost URL.
+
+    Any exception in a callback (a page parser, a feed or sitemap reader) is logged once with its
+    class, counted as ``failures/<discovery|article>/parse_error`` and ``parse_errors/<Class>``,
+    recorded in the URL ledger as ``failure:parse_error``, and the page is kept with the layout
+    samples (newscrawl/monitor.py), which fails the run when more than LAYOUT_MAX_PARSE_ERROR_SHARE
+    of the article pages broke. The crawl goes on.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_exception(self, response, exception, spider=None):
+        request = response.request
+        kind = "discovery" if info(request).discovery else "article"
+        name = type(exception).__name__
+        stats = self.crawler.stats
+        stats.inc_value(f"failures/{kind}/parse_error")
+        stats.inc_value(f"parse_errors/{name}")
+        detail = f"{name}: {str(exception)[:300]}"
+        resolve(self.crawler, request_key(request), "failure:parse_error", detail)
+        monitor = runtime(self.crawler).monitor
+        if monitor is not None:
+            monitor.parse_error(response, kind, detail)
+        logger.error("Parse error on %s page %s (%s); the crawl goes on", kind, response.url, detail,
+                     exc_info=exception, extra={"spider": self.crawler.spider})
+        return []

@@ -44,6 +44,9 @@ class LayoutMonitor:
         # The share of articles whose headline and body the site's own rules found (metadata.sources).
         self.min_site_rules = settings.getfloat("LAYOUT_MIN_SITE_RULES")
         self.site_rules = 0
+        self.max_parse_error_share = settings.getfloat("LAYOUT_MAX_PARSE_ERROR_SHARE")
+        self.max_lost_share = settings.getfloat("RUN_MAX_LOST_SHARE")
+        self.parse_errors = 0
         self.samples_dir = settings.get("LAYOUT_SAMPLES_DIR")
         self.articles = 0
         self.fallbacks = 0
@@ -80,11 +83,42 @@ class LayoutMonitor:
         # A page without a body is counted by the coverage check; here only which rules found what there is.
         by_site_rules = sources.get("headline") == "site" and sources.get("articleBody", "site") == "site"
         self.site_rules += by_site_rules
-        if (missing or fallback or not by_site_rules) and response is not None and len(self.samples) < self.max_samples:
+        if missing or fallback or not by_site_rules:
             problems = [f"no {name}" for name in missing] + (["body by fallback extractor"] if fallback else [])
             problems += [] if by_site_rules else [f"headline by {sources.get('headline')}, body by {sources.get('articleBody')}"]
-            headers = {k.decode("latin-1"): v[-1].decode("latin-1") for k, v in response.headers.items() if k.lower() in (b"content-type",)}
-            self.samples.append((response.url, response.status, headers, response.body, problems))
+            self.keep_sample(response, problems)
+
+    def parse_error(self, response, kind: str, detail: str) -> None:
+        """A page whose parser raised (newscrawl.middlewares.ParseErrorMiddleware): counted, and kept as a sample."""
+        if kind == "article":
+            self.parse_errors += 1
+        self.keep_sample(response, [f"parse error: {detail}"])
+
+    def keep_sample(self, response, problems: list[str]) -> None:
+        if response is None or len(self.samples) >= self.max_samples:
+            return
+        headers = {k.decode("latin-1"): v[-1].decode("latin-1") for k, v in response.headers.items() if k.lower() in (b"content-type",)}
+        self.samples.append((response.url, response.status, headers, response.body, problems))
+
+    def run_problems(self) -> list[str]:
+        """What makes a run bad whatever the layout: article pages fetched and none became an item,
+        most article URLs lost to skips and failures, parsers that raise."""
+        ledger = runtime(self.crawler).ledger
+        if ledger is None:
+            return []
+        kinds = Counter(outcome.split(":", 1)[0] for url, outcome in ledger.outcomes.items() if url not in ledger.discovery_urls)
+        requested = sum(kinds[k] for k in ("item", "reject", "duplicate", "not_modified", "skipped", "failure"))
+        good = kinds["item"] + kinds["duplicate"] + kinds["not_modified"]
+        lost = kinds["skipped"] + kinds["failure"]
+        problems = []
+        if requested and not good:
+            problems.append(f"{requested} article pages requested, none became an item ({lost} skipped or failed, {kinds['reject']} rejected)")
+        elif requested >= self.min_articles and lost / requested > self.max_lost_share:
+            problems.append(f"{lost} of {requested} article URLs ended as skips or failures (maximum {self.max_lost_share:.0%})")
+        parsed = self.articles + self.parse_errors
+        if self.parse_errors and self.parse_errors / parsed > self.max_parse_error_share:
+            problems.append(f"the parser raised on {self.parse_errors} of {parsed} article pages (failure:parse_error)")
+        return problems
 
     def verdict(self) -> dict:
         """{status, articles, coverage, fallbackShare, problems}; status "ok", "failed" or "too_few" (not judged)."""
@@ -99,8 +133,12 @@ class LayoutMonitor:
         if self.articles and site_share < self.min_site_rules:
             problems.append(f"the site's own rules found headline and body on {site_share:.0%} of articles (minimum {self.min_site_rules:.0%}): "
                             "the rest fell back to standards (see metadata.sources)")
-        status = "too_few" if self.articles < self.min_articles else ("failed" if problems else "ok")
-        return {"status": status, "articles": self.articles, "coverage": coverage, "fallbackShare": share, "siteRuleShare": site_share, "problems": problems}
+        if self.articles < self.min_articles:
+            problems = []  # too few articles to judge the layout by shares
+        run_problems = self.run_problems()
+        status = "failed" if problems or run_problems else ("too_few" if self.articles < self.min_articles else "ok")
+        return {"status": status, "articles": self.articles, "parseErrors": self.parse_errors, "coverage": coverage, "fallbackShare": share,
+                "siteRuleShare": site_share, "problems": problems + run_problems, "layoutProblems": problems, "runProblems": run_problems}
 
     def spider_closed(self, spider, reason: str) -> None:
         verdict = self.verdict()
@@ -111,10 +149,11 @@ class LayoutMonitor:
         if verdict["status"] != "failed":
             return
         saved = self.save_samples(spider.name)
-        logger.error(
-            "Layout change suspected on %s: %s. %d sample pages saved to %s (pack them with python -m newscrawl.archive pack).",
-            spider.name, "; ".join(verdict["problems"]), len(self.samples), saved,
-        )
+        where = f"{len(self.samples)} sample pages saved to {saved} (pack them with python -m newscrawl.archive pack)"
+        if verdict["layoutProblems"]:
+            logger.error("Layout change suspected on %s: %s. %s.", spider.name, "; ".join(verdict["layoutProblems"]), where)
+        if verdict["runProblems"]:
+            logger.error("Run failed on %s: %s. %s.", spider.name, "; ".join(verdict["runProblems"]), where)
 
     def save_samples(self, spider_name: str) -> Path | None:
         if not self.samples:

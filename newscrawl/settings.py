@@ -57,6 +57,8 @@ REPLAY_WARC = None
 SPIDER_MIDDLEWARES = {
     # Closest to the engine: frees a page's parsed tree once every output of its callback is out.
     "newscrawl.middlewares.ReleaseParsedTreeMiddleware": 5,
+    # Closest to the spider: a callback's exception becomes a failure:parse_error outcome.
+    "newscrawl.middlewares.ParseErrorMiddleware": 1000,
 }
 
 DOWNLOADER_MIDDLEWARES = {
@@ -89,6 +91,12 @@ LAYOUT_MAX_FALLBACK_SHARE = 0.25
 # JSON-LD, <title> or the generic extractor): below it the site's markup has moved, even when the
 # fallbacks still give good items (metadata.sources says which rule won, per field).
 LAYOUT_MIN_SITE_RULES = 0.75
+# Maximum share of fetched article pages whose parser raised (failure:parse_error) before the run fails.
+LAYOUT_MAX_PARSE_ERROR_SHARE = 0.05
+# Run health, whatever the layout: the run fails when article pages were requested and none became
+# an item (new, revised or known unchanged), or when more than this share of the article URLs it
+# requested ended as skips or failures (at least LAYOUT_MIN_ARTICLES of them).
+RUN_MAX_LOST_SHARE = 0.5
 LAYOUT_MIN_ARTICLES = 5
 LAYOUT_SAMPLES = 10
 LAYOUT_SAMPLES_DIR = "output/%(name)s-layout-samples"

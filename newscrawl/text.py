@@ -41,34 +41,33 @@ def normalize_lines(value: str | None) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _collect(element: etree._Element, out: list[str]) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag.lower() in _NON_TEXT_TAGS:
-        # Skip the element's own content but keep the text that follows it.
-        if element.tail:
-            out.append(element.tail)
-        return
-    if tag.lower() == "br":
-        out.append("\n")
-    elif element.text and isinstance(element.tag, str):
-        out.append(element.text)
-    for child in element:
-        _collect(child, out)
-    if element.tail:
-        out.append(element.tail)
-
-
 def block_text(element: etree._Element) -> str:
     """The normalised text of one body block (a ``p``, ``h2``, ``li`` …).
 
     ``<br>`` becomes a newline; text nodes of inline tags are joined with "" so
-    ``zei <a>eerder</a>, en`` reads ``zei eerder, en``.
+    ``zei <a>eerder</a>, en`` reads ``zei eerder, en``. Walked with an explicit stack, not
+    recursion: a page with thousands of nested inline tags is still one block of text.
     """
     parts: list[str] = []
     if element.text:
         parts.append(element.text)
-    for child in element:
-        _collect(child, parts)
+    # Each entry: an element to open, or a tail string to emit after a subtree.
+    stack: list[etree._Element | str] = list(reversed(element))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            parts.append(node)
+            continue
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if node.tail:
+            stack.append(node.tail)
+        if tag in _NON_TEXT_TAGS:
+            continue  # skip the element's own content but keep the text that follows it
+        if tag == "br":
+            parts.append("\n")
+        elif node.text and tag:
+            parts.append(node.text)
+        stack.extend(reversed(node))
     return normalize_lines("".join(parts))
 
 

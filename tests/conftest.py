@@ -64,3 +64,17 @@ def replay_crawl(spider: str, tmp_path: Path, *extra: str, archive: Path | None 
         *extra,
     )
     return feed.read_text("utf-8").splitlines(), json.loads(stats_file.read_text("utf-8")), result.stderr
+
+
+def project_crawler(spidercls, **overrides):
+    """A crawler with the project's settings (settings.py holds every default) and a spider."""
+    from scrapy.utils.project import get_project_settings
+    from scrapy.utils.test import get_crawler
+
+    settings = get_project_settings()
+    settings.setdict(overrides, priority="cmdline")
+    values = settings.copy_to_dict()
+    values["TWISTED_REACTOR_ENABLED"] = False  # no reactor runs in a unit test
+    crawler = get_crawler(spidercls, values)
+    crawler.spider = crawler._create_spider()
+    return crawler

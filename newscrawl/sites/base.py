@@ -183,6 +183,7 @@ class ArticleParser:
     def add_first(self, field_name: str, candidates: Iterable[Candidate], as_list: bool = False) -> None:
         """The first candidate that gives the field a value, alone; its source is recorded."""
         for source, value in candidates:
+            value = usable(value, structured=field_name == "mainImage")
             if not value:
                 continue
             self.loader.add_value(field_name, value)
@@ -342,6 +343,19 @@ class ArticleParser:
         """The site's related-link blocks while its body selectors work; else the same-site links of the generic body."""
         if self.generic is not None:
             yield "body-links", self.generic.links
+
+
+def usable(value: Any, structured: bool = False) -> Any:
+    """A candidate as the loader takes it: text, or a list of texts (or, for a structured field, a
+    dict). Metadata written by others may hold any JSON type anywhere: a number, an object or a
+    list where text belongs gives nothing rather than an exception."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    if structured and isinstance(value, dict):
+        return value
+    return None
 
 
 def jsonld_author_names(ld: dict[str, Any]) -> list[str]:

@@ -121,30 +121,38 @@ def canonical_article(response: Response, meta: PageMeta, site: str) -> tuple[st
     return canonical, key
 
 
-def _walk_jsonld(node: Any) -> Iterator[dict[str, Any]]:
+_JSONLD_DEPTH = 8  # lists and @graph levels followed; deeper nesting is not metadata
+
+
+def _walk_jsonld(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > _JSONLD_DEPTH:
+        return
     if isinstance(node, list):
         for child in node:
-            yield from _walk_jsonld(child)
+            yield from _walk_jsonld(child, depth + 1)
     elif isinstance(node, dict):
         yield node
         if "@graph" in node:
-            yield from _walk_jsonld(node["@graph"])
+            yield from _walk_jsonld(node["@graph"], depth + 1)
 
 
 def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
-    """All JSON-LD objects on the page, @graph flattened; broken blocks are skipped."""
+    """All JSON-LD objects on the page, @graph flattened; broken (or absurdly nested) blocks are skipped."""
     objects: list[dict[str, Any]] = []
     for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
         try:
             objects.extend(_walk_jsonld(json.loads(raw)))
-        except ValueError:
+        except (ValueError, RecursionError):
             logger.debug("Ignoring unparseable JSON-LD block")
     return objects
 
 
 def jsonld_types(obj: dict[str, Any]) -> set[str]:
-    types = obj.get("@type") or []
-    return set([types] if isinstance(types, str) else types)
+    """The object's @type names (a string or a list of strings; anything else names nothing)."""
+    types = obj.get("@type")
+    if isinstance(types, str):
+        return {types}
+    return {t for t in types if isinstance(t, str)} if isinstance(types, list) else set()
 
 
 def jsonld_article(objects: Iterable[dict[str, Any]]) -> dict[str, Any]:

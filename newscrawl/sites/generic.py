@@ -61,22 +61,24 @@ def in_chrome(element: etree._Element, stop: etree._Element | None = None, allow
 
 
 def visible_text(root: etree._Element) -> str:
-    """The page's text a reader sees: hidden elements, scripts and styles left out."""
+    """The page's text a reader sees: hidden elements, scripts and styles left out (an explicit
+    stack, not recursion: pages nest deeper than Python's recursion limit)."""
     parts: list[str] = []
-
-    def walk(element: etree._Element) -> None:
+    body = root.find(".//body")
+    stack: list[etree._Element | str] = [body if body is not None else root]
+    while stack:
+        element = stack.pop()
+        if isinstance(element, str):
+            parts.append(element)
+            continue
+        if element.tail:
+            stack.append(element.tail)
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript", "template") or (
                 element.get("hidden") is not None or element.get("aria-hidden") == "true" or _STYLE_HIDDEN.search(element.get("style") or "")):
-            return
+            continue
         if element.text:
             parts.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    body = root.find(".//body")
-    walk(body if body is not None else root)
+        stack.extend(reversed(element))
     return normalize_text(" ".join(parts))
 
 

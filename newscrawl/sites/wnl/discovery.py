@@ -65,19 +65,44 @@ class WnlDiscovery(Discovery):
             return [], 0
         links: list[Link] = []
         for post in posts if isinstance(posts, list) else []:
-            date_gmt, modified_gmt = post.get("date_gmt"), post.get("modified_gmt")
+            if not isinstance(post, dict) or not isinstance(post.get("link"), str):
+                continue  # another shape than WordPress's: nothing to take from it
+            date_gmt, modified_gmt = _text(post.get("date_gmt")), _text(post.get("modified_gmt"))
             link = self.make_link(
-                post.get("link"),
+                post["link"],
                 response.url,
                 "api",
                 published=normalize_date(f"{date_gmt}Z") if date_gmt else None,
                 modified=normalize_date(f"{modified_gmt}Z") if modified_gmt else None,
-                title=normalize_text(etree.HTML(f"<p>{(post.get('title') or {}).get('rendered', '')}</p>").xpath("string()")) or None,
+                title=_rendered_text(post.get("title")),
             )
             if link:
                 links.append(link)
-        total_pages = int(response.headers.get(b"X-WP-TotalPages", b"0") or 0)
-        return links, total_pages
+        return links, _total_pages(response.headers.get(b"X-WP-TotalPages"))
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _rendered_text(title) -> str | None:
+    """WordPress's ``{"rendered": "…"}`` title (HTML), or a plain string from another plugin."""
+    raw = title.get("rendered") if isinstance(title, dict) else title
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        tree = etree.HTML(f"<p>{raw}</p>")
+    except ValueError:  # control characters lxml refuses
+        return None
+    return normalize_text(tree.xpath("string()")) or None if tree is not None else None
+
+
+def _total_pages(header: bytes | None) -> int:
+    """X-WP-TotalPages; a value that is not a small number reads as no further pages."""
+    try:
+        return max(0, min(int((header or b"0").decode("latin-1").strip() or 0), 10_000))
+    except ValueError:
+        return 0
 
 
 def _is_post_sitemap(url: str) -> bool:
