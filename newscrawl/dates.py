@@ -16,7 +16,10 @@ from zoneinfo import ZoneInfo
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 # "Bijgewerkt 31 okt …", "| Bijgewerkt: …", "Gepubliceerd: …": labels, not part of the date.
-_LABEL_PREFIX = re.compile(r"^[\s|]*(?:bijgewerkt|gepubliceerd|geplaatst|update)\s*:?\s*", re.IGNORECASE)
+_LABEL_PREFIX = re.compile(r"^[\s|]*(?:laatst\s+)?(?:bijgewerkt|gepubliceerd|geplaatst|update|aangepast)(?:\s+op)?\s*:?\s*", re.IGNORECASE)
+# A clock time in a visible date; without one the date names a day, not an instant.
+_HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}|\b(?:geleden|nu)\b", re.IGNORECASE)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # "2 uur geleden", "5 minuten geleden": elapsed time, computed in UTC so that a
 # DST switch in between does not shift the result by an hour.
 _ELAPSED = re.compile(r"^(\d+)\s+(seconde|seconden|minuut|minuten|uur|uren)\s+geleden$", re.IGNORECASE)
@@ -38,7 +41,9 @@ def to_amsterdam(value: datetime) -> datetime:
     """An aware datetime in Amsterdam time without fractions; a naive one is taken as Amsterdam wall time."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=AMSTERDAM)
-    return value.astimezone(AMSTERDAM).replace(microsecond=0)
+    # Through UTC: a wall time that does not exist (02:30 on the spring switch day) becomes the
+    # instant it names in Amsterdam's own form (03:30+02:00), not an impossible 02:30+01:00.
+    return value.astimezone(UTC).astimezone(AMSTERDAM).replace(microsecond=0)
 
 
 def format_iso(value: datetime) -> str:
@@ -102,3 +107,22 @@ def normalize_date(value: str | None, reference: datetime | None = None) -> str 
     """Any supported date string → ``2024-10-31T19:09:00+01:00``, or None when unparseable."""
     parsed = parse_any_date(value, reference)
     return format_iso(parsed) if parsed else None
+
+
+def normalize_date_or_day(value: str | None, reference: datetime | None = None) -> str | None:
+    """Like :func:`normalize_date`, but a date that names no time stays a day (``2024-10-31``):
+    "17 september", "gisteren" or a bare ISO date never get an invented midnight."""
+    if not value or not value.strip():
+        return None
+    text = _LABEL_PREFIX.sub("", value.strip()).strip()
+    if _ISO_DAY.match(text):
+        try:
+            return datetime.fromisoformat(text).date().isoformat()
+        except ValueError:
+            return None
+    parsed = parse_any_date(value, reference)
+    if parsed is None:
+        return None
+    if parse_machine_date(value) is None and not _HAS_TIME.search(text):
+        return parsed.date().isoformat()
+    return format_iso(parsed)

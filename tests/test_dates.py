@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newscrawl.dates import format_utc, normalize_date, parse_dutch_date
+from newscrawl.dates import format_utc, normalize_date, normalize_date_or_day, parse_dutch_date
 
 # A fixed "page served at" time, so relative dates never depend on the wall clock.
 SERVED = datetime(2024, 11, 3, 0, 30, tzinfo=UTC)  # 01:30 CET
@@ -86,3 +86,38 @@ def test_visible_date_does_not_use_the_wall_clock():
 
 def test_format_utc():
     assert format_utc(datetime(2024, 10, 31, 19, 9, 1, 999, tzinfo=UTC)) == "2024-10-31T19:09:01Z"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Gepubliceerd op 11 januari 2022 01:36", "2022-01-11T01:36:00+01:00"),  # real NU.nl text
+        ("Geplaatst op 4 maart 2023 - 14:46", "2023-03-04T14:46:00+01:00"),
+        ("Bijgewerkt op 31 okt 2024 om 20:15", "2024-10-31T20:15:00+01:00"),
+        ("Laatst bijgewerkt op 21 oktober 2024 — 14:31", "2024-10-21T14:31:00+02:00"),
+    ],
+)
+def test_labels_ending_in_op(raw, expected):
+    assert normalize_date(raw, SERVED) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("17 september", "2024-09-17"),  # no year, no time: the last 17 September, a day
+        ("gisteren", "2024-11-02"),  # not the crawler's clock time
+        ("2025-03-28", "2025-03-28"),  # a bare ISO date (JSON-LD) is a day too
+        ("Gepubliceerd op 11 januari 2022", "2022-01-11"),
+        ("gisteren om 10:15", "2024-11-02T10:15:00+01:00"),
+        ("2 uur geleden", "2024-11-02T23:30:00+01:00"),
+        ("2025-03-28T16:00:00Z", "2025-03-28T17:00:00+01:00"),
+    ],
+)
+def test_a_date_without_a_time_stays_a_day(raw, expected):
+    assert normalize_date_or_day(raw, SERVED) == expected
+
+
+def test_a_wall_time_that_does_not_exist_becomes_the_real_instant():
+    # 31 March 2024: clocks jump from 02:00 to 03:00 in Amsterdam, so 02:30 never happened.
+    assert normalize_date("31 mrt 2024 om 02:30", SERVED) == "2024-03-31T03:30:00+02:00"
+

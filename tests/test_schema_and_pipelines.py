@@ -134,13 +134,13 @@ def test_same_text_under_another_article_id_is_one_item(tmp_path):
     assert stats.get_value("dedup/same_content") == 1
 
 
-def test_a_bare_day_is_allowed_only_when_the_url_is_the_source():
+def test_a_bare_day_is_allowed_only_with_day_precision():
     item = valid_item()
     item["datePublished"] = "2025-03-31"
     assert {e.split(":")[0] for e in schema_errors(item)} == {"datePublished"}
-    item["metadata"]["datePublishedSource"] = "url"
+    item["metadata"]["datePublishedPrecision"] = "day"
     assert schema_errors(item) == []
-    item["datePublished"] = "2025-03-31T14:05:00+02:00"  # with source "url", a time would be invented
+    item["datePublished"] = "2025-03-31T14:05:00+02:00"  # a time where the page names none would be invented
     assert {e.split(":")[0] for e in schema_errors(item)} == {"datePublished"}
 
 

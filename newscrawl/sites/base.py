@@ -161,6 +161,8 @@ class ArticleParser:
         self.add_first("authors", self.authors(), as_list=True)
         date_source = self.add_published(self.date_published())
         modified = self.date_modified()
+        if modified and len(modified.iso) == 10:
+            modified = None  # a change on some day: no time to give, and none is invented
         add_date(loader, "dateModified", modified)
         if modified:
             self.sources["dateModified"] = modified.source
@@ -177,6 +179,8 @@ class ArticleParser:
             date_published_source=date_source,
             parser=self.parser_name,
         )
+        if len(item.get("datePublished") or "") == 10:
+            item["metadata"]["datePublishedPrecision"] = "day"  # the page names the day, not the time
         item["metadata"]["sources"] = {name: self.sources[name] for name in sorted(self.sources) if item.get(name)}
         return item
 

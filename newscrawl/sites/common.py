@@ -20,7 +20,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from ..crawlinfo import Hints, response_info
-from ..dates import normalize_date, parse_machine_date
+from ..dates import normalize_date, normalize_date_or_day, parse_machine_date
 from ..text import normalize_text
 from ..urls import article_key, normalize_url
 
@@ -219,7 +219,7 @@ def choose_date(candidates: Iterable[tuple[str, Any]], reference: datetime, visi
     for source, raw in candidates:
         if not raw or not isinstance(raw, str):
             continue
-        iso = normalize_date(raw, reference)
+        iso = normalize_date_or_day(raw, reference)
         if iso:
             return ChosenDate(iso=iso, raw=normalize_text(visible_raw) or raw.strip(), source=source.split(":", 1)[0], detail=source,
                               machine=parse_machine_date(raw) is not None)
