@@ -189,9 +189,12 @@ class WarcArchive:
 class WarcReplayMiddleware:
     """Downloader middleware: answer every request from the archive; nothing reaches the network."""
 
-    def __init__(self, archive: WarcArchive, stats):
+    def __init__(self, archive: WarcArchive, stats, maxsize: int = 0, warnsize: int = 0):
         self.archive = archive
         self.stats = stats
+        # The live downloader's size limits, applied to the archived body as it was sent.
+        self.maxsize = maxsize
+        self.warnsize = warnsize
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcReplayMiddleware:
@@ -200,7 +203,8 @@ class WarcReplayMiddleware:
             raise NotConfigured
         archive = WarcArchive.open(pattern)
         logger.info("Replaying %d archived responses from %s", len(archive), ", ".join(archive.paths))
-        middleware = cls(archive, crawler.stats)
+        settings = crawler.settings
+        middleware = cls(archive, crawler.stats, settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_WARNSIZE"))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -212,6 +216,15 @@ class WarcReplayMiddleware:
             kind = "rendered " if rendered else ""
             logger.warning("Not in the replay archive (%sresponse), not fetched: %s", kind, request.url)
             raise IgnoreRequest(f"not in the replay archive: {kind}{request.url}")
+        size = len(archived["body"])
+        maxsize = request.meta.get("download_maxsize", self.maxsize)
+        if maxsize and size > maxsize:
+            # What the live downloader does: the response is cancelled, the request fails as too large.
+            self.stats.inc_value("replay/too_large")
+            raise IgnoreRequest(f"archived response size ({size}) larger than download max size ({maxsize}): {request.url}")
+        warnsize = request.meta.get("download_warnsize", self.warnsize)
+        if warnsize and size > warnsize:
+            logger.warning("Archived response size (%d) larger than download warn size (%d) in request %s", size, warnsize, request)
         self.stats.inc_value("replay/hit")
         if rendered:
             self.stats.inc_value("replay/hit/rendered")

@@ -57,7 +57,7 @@ def format_utc(value: datetime) -> str:
 def parse_machine_date(value: str) -> datetime | None:
     """ISO 8601 (JSON-LD, meta tags, sitemaps) or RFC 822 (RSS). None if it is neither."""
     value = value.strip()
-    if _ISO_LIKE.match(value):
+    if _ISO_LIKE.match(value) or _ISO_DAY.match(value):  # a bare day (sitemap lastmod) is its midnight in Amsterdam
         try:
             return datetime.fromisoformat(value.replace("z", "Z"))
         except ValueError:

@@ -5,6 +5,7 @@ Nothing here knows a site's markup; the site packages (``sites/<site>/``) do.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -263,34 +264,79 @@ def parse_rss(response: Response, make_link: LinkFactory) -> list[Link]:
     return links
 
 
+# The sitemap protocol's own limit on an uncompressed sitemap file (50 MiB); a gzipped one
+# (.xml.gz) is unpacked up to it and no further (a gzip bomb ends there).
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+
+
+def sitemap_body(response: Response) -> bytes:
+    """The sitemap's XML: a gzipped sitemap (``.xml.gz``, served as application/x-gzip, so no
+    Content-Encoding for Scrapy to undo) is unpacked here."""
+    body = response.body
+    if body[:2] == b"\x1f\x8b":
+        from scrapy.utils.gz import gunzip
+
+        return gunzip(body, max_size=SITEMAP_MAX_BYTES)
+    return body
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def sitemap_entries(body: bytes) -> Iterator[tuple[str, dict[str, str]]]:
+    """("sitemap" | "url", {loc, lastmod, publication_date, title, keywords}) one entry at a time.
+
+    Read incrementally (lxml iterparse, each entry freed once read): a sitemap of 500,000 URLs
+    never becomes one tree in memory. Namespaces are ignored; broken XML is read as far as it goes.
+    """
+    parser = etree.iterparse(io.BytesIO(body), events=("end",), recover=True, huge_tree=True, resolve_entities=False, no_network=True)
+    try:
+        for _, element in parser:
+            kind = _local(element.tag)
+            if kind not in ("url", "sitemap"):
+                continue
+            fields: dict[str, str] = {}
+            for child in element:
+                name = _local(child.tag)
+                if name in ("loc", "lastmod") and child.text:
+                    fields.setdefault(name, child.text.strip())
+                elif name == "news":
+                    for part in child.iter():
+                        part_name = _local(part.tag)
+                        if part_name in ("publication_date", "title", "keywords") and part.text:
+                            fields.setdefault(part_name, part.text.strip())
+            yield kind, fields
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    except etree.XMLSyntaxError:
+        return
+
+
 def parse_sitemap(response: Response, make_link: LinkFactory) -> tuple[list[SitemapRef], list[Link]]:
-    """(child sitemaps, article links) of a sitemap index or a (news/image) sitemap.
+    """(child sitemaps, article links) of a sitemap index or a (news/image) sitemap, plain or gzipped.
 
     Bogus locs such as NU.nl's ``https://www.nu.nlNone`` are skipped.
     """
-    sel = Selector(text=response.text, type="xml")  # own selector: remove_namespaces() must not touch the response's
-    sel.remove_namespaces()
-    children = []
-    for entry in sel.xpath("//sitemapindex/sitemap"):
-        loc = (entry.xpath("loc/text()").get() or "").strip()
-        if loc and "None" not in urlsplit(loc).netloc:
-            children.append(SitemapRef(url=loc, lastmod=normalize_date(entry.xpath("lastmod/text()").get())))
+    children: list[SitemapRef] = []
     links: list[Link] = []
-    for entry in sel.xpath("//urlset/url"):
-        loc = (entry.xpath("loc/text()").get() or "").strip()
+    for kind, fields in sitemap_entries(sitemap_body(response)):
+        loc = fields.get("loc", "")
         if not loc or "None" in urlsplit(loc).netloc:
             continue
-        lastmod = normalize_date(entry.xpath("lastmod/text()").get())
-        # A lastmod is when the page last changed, not when it was published: never a publication date.
-        published = normalize_date(entry.xpath("news/publication_date/text()").get())
-        keywords = entry.xpath("news/keywords/text()").get()
+        if kind == "sitemap":
+            children.append(SitemapRef(url=loc, lastmod=normalize_date(fields.get("lastmod"))))
+            continue
+        keywords = fields.get("keywords")
         link = make_link(
             loc,
             response.url,
             "sitemap",
-            published=published,
-            modified=lastmod,
-            title=normalize_text(entry.xpath("news/title/text()").get()) or None,
+            # A lastmod is when the page last changed, not when it was published: never a publication date.
+            published=normalize_date(fields.get("publication_date")),
+            modified=normalize_date(fields.get("lastmod")),
+            title=normalize_text(fields.get("title")) or None,
             keywords=[normalize_text(k) for k in keywords.split(",") if k.strip()] if keywords else [],
         )
         if link:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -50,12 +51,16 @@ class WnlDiscovery(Discovery):
         return [c for c in children if _is_post_sitemap(c.url)], links
 
     def select_child_sitemaps(self, children: list[SitemapRef], since: date | None, archive: bool) -> list[SitemapRef]:
-        """All post sitemaps with archive=1; those modified since `since`; otherwise the newest one only."""
+        """All post sitemaps with archive=1; those modified since `since`; otherwise the newest one only.
+
+        WordPress core's sitemaps (wp-sitemap-posts-post-N.xml) carry no lastmod and list posts by
+        id, oldest first: the newest is the highest-numbered one (older ones only with archive=1).
+        """
         if archive or not children:
             return children
-        if since:
+        if since and any(c.lastmod for c in children):
             return [c for c in children if not c.lastmod or c.lastmod[:10] >= since.isoformat()]
-        return [max(children, key=lambda c: c.lastmod or "")]
+        return [max(children, key=lambda c: (c.lastmod or "", _sitemap_number(c.url)))]
 
     def parse_api(self, response: Response) -> tuple[list[Link], int]:
         """``/wp-json/wp/v2/posts``: (links with UTC dates, total pages from X-WP-TotalPages)."""
@@ -103,6 +108,12 @@ def _total_pages(header: bytes | None) -> int:
         return max(0, min(int((header or b"0").decode("latin-1").strip() or 0), 10_000))
     except ValueError:
         return 0
+
+
+def _sitemap_number(url: str) -> int:
+    """The N of post-sitemapN.xml / wp-sitemap-posts-post-N.xml (0 when there is none)."""
+    match = re.search(r"(\d+)\.xml(?:\.gz)?$", urlsplit(url).path)
+    return int(match.group(1)) if match else 0
 
 
 def _is_post_sitemap(url: str) -> bool:
