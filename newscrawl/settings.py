@@ -82,6 +82,8 @@ EXTENSIONS = {
     "newscrawl.monitor.LayoutMonitor": 60,
     "newscrawl.report.RunReport": 900,
     "newscrawl.manifest.FeedManifest": 910,
+    # After the ledger and the layout monitor: their verdicts are what it checks (newscrawl/alerts.py).
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }
 # Layout-change detection (newscrawl/monitor.py): minimum share of parsed articles with each field,
 # maximum share of bodies from the generic extractor, and the run size below which nothing is judged.
@@ -100,6 +102,24 @@ RUN_MAX_LOST_SHARE = 0.5
 LAYOUT_MIN_ARTICLES = 5
 LAYOUT_SAMPLES = 10
 LAYOUT_SAMPLES_DIR = "output/%(name)s-layout-samples"
+
+# --- Alerts (newscrawl/alerts.py, on Spidermon) -------------------------------
+# At the end of each run Spidermon checks its health (layout, lost articles, parse errors, URL
+# outcomes, finish reason); a failed run sends one message to every channel configured below.
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ("newscrawl.alerts.RunAlerts",)
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+ALERT_EMAIL_TO = []  # e-mail addresses; with ALERT_SMTP_HOST set, failed runs are mailed there
+ALERT_EMAIL_FROM = "newscrawl@localhost"
+ALERT_SMTP_HOST = None
+ALERT_SMTP_PORT = 25
+ALERT_SMTP_USER = None
+ALERT_SMTP_PASSWORD = None
+ALERT_SMTP_TLS = False  # STARTTLS before logging in
+ALERT_WEBHOOK_URL = None  # a URL that receives a JSON POST for each failed run
+# Spidermon's own channels work too: set SPIDERMON_SLACK_SENDER_TOKEN (+ _RECIPIENTS),
+# SPIDERMON_TELEGRAM_SENDER_TOKEN (+ _RECIPIENTS), SPIDERMON_DISCORD_WEBHOOK_URL,
+# SPIDERMON_SENTRY_DSN (+ _PROJECT_NAME, _ENVIRONMENT_TYPE) or SPIDERMON_REPORT_FILENAME (an HTML report).
 
 # Write the run's final stats as JSON here (e.g. "output/%(name)s.stats.json"); off by default.
 STATS_FILE = None

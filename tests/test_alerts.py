@@ -1,0 +1,83 @@
+"""Alerts reach someone: a failed run sends exactly one e-mail (to an SMTP server on 127.0.0.1) and
+one webhook POST (to a receiver on 127.0.0.1), each naming the site, the reason and the manifest;
+a healthy run sends none."""
+
+import json
+import shutil
+from email import message_from_string
+from email.policy import default
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from conftest import FIXTURES, replay_crawl
+from loopback import free_port
+from newscrawl.archive import pack
+from test_run_health import WALL
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's handler name)
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+@pytest.fixture
+def receivers():
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    posts = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    settings = ["-s", "ALERT_EMAIL_TO=desk@example.org,oncall@example.org", "-s", "ALERT_SMTP_HOST=127.0.0.1", "-s", f"ALERT_SMTP_PORT={smtp.port}",
+                "-s", f"ALERT_WEBHOOK_URL=http://127.0.0.1:{hook.server_address[1]}/hook"]
+    yield inbox.messages, posts, settings
+    hook.shutdown()
+    smtp.stop()
+
+
+def test_a_healthy_run_sends_nothing(tmp_path, receivers):
+    messages, posts, settings = receivers
+    lines, _, log = replay_crawl("nu", tmp_path, *settings)
+    assert lines and messages == [] and posts == []
+    assert "[Spidermon] OK" in log
+
+
+def test_a_failed_run_sends_one_message_per_channel(tmp_path, receivers):
+    messages, posts, settings = receivers
+    site = tmp_path / "nu-walls"
+    shutil.copytree(FIXTURES / "nu", site, ignore=shutil.ignore_patterns("*.warc.gz", "expected"))
+    for page in (site / "site").glob("article_*.html"):
+        page.write_text(WALL, "utf-8")
+    pack(site / "site.json", tmp_path / "walls.warc.gz")
+    replay_crawl("nu", tmp_path, *settings, archive=tmp_path / "walls.warc.gz")
+    manifest = str((tmp_path / "nu.jsonl.manifest.json").resolve())
+
+    assert len(messages) == 1
+    recipients, raw = messages[0]
+    mail = message_from_string(raw, policy=default)
+    assert recipients == ["desk@example.org", "oncall@example.org"]
+    assert mail["Subject"].startswith("newscrawl: run of nu FAILED: Run health")
+    text = mail.get_content()
+    assert "none became an item" in text and f"Manifest: {manifest}" in text
+
+    assert len(posts) == 1
+    post = posts[0]
+    assert post["site"] == "nu" and post["status"] == "failed" and post["manifest"] == manifest
+    assert any("none became an item" in reason for reason in post["reasons"])
