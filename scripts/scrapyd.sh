@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 : "${SCRAPYD_PASSWORD:?set SCRAPYD_PASSWORD (and optionally SCRAPYD_USERNAME) first}"
 bash scripts/bootstrap.sh
 mkdir -p var/scrapyd
-sed -e "s/^username .*/username      = ${SCRAPYD_USERNAME:-newscrawl}/" \
-    -e "s/^password .*/password      = ${SCRAPYD_PASSWORD}/" deploy/scrapyd.conf > var/scrapyd/scrapyd.conf
-chmod 600 var/scrapyd/scrapyd.conf
+# The password is never written anywhere: Scrapyd reads SCRAPYD_USERNAME/SCRAPYD_PASSWORD from its
+# environment, so any characters work (quotes, &, /, \, spaces).
+export SCRAPYD_USERNAME="${SCRAPYD_USERNAME:-newscrawl}" SCRAPYD_PASSWORD
+cp deploy/scrapyd.conf var/scrapyd/scrapyd.conf
 cd var/scrapyd
 exec ../../.venv/bin/scrapyd --pidfile= --logfile=-

@@ -24,7 +24,9 @@ from newscrawl.sites.registry import sites
 
 pytestmark = pytest.mark.scrapyd
 
-USER, PASSWORD = "newscrawl", "s3cret-test"
+# A password no text substitution survives: quotes, &, /, a backslash reference, spaces.
+USER, PASSWORD = "newscrawl", "s3c&r/e\\1 'q\" t"
+CREDENTIALS = {"SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD": PASSWORD}
 BIN = Path(sys.executable).parent
 
 
@@ -39,7 +41,9 @@ def api(url: str, endpoint: str, auth: bool = True, **query) -> dict:
 @contextmanager
 def running_scrapyd(home: Path, port: int):
     """Scrapyd started in ``home`` (its config there), answering on ``port``; stopped afterwards."""
-    server = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile=", "--logfile=scrapyd.log"], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Credentials from the environment, as scripts/scrapyd.sh passes them: never written into a file.
+    server = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile=", "--logfile=scrapyd.log"], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, **CREDENTIALS})
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -63,7 +67,6 @@ def scrapyd(tmp_path_factory):
     (home / "scrapyd.conf").write_text(
         (PROJECT / "deploy" / "scrapyd.conf").read_text()
         .replace("http_port     = 6800", f"http_port     = {port}")
-        .replace("password      =", f"password      = {PASSWORD}")
         .replace("poll_interval = 2.0", "poll_interval = 0.5")
     )
     with running_scrapyd(home, port) as url:
@@ -74,6 +77,28 @@ def test_scrapyd_demands_the_password(scrapyd):
     url, _ = scrapyd
     with pytest.raises(OSError, match="401"):
         api(url, "listprojects.json", auth=False)
+    assert "projects" in api(url, "listprojects.json")  # the odd password works as given
+
+
+@pytest.mark.parametrize("config", ["scrapyd.conf", "scrapy-eggfree.cfg"])
+def test_no_shipped_config_starts_scrapyd_without_credentials(tmp_path, config):
+    port = free_port()
+    name = "scrapyd.conf" if config.endswith(".conf") else "scrapy.cfg"
+    (tmp_path / name).write_text((PROJECT / "deploy" / config).read_text().replace("http_port     = 6800", f"http_port     = {port}"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPYD_USERNAME", "SCRAPYD_PASSWORD", "NEWSCRAWL_SCRAPYD"))}
+    result = subprocess.run([str(BIN / "scrapyd"), "--pidfile=", "--nodaemon"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "Scrapyd needs credentials" in result.stderr + result.stdout
+
+
+def test_unauthenticated_scrapyd_only_when_asked_and_only_on_loopback():
+    from newscrawl.scrapyd_app import CredentialsMissing, check_credentials
+
+    check_credentials({"bind_address": "127.0.0.1"}, {"NEWSCRAWL_SCRAPYD_NO_AUTH": "1"})
+    check_credentials({}, {"SCRAPYD_USERNAME": "u", "SCRAPYD_PASSWORD": "p"})
+    with pytest.raises(CredentialsMissing, match="loopback"):
+        check_credentials({"bind_address": "0.0.0.0"}, {"NEWSCRAWL_SCRAPYD_NO_AUTH": "1"})
+    with pytest.raises(CredentialsMissing, match="needs credentials"):
+        check_credentials({"bind_address": "127.0.0.1"}, {})
 
 
 def untracked_build_files() -> set[str]:
@@ -181,7 +206,6 @@ def test_egg_free_scrapyd_serves_the_installed_project(tmp_path):
     (tmp_path / "scrapy.cfg").write_text(
         (PROJECT / "deploy" / "scrapy-eggfree.cfg").read_text()
         .replace("http_port     = 6800", f"http_port     = {port}")
-        .replace("password      = change-me", f"password      = {PASSWORD}")
         .replace("max_proc      = 2", "max_proc      = 2\npoll_interval = 0.5")
     )
     with running_scrapyd(tmp_path, port) as url:
