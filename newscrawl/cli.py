@@ -184,6 +184,9 @@ def cmd_validate(options: argparse.Namespace) -> int:
 
 
 def cmd_stats(options: argparse.Namespace) -> int:
+    if options.plot and not Path(options.plot).resolve().parent.is_dir():
+        print(f"--plot {options.plot}: no such directory {Path(options.plot).resolve().parent}", file=sys.stderr)
+        return 2
     problems: list[Problem] = []
     summary = summarise(_records(options.files, problems))
     _report(problems)
@@ -208,21 +211,40 @@ def cmd_stats(options: argparse.Namespace) -> int:
         except ImportError:
             print("--plot needs matplotlib: pip install 'newscrawl[plot]'", file=sys.stderr)
             return 1
+        except OSError as exc:
+            print(f"--plot {options.plot}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 1
         print(f"plot written to {options.plot}", file=sys.stderr)
     return 1 if any("torn" not in p.message for p in problems) else 0
 
 
 def cmd_merge(options: argparse.Namespace) -> int:
+    if Path(options.output).is_dir():
+        print(f"-o {options.output}: is a directory; give the merged file's name", file=sys.stderr)
+        return 2
     problems: list[Problem] = []
-    records = list(_records(options.files, problems))
+    lines = 0
+
+    def counted(records):
+        nonlocal lines
+        for record in records:
+            lines += 1
+            yield record
+
+    # Streamed: only the latest revision of each article is kept while reading.
+    merged = merge(counted(_records(options.files, problems)), options.all_revisions)
     torn = [p for p in problems if "torn final line" in p.message]
     fatal = [p for p in problems if p not in torn]
     _report(problems)
     if fatal:
         print(f"not merged: {len(fatal)} unreadable line(s) or file(s); nothing written", file=sys.stderr)
         return 1
-    count = write_jsonl(merge(records, options.all_revisions), Path(options.output))
-    print(f"{count} articles from {len(records)} lines in {len(options.files)} file(s) → {options.output}" + (f" ({len(torn)} torn final line(s) dropped)" if torn else ""))
+    try:
+        count = write_jsonl(merged, Path(options.output))
+    except OSError as exc:
+        print(f"-o {options.output}: cannot write: {exc.strerror or exc}; nothing written", file=sys.stderr)
+        return 1
+    print(f"{count} articles from {lines} lines in {len(options.files)} file(s) → {options.output}" + (f" ({len(torn)} torn final line(s) dropped)" if torn else ""))
     return 0
 
 
@@ -232,8 +254,13 @@ def cmd_check_run(options: argparse.Namespace) -> int:
     for path in options.manifests:
         try:
             manifest = json.loads(Path(path).read_text("utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             print(f"{path}: cannot read the manifest: {exc}", file=sys.stderr)
+            worst = 2
+            continue
+        if not isinstance(manifest, dict) or "spider" not in manifest or not all(
+                isinstance(manifest.get(key, {}), dict) for key in ("counts", "layout", "urls")):
+            print(f"{path}: not a newscrawl run manifest (<feed>.manifest.json)", file=sys.stderr)
             worst = 2
             continue
         problems = list((manifest.get("layout") or {}).get("problems") or []) if manifest.get("status") == "failed" else []
@@ -327,6 +354,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `newscrawl stats … | head`
         return 0
+    except Exception as exc:  # noqa: BLE001 (the last guard: a message, not a traceback)
+        if os.environ.get("NEWSCRAWL_DEBUG"):
+            raise
+        print(f"newscrawl {options.command}: {type(exc).__name__}: {exc} (NEWSCRAWL_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

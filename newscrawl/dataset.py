@@ -38,48 +38,61 @@ class Record:
 
 
 def read_records(path: Path, problems: list[Problem]) -> Iterator[Record]:
-    """The JSON objects of a JSONL file. A final line cut off mid-write (a crash) is dropped and
-    reported as ``torn``; any other unreadable line is reported and skipped."""
+    """The JSON objects of a JSONL file, read line by line (a file of any size in little memory).
+    A final line cut off mid-write (a crash) is dropped and reported as ``torn``; any other
+    unreadable line is reported and skipped."""
     name = str(path)
     try:
-        data = path.read_bytes()
+        stream = path.open("rb")
     except OSError as exc:
         problems.append(Problem(name, None, f"cannot read: {exc.strerror or exc}"))
         return
-    if not data.strip():
-        problems.append(Problem(name, None, "empty file: no articles"))
-        return
-    if b"\x00" in data[:4096]:
-        problems.append(Problem(name, None, "binary data, not a JSONL text file"))
-        return
-    lines = data.split(b"\n")
-    ends_with_newline = data.endswith(b"\n")
-    if ends_with_newline:
-        lines = lines[:-1]
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        last = number == len(lines)
+    with stream:
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(name, number, f"not UTF-8 text (byte {exc.start})"))
-            continue
-        try:
-            item = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if last and not ends_with_newline:
-                problems.append(Problem(name, number, f"torn final line dropped (the writer stopped mid-line): {exc.msg}"))
-            else:
-                problems.append(Problem(name, number, f"not JSON: {exc.msg} at column {exc.colno}"))
-            continue
-        if not isinstance(item, dict):
-            problems.append(Problem(name, number, f"not a JSON object but a {type(item).__name__}"))
-            continue
-        if "errors" in item and "item" in item and "articleId" not in item:
-            problems.append(Problem(name, number, "a rejects line ({url, reason, errors, item}), not an article: is this a rejects file?"))
-            continue
-        yield Record(name, number, item)
+            if b"\x00" in stream.read(4096):
+                problems.append(Problem(name, None, "binary data, not a JSONL text file"))
+                return
+            stream.seek(0)
+        except OSError as exc:  # a directory, a device
+            problems.append(Problem(name, None, f"cannot read: {exc.strerror or exc}"))
+            return
+        seen_text = False
+        for number, raw in enumerate(stream, start=1):
+            if not raw.strip():
+                continue
+            seen_text = True
+            record = _record(name, number, raw, problems)
+            if record is not None:
+                yield record
+        if not seen_text:
+            problems.append(Problem(name, None, "empty file: no articles"))
+
+
+def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Record | None:
+    torn = not raw.endswith(b"\n")  # only the last line of a file can lack its newline
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, number, f"not UTF-8 text (byte {exc.start})"))
+        return None
+    try:
+        item = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if torn:
+            problems.append(Problem(name, number, f"torn final line dropped (the writer stopped mid-line): {exc.msg}"))
+        else:
+            problems.append(Problem(name, number, f"not JSON: {exc.msg} at column {exc.colno}"))
+        return None
+    except RecursionError:
+        problems.append(Problem(name, number, "not an article: JSON nested too deeply"))
+        return None
+    if not isinstance(item, dict):
+        problems.append(Problem(name, number, f"not a JSON object but a {type(item).__name__}"))
+        return None
+    if "errors" in item and "item" in item and "articleId" not in item:
+        problems.append(Problem(name, number, "a rejects line ({url, reason, errors, item}), not an article: is this a rejects file?"))
+        return None
+    return Record(name, number, item)
 
 
 def check_record(record: Record) -> list[Problem]:
@@ -93,6 +106,8 @@ def check_record(record: Record) -> list[Problem]:
 def published_key(item: dict) -> datetime:
     """datePublished as a sortable instant; a bare day (WNL, date from the URL) sorts at its start."""
     value = item.get("datePublished") or "0001-01-01"
+    if not isinstance(value, str):
+        value = "0001-01-01"
     try:
         parsed = datetime.fromisoformat(value if "T" in value else value + "T00:00:00+01:00")
     except ValueError:
@@ -169,7 +184,7 @@ COVERAGE_FIELDS = ("headline", "description", "articleBody", "authors", "datePub
 
 def summarise(records: Iterable[Record]) -> Summary:
     summary = Summary(per_site=Counter(), per_section=Counter(), per_day=defaultdict(Counter), coverage=Counter())
-    dated: list[dict] = []
+    first = last = None  # (instant, datePublished) of the earliest and latest article: nothing else is kept
     for record in records:
         item = record.item
         summary.articles += 1
@@ -180,13 +195,14 @@ def summarise(records: Iterable[Record]) -> Summary:
         summary.per_section[(site, item.get("articleSection", "?"))] += 1
         if item.get("datePublished"):
             summary.per_day[str(item["datePublished"])[:10]][site] += 1
-            dated.append(item)
+            when = (published_key(item), str(item["datePublished"]))
+            first = when if first is None or when[0] < first[0] else first
+            last = when if last is None or when[0] >= last[0] else last
         for name in COVERAGE_FIELDS:
             if item.get(name):
                 summary.coverage[name] += 1
-    if dated:
-        dated.sort(key=published_key)
-        summary.first, summary.last = dated[0]["datePublished"], dated[-1]["datePublished"]
+    if first is not None:
+        summary.first, summary.last = first[1], last[1]
     return summary
 
 

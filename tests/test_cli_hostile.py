@@ -1,0 +1,75 @@
+"""The newscrawl command on hostile input: one line of message and a non-zero exit, never a
+traceback; datasets are streamed, so a big file costs little memory."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PROJECT
+
+DEEP = "[" * 10_000 + "]" * 10_000
+
+
+def newscrawl(*args):
+    return subprocess.run([sys.executable, "-m", "newscrawl", *args], capture_output=True, text=True, cwd=PROJECT, timeout=300)
+
+
+def assert_clean_failure(result, code=None):
+    assert result.returncode != 0 if code is None else result.returncode == code, result
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "stats", "merge"])
+def test_a_line_nested_ten_thousand_deep(tmp_path, command):
+    data = tmp_path / "deep.jsonl"
+    data.write_text(DEEP + "\n")
+    args = [command, str(data)] + (["-o", str(tmp_path / "out.jsonl")] if command == "merge" else [])
+    result = newscrawl(*args)
+    assert_clean_failure(result)
+    assert "nested too deeply" in result.stderr + result.stdout
+
+
+def test_plot_into_a_missing_directory(tmp_path):
+    data = tmp_path / "one.jsonl"
+    data.write_text(json.dumps({"site": "nu", "articleId": "1", "datePublished": "2025-03-31T10:00:00+02:00", "metadata": {}}) + "\n")
+    result = newscrawl("stats", str(data), "--plot", str(tmp_path / "missing" / "days.png"))
+    assert_clean_failure(result, 2)
+    assert "no such directory" in result.stderr and result.stdout == ""
+
+
+def test_merge_onto_a_directory(tmp_path):
+    data = tmp_path / "one.jsonl"
+    data.write_text("{}\n")
+    result = newscrawl("merge", str(data), "-o", str(tmp_path))
+    assert_clean_failure(result, 2)
+    assert "is a directory" in result.stderr
+
+
+@pytest.mark.parametrize("content", ["[]", '{"counts": 5}', '{"layout": []}', DEEP, "null"])
+def test_check_run_on_a_manifest_of_the_wrong_shape(tmp_path, content):
+    manifest = tmp_path / "x.manifest.json"
+    manifest.write_text(content)
+    result = newscrawl("check-run", str(manifest))
+    assert_clean_failure(result, 2)
+
+
+@pytest.mark.parametrize("command", ["validate", "stats"])
+def test_datasets_are_streamed(tmp_path, command):
+    """A dataset of ~120 MB is read in far less memory than its size."""
+    line = json.dumps({"site": "nu", "articleId": "1", "headline": "x", "articleBody": "woord " * 20_000, "metadata": {}})
+    data = tmp_path / "big.jsonl"
+    with data.open("w") as stream:
+        for n in range(1_000):
+            stream.write(line.replace('"articleId": "1"', f'"articleId": "{n}"') + "\n")
+    size_mb = data.stat().st_size / 2**20
+    # The command in a process of its own that reports its own peak (RUSAGE_SELF), whatever ran before.
+    probe = ("import resource, runpy, sys\n"
+             f"sys.argv = ['newscrawl', {command!r}, {str(data)!r}]\n"
+             "try:\n    runpy.run_module('newscrawl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT, timeout=300)
+    peak_mb = int(result.stdout.rsplit("PEAK", 1)[1]) / 1024
+    print(f"\n{command} of {size_mb:.0f} MB: peak RSS {peak_mb:.0f} MB")
+    assert size_mb > 100 and peak_mb < 100
