@@ -19,6 +19,7 @@ import json
 import logging
 import re
 from collections import Counter
+from functools import cached_property
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,8 +29,13 @@ from scrapy.crawler import Crawler
 
 from .feeds import with_spider_name
 from .runtime import runtime
+from .state import Baseline, store_for
 
 logger = logging.getLogger(__name__)
+
+# The fields whose coverage each site's baseline keeps (a field a site always had, gone in one run).
+BASELINE_FIELDS = ("headline", "description", "articleBody", "authors", "datePublished", "articleSection", "keywords", "mainImage", "relatedUrls")
+
 
 class LayoutMonitor:
     def __init__(self, crawler: Crawler):
@@ -47,6 +53,10 @@ class LayoutMonitor:
         self.max_parse_error_share = settings.getfloat("LAYOUT_MAX_PARSE_ERROR_SHARE")
         self.max_lost_share = settings.getfloat("RUN_MAX_LOST_SHARE")
         self.parse_errors = 0
+        # Compared with the site's healthy runs so far (kept in the state store).
+        self.baseline_drop = settings.getfloat("RUN_BASELINE_DROP")
+        self.baseline_fallback_rise = settings.getfloat("RUN_BASELINE_FALLBACK_RISE")
+        self.site_name = site.name if site else None
         self.samples_dir = settings.get("LAYOUT_SAMPLES_DIR")
         self.articles = 0
         self.fallbacks = 0
@@ -73,7 +83,7 @@ class LayoutMonitor:
         adapter = ItemAdapter(item)
         self.articles += 1
         missing = [name for name in self.min_coverage if not adapter.get(name)]
-        for name in self.min_coverage:
+        for name in set(self.min_coverage) | set(BASELINE_FIELDS):
             if adapter.get(name):
                 self.present[name] += 1
         metadata = adapter.get("metadata") or {}
@@ -135,14 +145,64 @@ class LayoutMonitor:
                             "the rest fell back to standards (see metadata.sources)")
         if self.articles < self.min_articles:
             problems = []  # too few articles to judge the layout by shares
+        else:
+            problems += self.baseline_problems(self.metrics(share))
         run_problems = self.run_problems()
         status = "failed" if problems or run_problems else ("too_few" if self.articles < self.min_articles else "ok")
         return {"status": status, "articles": self.articles, "parseErrors": self.parse_errors, "coverage": coverage, "fallbackShare": share,
                 "siteRuleShare": site_share, "problems": problems + run_problems, "layoutProblems": problems, "runProblems": run_problems}
 
+    def metrics(self, fallback_share: float | None) -> dict[str, float]:
+        """This run's figures, as kept in the site's baseline."""
+        figures = {f"coverage/{name}": self.present[name] / self.articles for name in BASELINE_FIELDS} if self.articles else {}
+        if fallback_share is not None:
+            figures["fallbackShare"] = fallback_share
+        stats = self.crawler.stats
+        pages = stats.get_value("discovery/listing_pages", 0)
+        if pages:
+            figures["linksPerListing"] = stats.get_value("discovery/listing_links", 0) / pages
+        return figures
+
+    @cached_property
+    def baseline(self) -> Baseline | None:
+        if not self.site_name:
+            return None
+        return store_for(self.crawler).get_baseline(self.site_name)
+
+    def baseline_problems(self, figures: dict[str, float]) -> list[str]:
+        """What fell far below (or, the fallback share, rose far above) the site's healthy runs."""
+        baseline = self.baseline
+        if baseline is None:
+            return []
+        problems = []
+        for name, usual in baseline.metrics.items():
+            now = figures.get(name)
+            if now is None:
+                continue
+            if name == "fallbackShare":
+                if now > usual + self.baseline_fallback_rise:
+                    problems.append(f"generic extractor needed for {now:.0%} of bodies (usually {usual:.0%})")
+            elif usual >= 0.2 and now < usual * (1 - self.baseline_drop):
+                label = f"{name.split('/', 1)[1]} on {now:.0%} of articles" if name.startswith("coverage/") else f"{now:.1f} links per listing page"
+                usual_text = f"{usual:.0%}" if name.startswith("coverage/") else f"{usual:.1f}"
+                problems.append(f"{label} (usually {usual_text}, over {baseline.runs} healthy runs)")
+        return problems
+
+    def update_baseline(self, verdict: dict) -> None:
+        """A healthy run joins the site's baseline (a running mean over the healthy runs)."""
+        if verdict["status"] != "ok" or not self.site_name:
+            return
+        figures = self.metrics(verdict["fallbackShare"])
+        old = self.baseline
+        runs = (old.runs if old else 0) + 1
+        merged = {name: ((old.metrics.get(name, value) * (runs - 1) + value) / runs if old else value) for name, value in figures.items()}
+        store_for(self.crawler).record_baseline(self.site_name, Baseline({k: round(v, 4) for k, v in merged.items()}, runs),
+                                                datetime.now(UTC).isoformat(timespec="seconds"))
+
     def spider_closed(self, spider, reason: str) -> None:
         verdict = self.verdict()
         self._verdict = verdict  # fixed from here on: the manifest reports the same
+        self.update_baseline(verdict)
         stats = self.crawler.stats
         stats.set_value("layout/status", verdict["status"])
         stats.set_value("layout/articles", verdict["articles"])

@@ -99,6 +99,12 @@ LAYOUT_MAX_PARSE_ERROR_SHARE = 0.05
 # an item (new, revised or known unchanged), or when more than this share of the article URLs it
 # requested ended as skips or failures (at least LAYOUT_MIN_ARTICLES of them).
 RUN_MAX_LOST_SHARE = 0.5
+# Each site's healthy runs make its baseline (in the state store): a run fails when a field's
+# coverage falls below (1 - RUN_BASELINE_DROP) of its usual share (fields usually on >= 20 % of
+# articles), when the links per listing page fall likewise, or when the fallback share rises more
+# than RUN_BASELINE_FALLBACK_RISE above its usual value. Per site: Site.settings overrides these.
+RUN_BASELINE_DROP = 0.5
+RUN_BASELINE_FALLBACK_RISE = 0.2
 LAYOUT_MIN_ARTICLES = 5
 LAYOUT_SAMPLES = 10
 LAYOUT_SAMPLES_DIR = "output/%(name)s-layout-samples"

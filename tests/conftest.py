@@ -10,10 +10,17 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
 
 from newscrawl.crawlinfo import META_KEY, RequestInfo
+
+# Hypothesis keeps nothing in the work tree: no example database, its home in the temp directory.
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "newscrawl-hypothesis"))
+hypothesis_settings.register_profile("newscrawl", database=None)
+hypothesis_settings.load_profile("newscrawl")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).parent.parent

@@ -65,7 +65,8 @@ class GzipHandler(SimpleHTTPRequestHandler):
 def crawl(tmp_path, out_name, **settings):
     spider_file = tmp_path / "walk.py"
     spider_file.write_text(SPIDER, "utf-8")
-    args = [sys.executable, "-m", "scrapy", "runspider", str(spider_file), "-O", str(tmp_path / out_name), "-a", f"root={settings.pop('root')}"]
+    args = [sys.executable, "-m", "scrapy", "runspider", str(spider_file), "-O", str(tmp_path / out_name), "-a", f"root={settings.pop('root')}",
+            "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"]
     for key, value in settings.items():
         args += ["-s", f"{key}={value}"]
     result = subprocess.run(args, cwd=PROJECT, capture_output=True, text=True, timeout=120)

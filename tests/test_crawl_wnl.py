@@ -142,7 +142,8 @@ def crawl_local(tmp_path: Path, url: str, render: str) -> list[dict]:
     spider.write_text(LOCAL_SPIDER, "utf-8")
     out = tmp_path / f"found-{render}.jsonl"
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start_urls={url}", "-a", f"render={render}", "-O", str(out)],
+        [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start_urls={url}", "-a", f"render={render}", "-O", str(out),
+         "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"],
         cwd=PROJECT, capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, result.stderr[-4000:]
@@ -188,7 +189,7 @@ def crawl_local_without_browser(tmp_path: Path, url: str, render: str) -> tuple[
     out = tmp_path / f"nobrowser-{render}.jsonl"
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start_urls={url}", "-a", f"render={render}", "-O", str(out),
-         "-s", 'PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": "/nonexistent/chromium"}'],
+         "-s", 'PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": "/nonexistent/chromium"}', "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"],
         cwd=PROJECT, capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, result.stderr[-4000:]

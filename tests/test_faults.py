@@ -26,7 +26,8 @@ def crawl_through(site: FaultSite, tmp_path: Path, name: str) -> tuple[list[dict
     proxy = f"http://127.0.0.1:{port}"
     env = {**os.environ, "https_proxy": proxy, "http_proxy": proxy, "no_proxy": ""}
     args = [sys.executable, "-m", "scrapy", "crawl", "nu", "-O", str(tmp_path / f"{name}.jsonl"),
-            "-s", f"STATE_DB={tmp_path / name}.sqlite3", "-s", f"STATS_FILE={tmp_path / name}.stats.json", "-a", "related_depth=1"]
+            "-s", f"STATE_DB={tmp_path / name}.sqlite3", "-s", f"STATS_FILE={tmp_path / name}.stats.json", "-a", "related_depth=1",
+            "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / name}-samples"]
     for key, value in SETTINGS.items():
         args += ["-s", f"{key}={value}"]
     try:

@@ -21,7 +21,8 @@ SLOW = {"DOWNLOAD_DELAY": "0.25", "CONCURRENT_REQUESTS": "1", "AUTOTHROTTLE_ENAB
 
 
 def command(tmp_path: Path, name: str, jobdir: bool) -> list[str]:
-    args = [sys.executable, "-m", "scrapy", "crawl", "nu", "-o", str(tmp_path / f"{name}.jsonl"), "-s", f"STATE_DB={tmp_path / name}.sqlite3"]
+    args = [sys.executable, "-m", "scrapy", "crawl", "nu", "-o", str(tmp_path / f"{name}.jsonl"), "-s", f"STATE_DB={tmp_path / name}.sqlite3",
+            "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / name}-samples"]
     if jobdir:
         args += ["-s", f"JOBDIR={tmp_path / name}-job"]
     for key, value in SLOW.items():

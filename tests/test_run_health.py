@@ -58,3 +58,33 @@ def test_a_page_that_breaks_a_parser_is_a_counted_outcome_and_a_sample(tmp_path)
     verdict = monitor.verdict()
     assert verdict["status"] == "failed" and verdict["parseErrors"] == 1
     assert monitor.samples[0][0] == url and "parse error: ValueError: kapot" in monitor.samples[0][4]
+
+
+def test_a_field_or_listing_links_far_below_the_sites_baseline_fail_the_run(tmp_path):
+    import re
+
+    state = tmp_path / "state.sqlite3"
+    healthy = tmp_path / "healthy"
+    healthy.mkdir()
+    replay_crawl("nu", healthy, "-s", f"STATE_DB={state}")
+    assert json.loads((healthy / "nu.jsonl.manifest.json").read_text())["status"] == "ok"
+
+    # The same site with its images gone from every article (a field no layout check covers) and
+    # the section pages' teasers gone (a listing redesign the front page hides).
+    site = tmp_path / "nu-changed"
+    shutil.copytree(FIXTURES / "nu", site, ignore=shutil.ignore_patterns("*.warc.gz", "expected"))
+    for page in (site / "site").glob("article_*.html"):
+        html = re.sub(r'<meta property="og:image"[^>]*>', "", page.read_text("utf-8"))
+        page.write_text(re.sub(r'"image": \{[^}]*\},?\s*', "", html), "utf-8")  # and JSON-LD's image
+    for page in [*(site / "site").glob("section_*.html"), site / "site" / "front.html"]:
+        page.write_text(re.sub(r"<a[^>]*>", "<span>", page.read_text("utf-8")).replace("</a>", "</span>"), "utf-8")
+    pack(site / "site.json", tmp_path / "changed.warc.gz")
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    # INCREMENTAL off: every article is fetched again (their sitemap lastmod did not move).
+    _, _, log = replay_crawl("nu", changed, "-s", f"STATE_DB={state}", "-s", "INCREMENTAL=False", archive=tmp_path / "changed.warc.gz")
+    manifest = json.loads((changed / "nu.jsonl.manifest.json").read_text())
+    problems = manifest["layout"]["problems"]
+    assert manifest["status"] == "failed"
+    assert any(p.startswith("mainImage on 0% of articles (usually ") for p in problems), problems
+    assert any("links per listing page (usually" in p for p in problems), problems

@@ -165,7 +165,11 @@ class NewsSpider(scrapy.Spider):
             if rendered is not None:
                 # The plain page may still hold server-side teasers: follow those now too.
                 yield rendered
-        yield from self.follow_links(self.discovery.parse_listing(response))
+        links = self.discovery.parse_listing(response)
+        # Links per listing page, for the run's health: far fewer than in earlier runs = a listing redesign.
+        self.crawler.stats.inc_value("discovery/listing_pages")
+        self.crawler.stats.inc_value("discovery/listing_links", len(links))
+        yield from self.follow_links(links)
         page = info(response.request).page
         next_page = self.discovery.listing_next_page(response)
         if next_page and page < self.settings.getint("LISTING_MAX_PAGES"):

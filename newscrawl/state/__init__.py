@@ -5,9 +5,9 @@ from __future__ import annotations
 from scrapy import signals
 
 from ..runtime import runtime
-from .base import FetchRecord, SeenArticle, Store
+from .base import Baseline, FetchRecord, SeenArticle, Store
 
-__all__ = ["FetchRecord", "SeenArticle", "Store", "store_for"]
+__all__ = ["Baseline", "FetchRecord", "SeenArticle", "Store", "store_for"]
 
 
 def store_for(crawler) -> Store:

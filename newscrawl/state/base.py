@@ -23,6 +23,15 @@ class SeenArticle:
     revision: int
 
 
+@dataclass
+class Baseline:
+    """What healthy runs of a site looked like: field coverage, fallback share, links per listing
+    page (averaged over the healthy runs so far), to tell a bad run from a site that is like that."""
+
+    metrics: dict[str, float]
+    runs: int
+
+
 class Store(Protocol):
     """The dedup/revision and HTTP-validator state of every run, and this run's emission claims."""
 
@@ -38,5 +47,7 @@ class Store(Protocol):
     def release(self, site: str, article_id: str, content_hash: str) -> None:
         """The claimed item was not emitted after all (dropped or rejected)."""
 
+    def get_baseline(self, site: str) -> Baseline | None: ...
+    def record_baseline(self, site: str, baseline: Baseline, when: str) -> None: ...
     def __len__(self) -> int: ...
     def close(self) -> None: ...

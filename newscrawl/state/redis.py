@@ -11,7 +11,7 @@ import socket
 from scrapy.crawler import Crawler
 
 from ..runtime import runtime
-from .base import FetchRecord, SeenArticle
+from .base import Baseline, FetchRecord, SeenArticle
 
 
 def enabled(settings) -> bool:
@@ -129,6 +129,16 @@ class RedisStore:
 
     def release(self, site: str, article_id: str, content_hash: str) -> None:
         self._release(keys=[f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"], args=[self.owner])
+
+    def get_baseline(self, site: str) -> Baseline | None:
+        raw = self.server.hget(f"{self.p}:baselines", site)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Baseline(data["metrics"], data["runs"])
+
+    def record_baseline(self, site: str, baseline: Baseline, when: str) -> None:
+        self.server.hset(f"{self.p}:baselines", site, json.dumps({"metrics": baseline.metrics, "runs": baseline.runs, "updated": when}))
 
     def __len__(self) -> int:
         return sum(self.server.hlen(key) for key in self.server.scan_iter(f"{self.p}:articles:*", count=100))

@@ -6,10 +6,11 @@ revision number. WAL mode lets several crawls of one project share the file.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
-from .base import FetchRecord, SeenArticle
+from .base import Baseline, FetchRecord, SeenArticle
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -30,6 +31,12 @@ CREATE TABLE IF NOT EXISTS fetches (
     last_modified TEXT,
     lastmod_hint TEXT,
     fetched_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS baselines (
+    site TEXT PRIMARY KEY,
+    metrics TEXT NOT NULL,
+    runs INTEGER NOT NULL,
+    updated TEXT NOT NULL
 );
 """
 
@@ -101,6 +108,17 @@ class SqliteStore:
             del self.claimed_keys[(site, article_id)]
         if self.claimed_hashes.get(content_hash) == f"{site}:{article_id}":
             del self.claimed_hashes[content_hash]
+
+    def get_baseline(self, site: str) -> Baseline | None:
+        row = self.db.execute("SELECT metrics, runs FROM baselines WHERE site = ?", (site,)).fetchone()
+        return Baseline(json.loads(row[0]), row[1]) if row else None
+
+    def record_baseline(self, site: str, baseline: Baseline, when: str) -> None:
+        self.db.execute(
+            """INSERT INTO baselines (site, metrics, runs, updated) VALUES (?, ?, ?, ?)
+               ON CONFLICT (site) DO UPDATE SET metrics = excluded.metrics, runs = excluded.runs, updated = excluded.updated""",
+            (site, json.dumps(baseline.metrics), baseline.runs, when),
+        )
 
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
