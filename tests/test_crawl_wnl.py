@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, PROJECT, replay_crawl, run_scrapy
+from conftest import FIXTURES, PROJECT, replay_crawl
 from newscrawl.pipelines.validation import schema_errors
 from newscrawl.render import browser_path
 from newscrawl.text import BOILERPLATE_PHRASES

@@ -1,6 +1,5 @@
 """NU.nl article parser: what the stored pages must give beyond the exact expected items (tests/test_sites.py)."""
 
-import json
 
 import pytest
 

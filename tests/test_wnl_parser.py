@@ -1,6 +1,5 @@
 """WNL parsers beyond the exact expected items (tests/test_sites.py); discovery from feed, sitemaps, API and archives."""
 
-import json
 
 import pytest
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
