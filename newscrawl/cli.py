@@ -31,7 +31,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from .dataset import Problem, check_record, merge, plot_per_day, read_records, summarise, write_jsonl
+from .dataset import Problem, check_record, merge, other_schema_version, plot_per_day, read_records, summarise, write_jsonl
 from .sites.registry import sites
 
 logger = logging.getLogger("newscrawl.schedule")
@@ -155,12 +155,18 @@ def cmd_schedule(options: argparse.Namespace) -> int:
         time.sleep(options.every)
 
 
-def _records(paths: list[str], problems: list[Problem]):
-    """Records of all files, with a progress bar when a person is watching."""
+def _records(paths: list[str], problems: list[Problem], same_schema: bool = False):
+    """Records of all files, with a progress bar when a person is watching; with ``same_schema``,
+    records of another schema version are left out as problems (merge and stats never mix them)."""
     from tqdm import tqdm
 
     for path in tqdm(paths, unit="file", disable=not sys.stderr.isatty(), leave=False):
-        yield from read_records(Path(path), problems)
+        for record in read_records(Path(path), problems):
+            other = other_schema_version(record) if same_schema else None
+            if other is not None:
+                problems.append(other)
+                continue
+            yield record
 
 
 def _report(problems: list[Problem], limit: int = 200) -> None:
@@ -188,10 +194,14 @@ def cmd_stats(options: argparse.Namespace) -> int:
         print(f"--plot {options.plot}: no such directory {Path(options.plot).resolve().parent}", file=sys.stderr)
         return 2
     problems: list[Problem] = []
-    summary = summarise(_records(options.files, problems))
+    summary = summarise(_records(options.files, problems, same_schema=True))
     _report(problems)
     if not summary.articles:
         print("no articles found", file=sys.stderr)
+        return 1
+    mixed = [p for p in problems if p.message.startswith("schema version")]
+    if mixed:
+        print(f"not summarised: {len(mixed)} line(s) of another schema version; summarise each version apart", file=sys.stderr)
         return 1
     data = summary.as_dict()
     if options.json:
@@ -215,7 +225,7 @@ def cmd_stats(options: argparse.Namespace) -> int:
             print(f"--plot {options.plot}: cannot write: {exc.strerror or exc}", file=sys.stderr)
             return 1
         print(f"plot written to {options.plot}", file=sys.stderr)
-    return 1 if any("torn" not in p.message for p in problems) else 0
+    return 1 if any(p.fatal for p in problems) else 0
 
 
 def cmd_merge(options: argparse.Namespace) -> int:
@@ -232,9 +242,9 @@ def cmd_merge(options: argparse.Namespace) -> int:
             yield record
 
     # Streamed: only the latest revision of each article is kept while reading.
-    merged = merge(counted(_records(options.files, problems)), options.all_revisions)
+    merged = merge(counted(_records(options.files, problems, same_schema=True)), options.all_revisions)
     torn = [p for p in problems if "torn final line" in p.message]
-    fatal = [p for p in problems if p not in torn]
+    fatal = [p for p in problems if p.fatal]
     _report(problems)
     if fatal:
         print(f"not merged: {len(fatal)} unreadable line(s) or file(s); nothing written", file=sys.stderr)

@@ -24,6 +24,7 @@ class Problem:
     path: str
     line: int | None
     message: str
+    fatal: bool = True  # False: worth saying, but no reason to refuse the file (an empty one, a torn last line)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -65,7 +66,8 @@ def read_records(path: Path, problems: list[Problem]) -> Iterator[Record]:
             if record is not None:
                 yield record
         if not seen_text:
-            problems.append(Problem(name, None, "empty file: no articles"))
+            # A scheduled run without new or changed articles leaves an empty file: nothing to read, nothing wrong.
+            problems.append(Problem(name, None, "empty file: no articles", fatal=False))
 
 
 def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Record | None:
@@ -79,7 +81,7 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Reco
         item = json.loads(text)
     except json.JSONDecodeError as exc:
         if torn:
-            problems.append(Problem(name, number, f"torn final line dropped (the writer stopped mid-line): {exc.msg}"))
+            problems.append(Problem(name, number, f"torn final line dropped (the writer stopped mid-line): {exc.msg}", fatal=False))
         else:
             problems.append(Problem(name, number, f"not JSON: {exc.msg} at column {exc.colno}"))
         return None
@@ -95,11 +97,20 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Reco
     return Record(name, number, item)
 
 
+def other_schema_version(record: Record) -> Problem | None:
+    """A record of another schema version: its fields may mean something else, so it is not mixed in."""
+    metadata = record.item.get("metadata")
+    version = metadata.get("schemaVersion") if isinstance(metadata, dict) else None
+    if version is not None and version != SCHEMA_VERSION:
+        return Problem(record.path, record.line, f"schema version {version!r}, this tool reads {SCHEMA_VERSION!r}")
+    return None
+
+
 def check_record(record: Record) -> list[Problem]:
     """Schema problems of one record; a different schema version is said once, plainly."""
-    version = (record.item.get("metadata") or {}).get("schemaVersion") if isinstance(record.item.get("metadata"), dict) else None
-    if version is not None and version != SCHEMA_VERSION:
-        return [Problem(record.path, record.line, f"schema version {version!r}, this tool reads {SCHEMA_VERSION!r}")]
+    other = other_schema_version(record)
+    if other is not None:
+        return [other]
     return [Problem(record.path, record.line, error) for error in schema_errors(record.item)]
 
 

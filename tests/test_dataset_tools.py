@@ -165,3 +165,22 @@ def test_a_rejects_file_given_as_a_dataset_is_refused_clearly(datasets):
     for command in (["stats", str(rejects)], ["merge", str(rejects), "-o", str(datasets / "x.jsonl")]):
         result = newscrawl(*command)
         assert result.returncode == 1 and "is this a rejects file?" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_merge_and_stats_take_empty_job_files_and_refuse_another_schema_version(datasets, tmp_path):
+    nu = datasets / "output" / "nu.jsonl"
+    empty = tmp_path / "nu-2025-04-01T09-15-00.jsonl"
+    empty.write_bytes(b"")  # a scheduled run that found nothing new
+    merged = tmp_path / "all.jsonl"
+    result = newscrawl("merge", str(nu), str(empty), "-o", str(merged))
+    assert result.returncode == 0 and len(merged.read_text().splitlines()) == len(nu.read_text().splitlines())
+    assert newscrawl("stats", str(nu), str(empty)).returncode == 0
+
+    item = json.loads(nu.read_text().splitlines()[0])
+    item["metadata"]["schemaVersion"] = "0.9"
+    old = tmp_path / "old.jsonl"
+    old.write_text(json.dumps(item) + "\n")
+    for command in (["merge", str(nu), str(old), "-o", str(tmp_path / "mixed.jsonl")], ["stats", str(nu), str(old)]):
+        result = newscrawl(*command)
+        assert result.returncode == 1 and "schema version '0.9'" in result.stderr, command
+    assert not (tmp_path / "mixed.jsonl").exists()
