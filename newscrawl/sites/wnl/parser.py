@@ -17,6 +17,7 @@ from lxml import etree
 from ...text import block_text, normalize_text
 from ..base import ArticleParser, Candidate
 from ..common import ChosenDate, has_class, inside_test
+from ..generic import split_credit
 
 # Never body, wherever lxml puts them.
 _BOILERPLATE_CLASSES = (
@@ -32,7 +33,6 @@ _LINKS = etree.XPath(".//a[@href]")
 _LEES_OOK = re.compile(r"^lees ook\b", re.IGNORECASE)
 _BYLINE = re.compile(r"^door\s*:?\s+\S", re.IGNORECASE)
 _POST_ID_CLASS = re.compile(r"\bpostid-(\d+)\b")
-_PHOTO_CAPTION = re.compile(r"^\s*foto\s*:\s*(?P<credit>.+?)(?:\.\s+(?P<caption>.+))?\s*$", re.IGNORECASE | re.DOTALL)
 _TITLE_SUFFIX = re.compile(r"\s+[-–|]\s+WNL$")
 
 
@@ -123,7 +123,7 @@ class WnlParser(ArticleParser):
 
     def image_caption(self) -> tuple[str | None, str | None]:
         line = self.header.css("figcaption.post-header__caption").xpath("string()").get()
-        return _split_caption(line) if line else (None, None)
+        return split_credit(line) if line else (None, None)
 
     def related_urls(self) -> Iterator[Candidate]:
         if self.content is not None and self.generic is None:
@@ -167,12 +167,3 @@ def _content_blocks(content: etree._Element) -> tuple[list[str], list[str], str 
     if body and _BYLINE.match(body[-1]) and len(body[-1]) < 100:
         byline = body.pop()
     return body, lees_ook, byline
-
-
-def _split_caption(line: str) -> tuple[str | None, str | None]:
-    """ "Foto: ANP. Minister Caspar Veldkamp (NSC)." → (caption, credit)."""
-    match = _PHOTO_CAPTION.match(normalize_text(line))
-    if not match:
-        return normalize_text(line) or None, None
-    caption = normalize_text(match.group("caption")) if match.group("caption") else None
-    return caption, normalize_text(match.group("credit")).rstrip(".") or None
