@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import smtplib
 import warnings
 from email.message import EmailMessage
@@ -34,7 +33,7 @@ from spidermon.contrib.scrapy.monitors import FinishReasonMonitor
 from spidermon.core.actions import Action
 
 from .feeds import local_path, with_spider_name
-from .runtime import runtime
+from .runtime import job_id, runtime
 
 logger = logging.getLogger(__name__)
 # Spidermon's runner still calls Spider.log(); its deprecation warning says nothing about the run.
@@ -89,7 +88,7 @@ def alert_content(action: Action) -> dict:
         "finishReason": stats.get_value("finish_reason"),
         "items": stats.get_value("item_scraped_count", 0),
         "requests": stats.get_value("downloader/request_count", 0),
-        "job": os.environ.get("SCRAPY_JOB"),  # set by Scrapyd for its jobs
+        "job": job_id(crawler),
     }
 
 

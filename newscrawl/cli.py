@@ -82,6 +82,9 @@ class Scrapyd:
             raise RuntimeError(f"Scrapyd {endpoint}: {answer.get('message', answer)}")
         return answer
 
+    def spiders(self, project: str) -> list[str]:
+        return self._request("listspiders.json", query={"project": project})["spiders"]
+
     def active_spiders(self, project: str) -> set[str]:
         """Spiders with a pending or running job."""
         jobs = self._request("listjobs.json", query={"project": project})
@@ -92,6 +95,10 @@ class Scrapyd:
         data += [("setting", f"{name}={value}") for name, value in settings]
         data += args
         return self._request("schedule.json", data=data)["jobid"]
+
+
+class UnknownSpiders(ValueError):
+    pass
 
 
 @dataclass
@@ -111,7 +118,8 @@ class Scheduler:
             settings += [
                 ("DEFAULT_FEED", f"{base}/%(name)s/%(name)s-%(time)s.jsonl"),
                 ("STATE_DB", f"{base}/state.sqlite3"),
-                ("REJECTS_FILE", f"{base}/%(name)s/rejects.jsonl"),
+                # One rejects file per job, in a folder of its own: `<spider>/<spider>-*.jsonl` stays the datasets.
+                ("REJECTS_FILE", f"{base}/%(name)s/rejects/%(name)s-%(time)s.rejects.jsonl"),
                 ("STATS_FILE", f"{base}/%(name)s/%(name)s-%(time)s.stats.json"),
             ]
         return settings + self.settings  # the user's own settings win
@@ -119,6 +127,11 @@ class Scheduler:
     def tick(self) -> dict[str, str]:
         """Schedule every spider that is not pending or running; returns spider → job id or reason."""
         outcome: dict[str, str] = {}
+        known = self.scrapyd.spiders(self.project)
+        unknown = [spider for spider in self.spiders if spider not in known]
+        if unknown:
+            # Refused before anything is scheduled: a typo must not leave half the sites unscheduled.
+            raise UnknownSpiders(f"no spider {', '.join(map(repr, unknown))} in Scrapyd project {self.project!r}; it has: {', '.join(known) or 'none'}")
         active = self.scrapyd.active_spiders(self.project)
         for spider in self.spiders:
             if spider in active:
@@ -145,6 +158,9 @@ def cmd_schedule(options: argparse.Namespace) -> int:
         try:
             outcome = scheduler.tick()
             print(json.dumps(outcome), flush=True)
+        except UnknownSpiders as exc:
+            print(f"newscrawl schedule: {exc}", file=sys.stderr)
+            return 2
         except (HTTPError, URLError, RuntimeError, OSError) as exc:
             # A Scrapyd restart or a network blip must not end a long-running scheduler.
             logger.error("Scrapyd at %s: %s", options.url, exc)

@@ -17,6 +17,14 @@ def local_path(uri: str) -> Path | None:
     return None
 
 
+def run_time(stats) -> str:
+    """The run's start as Scrapy writes ``%(time)s`` in feed URIs (UTC, ":" → "-")."""
+    from datetime import UTC, datetime
+
+    start = stats.get_value("start_time") or datetime.now(UTC)
+    return start.replace(microsecond=0).isoformat().replace(":", "-")
+
+
 def with_spider_name(template: str, spider_name: str) -> str:
     """A path template (feed URI, rejects file, samples folder) with ``%(name)s`` filled in;
     other placeholders (``%(time)s``) are left for whoever knows them."""

@@ -27,7 +27,7 @@ from scrapy.crawler import Crawler
 from . import __version__
 from .dataset import COVERAGE_FIELDS, published_key
 from .feeds import local_path
-from .runtime import runtime
+from .runtime import job_id, runtime
 from .schema import SCHEMA_VERSION, field_order
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,7 @@ class FeedManifest:
         published = sorted(self.published, key=lambda d: published_key({"datePublished": d}))
         manifest = {
             "spider": spider.name if spider else None,
+            "job": job_id(self.crawler),  # the Scrapyd job id, for jobs Scrapyd ran
             "projectVersion": __version__,
             "schemaVersion": SCHEMA_VERSION,
             "fields": field_order(),

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+
+from .feeds import run_time
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +54,7 @@ class RunReport:
         if self.path:
             values = {key: value.isoformat() if isinstance(value, datetime) else value for key, value in stats.get_stats().items()}
             values["finish_reason"] = reason
-            # %(time)s formatted as Scrapy formats it in feed URIs (UTC, ":" → "-"), taken at the start of the run.
-            start = stats.get_value("start_time") or datetime.now(UTC)
-            path = Path(self.path % {"name": spider.name, "time": start.replace(microsecond=0).isoformat().replace(":", "-")})
+            # %(time)s as Scrapy formats it in feed URIs, taken at the start of the run.
+            path = Path(self.path % {"name": spider.name, "time": run_time(stats)})
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -29,6 +29,14 @@ class Runtime:
 _RUNTIMES: WeakKeyDictionary[Any, Runtime] = WeakKeyDictionary()
 
 
+def job_id(crawler) -> str | None:
+    """The Scrapyd job this crawl is (Scrapyd passes it as the spider argument ``_job``; older
+    versions set SCRAPY_JOB), or None for a crawl started by hand."""
+    import os
+
+    return getattr(crawler.spider, "_job", None) or os.environ.get("SCRAPY_JOB")
+
+
 def runtime(crawler) -> Runtime:
     found = _RUNTIMES.get(crawler)
     if found is None:

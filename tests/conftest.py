@@ -53,7 +53,8 @@ def run_scrapy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
     It runs in a scratch directory (the project found through SCRAPY_SETTINGS_MODULE), so that
     relative defaults (output/, the state store) never land in the work tree.
     """
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings", "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryDirectory(prefix="newscrawl-test-") as scratch:
         result = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd or scratch, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]

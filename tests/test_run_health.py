@@ -88,3 +88,10 @@ def test_a_field_or_listing_links_far_below_the_sites_baseline_fail_the_run(tmp_
     assert manifest["status"] == "failed"
     assert any(p.startswith("mainImage on 0% of articles (usually ") for p in problems), problems
     assert any("links per listing page (usually" in p for p in problems), problems
+
+
+def test_a_scrapyd_job_is_named_in_its_manifest_and_rejects(tmp_path):
+    replay_crawl("nu", tmp_path, "-a", "_job=job-42")  # as Scrapyd passes it
+    assert json.loads((tmp_path / "nu.jsonl.manifest.json").read_text())["job"] == "job-42"
+    [reject] = [json.loads(line) for line in (tmp_path / "nu.rejects.jsonl").read_text().splitlines()]
+    assert reject["job"] == "job-42" and reject["time"].endswith("+00:00") and reject["errors"]

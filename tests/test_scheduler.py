@@ -12,6 +12,9 @@ class FakeScrapyd:
         self.active = set(active)
         self.scheduled = []
 
+    def spiders(self, project):
+        return ["nu", "wnl"]
+
     def active_spiders(self, project):
         return self.active
 
@@ -25,6 +28,15 @@ def test_never_a_second_job_of_a_spider_that_is_still_running(tmp_path):
     outcome = Scheduler(scrapyd, "newscrawl", ["nu", "wnl"], tmp_path).tick()
     assert outcome == {"nu": "skipped: a job is still pending or running", "wnl": "job-wnl"}
     assert [s[0] for s in scrapyd.scheduled] == ["wnl"]
+
+
+def test_unknown_spiders_are_refused_before_anything_is_scheduled(tmp_path):
+    from newscrawl.cli import UnknownSpiders
+
+    scrapyd = FakeScrapyd(active=set())
+    with pytest.raises(UnknownSpiders, match="no spider 'nosuchspider' in Scrapyd project 'newscrawl'; it has: nu, wnl"):
+        Scheduler(scrapyd, "newscrawl", ["nosuchspider", "nu"], tmp_path).tick()
+    assert scrapyd.scheduled == []
 
 
 def test_each_job_writes_its_own_dataset_file_and_shares_one_state(tmp_path):

@@ -169,7 +169,9 @@ def test_scheduled_incremental_crawls(deployed, tmp_path):
     [(wnl_items, wnl_stats)] = job_outputs(data, "wnl")
     assert (len(nu_items), len(wnl_items)) == (6, 8)
     assert nu_stats["finish_reason"] == wnl_stats["finish_reason"] == "finished"
-    assert (data / "state.sqlite3").exists() and (data / "nu" / "rejects.jsonl").exists()
+    assert (data / "state.sqlite3").exists()
+    [rejects] = (data / "nu" / "rejects").glob("nu-*.rejects.jsonl")  # one per job, each line with its job id
+    assert {json.loads(line)["job"] for line in rejects.read_text().splitlines()} == {nu_job}
 
     # The site an hour later: one article changed, one new article in the RSS feed.
     site = tmp_path / "nu-later"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -18,7 +19,8 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from ..feeds import local_path, with_spider_name
+from ..feeds import local_path, run_time, with_spider_name
+from ..runtime import job_id
 from ..schema import article_validator
 
 logger = logging.getLogger(__name__)
@@ -68,7 +70,9 @@ class ValidationPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
-        self.path = rejects_path_for(self.crawler.settings, spider.name)
+        # %(time)s: one rejects file per run (the scheduler's per-job files), like the feed's.
+        self.path = Path(str(rejects_path_for(self.crawler.settings, spider.name)).replace("%(time)s", run_time(self.stats)))
+        self.job = job_id(self.crawler)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.file:
@@ -91,6 +95,7 @@ class ValidationPipeline:
         if self.file is None:  # created on the first reject only: no empty files beside clean datasets
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.file = self.path.open("a", encoding="utf-8")
-        record = {"url": data.get("url"), "reason": "schema", "errors": errors, "item": data}
+        record = {"url": data.get("url"), "reason": "schema", "errors": errors, "job": self.job,
+                  "time": datetime.now(UTC).isoformat(timespec="seconds"), "item": data}
         self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.file.flush()
