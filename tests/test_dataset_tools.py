@@ -148,6 +148,10 @@ def test_readme_snippets_run_on_a_crawled_dataset(datasets, index):
     assert result.returncode == 0, result.stderr
     if index == 0:
         assert re.search(r"^nu\s+6$", result.stdout, re.M) and re.search(r"^wnl\s+8$", result.stdout, re.M)
+        # articleId stays a string, so it joins with DuckDB's VARCHAR and the schema's type.
+        dtype = subprocess.run([sys.executable, "-c", snippet + "\nprint('DTYPE', df['articleId'].map(type).unique())"],
+                               cwd=datasets, capture_output=True, text=True, timeout=120).stdout
+        assert "DTYPE [<class 'str'>]" in dtype
     else:
         assert "│ nu      │        6 │" in result.stdout and "Redactie" in result.stdout
 
