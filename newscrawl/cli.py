@@ -31,7 +31,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from .dataset import Problem, check_record, merge, other_schema_version, plot_per_day, read_records, summarise, write_jsonl
+from .dataset import Problem, article_key, check_record, latest_lines, merge, other_schema_version, plot_per_day, read_records, summarise, write_jsonl
 from .sites.registry import sites
 
 logger = logging.getLogger("newscrawl.schedule")
@@ -210,7 +210,13 @@ def cmd_stats(options: argparse.Namespace) -> int:
         print(f"--plot {options.plot}: no such directory {Path(options.plot).resolve().parent}", file=sys.stderr)
         return 2
     problems: list[Problem] = []
-    summary = summarise(_records(options.files, problems, same_schema=True))
+    records = _records(options.files, problems, same_schema=True)
+    if not options.all_revisions:
+        # Each article once, in its latest revision: a first pass finds where each article's latest
+        # line is (a few bytes per article), the second summarises those lines only.
+        latest = latest_lines(_records(options.files, [], same_schema=True))
+        records = (record for record in records if latest.get(article_key(record.item)) == (record.path, record.line))
+    summary = summarise(records)
     _report(problems)
     if not summary.articles:
         print("no articles found", file=sys.stderr)
@@ -339,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Summarise JSONL dataset files: articles per site, section and day, the datePublished range, field coverage and later revisions.")
     stats.add_argument("files", nargs="+", metavar="FILE")
     stats.add_argument("--json", action="store_true", help="print the summary as JSON")
+    stats.add_argument("--all-revisions", action="store_true", help="count every revision of an article (default: each article once, its latest revision)")
     stats.add_argument("--plot", metavar="PNG", help="also draw articles per day per site into this PNG (needs matplotlib)")
     stats.set_defaults(handler=cmd_stats)
 

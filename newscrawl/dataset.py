@@ -126,22 +126,38 @@ def published_key(item: dict) -> datetime:
     return parsed
 
 
+def article_key(item: dict) -> tuple:
+    return (item.get("site"), item.get("articleId"))
+
+
+def revision_rank(item: dict) -> tuple:
+    """The later revision wins; of two copies of one revision, the later download."""
+    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    return metadata.get("revision", 0), str(metadata.get("dateDownloaded", ""))
+
+
+def latest_lines(records: Iterable[Record]) -> dict[tuple, tuple[str, int]]:
+    """Where each article's latest revision is: (file, line) by (site, articleId)."""
+    best: dict[tuple, tuple[tuple, str, int]] = {}
+    for record in records:
+        key, rank = article_key(record.item), revision_rank(record.item)
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, record.path, record.line)
+    return {key: (path, line) for key, (_, path, line) in best.items()}
+
+
 def merge(records: Iterable[Record], all_revisions: bool = False) -> list[dict]:
     """One dataset from many runs: the latest revision of each article (or every revision),
     ordered by datePublished, then site, articleId and revision."""
     def revision(item: dict) -> int:
-        return (item.get("metadata") or {}).get("revision", 0)
-
-    def rank(item: dict) -> tuple:
-        """The later revision wins; of two copies of one revision, the later download."""
-        return revision(item), (item.get("metadata") or {}).get("dateDownloaded", "")
+        return revision_rank(item)[0]
 
     chosen: dict[tuple, dict] = {}
     for record in records:
         item = record.item
-        key = (item.get("site"), item.get("articleId")) + ((revision(item),) if all_revisions else ())
+        key = article_key(item) + ((revision(item),) if all_revisions else ())
         current = chosen.get(key)
-        if current is None or rank(item) > rank(current):
+        if current is None or revision_rank(item) > revision_rank(current):
             chosen[key] = item
     items = list(chosen.values())
     items.sort(key=lambda i: (published_key(i), str(i.get("site")), str(i.get("articleId")), revision(i)))

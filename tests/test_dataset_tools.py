@@ -188,3 +188,17 @@ def test_merge_and_stats_take_empty_job_files_and_refuse_another_schema_version(
         result = newscrawl(*command)
         assert result.returncode == 1 and "schema version '0.9'" in result.stderr, command
     assert not (tmp_path / "mixed.jsonl").exists()
+
+
+def test_stats_counts_each_article_once_in_its_latest_revision(datasets, tmp_path):
+    lines = (datasets / "output" / "nu.jsonl").read_text().splitlines()
+    revised = json.loads(lines[0])
+    revised["metadata"]["revision"] = 2
+    revised["headline"] += " (bijgewerkt)"
+    later = tmp_path / "nu-2025-04-01T10-00-00.jsonl"  # the job file of a later run: one revised article
+    later.write_text(json.dumps(revised, ensure_ascii=False) + "\n")
+    files = [str(datasets / "output" / "nu.jsonl"), str(later)]
+    once = json.loads(newscrawl("stats", *files, "--json").stdout)
+    every = json.loads(newscrawl("stats", *files, "--json", "--all-revisions").stdout)
+    assert (once["articles"], once["laterRevisions"]) == (len(lines), 1)
+    assert (every["articles"], every["laterRevisions"]) == (len(lines) + 1, 1)
