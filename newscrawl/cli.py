@@ -5,6 +5,7 @@
     newscrawl validate FILE…                  every line well-formed and valid against the schema?
     newscrawl stats FILE… [--plot out.png]    counts per site, section and day; coverage; date range
     newscrawl merge FILE… -o OUT              one dataset: the latest revision of each article
+    newscrawl export FILE… -o OUT.parquet     typed Parquet (or .csv) for pandas, DuckDB, Polars
     newscrawl check-run MANIFEST…             exit 1 when a run failed (layout change, unaccounted URLs)
     newscrawl schema-doc                      the fields table generated from the schema
     newscrawl sites                           the registered sites (one per line: name, host, title)
@@ -280,6 +281,37 @@ def cmd_merge(options: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(options: argparse.Namespace) -> int:
+    """Typed Parquet or CSV (by the extension of -o): the latest revision of each article, or every revision."""
+    from .export import write_csv, write_parquet
+
+    out = Path(options.output)
+    writer = {".parquet": write_parquet, ".csv": write_csv}.get(out.suffix.lower())
+    if writer is None:
+        print(f"-o {options.output}: give a .parquet or .csv file", file=sys.stderr)
+        return 2
+    if out.is_dir() or not out.resolve().parent.is_dir():
+        print(f"-o {options.output}: not a file in an existing directory", file=sys.stderr)
+        return 2
+    problems: list[Problem] = []
+    items = merge(_records(options.files, problems, same_schema=True), options.all_revisions)
+    _report(problems)
+    fatal = [p for p in problems if p.fatal]
+    if fatal:
+        print(f"not exported: {len(fatal)} unreadable or other-version line(s) or file(s); nothing written", file=sys.stderr)
+        return 1
+    try:
+        count = writer(items, out)
+    except ImportError:
+        print("Parquet needs pyarrow: pip install 'newscrawl[export]'", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"-o {options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{count} articles → {options.output}")
+    return 0
+
+
 def cmd_check_run(options: argparse.Namespace) -> int:
     """Exit 1 when a run's manifest says it failed (layout change) or left URLs unaccounted."""
     worst = 0
@@ -355,6 +387,15 @@ def build_parser() -> argparse.ArgumentParser:
     merge_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="the merged JSONL file")
     merge_cmd.add_argument("--all-revisions", action="store_true", help="keep every revision, not only the latest")
     merge_cmd.set_defaults(handler=cmd_merge)
+
+    export = commands.add_parser("export", help="typed Parquet or CSV: articleId a string, times with their zone, nested fields kept",
+                                 description="Export JSONL datasets as Parquet (-o out.parquet: lists and structs, timestamps with the Europe/Amsterdam zone, "
+                                             "publishedDate the local day) or CSV (-o out.csv: nested fields as JSON text). The latest revision of each article, "
+                                             "or every revision with --all-revisions.")
+    export.add_argument("files", nargs="+", metavar="FILE")
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet or out.csv")
+    export.add_argument("--all-revisions", action="store_true", help="keep every revision, not only the latest")
+    export.set_defaults(handler=cmd_export)
 
     check = commands.add_parser("check-run", help="exit 1 when a run failed: layout change, unaccounted URLs, abnormal finish",
                                 description="Read run manifests (<feed>.manifest.json) and exit 1 when a run is failed: field coverage under the thresholds or too many fallback extractions (a site redesign), URLs without an outcome, or a finish reason other than 'finished'.")

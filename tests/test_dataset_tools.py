@@ -202,3 +202,43 @@ def test_stats_counts_each_article_once_in_its_latest_revision(datasets, tmp_pat
     every = json.loads(newscrawl("stats", *files, "--json", "--all-revisions").stdout)
     assert (once["articles"], once["laterRevisions"]) == (len(lines), 1)
     assert (every["articles"], every["laterRevisions"]) == (len(lines) + 1, 1)
+
+
+def test_export_parquet_reads_with_the_same_types_in_pandas_duckdb_and_polars(datasets, tmp_path):
+    import duckdb
+    import pandas as pd
+    import polars as pl
+
+    files = [str(datasets / "output" / f"{site}.jsonl") for site in ("nu", "wnl")]
+    out = tmp_path / "articles.parquet"
+    result = newscrawl("export", *files, "-o", str(out))
+    assert result.returncode == 0 and result.stdout.startswith("14 articles"), result.stderr
+
+    frame = pd.read_parquet(out)
+    assert frame["articleId"].map(type).unique().tolist() == [str]
+    assert str(frame["datePublished"].dtype).startswith("datetime64") and "Europe/Amsterdam" in str(frame["datePublished"].dtype)
+    day_only = frame[frame["datePublishedPrecision"] == "day"]
+    assert len(day_only) == 1 and str(day_only["publishedDate"].iloc[0]) == "2025-03-28"  # WNL layout B: the URL's day
+    assert isinstance(frame["authors"].iloc[0][0], dict)
+
+    types = dict(duckdb.sql(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '{out}')").fetchall())
+    assert (types["articleId"], types["datePublished"], types["publishedDate"], types["dateDownloaded"]) == (
+        "VARCHAR", "TIMESTAMP WITH TIME ZONE", "DATE", "TIMESTAMP WITH TIME ZONE")
+    assert types["authors"] == "STRUCT(\"name\" VARCHAR)[]" and types["keywords"] == "VARCHAR[]"
+
+    schema = pl.read_parquet(out).schema
+    assert schema["articleId"] == pl.String and schema["datePublished"].time_zone == "Europe/Amsterdam"
+    assert schema["publishedDate"] == pl.Date and schema["keywords"] == pl.List(pl.String)
+    assert schema["authors"] == pl.List(pl.Struct({"name": pl.String}))
+
+
+def test_export_csv_writes_nested_fields_as_json_text(datasets, tmp_path):
+    import csv
+
+    out = tmp_path / "nu.csv"
+    assert newscrawl("export", str(datasets / "output" / "nu.jsonl"), "-o", str(out)).returncode == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 6 and all(row["articleId"].isdigit() for row in rows)
+    assert json.loads(rows[0]["relatedUrls"]) == [] or json.loads(rows[0]["relatedUrls"])[0].startswith("https://www.nu.nl/")
+    assert rows[0]["datePublished"][10] == "T" and rows[0]["datePublished"][-6] in "+-"
+    assert newscrawl("export", str(datasets / "output" / "nu.jsonl"), "-o", str(tmp_path / "x.xlsx")).returncode == 2
