@@ -242,3 +242,16 @@ def test_export_csv_writes_nested_fields_as_json_text(datasets, tmp_path):
     assert json.loads(rows[0]["relatedUrls"]) == [] or json.loads(rows[0]["relatedUrls"])[0].startswith("https://www.nu.nl/")
     assert rows[0]["datePublished"][10] == "T" and rows[0]["datePublished"][-6] in "+-"
     assert newscrawl("export", str(datasets / "output" / "nu.jsonl"), "-o", str(tmp_path / "x.xlsx")).returncode == 2
+
+
+def test_manifests_follow_their_schema(datasets):
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((PROJECT / "schemas" / "manifest.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for site in ("nu", "wnl"):
+        manifest = json.loads((datasets / "output" / f"{site}.jsonl.manifest.json").read_text())
+        assert [error.message for error in validator.iter_errors(manifest)] == []
+    assert list(validator.iter_errors({"spider": "nu"}))  # a stub is not a manifest
+
