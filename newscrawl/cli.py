@@ -59,6 +59,19 @@ def parse_pairs(values: list[str], what: str) -> list[tuple[str, str]]:
     return pairs
 
 
+# Settings that name files: Scrapyd runs jobs in its own directory, so a relative path would mean
+# something else there; they are made absolute against where `newscrawl schedule` was run.
+PATH_SETTINGS = frozenset({"REPLAY_WARC", "RECORD_WARC", "STATE_DB", "STATS_FILE", "REJECTS_FILE", "DEFAULT_FEED", "LAYOUT_SAMPLES_DIR", "JOBDIR"})
+
+
+def absolute_paths(name: str, value: str) -> str:
+    """A path setting's relative paths made absolute (each of a comma list, as REPLAY_WARC takes)."""
+    if name.rpartition(":")[2] not in PATH_SETTINGS or "://" in value:
+        return value
+    return ",".join(str(Path(part).expanduser().absolute()) if part and not Path(part).expanduser().is_absolute() else part
+                    for part in value.split(","))
+
+
 @dataclass
 class Scrapyd:
     """The few Scrapyd JSON endpoints the scheduler needs, with HTTP basic auth."""
@@ -111,7 +124,7 @@ class Scheduler:
     settings: list[tuple[str, str]] = field(default_factory=list)
     args: list[tuple[str, str]] = field(default_factory=list)
 
-    def job_settings(self) -> list[tuple[str, str]]:
+    def job_settings(self, spider: str | None = None) -> list[tuple[str, str]]:
         """Where each job writes: its own dataset file, one shared state, rejects per spider."""
         settings: list[tuple[str, str]] = []
         if self.data_dir is not None:
@@ -123,7 +136,12 @@ class Scheduler:
                 ("REJECTS_FILE", f"{base}/%(name)s/rejects/%(name)s-%(time)s.rejects.jsonl"),
                 ("STATS_FILE", f"{base}/%(name)s/%(name)s-%(time)s.stats.json"),
             ]
-        return settings + self.settings  # the user's own settings win
+        # The user's own settings win; "SPIDER:NAME" ones only for that spider.
+        for name, value in self.settings:
+            target, _, own_name = name.rpartition(":")
+            if not target or target == spider:
+                settings.append((own_name, value))
+        return settings
 
     def tick(self) -> dict[str, str]:
         """Schedule every spider that is not pending or running; returns spider → job id or reason."""
@@ -139,7 +157,7 @@ class Scheduler:
                 outcome[spider] = "skipped: a job is still pending or running"
                 logger.info("%s: not scheduled, its previous job is still pending or running", spider)
                 continue
-            job = self.scrapyd.schedule(self.project, spider, self.job_settings(), self.args)
+            job = self.scrapyd.schedule(self.project, spider, self.job_settings(spider), self.args)
             outcome[spider] = job
             logger.info("%s: scheduled job %s", spider, job)
         return outcome
@@ -152,7 +170,7 @@ def cmd_schedule(options: argparse.Namespace) -> int:
         options.project,
         options.spiders,
         Path(options.data_dir) if options.data_dir else None,
-        parse_pairs(options.setting, "--setting"),
+        [(name, absolute_paths(name, value)) for name, value in parse_pairs(options.setting, "--setting")],
         parse_pairs(options.arg, "--arg"),
     )
     while True:
@@ -364,7 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--password", default=os.environ.get("SCRAPYD_PASSWORD"), help="HTTP basic auth password (env SCRAPYD_PASSWORD)")
     schedule.add_argument("--project", default="newscrawl", help="Scrapyd project name (default: newscrawl)")
     schedule.add_argument("--data-dir", default=os.environ.get("NEWSCRAWL_DATA_DIR"), help="where datasets, stats, rejects and the dedup state go (env NEWSCRAWL_DATA_DIR)")
-    schedule.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting for every job (repeatable)")
+    schedule.add_argument("--setting", action="append", default=[], metavar="[SPIDER:]NAME=VALUE",
+                          help="a Scrapy setting for every job, or with SPIDER: for that spider's jobs only (repeatable); relative paths "
+                               "in file settings (REPLAY_WARC, STATE_DB, …) are taken from where this command runs")
     schedule.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="a spider argument for every job (repeatable)")
     schedule.set_defaults(handler=cmd_schedule)
 

@@ -57,3 +57,16 @@ def test_intervals(text, seconds):
 def test_bad_intervals(text):
     with pytest.raises(argparse.ArgumentTypeError):
         parse_interval(text)
+
+
+def test_settings_per_spider_and_relative_paths_made_absolute(tmp_path, monkeypatch):
+    from newscrawl.cli import absolute_paths
+
+    monkeypatch.chdir(tmp_path)
+    assert absolute_paths("REPLAY_WARC", "a.warc.gz,/abs/b.warc.gz") == f"{tmp_path}/a.warc.gz,/abs/b.warc.gz"
+    assert absolute_paths("nu:STATE_DB", "state.sqlite3") == f"{tmp_path}/state.sqlite3"
+    assert absolute_paths("LOG_LEVEL", "INFO") == "INFO" and absolute_paths("DEFAULT_FEED", "s3://bucket/x.jsonl") == "s3://bucket/x.jsonl"
+    scrapyd = FakeScrapyd(active=())
+    Scheduler(scrapyd, "newscrawl", ["nu", "wnl"], None, settings=[("nu:REPLAY_WARC", "/n.warc.gz"), ("LOG_LEVEL", "INFO")]).tick()
+    settings = {spider: options for spider, options, _ in scrapyd.scheduled}
+    assert settings["nu"] == {"REPLAY_WARC": "/n.warc.gz", "LOG_LEVEL": "INFO"} and settings["wnl"] == {"LOG_LEVEL": "INFO"}
