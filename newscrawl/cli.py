@@ -9,6 +9,7 @@
     newscrawl check-run MANIFEST…             exit 1 when a run failed (layout change, unaccounted URLs)
     newscrawl schema-doc                      the fields table generated from the schema
     newscrawl sites                           the registered sites (one per line: name, host, title)
+    newscrawl runs DATA_DIR                   every scheduled job's outcome, from the run log
 
 A spider is scheduled only when Scrapyd has no pending or running job of it, so a slow crawl is
 never overlapped by the next one. Each job writes its own dataset file under ``--data-dir``:
@@ -99,6 +100,10 @@ class Scrapyd:
     def spiders(self, project: str) -> list[str]:
         return self._request("listspiders.json", query={"project": project})["spiders"]
 
+    def finished_jobs(self, project: str) -> list[dict]:
+        """Jobs Scrapyd ran to an end (it keeps the last ``finished_to_keep``): id, spider, start_time, end_time, log_url."""
+        return self._request("listjobs.json", query={"project": project}).get("finished", [])
+
     def active_spiders(self, project: str) -> set[str]:
         """Spiders with a pending or running job."""
         jobs = self._request("listjobs.json", query={"project": project})
@@ -109,6 +114,98 @@ class Scrapyd:
         data += [("setting", f"{name}={value}") for name, value in settings]
         data += args
         return self._request("schedule.json", data=data)["jobid"]
+
+
+class RunLog:
+    """``<data-dir>/runs.jsonl``: one line per finished Scrapyd job, appended once, from its manifest.
+
+    A job that ended without a manifest (it crashed before its feed closed: a bad setting, a
+    missing archive, a kill) gets a stub manifest with ``status: failed`` and the reason, so every
+    job's outcome is on disk.
+    """
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.path = data_dir / "runs.jsonl"
+
+    def logged(self) -> set[str]:
+        if not self.path.exists():
+            return set()
+        jobs = set()
+        for line in self.path.read_text("utf-8").splitlines():
+            try:
+                jobs.add(json.loads(line)["job"])
+            except (ValueError, KeyError, TypeError):
+                continue
+        return jobs
+
+    def manifests_by_job(self) -> dict[str, Path]:
+        found = {}
+        for path in self.data_dir.glob("*/*.manifest.json"):
+            try:
+                job = json.loads(path.read_text("utf-8")).get("job")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if job:
+                found[job] = path
+        return found
+
+    def record(self, finished: list[dict]) -> list[dict]:
+        """Log the finished jobs not logged yet; returns the new entries."""
+        done = self.logged()
+        new = [job for job in finished if job.get("id") and job["id"] not in done]
+        if not new:
+            return []
+        manifests = self.manifests_by_job()
+        entries = []
+        for job in new:
+            path = manifests.get(job["id"]) or self.crash_stub(job)
+            manifest = json.loads(path.read_text("utf-8"))
+            counts = manifest.get("counts") or {}
+            entries.append({
+                "job": job["id"], "spider": job.get("spider"), "start": job.get("start_time"), "end": job.get("end_time"),
+                "status": manifest.get("status", "ok"), "finishReason": manifest.get("finishReason"),
+                "items": counts.get("items", 0), "new": counts.get("new", 0), "revised": counts.get("revised", 0),
+                "failures": counts.get("failures", 0), "rejects": counts.get("rejects", 0),
+                "problems": (manifest.get("layout") or {}).get("problems") or [], "manifest": str(path),
+            })
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as stream:
+            for entry in entries:
+                stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        return entries
+
+    def crash_stub(self, job: dict) -> Path:
+        reason = f"the job ended without a manifest (it crashed before its feed was closed); Scrapyd's log: {job.get('log_url')}"
+        stub = {"spider": job.get("spider"), "job": job["id"], "startTime": job.get("start_time"), "finishTime": job.get("end_time"),
+                "finishReason": "crashed", "status": "failed", "counts": {}, "layout": {"status": "failed", "problems": [reason]}}
+        path = self.data_dir / str(job.get("spider")) / f"{job.get('spider')}-{job['id']}.crashed.manifest.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stub, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return path
+
+
+def cmd_runs(options: argparse.Namespace) -> int:
+    """Every logged job of a data directory, as a table; exit 1 when the latest job of any spider failed."""
+    path = Path(options.data_dir) / "runs.jsonl"
+    if not path.exists():
+        print(f"{path}: no run log yet (newscrawl schedule --data-dir {options.data_dir} writes it)", file=sys.stderr)
+        return 2
+    entries = []
+    for line in path.read_text("utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            continue
+    print(f"{'end':<26} {'spider':<8} {'job':<34} {'status':<7} {'items':>6} {'new':>5} {'rev':>4} {'fail':>5} {'rej':>4}  problems")
+    latest: dict[str, dict] = {}
+    for entry in entries:
+        latest[entry.get("spider")] = entry
+        problems = "; ".join(entry.get("problems") or [])
+        print(f"{str(entry.get('end'))[:26]:<26} {str(entry.get('spider')):<8} {str(entry.get('job')):<34} "
+              f"{'FAILED' if entry.get('status') != 'ok' else 'ok':<7} {entry.get('items', 0):>6} {entry.get('new', 0):>5} "
+              f"{entry.get('revised', 0):>4} {entry.get('failures', 0):>5} {entry.get('rejects', 0):>4}  {problems[:120]}")
+    return 1 if any(entry.get("status") != "ok" for entry in latest.values()) else 0
 
 
 class UnknownSpiders(ValueError):
@@ -144,8 +241,13 @@ class Scheduler:
         return settings
 
     def tick(self) -> dict[str, str]:
-        """Schedule every spider that is not pending or running; returns spider → job id or reason."""
+        """Record how earlier jobs ended, then schedule every spider that is not pending or running;
+        returns spider → job id or reason."""
         outcome: dict[str, str] = {}
+        if self.data_dir is not None:
+            for entry in RunLog(self.data_dir).record(self.scrapyd.finished_jobs(self.project)):
+                log = logger.error if entry["status"] != "ok" else logger.info
+                log("%s job %s ended %s: %s", entry["spider"], entry["job"], entry["status"], "; ".join(entry["problems"]) or f"{entry['items']} items")
         known = self.scrapyd.spiders(self.project)
         unknown = [spider for spider in self.spiders if spider not in known]
         if unknown:
@@ -424,6 +526,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     doc = commands.add_parser("schema-doc", help="print the fields table generated from the schema (docs/fields.md)")
     doc.set_defaults(handler=cmd_schema_doc)
+
+    runs = commands.add_parser("runs", help="every scheduled job's outcome (the run log of a data directory)",
+                               description="Print <data-dir>/runs.jsonl, written by `newscrawl schedule --data-dir`: one row per finished "
+                                           "Scrapyd job with its status, items, new and revised articles, failures, rejects and problems. "
+                                           "Exit 1 when the latest job of any spider failed.")
+    runs.add_argument("data_dir", metavar="DATA_DIR")
+    runs.set_defaults(handler=cmd_runs)
 
     listing = commands.add_parser("sites", help="list the registered sites (newscrawl/sites/<name>/)",
                                   description="One line per registered site: its name (the spider), canonical host and title. --names: names only.")

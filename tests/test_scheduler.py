@@ -15,6 +15,9 @@ class FakeScrapyd:
     def spiders(self, project):
         return ["nu", "wnl"]
 
+    def finished_jobs(self, project):
+        return getattr(self, "finished", [])
+
     def active_spiders(self, project):
         return self.active
 
@@ -70,3 +73,29 @@ def test_settings_per_spider_and_relative_paths_made_absolute(tmp_path, monkeypa
     Scheduler(scrapyd, "newscrawl", ["nu", "wnl"], None, settings=[("nu:REPLAY_WARC", "/n.warc.gz"), ("LOG_LEVEL", "INFO")]).tick()
     settings = {spider: options for spider, options, _ in scrapyd.scheduled}
     assert settings["nu"] == {"REPLAY_WARC": "/n.warc.gz", "LOG_LEVEL": "INFO"} and settings["wnl"] == {"LOG_LEVEL": "INFO"}
+
+
+def test_every_finished_job_is_logged_once_and_a_crash_leaves_a_failed_stub(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "nu").mkdir()
+    manifest = {"spider": "nu", "job": "j1", "status": "ok", "finishReason": "finished", "counts": {"items": 6, "new": 5, "revised": 1, "failures": 2, "rejects": 1},
+                "layout": {"status": "ok", "problems": []}}
+    (tmp_path / "nu" / "nu-2025-04-01T09-00-00.jsonl.manifest.json").write_text(json.dumps(manifest))
+    scrapyd = FakeScrapyd(active=())
+    scrapyd.finished = [{"id": "j1", "spider": "nu", "start_time": "2025-04-01 09:00:00", "end_time": "2025-04-01 09:01:00"},
+                        {"id": "j2", "spider": "wnl", "start_time": "2025-04-01 09:00:00", "end_time": "2025-04-01 09:00:02", "log_url": "/logs/newscrawl/wnl/j2.log"}]
+    scheduler = Scheduler(scrapyd, "newscrawl", ["nu"], tmp_path)
+    scheduler.tick()
+    scheduler.tick()  # the same finished jobs again: logged once
+    log = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    assert [(e["job"], e["status"], e["items"], e["revised"]) for e in log] == [("j1", "ok", 6, 1), ("j2", "failed", 0, 0)]
+    stub = json.loads((tmp_path / "wnl" / "wnl-j2.crashed.manifest.json").read_text())
+    assert stub["status"] == "failed" and "crashed" in stub["layout"]["problems"][0] and "/logs/newscrawl/wnl/j2.log" in stub["layout"]["problems"][0]
+
+    result = subprocess.run([sys.executable, "-m", "newscrawl", "runs", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 1  # wnl's latest job failed
+    rows = result.stdout.splitlines()[1:]
+    assert "j1" in rows[0] and " ok " in rows[0] and "j2" in rows[1] and "FAILED" in rows[1] and "crashed" in rows[1]
