@@ -9,7 +9,7 @@
     newscrawl check-run MANIFEST…             exit 1 when a run failed (layout change, unaccounted URLs)
     newscrawl schema-doc                      the fields table generated from the schema
     newscrawl sites                           the registered sites (one per line: name, host, title)
-    newscrawl runs DATA_DIR                   every scheduled job's outcome, from the run log
+    newscrawl runs DATA_DIR [--html R.html]   every scheduled job's outcome, from the run log (and as a page)
 
 A spider is scheduled only when Scrapyd has no pending or running job of it, so a slow crawl is
 never overlapped by the next one. Each job writes its own dataset file under ``--data-dir``:
@@ -198,6 +198,15 @@ def cmd_runs(options: argparse.Namespace) -> int:
         except ValueError:
             continue
     print(f"{'end':<26} {'spider':<8} {'job':<34} {'status':<7} {'items':>6} {'new':>5} {'rev':>4} {'fail':>5} {'rej':>4}  problems")
+    if options.html:
+        from .runsreport import render
+
+        try:
+            Path(options.html).write_text(render(entries), encoding="utf-8")
+        except OSError as exc:
+            print(f"--html {options.html}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"report written to {options.html}", file=sys.stderr)
     latest: dict[str, dict] = {}
     for entry in entries:
         latest[entry.get("spider")] = entry
@@ -532,6 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "Scrapyd job with its status, items, new and revised articles, failures, rejects and problems. "
                                            "Exit 1 when the latest job of any spider failed.")
     runs.add_argument("data_dir", metavar="DATA_DIR")
+    runs.add_argument("--html", metavar="REPORT", help="also write the runs as one self-contained HTML page (a table, charts per site)")
     runs.set_defaults(handler=cmd_runs)
 
     listing = commands.add_parser("sites", help="list the registered sites (newscrawl/sites/<name>/)",

@@ -1,6 +1,7 @@
 """The scheduler's decisions, without a server (the real Scrapyd is in test_scrapyd.py)."""
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,48 @@ def test_every_finished_job_is_logged_once_and_a_crash_leaves_a_failed_stub(tmp_
     assert result.returncode == 1  # wnl's latest job failed
     rows = result.stdout.splitlines()[1:]
     assert "j1" in rows[0] and " ok " in rows[0] and "j2" in rows[1] and "FAILED" in rows[1] and "crashed" in rows[1]
+
+
+def test_the_runs_page_shows_every_job_and_marks_the_failed_one_in_a_real_browser(tmp_path):
+    """The page opened in Debian's Chromium (through Playwright, as the project renders pages)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("Debian's chromium is not installed")
+    data = tmp_path / "data"
+    (data / "nu").mkdir(parents=True)
+    for n in range(3):
+        manifest = {"spider": "nu", "job": f"j{n}", "status": "ok", "counts": {"items": 5 + n, "new": 5, "revised": n},
+                    "fieldCoverage": {"headline": 1.0, "mainImage": 0.8}, "layout": {"status": "ok", "fallbackShare": 0.1, "problems": []},
+                    "urls": {"outcomeDetails": {"item": 5, "failure:http_404": n}}}
+        (data / "nu" / f"nu-{n}.jsonl.manifest.json").write_text(json.dumps(manifest))
+    scrapyd = FakeScrapyd(active=())
+    scrapyd.finished = [{"id": f"j{n}", "spider": "nu", "end_time": f"2025-04-01 0{n}:00:00"} for n in range(3)]
+    scrapyd.finished.append({"id": "j9", "spider": "wnl", "end_time": "2025-04-01 04:00:00", "log_url": "/logs/j9.log"})
+    Scheduler(scrapyd, "newscrawl", [], data).tick()
+    report = tmp_path / "runs.html"
+    result = subprocess.run([sys.executable, "-m", "newscrawl", "runs", str(data), "--html", str(report)], capture_output=True, text=True)
+    assert result.returncode == 1 and report.exists()
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(report.as_uri())
+        rows = page.locator("tbody tr")
+        assert rows.count() == 4
+        failed = page.locator("tbody tr.failed")
+        assert failed.count() == 1 and "j9" in failed.inner_text() and "FAILED" in failed.inner_text()
+        assert failed.locator("td.status").evaluate("cell => getComputedStyle(cell).color") == "rgb(176, 0, 32)"
+        assert page.locator(".chart svg").count() == 6  # three charts for each of the two sites
+        assert "http_404 2" in page.locator("tbody tr").nth(2).inner_text()
+        browser.close()
+    assert errors == []
