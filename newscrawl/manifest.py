@@ -89,6 +89,13 @@ class FeedManifest:
         path = local_path(slot.uri)
         if path is None or not path.exists():
             return  # remote feed storages get no manifest
+        # A per-run file (the URI names %(time)s, as the scheduler's job files do) that got no
+        # article is not kept: a data directory of empty job files helps nobody. The manifest says so.
+        no_news = slot.itemcount == 0 and "%(time)s" in slot.uri_template and path.stat().st_size == 0
+        facts = file_facts(path)
+        if no_news:
+            path.unlink()
+            facts = None
         start = self.crawler.stats.get_value("start_time")
         spider = self.crawler.spider
         # The same ordering as `newscrawl stats`, so both report the same range for one file.
@@ -105,8 +112,10 @@ class FeedManifest:
             "counts": self.counts(),
             "fieldCoverage": {name: round(self.present[name] / self.items, 4) if self.items else None for name in COVERAGE_FIELDS},
             "datePublished": {"min": published[0], "max": published[-1]} if published else None,
-            "file": file_facts(path),
+            "file": facts,
         }
+        if no_news:
+            manifest["noNewArticles"] = True  # nothing new or changed: no dataset file was kept
         monitor = runtime(self.crawler).monitor
         if monitor is not None:
             layout = monitor.verdict()

@@ -95,3 +95,21 @@ def test_a_scrapyd_job_is_named_in_its_manifest_and_rejects(tmp_path):
     assert json.loads((tmp_path / "nu.jsonl.manifest.json").read_text())["job"] == "job-42"
     [reject] = [json.loads(line) for line in (tmp_path / "nu.rejects.jsonl").read_text().splitlines()]
     assert reject["job"] == "job-42" and reject["time"].endswith("+00:00") and reject["errors"]
+
+
+def test_a_job_without_news_keeps_no_empty_dataset_file_and_its_manifest_says_so(tmp_path):
+    from conftest import run_scrapy
+
+    feed = f"{tmp_path}/nu/nu-%(time)s.jsonl"  # per-job files, as the scheduler writes them
+    args = ["crawl", "nu", "-s", f"REPLAY_WARC={FIXTURES / 'nu' / 'site.warc.gz'}", "-s", f"STATE_DB={tmp_path / 'state.sqlite3'}", "-s", f"DEFAULT_FEED={feed}"]
+    run_scrapy(*args)
+    import time
+
+    time.sleep(1.1)  # the next job's %(time)s differs
+    run_scrapy(*args)  # the same archive again: nothing new or changed
+    datasets = sorted((tmp_path / "nu").glob("nu-*.jsonl"))
+    manifests = sorted((tmp_path / "nu").glob("nu-*.jsonl.manifest.json"))
+    assert len(datasets) == 1 and len(datasets[0].read_text().splitlines()) == 6
+    assert len(manifests) == 2
+    second = json.loads(manifests[1].read_text())
+    assert second["noNewArticles"] is True and second["file"] is None and second["counts"]["items"] == 0 and second["status"] == "ok"
