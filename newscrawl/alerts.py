@@ -92,44 +92,67 @@ def alert_content(action: Action) -> dict:
     }
 
 
+def send_email(settings, content: dict) -> None:
+    """One alert e-mail (ALERT_EMAIL_TO over ALERT_SMTP_*), sent synchronously with smtplib."""
+    to = settings.getlist("ALERT_EMAIL_TO")
+    message = EmailMessage()
+    message["Subject"] = f"newscrawl: run of {content['site']} FAILED: {content['reasons'][0] if content['reasons'] else ''}"[:250]
+    message["From"] = settings.get("ALERT_EMAIL_FROM")
+    message["To"] = ", ".join(to)
+    lines = [f"The {content['site']} crawl failed its checks.", "", "Reasons:"]
+    lines += [f"- {reason}" for reason in content["reasons"]]
+    lines += ["", f"Manifest: {content['manifest']}", f"Finish reason: {content['finishReason']}",
+              f"Items: {content['items']}, requests: {content['requests']}"]
+    if content["job"]:
+        lines.append(f"Scrapyd job: {content['job']}")
+    message.set_content("\n".join(lines))
+    with smtplib.SMTP(settings.get("ALERT_SMTP_HOST"), settings.getint("ALERT_SMTP_PORT"), timeout=30) as smtp:
+        if settings.getbool("ALERT_SMTP_TLS"):
+            smtp.starttls()
+        if settings.get("ALERT_SMTP_USER"):
+            smtp.login(settings.get("ALERT_SMTP_USER"), settings.get("ALERT_SMTP_PASSWORD") or "")
+        smtp.send_message(message)
+    logger.info("Alert e-mailed to %s", ", ".join(to))
+
+
+def post_webhook(url: str, content: dict) -> None:
+    body = json.dumps(content, ensure_ascii=False).encode("utf-8")
+    request = Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    with urlopen(request, timeout=30) as answer:  # noqa: S310 (the operator's own URL)
+        answer.read()
+    logger.info("Alert posted to %s", url)
+
+
+def send_alerts(settings, content: dict) -> list[str]:
+    """Every configured channel of our own (e-mail, webhook) gets the alert; returns the failures.
+
+    For what happens outside a crawl (the scheduler finds a job that crashed before its checks ran).
+    """
+    problems = []
+    channels = []
+    if settings.getlist("ALERT_EMAIL_TO") and settings.get("ALERT_SMTP_HOST"):
+        channels.append(("e-mail", lambda: send_email(settings, content)))
+    if settings.get("ALERT_WEBHOOK_URL"):
+        channels.append(("webhook", lambda: post_webhook(settings.get("ALERT_WEBHOOK_URL"), content)))
+    for name, send in channels:
+        try:
+            send()
+        except OSError as exc:
+            problems.append(f"{name}: {exc}")
+    return problems
+
+
 class EmailAlert(Action):
-    def __init__(self, to: list[str], host: str, port: int, user: str | None, password: str | None, tls: bool, sender: str):
+    def __init__(self, settings):
         super().__init__()
-        self.to, self.host, self.port, self.user, self.password, self.tls, self.sender = to, host, port, user, password, tls, sender
+        self.settings = settings
 
     @classmethod
     def from_crawler_kwargs(cls, crawler):
-        settings = crawler.settings
-        return {
-            "to": settings.getlist("ALERT_EMAIL_TO"),
-            "host": settings.get("ALERT_SMTP_HOST"),
-            "port": settings.getint("ALERT_SMTP_PORT"),
-            "user": settings.get("ALERT_SMTP_USER"),
-            "password": settings.get("ALERT_SMTP_PASSWORD"),
-            "tls": settings.getbool("ALERT_SMTP_TLS"),
-            "sender": settings.get("ALERT_EMAIL_FROM"),
-        }
+        return {"settings": crawler.settings}
 
     def run_action(self):
-        content = alert_content(self)
-        message = EmailMessage()
-        message["Subject"] = f"newscrawl: run of {content['site']} FAILED: {content['reasons'][0] if content['reasons'] else ''}"[:250]
-        message["From"] = self.sender
-        message["To"] = ", ".join(self.to)
-        lines = [f"The {content['site']} crawl failed its checks.", "", "Reasons:"]
-        lines += [f"- {reason}" for reason in content["reasons"]]
-        lines += ["", f"Manifest: {content['manifest']}", f"Finish reason: {content['finishReason']}",
-                  f"Items: {content['items']}, requests: {content['requests']}"]
-        if content["job"]:
-            lines.append(f"Scrapyd job: {content['job']}")
-        message.set_content("\n".join(lines))
-        with smtplib.SMTP(self.host, self.port, timeout=30) as smtp:
-            if self.tls:
-                smtp.starttls()
-            if self.user:
-                smtp.login(self.user, self.password or "")
-            smtp.send_message(message)
-        logger.info("Alert e-mailed to %s", ", ".join(self.to))
+        send_email(self.settings, alert_content(self))
 
 
 class WebhookAlert(Action):
@@ -142,11 +165,7 @@ class WebhookAlert(Action):
         return {"url": crawler.settings.get("ALERT_WEBHOOK_URL")}
 
     def run_action(self):
-        body = json.dumps(alert_content(self), ensure_ascii=False).encode("utf-8")
-        request = Request(self.url, data=body, headers={"Content-Type": "application/json"}, method="POST")
-        with urlopen(request, timeout=30) as answer:  # noqa: S310 (the operator's own URL)
-            answer.read()
-        logger.info("Alert posted to %s", self.url)
+        post_webhook(self.url, alert_content(self))
 
 
 # Spidermon's own actions: (the setting that switches it on, the action).

@@ -249,6 +249,24 @@ class Scheduler:
                 settings.append((own_name, value))
         return settings
 
+    def alert_settings(self):
+        """The project's settings with the user's --setting values for every job (ALERT_* among them)."""
+        from scrapy.settings import Settings
+
+        settings = Settings()
+        settings.setmodule("newscrawl.settings", priority="project")
+        settings.setdict({name: value for name, value in self.settings if ":" not in name}, priority="cmdline")
+        return settings
+
+    def alert_crash(self, entry: dict) -> None:
+        """A job that crashed never ran its own checks: the scheduler sends its alert instead."""
+        content = {"site": entry["spider"], "status": "failed", "reasons": entry["problems"], "manifest": entry["manifest"],
+                   "finishReason": "crashed", "items": 0, "requests": None, "job": entry["job"]}
+        from .alerts import send_alerts
+
+        for problem in send_alerts(self.alert_settings(), content):
+            logger.error("Alert for job %s not sent: %s", entry["job"], problem)
+
     def tick(self) -> dict[str, str]:
         """Record how earlier jobs ended, then schedule every spider that is not pending or running;
         returns spider → job id or reason."""
@@ -257,6 +275,8 @@ class Scheduler:
             for entry in RunLog(self.data_dir).record(self.scrapyd.finished_jobs(self.project)):
                 log = logger.error if entry["status"] != "ok" else logger.info
                 log("%s job %s ended %s: %s", entry["spider"], entry["job"], entry["status"], "; ".join(entry["problems"]) or f"{entry['items']} items")
+                if entry["finishReason"] == "crashed":
+                    self.alert_crash(entry)
         known = self.scrapyd.spiders(self.project)
         unknown = [spider for spider in self.spiders if spider not in known]
         if unknown:
