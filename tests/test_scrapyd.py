@@ -148,11 +148,12 @@ def wait_finished(url: str, jobs: set[str], timeout: float = 180) -> None:
 
 
 def job_outputs(data_dir: Path, spider: str) -> list[tuple[list[dict], dict]]:
-    """(items, stats) of each job of a spider, oldest first."""
+    """(items, stats) of each job of a spider, oldest first; a job without news kept no dataset file."""
     outputs = []
-    for feed in sorted((data_dir / spider).glob(f"{spider}-*.jsonl")):
-        stats = json.loads(feed.with_name(feed.name.replace(".jsonl", ".stats.json")).read_text())
-        outputs.append(([json.loads(line) for line in feed.read_text().splitlines()], stats))
+    for stats_file in sorted((data_dir / spider).glob(f"{spider}-*.stats.json")):
+        feed = stats_file.with_name(stats_file.name.replace(".stats.json", ".jsonl"))
+        items = [json.loads(line) for line in feed.read_text().splitlines()] if feed.exists() else []
+        outputs.append((items, json.loads(stats_file.read_text())))
     return outputs
 
 
@@ -195,6 +196,9 @@ def test_scheduled_incremental_crawls(deployed, tmp_path):
     assert (nu_stats["run/new"], nu_stats["run/revised"]) == (1, 1)
     _, (wnl_items, wnl_stats) = job_outputs(data, "wnl")
     assert wnl_items == [] and wnl_stats["run/unchanged_skipped"] == 5
+    # Nothing new for wnl: no empty job file, and the job's manifest says so.
+    assert len(list((data / "wnl").glob("wnl-*.jsonl"))) == 1
+    assert sum(json.loads(m.read_text()).get("noNewArticles", False) for m in (data / "wnl").glob("wnl-*.jsonl.manifest.json")) == 1
     # Figures for the record (printed with -s): requests made and items emitted by the second run.
     print(f"\nsecond run nu: {nu_stats['downloader/request_count']} requests, {len(nu_items)} items, "
           f"fetched={nu_stats['run/fetched']} not_modified={nu_stats['run/not_modified']} unchanged_skipped={nu_stats['run/unchanged_skipped']} "
