@@ -32,7 +32,7 @@ from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.contrib.scrapy.monitors import FinishReasonMonitor
 from spidermon.core.actions import Action
 
-from .feeds import local_path, with_spider_name
+from .manifest import run_manifest_path
 from .runtime import job_id, runtime
 
 logger = logging.getLogger(__name__)
@@ -64,16 +64,6 @@ class UrlOutcomeMonitor(Monitor):
             self.fail(f"{len(left)} URLs without an outcome, e.g. {', '.join(left[:3])}")
 
 
-def manifest_path(crawler) -> str | None:
-    """Where this run's manifest is written: beside its first local feed."""
-    name = crawler.spider.name if crawler.spider else ""
-    for uri in crawler.settings.getdict("FEEDS"):
-        path = local_path(with_spider_name(str(uri), name))
-        if path is not None:
-            return str(path.resolve()) + ".manifest.json"
-    return None
-
-
 def alert_content(action: Action) -> dict:
     """What every channel says: the site, the failed checks with their reasons, the manifest."""
     crawler = action.data.crawler
@@ -84,7 +74,7 @@ def alert_content(action: Action) -> dict:
         "site": spider.name if spider else None,
         "status": "failed",
         "reasons": reasons,
-        "manifest": manifest_path(crawler),
+        "manifest": str(manifest) if (manifest := run_manifest_path(crawler)) else None,
         "finishReason": stats.get_value("finish_reason"),
         "items": stats.get_value("item_scraped_count", 0),
         "requests": stats.get_value("downloader/request_count", 0),

@@ -19,14 +19,19 @@ from .feeds import local_path, with_spider_name
 logger = logging.getLogger(__name__)
 
 
-def flush_feeds(crawler) -> None:
+def feed_slots(crawler) -> Iterator:
+    """The feed exporter's open slots (their ``uri`` has %(name)s, %(time)s … filled in)."""
     from scrapy.extensions.feedexport import FeedExporter
 
     for extension in getattr(crawler.extensions, "middlewares", ()):
         if isinstance(extension, FeedExporter):
-            for slot in extension.slots:
-                if slot.file is not None and not slot.file.closed:
-                    slot.file.flush()
+            yield from extension.slots
+
+
+def flush_feeds(crawler) -> None:
+    for slot in feed_slots(crawler):
+        if slot.file is not None and not slot.file.closed:
+            slot.file.flush()
 
 
 def append_mode_feeds(crawler) -> Iterator[Path]:

@@ -26,12 +26,27 @@ from scrapy.crawler import Crawler
 
 from . import __version__
 from .dataset import COVERAGE_FIELDS, published_key
+from .durability import feed_slots
 from .feeds import local_path
 from .runtime import job_id, runtime
 from .schema import SCHEMA_VERSION, field_order
 
 logger = logging.getLogger(__name__)
 
+
+
+def manifest_path_for(feed: Path) -> Path:
+    """``output/nu.jsonl`` → ``output/nu.jsonl.manifest.json``."""
+    return feed.with_name(feed.name + ".manifest.json")
+
+
+def run_manifest_path(crawler) -> Path | None:
+    """Where this run's manifest goes: beside its first local feed (as the exporter named it)."""
+    for slot in feed_slots(crawler):
+        path = local_path(slot.uri)
+        if path is not None:
+            return manifest_path_for(path.resolve())
+    return None
 
 
 def file_facts(path: Path) -> dict:
@@ -125,6 +140,6 @@ class FeedManifest:
         if ledger is not None:
             # Every URL the crawl discovered, by outcome; the failures with their reasons.
             manifest["urls"] = ledger.report()
-        target = path.with_name(path.name + ".manifest.json")
+        target = manifest_path_for(path)
         target.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         logger.info("Manifest written: %s", target)

@@ -2,18 +2,15 @@
 one webhook POST (to a receiver on 127.0.0.1), each naming the site, the reason and the manifest;
 a healthy run sends none."""
 
-import json
 import shutil
 from email import message_from_string
 from email.policy import default
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from conftest import FIXTURES, replay_crawl
-from loopback import free_port
+from conftest import FIXTURES, replay_crawl, run_scrapy
+from loopback import free_port, webhook_receiver
 from newscrawl.archive import pack
 from test_run_health import WALL
 
@@ -32,24 +29,20 @@ def receivers():
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    posts = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=hook.serve_forever, daemon=True).start()
-    settings = ["-s", "ALERT_EMAIL_TO=desk@example.org,oncall@example.org", "-s", "ALERT_SMTP_HOST=127.0.0.1", "-s", f"ALERT_SMTP_PORT={smtp.port}",
-                "-s", f"ALERT_WEBHOOK_URL=http://127.0.0.1:{hook.server_address[1]}/hook"]
-    yield inbox.messages, posts, settings
-    hook.shutdown()
+    with webhook_receiver() as (url, posts):
+        settings = ["-s", "ALERT_EMAIL_TO=desk@example.org,oncall@example.org", "-s", "ALERT_SMTP_HOST=127.0.0.1", "-s", f"ALERT_SMTP_PORT={smtp.port}",
+                    "-s", f"ALERT_WEBHOOK_URL={url}"]
+        yield inbox.messages, posts, settings
     smtp.stop()
+
+
+def walls_site(tmp_path):
+    """The NU fixture site with a consent wall at every article URL, packed: a run that must fail."""
+    site = tmp_path / "nu-walls"
+    shutil.copytree(FIXTURES / "nu", site, ignore=shutil.ignore_patterns("*.warc.gz", "expected"))
+    for page in (site / "site").glob("article_*.html"):
+        page.write_text(WALL, "utf-8")
+    return pack(site / "site.json", tmp_path / "walls.warc.gz") and tmp_path / "walls.warc.gz"
 
 
 def test_a_healthy_run_sends_nothing(tmp_path, receivers):
@@ -61,12 +54,7 @@ def test_a_healthy_run_sends_nothing(tmp_path, receivers):
 
 def test_a_failed_run_sends_one_message_per_channel(tmp_path, receivers):
     messages, posts, settings = receivers
-    site = tmp_path / "nu-walls"
-    shutil.copytree(FIXTURES / "nu", site, ignore=shutil.ignore_patterns("*.warc.gz", "expected"))
-    for page in (site / "site").glob("article_*.html"):
-        page.write_text(WALL, "utf-8")
-    pack(site / "site.json", tmp_path / "walls.warc.gz")
-    replay_crawl("nu", tmp_path, *settings, archive=tmp_path / "walls.warc.gz")
+    replay_crawl("nu", tmp_path, *settings, archive=walls_site(tmp_path))
     manifest = str((tmp_path / "nu.jsonl.manifest.json").resolve())
 
     assert len(messages) == 1
@@ -81,3 +69,13 @@ def test_a_failed_run_sends_one_message_per_channel(tmp_path, receivers):
     post = posts[0]
     assert post["site"] == "nu" and post["status"] == "failed" and post["manifest"] == manifest
     assert any("none became an item" in reason for reason in post["reasons"])
+
+
+def test_the_alert_names_the_manifest_of_a_per_job_file(tmp_path, receivers):
+    # As the scheduler names its job files: the alert must point at the manifest the run really wrote.
+    _, posts, settings = receivers
+    run_scrapy("crawl", "nu", *settings, "-s", f"REPLAY_WARC={walls_site(tmp_path)}", "-s", f"STATE_DB={tmp_path / 's.sqlite3'}",
+               "-s", f"DEFAULT_FEED={tmp_path}/nu/nu-%(time)s.jsonl")
+    [manifest] = (tmp_path / "nu").glob("nu-*.jsonl.manifest.json")
+    assert len(posts) == 1 and posts[0]["manifest"] == str(manifest.resolve())
+
