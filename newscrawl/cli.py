@@ -128,16 +128,22 @@ class RunLog:
         self.data_dir = data_dir
         self.path = data_dir / "runs.jsonl"
 
-    def logged(self) -> set[str]:
+    def entries(self) -> list[dict]:
+        """The logged jobs, oldest first (a line that is not a JSON object is passed over)."""
         if not self.path.exists():
-            return set()
-        jobs = set()
+            return []
+        entries = []
         for line in self.path.read_text("utf-8").splitlines():
             try:
-                jobs.add(json.loads(line)["job"])
-            except (ValueError, KeyError, TypeError):
+                entry = json.loads(line)
+            except ValueError:
                 continue
-        return jobs
+            if isinstance(entry, dict):
+                entries.append(entry)
+        return entries
+
+    def logged(self) -> set[str]:
+        return {entry.get("job") for entry in self.entries()}
 
     def manifests_by_job(self) -> dict[str, Path]:
         found = {}
@@ -187,16 +193,11 @@ class RunLog:
 
 def cmd_runs(options: argparse.Namespace) -> int:
     """Every logged job of a data directory, as a table; exit 1 when the latest job of any spider failed."""
-    path = Path(options.data_dir) / "runs.jsonl"
-    if not path.exists():
-        print(f"{path}: no run log yet (newscrawl schedule --data-dir {options.data_dir} writes it)", file=sys.stderr)
+    log = RunLog(Path(options.data_dir))
+    if not log.path.exists():
+        print(f"{log.path}: no run log yet (newscrawl schedule --data-dir {options.data_dir} writes it)", file=sys.stderr)
         return 2
-    entries = []
-    for line in path.read_text("utf-8").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except ValueError:
-            continue
+    entries = log.entries()
     print(f"{'end':<26} {'spider':<8} {'job':<34} {'status':<7} {'items':>6} {'new':>5} {'rev':>4} {'fail':>5} {'rej':>4}  problems")
     if options.html:
         from .runsreport import render

@@ -149,31 +149,15 @@ def test_the_runs_page_shows_every_job_and_marks_the_failed_one_in_a_real_browse
 
 def test_a_crashed_job_is_alerted_by_the_scheduler(tmp_path):
     import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    posts = []
+    from loopback import webhook_receiver
 
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=hook.serve_forever, daemon=True).start()
-    try:
+    with webhook_receiver() as (url, posts):
         (tmp_path / "nu").mkdir()
         (tmp_path / "nu" / "nu-1.jsonl.manifest.json").write_text(json.dumps({"spider": "nu", "job": "ok-1", "status": "ok", "counts": {"items": 6}}))
         scrapyd = FakeScrapyd(active=())
         scrapyd.finished = [{"id": "ok-1", "spider": "nu"}, {"id": "crash-2", "spider": "wnl", "log_url": "/logs/crash-2.log"}]
-        url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
         Scheduler(scrapyd, "newscrawl", [], tmp_path, settings=[("ALERT_WEBHOOK_URL", url)]).tick()
-    finally:
-        hook.shutdown()
     assert len(posts) == 1  # the crash only: a finished run alerts from its own checks
     assert posts[0]["site"] == "wnl" and posts[0]["job"] == "crash-2" and posts[0]["finishReason"] == "crashed"
     assert posts[0]["manifest"].endswith("wnl-crash-2.crashed.manifest.json") and "crashed" in posts[0]["reasons"][0]

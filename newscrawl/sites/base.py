@@ -101,8 +101,13 @@ class ArticleParser:
         found = self.root.find(".//article")
         if found is not None:
             return found
-        container = generic.densest_container(self.root)
+        container = self.densest_container
         return container.getparent() if container is not None and container.getparent() is not None else self.root
+
+    @cached_property
+    def densest_container(self) -> etree._Element | None:
+        """The page's densest block container (a walk over the whole tree: done once)."""
+        return generic.densest_container(self.root)
 
     @property
     def parser_name(self) -> str:
@@ -148,7 +153,8 @@ class ArticleParser:
         if blocks:
             self.sources["articleBody"] = self.body_rule
         else:
-            self.generic = generic.generic_body(self.root, self.boilerplate_xpath, headline, loader.get_output_value("description"))
+            self.generic = generic.generic_body(self.root, self.densest_container, self.boilerplate_xpath, headline,
+                                                loader.get_output_value("description"))
             if self.generic:
                 blocks, body_extractor = self.generic.blocks, self.generic.extractor
                 self.sources["articleBody"] = body_extractor

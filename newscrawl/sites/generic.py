@@ -98,8 +98,8 @@ def title_headline(root: etree._Element, site_title: str) -> str | None:
     return stripped or None
 
 
-def first_h1(root: etree._Element, scope: etree._Element | None = None) -> str | None:
-    for h1 in (scope if scope is not None else root).iter("h1"):
+def first_h1(root: etree._Element) -> str | None:
+    for h1 in root.iter("h1"):
         if not is_hidden(h1):
             text = block_text(h1)
             if text:
@@ -333,8 +333,7 @@ def _in_teaser(element: etree._Element, container: etree._Element) -> bool:
     return False
 
 
-def structural_body(root: etree._Element, headline: str | None, lead: str | None) -> GenericBody | None:
-    container = densest_container(root)
+def structural_body(container: etree._Element | None, headline: str | None, lead: str | None) -> GenericBody | None:
     if container is None:
         return None
     blocks, pointers, byline = clean_blocks(container_blocks(container), headline, lead)
@@ -422,9 +421,10 @@ def _xml_blocks(main: etree._Element) -> Iterator[etree._Element]:
             yield loose
 
 
-def generic_body(root: etree._Element, boilerplate_xpath: str, headline: str | None, lead: str | None) -> GenericBody | None:
-    """The generic body of a page whose site selectors found nothing."""
-    return choose_body(structural_body(root, headline, lead), trafilatura_body(root, boilerplate_xpath, headline, lead))
+def generic_body(root: etree._Element, container: etree._Element | None, boilerplate_xpath: str, headline: str | None,
+                 lead: str | None) -> GenericBody | None:
+    """The generic body of a page whose site selectors found nothing; ``container`` is its densest_container()."""
+    return choose_body(structural_body(container, headline, lead), trafilatura_body(root, boilerplate_xpath, headline, lead))
 
 
 def choose_body(structural: GenericBody | None, extracted: GenericBody | None) -> GenericBody | None:

@@ -147,6 +147,3 @@ def site_for_host(host: str) -> Site | None:
             return site
     return None
 
-
-# The schema's ``site`` pattern; every registered name must match it (tests/test_registry.py).
-SITE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
