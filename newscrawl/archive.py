@@ -10,7 +10,8 @@
   (``replay/missing``), logged, and never fetched.
 
 ``python -m newscrawl.archive pack MANIFEST OUT`` packs a fixture site
-(files + a JSON manifest of URL, status and headers) into a WARC;
+(files + a JSON manifest of URL, status and headers, or one that ``extends``
+another with changed files: the same site later) into a WARC;
 ``python -m newscrawl.archive list ARCHIVE`` shows what an archive holds.
 """
 
@@ -267,9 +268,21 @@ def _not_modified(request: Request, headers: dict[str, list[str]]) -> bool:
     return False
 
 
+def load_manifest(manifest_path: Path) -> dict[str, Any]:
+    """A fixture manifest; one with ``"extends": "site.json"`` is that site at a later moment: the base
+    records with its own ``date`` and ``files`` (base file → changed file) and its ``add``ed records."""
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    if "extends" not in manifest:
+        return manifest
+    base = load_manifest(manifest_path.parent / manifest["extends"])
+    files = manifest.get("files", {})
+    records = [{**entry, "file": files.get(entry.get("file"), entry.get("file"))} for entry in base["records"]]
+    return {**base, "date": manifest.get("date", base["date"]), "records": records + manifest.get("add", [])}
+
+
 def pack(manifest_path: Path, out_path: Path) -> int:
     """Pack a fixture site: a JSON manifest of records {url, status, file?, headers?, date?, rendered?} → one WARC."""
-    manifest = json.loads(manifest_path.read_text("utf-8"))
+    manifest = load_manifest(manifest_path)
     base = manifest_path.parent
     out_path.parent.mkdir(parents=True, exist_ok=True)
     count = 0

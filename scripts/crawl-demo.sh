@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # Install, then crawl every registered site's bundled fixture site offline (replayed from
-# tests/fixtures/<site>/site.warc.gz) into output/<site>.jsonl (nu, wnl, …). The demo starts from
-# an empty dedup state each time so that it gives the same datasets every time.
+# tests/fixtures/<site>/site.warc.gz) into output/<site>.jsonl (nu, wnl, …). Where a site has a
+# later capture (tests/fixtures/<site>/later.warc.gz: the same site an hour later), a second run
+# over it appends what changed to the same file, so the demo data holds a revision. The demo starts
+# from an empty dedup state each time so that it gives the same datasets every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 mkdir -p output
 sites=$(.venv/bin/newscrawl sites --names)
 for spider in $sites; do
-    rm -f "output/demo-state-$spider.sqlite3"* "output/$spider.rejects.jsonl"
+    rm -f "output/demo-state-$spider.sqlite3"* "output/$spider.rejects.jsonl" "output/$spider.later.stats.json"
     .venv/bin/scrapy crawl "$spider" \
         -s REPLAY_WARC="tests/fixtures/$spider/site.warc.gz" \
         -s STATE_DB="output/demo-state-$spider.sqlite3" \
         -s STATS_FILE="output/$spider.stats.json" \
         -O "output/$spider.jsonl" "$@"
+    if [ -f "tests/fixtures/$spider/later.warc.gz" ]; then
+        .venv/bin/scrapy crawl "$spider" \
+            -s REPLAY_WARC="tests/fixtures/$spider/later.warc.gz" \
+            -s STATE_DB="output/demo-state-$spider.sqlite3" \
+            -s STATS_FILE="output/$spider.later.stats.json" \
+            -o "output/$spider.jsonl" "$@"
+    fi
 done
 .venv/bin/python - $sites <<'PY'
 import json, sys
@@ -27,4 +36,11 @@ for spider in sys.argv[1:]:
           f" | rendered pages: {stats.get('render/requests', 0)}"
           f" | not articles: {count('skipped/')}"
           f" | failed requests: {count('failures/')}")
+    try:
+        later = json.load(open(f"output/{spider}.later.stats.json"))
+    except FileNotFoundError:
+        continue
+    print(f"output/{spider}.jsonl, the site an hour later: +{later.get('item_scraped_count', 0)} lines"
+          f" | new: {later.get('run/new', 0)} | revised: {later.get('run/revised', 0)}"
+          f" | unchanged: {later.get('run/unchanged_skipped', 0) + later.get('run/not_modified', 0)}")
 PY

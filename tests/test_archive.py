@@ -13,8 +13,8 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
-from conftest import FIXTURES, PROJECT, manifest
-from newscrawl.archive import WarcArchive, WarcReplayMiddleware, pack
+from conftest import FIXTURES, PROJECT
+from newscrawl.archive import WarcArchive, WarcReplayMiddleware, load_manifest, pack
 from newscrawl.sites.registry import sites
 
 SPIDER = '''
@@ -111,13 +111,16 @@ def test_missing_url_is_counted_and_never_fetched():
     assert "replay" in response.flags
 
 
-@pytest.mark.parametrize("site", sorted(sites()))
-def test_committed_fixture_archive_matches_its_manifest(tmp_path, site):
-    """Whoever edits a fixture page must re-pack: python -m newscrawl.archive pack tests/fixtures/<site>/site.json tests/fixtures/<site>/site.warc.gz"""
+ARCHIVES = sorted({*((site, "site") for site in sites()), *((path.parent.name, path.name.removesuffix(".warc.gz")) for path in FIXTURES.glob("*/*.warc.gz"))})
+
+
+@pytest.mark.parametrize(("site", "name"), ARCHIVES)
+def test_committed_fixture_archive_matches_its_manifest(tmp_path, site, name):
+    """Whoever edits a fixture page must re-pack: python -m newscrawl.archive pack tests/fixtures/<site>/<name>.json tests/fixtures/<site>/<name>.warc.gz"""
     fresh = tmp_path / "fresh.warc.gz"
-    pack(FIXTURES / site / "site.json", fresh)
-    committed, rebuilt = WarcArchive.open(str(FIXTURES / site / "site.warc.gz")), WarcArchive.open(str(fresh))
-    records = manifest(site)["records"]
+    pack(FIXTURES / site / f"{name}.json", fresh)
+    committed, rebuilt = WarcArchive.open(str(FIXTURES / site / f"{name}.warc.gz")), WarcArchive.open(str(fresh))
+    records = load_manifest(FIXTURES / site / f"{name}.json")["records"]
     assert sorted(committed.index) == sorted(rebuilt.index) and len(records) == len(committed)
     for url, rendered in committed.index:
         old, new = committed.get(url, rendered), rebuilt.get(url, rendered)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import PROJECT, replay_crawl
+from conftest import FIXTURES, PROJECT, replay_crawl
 from newscrawl.schema import SCHEMA_VERSION
 from newscrawl.schemadoc import render
 
@@ -161,6 +161,27 @@ def test_readme_jq_snippet(datasets):
     first = readme_snippets("bash")[0].splitlines()[0]
     result = subprocess.run(first, shell=True, cwd=datasets, capture_output=True, text=True)
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 14
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_readme_revision_query_finds_the_demo_revision(datasets, tmp_path):
+    """The demo appends a crawl of the site an hour later (tests/fixtures/nu/later.json) to output/nu.jsonl."""
+    output = tmp_path / "output"
+    shutil.copytree(datasets / "output", output)
+    state = tmp_path / "nu.sqlite3"
+    shutil.copy(datasets / "nu.sqlite3", state)
+    later, stats, _ = replay_crawl("nu", tmp_path, "-s", f"STATE_DB={state}", archive=FIXTURES / "nu" / "later.warc.gz", name="nu-later")
+    assert (stats["run/new"], stats["run/revised"]) == (1, 1)
+    with (output / "nu.jsonl").open("a", encoding="utf-8") as dataset:
+        dataset.writelines(line + "\n" for line in later)
+    query = readme_snippets("bash")[0].splitlines()[1]
+    result = subprocess.run(query, shell=True, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0 and [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"url": "https://www.nu.nl/algemeen/6400103/storm-trekt-over-noorse-kust-in-nacht-van-de-klokwissel.html", "revision": 2}]
+    merged = tmp_path / "merged.jsonl"
+    assert newscrawl("merge", "output/nu.jsonl", "-o", str(merged), cwd=tmp_path).returncode == 0
+    storm = [json.loads(line) for line in merged.read_text().splitlines() if '"6400103"' in line]
+    assert [item["metadata"]["revision"] for item in storm] == [2] and "Inmiddels varen ze weer." in storm[0]["articleBody"]
 
 
 def test_a_rejects_file_given_as_a_dataset_is_refused_clearly(datasets):
