@@ -111,8 +111,8 @@ class LayoutMonitor:
         self.samples.append((response.url, response.status, headers, response.body, problems))
 
     def run_problems(self) -> list[str]:
-        """What makes a run bad whatever the layout: article pages fetched and none became an item,
-        most article URLs lost to skips and failures, parsers that raise."""
+        """What makes a run bad whatever the layout: no discovery source answered, article pages fetched
+        and none became an item, most article URLs lost to skips and failures, parsers that raise."""
         ledger = runtime(self.crawler).ledger
         if ledger is None:
             return []
@@ -121,6 +121,11 @@ class LayoutMonitor:
         good = kinds["item"] + kinds["duplicate"] + kinds["not_modified"]
         lost = kinds["skipped"] + kinds["failure"]
         problems = []
+        sources = Counter(ledger.outcomes.get(url, "").split(":", 1)[0] for url in ledger.discovery_urls)
+        if sources and not good and not sources["discovery"] + sources["not_modified"]:
+            # Not one feed, sitemap or listing answered: the run reached nothing (blocked, DNS, proxy, wrong archive).
+            problems.append(f"reached nothing: none of the {len(ledger.discovery_urls)} discovery sources answered "
+                            f"({sources['failure']} failed), no article requested")
         if requested and not good:
             problems.append(f"{requested} article pages requested, none became an item ({lost} skipped or failed, {kinds['reject']} rejected)")
         elif requested >= self.min_articles and lost / requested > self.max_lost_share:

@@ -276,3 +276,28 @@ def test_manifests_follow_their_schema(datasets):
         assert [error.message for error in validator.iter_errors(manifest)] == []
     assert list(validator.iter_errors({"spider": "nu"}))  # a stub is not a manifest
 
+
+
+def test_every_field_has_a_meaning_in_the_fields_doc():
+    from newscrawl.schemadoc import _rows
+    from newscrawl.schema import article_schema
+
+    schema = article_schema()
+    blank = [path for path, _, _, meaning, _ in _rows(schema["properties"], set(schema["required"])) if not meaning.strip()]
+    assert blank == []  # authors[].name, mainImage.url/caption/credit once had none
+
+
+def test_dataset_card_covers_every_site_and_schema_version_and_the_licences():
+    import tomllib
+
+    from newscrawl.sites.registry import sites
+
+    card = (PROJECT / "docs" / "dataset.md").read_text()
+    coverage = card.split("## What each site covers", 1)[1].split("\n## ", 1)[0]
+    assert all(f"`{name}`" in coverage for name in sites())
+    changelog = card.split("## Schema versions", 1)[1].split("\n## ", 1)[0]
+    assert f"| {SCHEMA_VERSION} |" in changelog
+    assert "copyright" in card.split("## Licence and terms", 1)[1].lower()
+    licence = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["license"]
+    licence = licence if isinstance(licence, str) else licence.get("text", "")
+    assert licence.startswith("MIT") and (PROJECT / "LICENSE").read_text().startswith("MIT License")

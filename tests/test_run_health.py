@@ -38,6 +38,17 @@ def test_a_run_whose_article_pages_are_all_consent_walls_fails(tmp_path):
     assert check_run(tmp_path / "nu.jsonl.manifest.json").returncode == 1
 
 
+def test_a_run_that_reached_nothing_fails(tmp_path):
+    # Every feed, sitemap and section page fails (here: an archive of another site, so each is missing).
+    lines, stats, log = replay_crawl("nu", tmp_path, archive=FIXTURES / "wnl" / "site.warc.gz")
+    manifest = json.loads((tmp_path / "nu.jsonl.manifest.json").read_text())
+    assert lines == [] and manifest["counts"]["items"] == 0 and manifest["counts"]["failures"] >= 10
+    assert manifest["status"] == "failed" and any(p.startswith("reached nothing") for p in manifest["layout"]["problems"])
+    assert "Run failed on nu" in log
+    result = check_run(tmp_path / "nu.jsonl.manifest.json")
+    assert result.returncode == 1 and "reached nothing" in result.stdout + result.stderr
+
+
 def test_a_healthy_run_started_from_a_feed_passes_the_check(tmp_path):
     lines, stats, _ = replay_crawl("nu", tmp_path, "-a", "start_urls=https://www.nu.nl/rss/Algemeen", "-a", "related_depth=0")
     manifest = json.loads((tmp_path / "nu.jsonl.manifest.json").read_text())
