@@ -44,19 +44,19 @@ CRAWL_ARGS = ["-a", "archive=1", "-a", "sections=", "-a", "related_depth=0"]
 NEWSPLEASE_VENV = CACHE / "venv-newsplease"
 
 
-def site_warc(site: str, n: int) -> Path:
-    warc = CACHE / f"{site}-{n}.warc.gz"
+def site_warc(site: str, n: int, size_kb: int | None = None) -> Path:
+    warc = CACHE / (f"{site}-{n}.warc.gz" if size_kb is None else f"{site}-{n}-{size_kb}k.warc.gz")
     if not warc.exists():
         print(f"(generating {warc.name} …)", file=sys.stderr, flush=True)
-        generate(n, warc, site=site)
+        generate(n, warc, site=site, size_kb=size_kb)
     return warc
 
 
 # --- CPU per article by stage ---------------------------------------------------
-def sample_pages(site: str, count: int = 300) -> list[tuple[str, bytes]]:
+def sample_pages(site: str, count: int = 300, size_kb: int | None = None) -> list[tuple[str, bytes]]:
     from newscrawl.archive import WarcArchive
 
-    archive = WarcArchive.open(str(site_warc(site, 1000)))
+    archive = WarcArchive.open(str(site_warc(site, 1000, size_kb)))
     urls = [url for url, _ in sorted(archive.index) if ARTICLE_MARK[site] in url][:count]
     pages = [(url, archive.get(url)["body"]) for url in urls]
     archive.close()
@@ -290,6 +290,81 @@ def workers_crawl(site: str, n: int, workers: int) -> dict | None:
             "redis_state_mb": info["used_memory"] / 2**20, "redis_peak_mb": info["used_memory_peak"] / 2**20}
 
 
+# --- the whole process against Scrapy's own floor ---------------------------------------
+FLOOR_SIZES = (100, 1000, 10000)
+
+
+def _crawl_cpu(command: list[str], clock: Path, cwd: Path) -> tuple[float, int]:
+    """(CPU s between spider_opened and spider_closed, items) of one crawl process."""
+    # Not SCRAPY_SETTINGS_MODULE: get_project_settings() sets it in this process, and the floor runs without the project.
+    env = {**{k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}, "PYTHONPATH": os.pathsep.join([str(ROOT / "benchmarks"), str(ROOT)])}
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(result.stderr[-3000:])
+    figures = json.loads(clock.read_text())
+    return figures["cpu_s"], figures["items"]
+
+
+def project_cpu(site: str, warc: Path, tmp: Path) -> tuple[float, int]:
+    from scrapy.utils.project import get_project_settings
+
+    extensions = {**get_project_settings().getdict("EXTENSIONS"), "engine_floor.CpuClock": 0}
+    command = crawl_command(site, tmp, "project", f"REPLAY_WARC={warc}", f"EXTENSIONS={json.dumps(extensions)}", f"CPU_CLOCK_FILE={tmp}/clock.json")
+    for leftover in tmp.glob("project*"):
+        leftover.unlink()
+    return _crawl_cpu(command, tmp / "clock.json", ROOT)
+
+
+def floor_cpu(site: str, warc: Path, tmp: Path) -> tuple[float, int]:
+    command = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "benchmarks" / "engine_floor.py"), "-O", str(tmp / "floor.jsonl"),
+               "-s", f"FLOOR_WARC={warc}", "-s", f"FLOOR_MARK={ARTICLE_MARK[site]}", "-s", f"CPU_CLOCK_FILE={tmp}/clock.json"]
+    return _crawl_cpu(command, tmp / "clock.json", tmp)
+
+
+def lxml_parse_ms(pages: list[tuple[str, bytes]], rounds: int = 3) -> float:
+    import lxml.html
+
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        for _, body in pages:
+            lxml.html.fromstring(body)
+        best = min(best, (time.process_time() - start) / len(pages) * 1000)
+    return best
+
+
+def floor_rows(site: str, size_kb: int, sizes=FLOOR_SIZES, rounds: int = 2) -> list[dict]:
+    """Marginal CPU per article of the project and of the floor between consecutive N (best of `rounds`)."""
+    parse = lxml_parse_ms(sample_pages(site, 300, size_kb))
+    cpu: dict[tuple[str, int], float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for n in sizes:
+            warc = site_warc(site, n, size_kb)
+            for _ in range(rounds):  # interleaved: both sides see the same machine noise
+                for kind, measure in (("project", project_cpu), ("floor", floor_cpu)):
+                    seconds, items = measure(site, warc, tmp)
+                    if items != n:
+                        raise RuntimeError(f"{kind} crawl of {warc.name}: {items} items, expected {n}")
+                    cpu[kind, n] = min(cpu.get((kind, n), float("inf")), seconds)
+    rows = []
+    for low, high in zip(sizes, sizes[1:]):
+        project = (cpu["project", high] - cpu["project", low]) / (high - low) * 1000
+        floor = (cpu["floor", high] - cpu["floor", low]) / (high - low) * 1000
+        rows.append({"site": site, "size_kb": size_kb, "n": high, "low": low, "project_ms": project, "floor_ms": floor, "parse_ms": parse,
+                     "ratio": project / floor, "added_ms": project - floor, "added_ratio": (project - floor) / parse})
+    return rows
+
+
+def print_floor_table(rows: list[dict]) -> None:
+    print("| site | page KB | N (marginal over) | project ms/article | Scrapy floor ms/article | project ÷ floor (target ≤ 2) "
+          "| added above floor ms | bare lxml parse ms | added ÷ parse (target ≤ 4) |\n|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['site']} | {r['size_kb']} | {r['n']:,} (from {r['low']:,}) | {r['project_ms']:.2f} | {r['floor_ms']:.2f} | {r['ratio']:.2f}× "
+              f"| {r['added_ms']:.2f} | {r['parse_ms']:.2f} | {r['added_ratio']:.2f}× |", flush=True)
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sites", default=None, help="comma-separated (default: every registered site with a synthetic site generator)")
@@ -299,6 +374,10 @@ def main() -> None:
     parser.add_argument("--skip-stages", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-workers", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true", help="skip the whole-process comparison with Scrapy's own floor")
+    parser.add_argument("--floor-only", action="store_true", help="only the comparison with Scrapy's floor")
+    parser.add_argument("--floor-page-kb", type=int, nargs="+", default=[30, 100])
+    parser.add_argument("--floor-sizes", type=int, nargs="+", default=list(FLOOR_SIZES), help="N of the floor crawls; marginals between consecutive N")
     args = parser.parse_args()
     from newscrawl.sites.registry import sites as registered_sites
 
@@ -307,6 +386,12 @@ def main() -> None:
         print(f"No synthetic site in benchmarks/synthetic_site.py for {', '.join(unmeasured)}: not measured", file=sys.stderr)
     sites = args.sites.split(",") if args.sites else [name for name in registered_sites() if name in SYNTHETIC_SITES]
     print(f"Run of {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n", flush=True)
+
+    if not args.skip_floor:
+        print("## The whole crawl process against Scrapy's own floor (marginal CPU per article, replay)\n", flush=True)
+        print_floor_table([row for site in sites for kb in args.floor_page_kb for row in floor_rows(site, kb, args.floor_sizes)])
+        if args.floor_only:
+            return
 
     if not args.skip_stages:
         print("## CPU per article by stage (best of 3 rounds, 300 synthetic pages per site)\n", flush=True)

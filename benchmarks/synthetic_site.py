@@ -10,6 +10,7 @@ missing from the archive. ``tests/loopback.py`` serves the same WARC over HTTPS 
 
     python benchmarks/synthetic_site.py nu 1000 benchmarks/.cache/nu-1000.warc.gz
     python benchmarks/synthetic_site.py wnl 1000 benchmarks/.cache/wnl-1000.warc.gz
+    python benchmarks/synthetic_site.py nu 1000 benchmarks/.cache/nu-1000-30k.warc.gz 30   # pages of 30 KB ± 10 %
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ def sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def pad(page: str, rng: random.Random) -> str:
-    """Menu and script chrome before </body> until the page is 50–150 KB, like real pages."""
-    target = rng.randint(50_000, 150_000)
+def pad(page: str, rng: random.Random, size_kb: int | None = None) -> str:
+    """Menu and script chrome before </body> until the page is 50–150 KB like real pages (or size_kb ± 10 %)."""
+    target = rng.randint(50_000, 150_000) if size_kb is None else rng.randint(size_kb * 900, size_kb * 1100)
     chrome = '<nav class="mega-menu"><ul>' + "".join(f'<li class="mega-menu__item"><a class="mega-menu__link" href="/{s}">{s}</a></li>' for s in SECTIONS * 6) + "</ul></nav>"
     script = '<script>window.__SCREEN_STATE__ = {"blocks": "' + "x" * 3000 + '"};</script>'
     filler = []
@@ -54,7 +55,7 @@ def pad(page: str, rng: random.Random) -> str:
     return page.replace("</body>", "".join(filler) + "</body>", 1)
 
 
-def wnl_post(template: str, index: int, rng: random.Random, published: datetime) -> tuple[str, bytes]:
+def wnl_post(template: str, index: int, rng: random.Random, published: datetime, size_kb: int | None = None) -> tuple[str, bytes]:
     """A WNL post (layout A, docs/sites/wnl.md) with its own id, title, dates and paragraphs."""
     post_id = 600000 + index
     title = f"{sentence(rng)[:-1]} ({post_id})"
@@ -72,10 +73,10 @@ def wnl_post(template: str, index: int, rng: random.Random, published: datetime)
     end = page.index("<!-- .entry-content is not closed")
     paragraphs = "\n".join(f"<p>{' '.join(sentence(rng) for _ in range(rng.randint(2, 5)))}</p>" for _ in range(rng.randint(6, 14)))
     page = page[:start] + "\n" + paragraphs + "\n" + page[end:]
-    return url, pad(page, rng).encode("utf-8")
+    return url, pad(page, rng, size_kb).encode("utf-8")
 
 
-def article(template: str, index: int, rng: random.Random, published: datetime) -> tuple[str, bytes]:
+def article(template: str, index: int, rng: random.Random, published: datetime, size_kb: int | None = None) -> tuple[str, bytes]:
     article_id = 7000000 + index
     section = SECTIONS[index % len(SECTIONS)]
     title = f"{sentence(rng)[:-1]} ({article_id})"
@@ -92,7 +93,7 @@ def article(template: str, index: int, rng: random.Random, published: datetime) 
     # Replace the body blocks with this article's own paragraphs (the Lees ook link is kept: realistic).
     start, end = page.index('<p class="textblock paragraph"'), page.index("</div>\n      <footer class=\"article__footer\">")
     page = page[:start] + paragraphs + "\n" + page[end:]
-    page = pad(page, rng)
+    page = pad(page, rng, size_kb)
     return url, page.encode("utf-8")
 
 
@@ -129,20 +130,20 @@ def _start_pages(base: str, home: bytes, feed: str) -> Iterator[Page]:
     yield f"{base}{feed}", EMPTY_RSS, RSS, 200
 
 
-def nu_pages(n: int, rng: random.Random) -> Iterator[Page]:
+def nu_pages(n: int, rng: random.Random, size_kb: int | None = None) -> Iterator[Page]:
     template = TEMPLATE.read_text("utf-8")
     yield from _start_pages(BASE, b"<html><body data-page-type='frontpage'><main></main></body></html>", "/rss/Algemeen")
     yield f"{BASE}/sitemap_news.xml", b"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'></urlset>", XML, 200
-    articles = ((*article(template, i, rng, _published(i)), _published(i)) for i in range(n))
+    articles = ((*article(template, i, rng, _published(i), size_kb), _published(i)) for i in range(n))
     yield from _sitemaps(BASE, articles, n, "sitemap_articles_{}.xml")
 
 
-def wnl_pages(n: int, rng: random.Random) -> Iterator[Page]:
+def wnl_pages(n: int, rng: random.Random, size_kb: int | None = None) -> Iterator[Page]:
     template = WNL_TEMPLATE.read_text("utf-8")
     yield from _start_pages(WNL_BASE, b"<html><body class='home'><main></main></body></html>", "/feed/")
     yield f"{WNL_BASE}/wp-sitemap.xml", b"<html><body>Not found</body></html>", HTML, 404
     yield f"{WNL_BASE}/wp-json/wp/v2/posts?per_page=20&page=1&_embed=1", b"[]", [("Content-Type", "application/json; charset=UTF-8")], 200
-    articles = ((*wnl_post(template, i, rng, _published(i)), _published(i)) for i in range(n))
+    articles = ((*wnl_post(template, i, rng, _published(i), size_kb), _published(i)) for i in range(n))
     yield from _sitemaps(WNL_BASE, articles, n, "post-sitemap{}.xml")
 
 
@@ -151,20 +152,20 @@ SITES = {"nu": nu_pages, "wnl": wnl_pages}
 ARTICLE_MARK = {"nu": "/70", "wnl": "/2025/"}
 
 
-def generate(n: int, out: Path, seed: int = 1, site: str = "nu") -> Path:
-    """Write the synthetic ``site`` of ``n`` articles to the WARC ``out``."""
+def generate(n: int, out: Path, seed: int = 1, site: str = "nu", size_kb: int | None = None) -> Path:
+    """Write the synthetic ``site`` of ``n`` articles to the WARC ``out`` (pages of 50–150 KB, or size_kb ± 10 %)."""
     rng = random.Random(seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     served = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
     date = served.strftime("%a, %d %b %Y %H:%M:%S GMT")
     with out.open("wb") as stream:
         writer = WARCWriter(stream, gzip=True)
-        for url, body, headers, status in SITES[site](n, rng):
+        for url, body, headers, status in SITES[site](n, rng, size_kb):
             write_response_record(writer, url, status, [("Date", date), *headers, ("Content-Length", str(len(body)))], body, served)
     return out
 
 
 if __name__ == "__main__":
     name, count, target = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
-    generate(count, target, site=name)
+    generate(count, target, site=name, size_kb=int(sys.argv[4]) if len(sys.argv) > 4 else None)
     print(f"{name}: {count} articles → {target} ({target.stat().st_size / 1e6:.1f} MB)")
