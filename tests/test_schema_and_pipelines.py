@@ -102,6 +102,7 @@ def run_dedup(tmp_path, items):
             continue
         pipeline.item_scraped(out, None, crawler.spider)
         emitted.append(out)
+    pipeline.store.close()  # the crawl's end: the last batch of state writes is committed
     return emitted, crawler.stats
 
 
@@ -164,3 +165,18 @@ def test_an_item_rejected_later_releases_its_claim(tmp_path):
     item = pipeline.process_item(parsed(A_URL))
     pipeline.item_dropped(item, None, DropItem("Invalid item"), crawler.spider)
     assert pipeline.process_item(parsed(A_URL))["metadata"]["revision"] == 1  # not lost: it may still be emitted
+
+
+def test_state_writes_are_batched_and_committed_at_close(tmp_path, monkeypatch):
+    from newscrawl.state import sqlite
+
+    monkeypatch.setattr(sqlite, "BATCH_WRITES", 3)
+    monkeypatch.setattr(sqlite, "BATCH_SECONDS", 3600)
+    writer, reader = sqlite.SqliteStore(tmp_path / "s.db"), sqlite.SqliteStore(tmp_path / "s.db")
+    for n in range(4):
+        writer.record("nu", str(n), f"h{n}", 1, f"https://www.nu.nl/a/{n}/x.html", "2025-04-01T09:00:00Z")
+    assert writer.get("nu", "3") is not None  # the writer reads its own open batch
+    assert len(reader) == 3  # one full batch committed, the fourth write still open
+    writer.close()
+    assert len(reader) == 4 and reader.get("nu", "3").content_hash == "h3"
+    reader.close()

@@ -2,12 +2,17 @@
 
 One row per (site, articleId) with the hash of the last emitted text and its
 revision number. WAL mode lets several crawls of one project share the file.
+
+Writes are batched: one transaction per BATCH_WRITES writes or BATCH_SECONDS, committed at
+close (a commit per item was a WAL append per item). A process killed outright loses at most
+that batch: those articles are emitted once more by the next run, never lost.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 from .base import Baseline, FetchRecord, SeenArticle
@@ -41,6 +46,10 @@ CREATE TABLE IF NOT EXISTS baselines (
 """
 
 
+BATCH_WRITES = 500
+BATCH_SECONDS = 1.0
+
+
 class SqliteStore:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -53,6 +62,22 @@ class SqliteStore:
         # Scrapy runs pipelines concurrently, so a copy can arrive before the original is recorded.
         self.claimed_keys: dict[tuple[str, str], str] = {}
         self.claimed_hashes: dict[str, str] = {}
+        self._batch_writes = 0
+        self._batch_started = 0.0
+
+    def _write(self, sql: str, params: tuple) -> None:
+        """A write inside the open batch; the batch is committed when it is full or old enough."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+            self._batch_writes, self._batch_started = 0, time.monotonic()
+        self.db.execute(sql, params)
+        self._batch_writes += 1
+        if self._batch_writes >= BATCH_WRITES or time.monotonic() - self._batch_started >= BATCH_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
 
     def get(self, site: str, article_id: str) -> SeenArticle | None:
         row = self.db.execute(
@@ -69,7 +94,7 @@ class SqliteStore:
         return SeenArticle(*row) if row else None
 
     def record(self, site: str, article_id: str, content_hash: str, revision: int, url: str, when: str) -> None:
-        self.db.execute(
+        self._write(
             """INSERT INTO articles (site, article_id, content_hash, revision, url, first_seen, last_seen)
                VALUES (?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (site, article_id) DO UPDATE SET
@@ -83,7 +108,7 @@ class SqliteStore:
         return FetchRecord(*row) if row else None
 
     def record_fetch(self, article_key: str, url: str, etag: str | None, last_modified: str | None, lastmod_hint: str | None, when: str) -> None:
-        self.db.execute(
+        self._write(
             """INSERT INTO fetches (article_key, url, etag, last_modified, lastmod_hint, fetched_at) VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (article_key) DO UPDATE SET url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
                    lastmod_hint = COALESCE(excluded.lastmod_hint, fetches.lastmod_hint), fetched_at = excluded.fetched_at""",
@@ -124,4 +149,5 @@ class SqliteStore:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def close(self) -> None:
+        self.commit()
         self.db.close()
