@@ -125,3 +125,28 @@ def test_committed_fixture_archive_matches_its_manifest(tmp_path, site, name):
     for url, rendered in committed.index:
         old, new = committed.get(url, rendered), rebuilt.get(url, rendered)
         assert (old["status"], old["body"], old["headers"]) == (new["status"], new["body"], new["headers"]), url
+
+
+def test_the_fast_record_reader_reads_what_warcio_reads():
+    from datetime import datetime
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from newscrawl.archive import _read_response_record
+
+    checked = 0
+    for path in sorted(FIXTURES.glob("*/*.warc.gz")):
+        archive = WarcArchive.open(str(path))
+        with path.open("rb") as stream:
+            for (url, rendered), (_, offset, length) in archive.index.items():
+                stream.seek(offset)
+                fast = _read_response_record(stream.read(length))
+                stream.seek(offset)
+                record = next(iter(ArchiveIterator(stream)))
+                assert fast == {"url": record.rec_headers.get_header("WARC-Target-URI"), "status": int(record.http_headers.get_statuscode()),
+                                "headers": record.http_headers.headers, "body": record.raw_stream.read(),
+                                "date": datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"))}, url
+                checked += 1
+        archive.close()
+    assert checked > 50
+    assert _read_response_record(b"\x1f\x8b not gzip") is None and _read_response_record(b"WARC/1.0\r\nWARC-Type: request\r\n\r\n") is None
