@@ -85,15 +85,25 @@ def page_context(response: Response) -> PageContext:
     return PageContext(discovered_via=request.via, downloaded_at=downloaded_at, reference_time=reference, hints=request.hints)
 
 
+_META_TAGS = etree.XPath("//meta[@content]")
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href', smart_strings=False)  # plain strings: no reference to the tree
+_JSONLD_TEXTS = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
+
+
+def _root(sel: Selector | Response) -> etree._Element:
+    """The page's parsed tree (a response's is parsed once, by its selector)."""
+    return sel.selector.root if isinstance(sel, Response) else sel.root
+
+
 class PageMeta:
     """The page's <meta> tags by name/property (first non-empty content), read in one pass.
 
     Built once per page: looking each key up with its own XPath scans the whole document every time.
     """
 
-    def __init__(self, sel: Selector):
+    def __init__(self, sel: Selector | Response):
         self.index: dict[str, str] = {}
-        for element in sel.xpath("//meta[@content]"):
+        for element in _META_TAGS(_root(sel)):  # lxml elements: a Selector per tag cost more than the read
             attrib = element.attrib
             content = attrib.get("content", "").strip()
             for key in (attrib.get("name"), attrib.get("property")):
@@ -112,7 +122,7 @@ def canonical_article(response: Response, meta: PageMeta, site: str) -> tuple[st
     """(canonical URL, article key): <link rel=canonical>, then og:url, then the final URL,
     normalised (docs/sites/README.md); a Skip when that is not an article URL of ``site``."""
     canonical = normalize_url(
-        response.xpath('//link[@rel="canonical"]/@href').get() or meta.get("og:url") or response.url,
+        next(iter(_CANONICAL(_root(response))), None) or meta.get("og:url") or response.url,
         response.url,
     )
     key = article_key(canonical or "")
@@ -136,10 +146,10 @@ def _walk_jsonld(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
             yield from _walk_jsonld(node["@graph"], depth + 1)
 
 
-def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
+def jsonld_objects(sel: Selector | Response) -> list[dict[str, Any]]:
     """All JSON-LD objects on the page, @graph flattened; broken (or absurdly nested) blocks are skipped."""
     objects: list[dict[str, Any]] = []
-    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for raw in _JSONLD_TEXTS(_root(sel)):
         try:
             objects.extend(_walk_jsonld(json.loads(raw)))
         except (ValueError, RecursionError):
