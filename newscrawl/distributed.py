@@ -6,6 +6,8 @@ Every worker of a spider shares, in one Redis (keys under ``REDIS_KEY_PREFIX``):
   (scrapy-redis' scheduler; fingerprints from :mod:`newscrawl.fingerprint`, one per article);
 * the dedup/revision and HTTP-validator state ``<p>:state:…`` (:class:`newscrawl.state.redis.RedisStore`), and the claims that stop two workers
   from emitting one article twice;
+* each host's rate and requests in flight ``<p>:rate:<host>:…`` (:mod:`newscrawl.politeness`:
+  ``DOWNLOAD_DELAY``/AutoThrottle and ``CONCURRENT_REQUESTS_PER_DOMAIN`` hold for the cluster);
 * the cluster: ``<p>:<spider>:workers`` (who takes part), ``<p>:<spider>:worker:<id>``
   (a heartbeat with a TTL: ``busy`` or ``idle``) and ``<p>:<spider>:done`` (URLs finished in
   this run).
@@ -33,6 +35,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from .durability import flush_feeds
 from .fingerprint import redirect_within_article
+from .politeness import wrap_download_handlers
 from .runtime import runtime
 from .state.redis import connect, enabled, heartbeat_prefix, prefix, worker_id
 
@@ -59,6 +62,9 @@ class Distributed:
             # "project" priority: above settings.py's own dupefilter, below a -s on the command line.
             settings.set(name, value, priority="project")
         settings.setdefault_in_component_priority_dict("EXTENSIONS", Cluster, 40)
+        if settings.getbool("CLUSTER_RATE_LIMIT"):
+            # One per-host rate and concurrency for all workers (newscrawl/politeness.py).
+            wrap_download_handlers(settings)
 
 
 class SharedScheduler(RedisScheduler):

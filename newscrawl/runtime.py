@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .distributed import Cluster
     from .ledger import UrlLedger
     from .monitor import LayoutMonitor
+    from .politeness import HostLimiter
     from .state.base import Store
 
 
@@ -24,6 +25,7 @@ class Runtime:
     monitor: LayoutMonitor | None = None  # layout-change detection
     cluster: Cluster | None = None  # distributed mode
     worker_id: str | None = None  # this process's name in a cluster
+    host_limiter: HostLimiter | None = None  # the cluster's shared per-host rate limit
 
 
 _RUNTIMES: WeakKeyDictionary[Any, Runtime] = WeakKeyDictionary()

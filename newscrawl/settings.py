@@ -174,6 +174,9 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 REDIS_URL = None
 # Namespace of all keys, so several projects or test runs can share one Redis.
 REDIS_KEY_PREFIX = "newscrawl"
+# Workers share each host's DOWNLOAD_DELAY (or AutoThrottle's larger delay) and
+# CONCURRENT_REQUESTS_PER_DOMAIN through Redis: a site sees one crawler's rate, not N.
+CLUSTER_RATE_LIMIT = True
 # Seconds between heartbeats; a worker silent for CLUSTER_DEAD_AFTER seconds counts as dead
 # (its claims lapse, a survivor re-reads discovery); all idle for CLUSTER_CLOSE_AFTER: close.
 CLUSTER_HEARTBEAT = 1.0

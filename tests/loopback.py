@@ -135,7 +135,9 @@ http {{
     default_type text/html;
     client_body_temp_path {work}/tmp; proxy_temp_path {work}/tmp; fastcgi_temp_path {work}/tmp;
     uwsgi_temp_path {work}/tmp; scgi_temp_path {work}/tmp;
+    log_format timed '$msec $status $request_uri';
     server {{
+        {access_log}
         listen 127.0.0.1:{port} ssl;
         ssl_certificate {cert};
         ssl_certificate_key {key};
@@ -149,15 +151,24 @@ http {{
 
 
 class LoopbackSite:
-    def __init__(self, root: Path, work: Path, port: int = PORT):
+    """nginx serving ``root`` over HTTPS on 127.0.0.1; with ``access_log``, each request is logged
+    as ``<unix time with ms> <status> <uri>`` in ``work/access.log``."""
+
+    def __init__(self, root: Path, work: Path, port: int = PORT, access_log: bool = False):
         self.root, self.work, self.port = root, work, port
+        self.access_log = work / "access.log" if access_log else None
         self.process: subprocess.Popen | None = None
 
     @classmethod
-    def from_warc(cls, warc: Path, work: Path) -> LoopbackSite:
+    def from_warc(cls, warc: Path, work: Path, access_log: bool = False) -> LoopbackSite:
         root = work / "site"
         export_warc(warc, root)
-        return cls(root, work)
+        return cls(root, work, access_log=access_log)
+
+    def requests(self) -> list[tuple[float, int, str]]:
+        """(time, status, uri) of every request logged so far."""
+        lines = self.access_log.read_text().splitlines() if self.access_log and self.access_log.exists() else []
+        return [(float(t), int(status), uri) for t, status, uri in (line.split(" ", 2) for line in lines)]
 
     def start(self) -> None:
         from faultsite import self_signed_certificate
@@ -166,7 +177,8 @@ class LoopbackSite:
         cert, key = self_signed_certificate(self.work)
         conf = self.work / "nginx.conf"
         user = "user root;" if os.geteuid() == 0 else ""
-        conf.write_text(_CONF.format(user=user, work=self.work, port=self.port, cert=cert, key=key, root=self.root.resolve()))
+        access_log = f"access_log {self.access_log} timed;" if self.access_log else ""
+        conf.write_text(_CONF.format(user=user, work=self.work, port=self.port, cert=cert, key=key, root=self.root.resolve(), access_log=access_log))
         self.process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(self.work)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for_port(self.port, self.process, "nginx")
 

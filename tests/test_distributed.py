@@ -54,7 +54,7 @@ def worker(out: Path, redis_url: str, key_prefix: str, **settings) -> subprocess
     command = [sys.executable, "-m", "scrapy", "crawl", "nu", "-O", str(out), "-a", "archive=1", "-a", "sections=", "-a", "related_depth=0",
                "-s", f"REDIS_URL={redis_url}", "-s", f"REDIS_KEY_PREFIX={key_prefix}", "-s", "TWISTED_DNS_RESOLVER=loopback.LoopbackResolver",
                "-s", f"STATS_FILE={out.with_suffix('.stats.json')}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "CLUSTER_CLOSE_AFTER=2", "-s", "LOG_LEVEL=INFO",
+               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "CLUSTER_CLOSE_AFTER=2", "-s", "LOG_LEVEL=INFO",
                "-s", f"LAYOUT_SAMPLES_DIR={out.with_suffix('.samples')}"]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
