@@ -137,6 +137,11 @@ ITEM_PIPELINES = {
 }
 # The seen/revision store shared by all runs (and all spiders) of the project.
 STATE_DB = "output/state.sqlite3"
+# How long the state remembers an article (its text's hash and revision, its HTTP validators):
+# days since its last new text (validators: since the last fetch); 0 = for ever. Redis expires
+# the keys itself; SQLite deletes older rows when a crawl opens it. Outside the window an article
+# met again is new (revision 1): keep the window longer than the crawls' reach back (since=, lastmod).
+STATE_EXPIRE_DAYS = 30
 # Skip articles whose sitemap/API lastmod has not moved, and send conditional requests for the rest.
 INCREMENTAL = True
 # Where invalid items go; default: beside the first local feed (output/nu.rejects.jsonl).

@@ -22,7 +22,7 @@ def store_for(crawler) -> Store:
         else:
             from .sqlite import SqliteStore
 
-            run.store = SqliteStore(crawler.settings.get("STATE_DB"))
+            run.store = SqliteStore(crawler.settings.get("STATE_DB"), crawler.settings.getfloat("STATE_EXPIRE_DAYS"))
         store = run.store
         crawler.signals.connect(lambda: store.close(), signal=signals.engine_stopped, weak=False)
     return run.store

@@ -67,33 +67,56 @@ if redis.call('HGET', KEYS[2], 'owner') == ARGV[1] then redis.call('DEL', KEYS[2
 class RedisStore:
     """The state of :class:`newscrawl.state.sqlite.SqliteStore`, in Redis, shared by every worker and run.
 
-    ``<p>:state:articles:<site>`` (hash: articleId → [hash, revision, url, first_seen, last_seen]),
-    ``<p>:state:hashes`` (contentHash → "site:id"), ``<p>:state:fetches`` (article key → validators).
+    One key per article, each with the state window as its time to live (``STATE_EXPIRE_DAYS``,
+    30 by default, counted from the last emission of a new text, the last fetch for validators),
+    so the state stays bounded and Redis itself forgets what is outside the window:
+    ``<p>:state:a:<site>:<id>`` ([hash, revision, url, first_seen, last_seen]),
+    ``<p>:state:h:<contentHash>`` ("site:id"), ``<p>:state:f:<article key>`` (HTTP validators).
+    An article that left the window and is met again is new to the crawl (revision 1).
     """
 
-    def __init__(self, server, key_prefix: str, owner: str, heartbeats: str, claim_ttl: int = 3600):
+    def __init__(self, server, key_prefix: str, owner: str, heartbeats: str, claim_ttl: int = 3600, expire_seconds: int = 30 * 86400):
         self.server = server
         self.p = f"{key_prefix}:state"
         self.owner = owner
         self.heartbeats = heartbeats
         self.claim_ttl = claim_ttl
+        self.ttl = expire_seconds or None  # 0: kept for ever
         self._claim = server.register_script(_CLAIM)
         self._release = server.register_script(_RELEASE)
+        self._migrate_hashes()
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> RedisStore:
         settings = crawler.settings
-        return cls(connect(settings), prefix(settings), worker_id(crawler), heartbeat_prefix(settings, crawler.spidercls.name))
+        return cls(connect(settings), prefix(settings), worker_id(crawler), heartbeat_prefix(settings, crawler.spidercls.name),
+                   expire_seconds=int(settings.getfloat("STATE_EXPIRE_DAYS") * 86400))
+
+    def _migrate_hashes(self) -> None:
+        """State written by earlier versions (one hash per kind, no expiry) moves to keys with a TTL, once."""
+        if self.server.get(f"{self.p}:layout") == "keys":
+            return
+        legacy = [*self.server.scan_iter(f"{self.p}:articles:*", count=1000), f"{self.p}:hashes", f"{self.p}:fetches"]
+        for key in legacy:
+            if not self.server.exists(key):
+                continue
+            kind = "h" if key.endswith(":hashes") else "f" if key.endswith(":fetches") else f"a:{key.rsplit(':', 1)[1]}"
+            pipe = self.server.pipeline(transaction=False)
+            for field, value in self.server.hscan_iter(key, count=1000):
+                pipe.set(f"{self.p}:{kind}:{field}", value, ex=self.ttl)
+            pipe.delete(key)
+            pipe.execute()
+        self.server.set(f"{self.p}:layout", "keys")
 
     def get(self, site: str, article_id: str) -> SeenArticle | None:
-        raw = self.server.hget(f"{self.p}:articles:{site}", article_id)
+        raw = self.server.get(f"{self.p}:a:{site}:{article_id}")
         if raw is None:
             return None
         content_hash, revision, *_ = json.loads(raw)
         return SeenArticle(site, article_id, content_hash, revision)
 
     def find_by_hash(self, content_hash: str) -> SeenArticle | None:
-        owner = self.server.hget(f"{self.p}:hashes", content_hash)
+        owner = self.server.get(f"{self.p}:h:{content_hash}")
         if owner is None:
             return None
         site, article_id = owner.split(":", 1)
@@ -102,16 +125,16 @@ class RedisStore:
         return seen if seen is not None and seen.content_hash == content_hash else None
 
     def record(self, site: str, article_id: str, content_hash: str, revision: int, url: str, when: str) -> None:
-        key = f"{self.p}:articles:{site}"
-        old = self.server.hget(key, article_id)
+        key = f"{self.p}:a:{site}:{article_id}"
+        old = self.server.get(key)
         first_seen = json.loads(old)[3] if old else when
         pipe = self.server.pipeline()
-        pipe.hset(key, article_id, json.dumps([content_hash, revision, url, first_seen, when]))
-        pipe.hset(f"{self.p}:hashes", content_hash, f"{site}:{article_id}")
+        pipe.set(key, json.dumps([content_hash, revision, url, first_seen, when]), ex=self.ttl)
+        pipe.set(f"{self.p}:h:{content_hash}", f"{site}:{article_id}", ex=self.ttl)
         pipe.execute()
 
     def get_fetch(self, article_key: str) -> FetchRecord | None:
-        raw = self.server.hget(f"{self.p}:fetches", article_key)
+        raw = self.server.get(f"{self.p}:f:{article_key}")
         if raw is None:
             return None
         etag, last_modified, lastmod_hint, *_ = json.loads(raw)
@@ -121,7 +144,7 @@ class RedisStore:
         if lastmod_hint is None:
             old = self.get_fetch(article_key)
             lastmod_hint = old.lastmod_hint if old else None
-        self.server.hset(f"{self.p}:fetches", article_key, json.dumps([etag, last_modified, lastmod_hint, url, when]))
+        self.server.set(f"{self.p}:f:{article_key}", json.dumps([etag, last_modified, lastmod_hint, url, when]), ex=self.ttl)
 
     def claim(self, site: str, article_id: str, content_hash: str) -> str | None:
         keys = [f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"]
@@ -141,7 +164,7 @@ class RedisStore:
         self.server.hset(f"{self.p}:baselines", site, json.dumps({"metrics": baseline.metrics, "runs": baseline.runs, "updated": when}))
 
     def __len__(self) -> int:
-        return sum(self.server.hlen(key) for key in self.server.scan_iter(f"{self.p}:articles:*", count=100))
+        return sum(1 for _ in self.server.scan_iter(f"{self.p}:a:*", count=1000))
 
     def close(self) -> None:
         self.server.close()

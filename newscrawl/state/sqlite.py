@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .base import Baseline, FetchRecord, SeenArticle
@@ -51,13 +52,15 @@ BATCH_SECONDS = 1.0
 
 
 class SqliteStore:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, expire_days: float = 0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        if expire_days:
+            self.expire(datetime.now(UTC) - timedelta(days=expire_days))
         # Items let through but not yet written, this run: (site, id) → hash and hash → "site:id".
         # Scrapy runs pipelines concurrently, so a copy can arrive before the original is recorded.
         self.claimed_keys: dict[tuple[str, str], str] = {}
@@ -78,6 +81,13 @@ class SqliteStore:
     def commit(self) -> None:
         if self.db.in_transaction:
             self.db.execute("COMMIT")
+
+    def expire(self, before: datetime) -> tuple[int, int]:
+        """Forget articles whose last new text, and validators whose last fetch, is older than ``before``."""
+        cutoff = before.astimezone(UTC).isoformat(timespec="seconds")
+        articles = self.db.execute("DELETE FROM articles WHERE last_seen < ?", (cutoff,)).rowcount
+        fetches = self.db.execute("DELETE FROM fetches WHERE fetched_at < ?", (cutoff,)).rowcount
+        return articles, fetches
 
     def get(self, site: str, article_id: str) -> SeenArticle | None:
         row = self.db.execute(
