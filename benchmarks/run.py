@@ -365,6 +365,33 @@ def print_floor_table(rows: list[dict]) -> None:
     print()
 
 
+def redis_state(site: str, n: int) -> dict | None:
+    """Redis memory before (empty), at the peak of, and after a one-worker crawl of n articles, and the state's TTL."""
+    from loopback import RedisServer
+
+    if not shutil.which("redis-server"):
+        print("(Redis state measurement skipped: no redis-server)", file=sys.stderr)
+        return None
+    import redis as redis_client
+
+    server = RedisServer().start()
+    try:
+        client = redis_client.Redis.from_url(server.url, decode_responses=True)
+        before = client.info("memory")["used_memory"]
+        warc = site_warc(site, n)
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            wall, _, _ = _run_measured([crawl_command(site, tmp, "w0", f"REPLAY_WARC={warc}", f"REDIS_URL={server.url}", "CLUSTER_CLOSE_AFTER=1")])
+        info = client.info("memory")
+        keys = client.dbsize()
+        sample = next(client.scan_iter("newscrawl:state:a:*", count=1000), None)
+        ttl_days = client.ttl(sample) / 86400 if sample else None
+    finally:
+        server.stop()
+    return {"n": n, "before_mb": before / 2**20, "peak_mb": info["used_memory_peak"] / 2**20, "after_mb": info["used_memory"] / 2**20,
+            "per_article_b": (info["used_memory"] - before) / n, "keys": keys, "ttl_days": ttl_days, "wall_s": wall}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sites", default=None, help="comma-separated (default: every registered site with a synthetic site generator)")
@@ -378,6 +405,8 @@ def main() -> None:
     parser.add_argument("--floor-only", action="store_true", help="only the comparison with Scrapy's floor")
     parser.add_argument("--floor-page-kb", type=int, nargs="+", default=[30, 100])
     parser.add_argument("--floor-sizes", type=int, nargs="+", default=list(FLOOR_SIZES), help="N of the floor crawls; marginals between consecutive N")
+    parser.add_argument("--redis-state-size", type=int, default=100000, help="N of the crawl whose Redis state is measured (0: skip)")
+    parser.add_argument("--redis-state-only", action="store_true")
     args = parser.parse_args()
     from newscrawl.sites.registry import sites as registered_sites
 
@@ -386,6 +415,16 @@ def main() -> None:
         print(f"No synthetic site in benchmarks/synthetic_site.py for {', '.join(unmeasured)}: not measured", file=sys.stderr)
     sites = args.sites.split(",") if args.sites else [name for name in registered_sites() if name in SYNTHETIC_SITES]
     print(f"Run of {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n", flush=True)
+
+    if args.redis_state_size:
+        r = redis_state(sites[0], args.redis_state_size)
+        if r:
+            print(f"## Redis state of a {r['n']:,}-article crawl ({sites[0]}, one worker, replay)\n")
+            print(f"Redis used memory: {r['before_mb']:.1f} MB empty, {r['peak_mb']:.1f} MB at the peak (frontier + seen-set + state), "
+                  f"{r['after_mb']:.1f} MB after (the state: {r['per_article_b']:.0f} B per article, {r['keys']:,} keys, "
+                  f"each expiring after {r['ttl_days']:.1f} days); {r['wall_s']:.0f} s wall\n", flush=True)
+        if args.redis_state_only:
+            return
 
     if not args.skip_floor:
         print("## The whole crawl process against Scrapy's own floor (marginal CPU per article, replay)\n", flush=True)
