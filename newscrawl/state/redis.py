@@ -70,8 +70,10 @@ class RedisStore:
     One key per article, each with the state window as its time to live (``STATE_EXPIRE_DAYS``,
     30 by default, counted from the last emission of a new text, the last fetch for validators),
     so the state stays bounded and Redis itself forgets what is outside the window:
-    ``<p>:state:a:<site>:<id>`` ([hash, revision, url, first_seen, last_seen]),
-    ``<p>:state:h:<contentHash>`` ("site:id"), ``<p>:state:f:<article key>`` (HTTP validators).
+    ``<p>:state:a:<site>:<id>`` ([hash, revision, first_seen, last_seen]),
+    ``<p>:state:h:<first 32 hex digits of the contentHash>`` ("site:id"), ``<p>:state:f:<article key>``
+    ([etag, last_modified, lastmod_hint, fetched]). Values are kept short (no URL: the key names the
+    article): a key per article costs Redis more than a hash field, and that is what the values save.
     An article that left the window and is met again is new to the crawl (revision 1).
     """
 
@@ -103,10 +105,13 @@ class RedisStore:
             kind = "h" if key.endswith(":hashes") else "f" if key.endswith(":fetches") else f"a:{key.rsplit(':', 1)[1]}"
             pipe = self.server.pipeline(transaction=False)
             for field, value in self.server.hscan_iter(key, count=1000):
-                pipe.set(f"{self.p}:{kind}:{field}", value, ex=self.ttl)
+                pipe.set(self._hash_key(field) if kind == "h" else f"{self.p}:{kind}:{field}", value, ex=self.ttl)
             pipe.delete(key)
             pipe.execute()
         self.server.set(f"{self.p}:layout", "keys")
+
+    def _hash_key(self, content_hash: str) -> str:
+        return f"{self.p}:h:{content_hash[:32]}"  # 128 bits tell texts apart as well as 256
 
     def get(self, site: str, article_id: str) -> SeenArticle | None:
         raw = self.server.get(f"{self.p}:a:{site}:{article_id}")
@@ -116,7 +121,7 @@ class RedisStore:
         return SeenArticle(site, article_id, content_hash, revision)
 
     def find_by_hash(self, content_hash: str) -> SeenArticle | None:
-        owner = self.server.get(f"{self.p}:h:{content_hash}")
+        owner = self.server.get(self._hash_key(content_hash))
         if owner is None:
             return None
         site, article_id = owner.split(":", 1)
@@ -127,10 +132,10 @@ class RedisStore:
     def record(self, site: str, article_id: str, content_hash: str, revision: int, url: str, when: str) -> None:
         key = f"{self.p}:a:{site}:{article_id}"
         old = self.server.get(key)
-        first_seen = json.loads(old)[3] if old else when
+        first_seen = json.loads(old)[-2] if old else when
         pipe = self.server.pipeline()
-        pipe.set(key, json.dumps([content_hash, revision, url, first_seen, when]), ex=self.ttl)
-        pipe.set(f"{self.p}:h:{content_hash}", f"{site}:{article_id}", ex=self.ttl)
+        pipe.set(key, json.dumps([content_hash, revision, first_seen, when], separators=(",", ":")), ex=self.ttl)
+        pipe.set(self._hash_key(content_hash), f"{site}:{article_id}", ex=self.ttl)
         pipe.execute()
 
     def get_fetch(self, article_key: str) -> FetchRecord | None:
@@ -144,7 +149,7 @@ class RedisStore:
         if lastmod_hint is None:
             old = self.get_fetch(article_key)
             lastmod_hint = old.lastmod_hint if old else None
-        self.server.set(f"{self.p}:f:{article_key}", json.dumps([etag, last_modified, lastmod_hint, url, when]), ex=self.ttl)
+        self.server.set(f"{self.p}:f:{article_key}", json.dumps([etag, last_modified, lastmod_hint, when], separators=(",", ":")), ex=self.ttl)
 
     def claim(self, site: str, article_id: str, content_hash: str) -> str | None:
         keys = [f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"]
