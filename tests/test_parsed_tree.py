@@ -36,3 +36,17 @@ def test_the_async_path_releases_too():
 
     assert asyncio.run(consume()) == ["item"]
     assert response.selector is not parsed
+
+
+def test_the_page_selector_reads_utf8_bytes_directly_and_other_encodings_as_scrapy_does():
+    from scrapy.http import HtmlResponse
+
+    from newscrawl.sites.common import page_selector
+
+    html = "<html><head><title>Café – überall</title></head><body><p>Één zin.\x00</p></body></html>"
+    for body, encoding in ((html.encode("utf-8"), "utf-8"), (b"\xef\xbb\xbf" + html.encode("utf-8"), "utf-8"), (html.encode("cp1252"), "cp1252")):
+        response = HtmlResponse("https://www.nu.nl/a/1/b.html", body=body, encoding=encoding)
+        selector = page_selector(response)
+        assert response.xpath("//title/text()").get() == "Café – überall" == selector.xpath("//title/text()").get()
+        assert selector is page_selector(response) is response.selector  # one tree per page
+        assert HtmlResponse(response.url, body=body, encoding=encoding).selector.xpath("string(//p)").get() == selector.xpath("string(//p)").get()

@@ -46,6 +46,7 @@ from .common import (
     jsonld_objects,
     jsonld_type_names,
     page_context,
+    page_selector,
 )
 
 # (source, raw value): one candidate of a field; the first that gives a value wins.
@@ -68,7 +69,7 @@ class ArticleParser:
     def __init__(self, response: Response, site):
         self.response = response
         self.site = site
-        self.sel: Selector = response.selector
+        self.sel: Selector = page_selector(response)
         self.root: etree._Element = self.sel.root
         self.sources: dict[str, str] = {}
         self.generic: generic.GenericBody | None = None

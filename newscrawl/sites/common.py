@@ -5,6 +5,7 @@ Nothing here knows a site's markup; the site packages (``sites/<site>/``) do.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import logging
@@ -85,6 +86,30 @@ def page_context(response: Response) -> PageContext:
     return PageContext(discovered_via=request.via, downloaded_at=downloaded_at, reference_time=reference, hints=request.hints)
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def page_selector(response: Response):
+    """The response's one Selector, built from its bytes when they are UTF-8.
+
+    Scrapy builds a response's Selector from ``response.text``: the body decoded to str, then
+    encoded back to bytes for lxml (two copies of the page, 0.3–0.5 ms for 100 KB). UTF-8 bytes
+    go to lxml as they are (parsel reads invalid bytes like the text path would); other encodings
+    take Scrapy's path. Cached on the response as Scrapy does, so response.xpath/css use it too.
+    """
+    cached = getattr(response, "_cached_selector", None)
+    if cached is not None:
+        return cached
+    body = response.body
+    if codecs.lookup(response.encoding).name != "utf-8" or body.startswith(_UTF8_BOM):
+        return response.selector
+    from scrapy.selector import Selector as ScrapySelector
+
+    selector = ScrapySelector(type="html", body=body, encoding="utf-8", base_url=response.url)
+    response._cached_selector = selector
+    return selector
+
+
 _META_TAGS = etree.XPath("//meta[@content]")
 _CANONICAL = etree.XPath('//link[@rel="canonical"]/@href', smart_strings=False)  # plain strings: no reference to the tree
 _JSONLD_TEXTS = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
@@ -92,7 +117,7 @@ _JSONLD_TEXTS = etree.XPath('//script[@type="application/ld+json"]/text()', smar
 
 def _root(sel: Selector | Response) -> etree._Element:
     """The page's parsed tree (a response's is parsed once, by its selector)."""
-    return sel.selector.root if isinstance(sel, Response) else sel.root
+    return page_selector(sel).root if isinstance(sel, Response) else sel.root
 
 
 class PageMeta:
