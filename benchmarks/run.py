@@ -365,6 +365,20 @@ def print_floor_table(rows: list[dict]) -> None:
     print()
 
 
+def flamegraph(site: str, n: int, size_kb: int, out: Path) -> Path | None:
+    """A py-spy flame graph (SVG) of the whole crawl of n synthetic articles (pip install '.[bench]')."""
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if not spy:
+        print("(flame graph skipped: py-spy is not installed; pip install -e '.[bench]')", file=sys.stderr)
+        return None
+    warc = site_warc(site, n, size_kb)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subprocess.run([spy, "record", "-r", "200", "-o", str(out), "--", *crawl_command(site, tmp, "crawl", f"REPLAY_WARC={warc}")],
+                       cwd=ROOT, check=True, capture_output=True)
+    return out
+
+
 def redis_state(site: str, n: int) -> dict | None:
     """Redis memory before (empty), at the peak of, and after a one-worker crawl of n articles, and the state's TTL."""
     from loopback import RedisServer
@@ -407,6 +421,7 @@ def main() -> None:
     parser.add_argument("--floor-sizes", type=int, nargs="+", default=list(FLOOR_SIZES), help="N of the floor crawls; marginals between consecutive N")
     parser.add_argument("--redis-state-size", type=int, default=100000, help="N of the crawl whose Redis state is measured (0: skip)")
     parser.add_argument("--redis-state-only", action="store_true")
+    parser.add_argument("--flamegraph", type=Path, help="write a py-spy flame graph of a 1,000-article crawl of 30 KB pages (first site) here, then stop")
     args = parser.parse_args()
     from newscrawl.sites.registry import sites as registered_sites
 
@@ -415,6 +430,11 @@ def main() -> None:
         print(f"No synthetic site in benchmarks/synthetic_site.py for {', '.join(unmeasured)}: not measured", file=sys.stderr)
     sites = args.sites.split(",") if args.sites else [name for name in registered_sites() if name in SYNTHETIC_SITES]
     print(f"Run of {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n", flush=True)
+
+    if args.flamegraph:
+        if flamegraph(sites[0], 1000, 30, args.flamegraph.resolve()):
+            print(f"flame graph: {args.flamegraph}")
+        return
 
     if args.redis_state_size:
         r = redis_state(sites[0], args.redis_state_size)
