@@ -82,9 +82,13 @@ EXTENSIONS = {
     "newscrawl.monitor.LayoutMonitor": 60,
     "newscrawl.report.RunReport": 900,
     "newscrawl.manifest.FeedManifest": 910,
+    # Fewer garbage-collector passes during a crawl (newscrawl/gctuning.py).
+    "newscrawl.gctuning.GcTuning": 0,
     # After the ledger and the layout monitor: their verdicts are what it checks (newscrawl/alerts.py).
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }
+# Python's garbage-collector thresholds during a crawl (young, middle, old generation); None = Python's own (700, 10, 10).
+GC_THRESHOLDS = [20000, 20, 20]
 # Layout-change detection (newscrawl/monitor.py): minimum share of parsed articles with each field,
 # maximum share of bodies from the generic extractor, and the run size below which nothing is judged.
 LAYOUT_MIN_COVERAGE = {"headline": 0.95, "articleBody": 0.8, "datePublished": 0.9, "authors": 0.5}
