@@ -156,6 +156,18 @@ def _fields(lines: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _response_dict(url: str, status: int, headers: list[tuple[str, str]], body: bytes, warc_date: str) -> dict[str, Any]:
+    return {"url": url, "status": status, "headers": headers, "body": body, "date": datetime.fromisoformat(warc_date.replace("Z", "+00:00"))}
+
+
+def read_record_with_warcio(stream: IO[bytes]) -> dict[str, Any]:
+    """{url, status, headers, body, date} of the response record at the stream's position, read by warcio."""
+    record = next(iter(ArchiveIterator(stream)))
+    http = record.http_headers
+    return _response_dict(record.rec_headers.get_header("WARC-Target-URI"), int(http.get_statuscode()), http.headers,
+                          record.raw_stream.read(), record.rec_headers.get_header("WARC-Date"))
+
+
 def _read_response_record(raw: bytes) -> dict[str, Any] | None:
     """A response record read straight from its stored bytes: one gzip member inflated in one call,
     the headers split in place. Replay reads every page this way (warcio's line-by-line readers cost
@@ -180,13 +192,8 @@ def _read_response_record(raw: bytes) -> dict[str, Any] | None:
         http_lines = _header_lines(block[:http_end]) if http_end > 0 else None
         if not http_lines or not http_lines[0].upper().startswith("HTTP/"):
             return None
-        return {
-            "url": warc["warc-target-uri"],
-            "status": int(http_lines[0].split(" ", 2)[1]),
-            "headers": _fields(http_lines[1:]),
-            "body": block[http_end + 4:],
-            "date": datetime.fromisoformat(warc["warc-date"].replace("Z", "+00:00")),
-        }
+        return _response_dict(warc["warc-target-uri"], int(http_lines[0].split(" ", 2)[1]), _fields(http_lines[1:]),
+                              block[http_end + 4:], warc["warc-date"])
     except (KeyError, ValueError, IndexError, zlib.error):
         return None
 
@@ -240,15 +247,7 @@ class WarcArchive:
         if fast is not None:
             return fast
         stream.seek(offset)
-        record = next(iter(ArchiveIterator(stream)))
-        http = record.http_headers
-        return {
-            "url": record.rec_headers.get_header("WARC-Target-URI"),
-            "status": int(http.get_statuscode()),
-            "headers": http.headers,
-            "body": record.raw_stream.read(),
-            "date": datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")),
-        }
+        return read_record_with_warcio(stream)
 
     def close(self) -> None:
         for stream in self._files.values():
@@ -339,14 +338,29 @@ def _not_modified(request: Request, headers: dict[str, list[str]]) -> bool:
 
 def load_manifest(manifest_path: Path) -> dict[str, Any]:
     """A fixture manifest; one with ``"extends": "site.json"`` is that site at a later moment: the base
-    records with its own ``date`` and ``files`` (base file → changed file) and its ``add``ed records."""
+    records at its own ``date``, with its ``changes`` ({file, replace: [old, new]}: that text of the
+    file replaced once) applied when packed."""
     manifest = json.loads(manifest_path.read_text("utf-8"))
     if "extends" not in manifest:
         return manifest
     base = load_manifest(manifest_path.parent / manifest["extends"])
-    files = manifest.get("files", {})
-    records = [{**entry, "file": files.get(entry.get("file"), entry.get("file"))} for entry in base["records"]]
-    return {**base, "date": manifest.get("date", base["date"]), "records": records + manifest.get("add", [])}
+    changes = {change["file"]: change["replace"] for change in manifest.get("changes", [])}
+    unused = changes.keys() - {entry.get("file") for entry in base["records"]}
+    if unused:
+        raise ValueError(f"{manifest_path}: changes to files no record serves: {sorted(unused)}")
+    records = [{**entry, "replace": changes[entry["file"]]} if entry.get("file") in changes else entry for entry in base["records"]]
+    return {**base, "date": manifest.get("date", base["date"]), "records": records}
+
+
+def _record_body(base: Path, entry: dict[str, Any]) -> bytes:
+    body = (base / entry["file"]).read_bytes() if entry.get("file") else b""
+    if "replace" in entry:
+        old, new = entry["replace"]
+        text = body.decode("utf-8")
+        if old not in text:
+            raise ValueError(f"{entry['file']}: no {old!r} to replace (the change no longer fits the page)")
+        body = text.replace(old, new, 1).encode("utf-8")
+    return body
 
 
 def pack(manifest_path: Path, out_path: Path) -> int:
@@ -358,7 +372,7 @@ def pack(manifest_path: Path, out_path: Path) -> int:
     with out_path.open("wb") as stream:
         writer = WARCWriter(stream, gzip=True)
         for entry in manifest["records"]:
-            body = (base / entry["file"]).read_bytes() if entry.get("file") else b""
+            body = _record_body(base, entry)
             date = datetime.fromisoformat(entry.get("date", manifest["date"]).replace("Z", "+00:00"))
             headers = [("Date", date.strftime("%a, %d %b %Y %H:%M:%S GMT"))]
             headers += list(entry.get("headers", {}).items())
