@@ -28,17 +28,15 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
-import logging
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from .state.redis import connect, prefix, worker_id
-
-logger = logging.getLogger(__name__)
 
 # KEYS: the host's next-start key, leases zset and waiters zset. ARGV: interval ms, concurrency
 # limit, lease id ("<worker>:<n>"), lease ttl ms, worker id. Returns 0 when granted (start now, the
@@ -151,6 +149,8 @@ class _PoliteHandler:
         self.crawler = crawler
         inner_path = crawler.settings.getdict("CLUSTER_INNER_DOWNLOAD_HANDLERS")[self.scheme]
         self.inner = build_from_crawler(load_object(inner_path), crawler)
+        # Scrapy still takes handlers whose download_request returns a Deferred (and wants the spider).
+        self.inner_is_async = inspect.iscoroutinefunction(self.inner.download_request)
         self.limiter = HostLimiter.of(crawler)
 
     @classmethod
@@ -160,7 +160,7 @@ class _PoliteHandler:
     async def download_request(self, request: Request) -> Response:
         held = await self.limiter.acquire(request)
         try:
-            if inspect.iscoroutinefunction(self.inner.download_request):
+            if self.inner_is_async:
                 return await self.inner.download_request(request)
             return await maybe_deferred_to_future(self.inner.download_request(request, self.crawler.spider))
         finally:
@@ -194,4 +194,5 @@ def wrap_download_handlers(settings) -> None:
     settings.set("CLUSTER_INNER_DOWNLOAD_HANDLERS", inner, priority="addon")
     wrapped = {**settings.getdict("DOWNLOAD_HANDLERS"), **{scheme: f"{__name__}.{cls.__name__}" for scheme, cls in
                                                           (("http", PoliteHttpHandler), ("https", PoliteHttpsHandler)) if scheme in inner}}
-    settings.set("DOWNLOAD_HANDLERS", wrapped, priority=max(settings.getpriority("DOWNLOAD_HANDLERS") or 0, 15))
+    # At the priority the handlers were set with (a spider's custom_settings outrank the add-on's own).
+    settings.set("DOWNLOAD_HANDLERS", wrapped, priority=max(settings.getpriority("DOWNLOAD_HANDLERS") or 0, SETTINGS_PRIORITIES["addon"]))

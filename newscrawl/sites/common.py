@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from parsel import Selector
 from scrapy.http import Response
+from scrapy.selector import Selector as ScrapySelector
 
 from ..crawlinfo import Hints, response_info
 from ..dates import normalize_date, normalize_date_or_day, parse_machine_date
@@ -103,8 +104,6 @@ def page_selector(response: Response):
     body = response.body
     if codecs.lookup(response.encoding).name != "utf-8" or body.startswith(_UTF8_BOM):
         return response.selector
-    from scrapy.selector import Selector as ScrapySelector
-
     selector = ScrapySelector(type="html", body=body, encoding="utf-8", base_url=response.url)
     response._cached_selector = selector
     return selector
