@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from scrapy.http import Request
@@ -86,3 +88,40 @@ def project_crawler(spidercls, **overrides):
     crawler = get_crawler(spidercls, values)
     crawler.spider = crawler._create_spider()
     return crawler
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A real redis-server on a free loopback port, for the tests of one module."""
+    from loopback import RedisServer
+
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed (apt-get install redis-server; scripts/install-system-deps.sh does it)")
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()
+
+
+def cluster_worker(out: Path, redis_url: str, key_prefix: str, **settings) -> subprocess.Popen:
+    """A `scrapy crawl nu` worker of a distributed crawl of the loopback site (tests/loopback.py):
+    feed ``out``, beside it ``.stats.json``, ``.log`` and ``.samples``; ``settings`` override the defaults here."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "nu", "-O", str(out), "-a", "archive=1", "-a", "sections=", "-a", "related_depth=0",
+               "-s", f"REDIS_URL={redis_url}", "-s", f"REDIS_KEY_PREFIX={key_prefix}", "-s", "TWISTED_DNS_RESOLVER=loopback.LoopbackResolver",
+               "-s", f"STATS_FILE={out.with_suffix('.stats.json')}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "CLUSTER_CLOSE_AFTER=2", "-s", "LOG_LEVEL=INFO",
+               "-s", f"LAYOUT_SAMPLES_DIR={out.with_suffix('.samples')}"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]  # the last -s of a name wins
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "tests")}
+    log = open(out.with_suffix(".log"), "w")
+    return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_for_worker(process: subprocess.Popen, timeout: float, log: Path) -> None:
+    """The worker ran to its end and exited 0 (else the test fails with its log's tail)."""
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"worker did not finish within {timeout} s; log tail:\n{log.read_text()[-3000:]}")
+    assert process.returncode == 0, log.read_text()[-3000:]

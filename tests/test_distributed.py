@@ -9,10 +9,7 @@ union of what both wrote is still exactly the site's articles, each once.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,20 +19,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from loopback import LoopbackSite, RedisServer, available  # noqa: E402
+from conftest import cluster_worker, wait_for_worker  # noqa: E402
+from loopback import LoopbackSite, available  # noqa: E402
 from synthetic_site import generate  # noqa: E402
 
 ARTICLES = 2000
 EXPECTED = {str(7000000 + i) for i in range(ARTICLES)}
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed (apt-get install redis-server; scripts/install-system-deps.sh does it)")
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -50,19 +39,6 @@ def site(tmp_path_factory):
     served.stop()
 
 
-def worker(out: Path, redis_url: str, key_prefix: str, **settings) -> subprocess.Popen:
-    command = [sys.executable, "-m", "scrapy", "crawl", "nu", "-O", str(out), "-a", "archive=1", "-a", "sections=", "-a", "related_depth=0",
-               "-s", f"REDIS_URL={redis_url}", "-s", f"REDIS_KEY_PREFIX={key_prefix}", "-s", "TWISTED_DNS_RESOLVER=loopback.LoopbackResolver",
-               "-s", f"STATS_FILE={out.with_suffix('.stats.json')}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "CLUSTER_CLOSE_AFTER=2", "-s", "LOG_LEVEL=INFO",
-               "-s", f"LAYOUT_SAMPLES_DIR={out.with_suffix('.samples')}"]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
-    log = open(out.with_suffix(".log"), "w")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
 def article_ids(path: Path) -> list[str]:
     """Complete lines only: a worker killed mid-write may leave a torn last line (never emitted)."""
     ids = []
@@ -74,20 +50,11 @@ def article_ids(path: Path) -> list[str]:
     return ids
 
 
-def wait(process: subprocess.Popen, timeout: float, log: Path) -> None:
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail(f"worker did not finish within {timeout} s; log tail:\n{log.read_text()[-3000:]}")
-    assert process.returncode == 0, log.read_text()[-3000:]
-
-
 def test_two_workers_share_the_frontier_and_emit_each_article_once(tmp_path, redis_url, site):
     outs = [tmp_path / "w1.jsonl", tmp_path / "w2.jsonl"]
-    workers = [worker(out, redis_url, "t-share") for out in outs]
+    workers = [cluster_worker(out, redis_url, "t-share") for out in outs]
     for process, out in zip(workers, outs):
-        wait(process, 300, out.with_suffix(".log"))
+        wait_for_worker(process, 300, out.with_suffix(".log"))
     per_worker = [article_ids(out) for out in outs]
     together = per_worker[0] + per_worker[1]
     print(f"\nworker 1: {len(per_worker[0])} items, worker 2: {len(per_worker[1])} items")
@@ -103,14 +70,14 @@ def test_a_killed_worker_loses_nothing(tmp_path, redis_url, site):
     outs = [tmp_path / "victim.jsonl", tmp_path / "survivor.jsonl"]
     # Short timings so the survivor notices the death in seconds, not the production half-minute.
     timing = {"CLUSTER_HEARTBEAT": 0.5, "CLUSTER_DEAD_AFTER": 4}
-    victim, survivor = (worker(out, redis_url, "t-kill", **timing) for out in outs)
+    victim, survivor = (cluster_worker(out, redis_url, "t-kill", **timing) for out in outs)
     deadline = time.monotonic() + 120
     while not outs[0].exists() or len(outs[0].read_bytes().splitlines()) < 300:
         assert victim.poll() is None and time.monotonic() < deadline, "the victim never got going"
         time.sleep(0.05)
     victim.send_signal(signal.SIGKILL)
     victim.wait(10)
-    wait(survivor, 300, outs[1].with_suffix(".log"))
+    wait_for_worker(survivor, 300, outs[1].with_suffix(".log"))
     victim_ids, survivor_ids = article_ids(outs[0]), article_ids(outs[1])
     together = victim_ids + survivor_ids
     print(f"\nkilled after {len(victim_ids)} items; the survivor wrote {len(survivor_ids)}")

@@ -8,9 +8,6 @@ about three times the rate: the control run shows the test can fail.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,21 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from loopback import LoopbackSite, RedisServer, available  # noqa: E402
+from conftest import cluster_worker, wait_for_worker  # noqa: E402
+from loopback import LoopbackSite, available  # noqa: E402
 from synthetic_site import generate  # noqa: E402
 
 ARTICLES = 300
 DELAY = 0.05  # 20 requests/s for the host, whatever the number of workers
 LIMIT = 1 / DELAY
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed (scripts/install-system-deps.sh installs it)")
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -49,25 +38,10 @@ def crawl(tmp_path: Path, warc: Path, redis_url: str, key_prefix: str, workers: 
     site = LoopbackSite.from_warc(warc, tmp_path / "site", access_log=True)
     site.start()
     try:
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
-        processes = []
-        for n in range(workers):
-            out = tmp_path / f"w{n}.jsonl"
-            command = [sys.executable, "-m", "scrapy", "crawl", "nu", "-O", str(out), "-a", "archive=1", "-a", "sections=", "-a", "related_depth=0",
-                       "-s", f"REDIS_URL={redis_url}", "-s", f"REDIS_KEY_PREFIX={key_prefix}", "-s", "TWISTED_DNS_RESOLVER=loopback.LoopbackResolver",
-                       "-s", f"STATS_FILE={tmp_path / f'w{n}.stats.json'}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", f"DOWNLOAD_DELAY={DELAY}",
-                       "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "-s", "CLUSTER_CLOSE_AFTER=2", "-s", "LOG_LEVEL=INFO",
-                       "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"]
-            for name, value in settings.items():
-                command += ["-s", f"{name}={value}"]
-            log = open(tmp_path / f"w{n}.log", "w")
-            processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        processes = [cluster_worker(tmp_path / f"w{n}.jsonl", redis_url, key_prefix, DOWNLOAD_DELAY=DELAY, CONCURRENT_REQUESTS_PER_DOMAIN=4, **settings)
+                     for n in range(workers)]
         for n, process in enumerate(processes):
-            try:
-                process.wait(300)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            assert process.returncode == 0, (tmp_path / f"w{n}.log").read_text()[-3000:]
+            wait_for_worker(process, 300, tmp_path / f"w{n}.log")
         times = sorted(t for t, _, _ in site.requests())
     finally:
         site.stop()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from loopback import RedisServer
 from newscrawl.state.redis import RedisStore
 from newscrawl.state.sqlite import SqliteStore
 
@@ -17,14 +15,10 @@ URL = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekos
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed (scripts/install-system-deps.sh installs it)")
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+def redis_server(redis_url):
     import redis
 
-    yield redis.Redis.from_url(server.url, decode_responses=True)
-    server.stop()
+    return redis.Redis.from_url(redis_url, decode_responses=True)
 
 
 def test_redis_state_expires_after_its_window(redis_server):
