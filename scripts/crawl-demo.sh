@@ -9,19 +9,21 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 mkdir -p output
 sites=$(.venv/bin/newscrawl sites --names)
+# replay SPIDER CAPTURE STATS FEED-OPTION [scrapy options]: one crawl of a fixture capture into the demo state.
+replay() {
+    local spider=$1 capture=$2 stats=$3 feed_option=$4
+    shift 4
+    .venv/bin/scrapy crawl "$spider" \
+        -s REPLAY_WARC="tests/fixtures/$spider/$capture.warc.gz" \
+        -s STATE_DB="output/demo-state-$spider.sqlite3" \
+        -s STATS_FILE="output/$stats" \
+        "$feed_option" "output/$spider.jsonl" "$@"
+}
 for spider in $sites; do
     rm -f "output/demo-state-$spider.sqlite3"* "output/$spider.rejects.jsonl" "output/$spider.later.stats.json"
-    .venv/bin/scrapy crawl "$spider" \
-        -s REPLAY_WARC="tests/fixtures/$spider/site.warc.gz" \
-        -s STATE_DB="output/demo-state-$spider.sqlite3" \
-        -s STATS_FILE="output/$spider.stats.json" \
-        -O "output/$spider.jsonl" "$@"
+    replay "$spider" site "$spider.stats.json" -O "$@"
     if [ -f "tests/fixtures/$spider/later.warc.gz" ]; then
-        .venv/bin/scrapy crawl "$spider" \
-            -s REPLAY_WARC="tests/fixtures/$spider/later.warc.gz" \
-            -s STATE_DB="output/demo-state-$spider.sqlite3" \
-            -s STATS_FILE="output/$spider.later.stats.json" \
-            -o "output/$spider.jsonl" "$@"
+        replay "$spider" later "$spider.later.stats.json" -o "$@"  # appended: the same site an hour later
     fi
 done
 .venv/bin/python - $sites <<'PY'
