@@ -321,21 +321,11 @@ def floor_cpu(site: str, warc: Path, tmp: Path) -> tuple[float, int]:
     return _crawl_cpu(command, tmp / "clock.json", tmp)
 
 
-def lxml_parse_ms(pages: list[tuple[str, bytes]], rounds: int = 3) -> float:
-    import lxml.html
-
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.process_time()
-        for _, body in pages:
-            lxml.html.fromstring(body)
-        best = min(best, (time.process_time() - start) / len(pages) * 1000)
-    return best
-
-
 def floor_rows(site: str, size_kb: int, sizes=FLOOR_SIZES, rounds: int = 2) -> list[dict]:
     """Marginal CPU per article of the project and of the floor between consecutive N (best of `rounds`)."""
-    parse = lxml_parse_ms(sample_pages(site, 300, size_kb))
+    import lxml.html
+
+    parse = best_of(3, {"parse": (lambda page: lxml.html.fromstring(page[1]), sample_pages(site, 300, size_kb))})["parse"]
     cpu: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
