@@ -17,6 +17,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
 
+from newscrawl.archive import load_manifest
 from newscrawl.crawlinfo import META_KEY, RequestInfo
 
 # Hypothesis keeps nothing in the work tree: no example database, its home in the temp directory.
@@ -29,7 +30,7 @@ PROJECT = Path(__file__).parent.parent
 
 
 def manifest(site: str) -> dict:
-    return json.loads((FIXTURES / site / "site.json").read_text("utf-8"))
+    return load_manifest(FIXTURES / site / "site.json")
 
 
 def fixture_response(site: str, url: str, rendered: bool = False, **meta):
