@@ -208,7 +208,14 @@ class Cluster:
                 self.recover_from(member)
                 idle = False
         others_idle = all(state in (None, "idle") for member, state in zip(members, states) if member != self.id)
-        if idle and others_idle and self.frontier_size() == 0:
+        waiting = self.frontier_size()
+        if waiting:
+            # Scrapy's engine asks a scheduler that came up empty again only on its 5-second heartbeat
+            # (or when one of its own requests ends): a worker that ran dry while another refilled the
+            # shared frontier (a batch of discovered articles) sat out those seconds, and the others
+            # did its share. Ask every beat while the frontier holds requests (a no-op when busy).
+            self.crawler.engine._slot.nextcall.schedule()
+        if idle and others_idle and waiting == 0:
             now = time.monotonic()
             if self.idle_since is None:
                 self.idle_since = now
