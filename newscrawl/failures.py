@@ -14,6 +14,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionDone, ConnectionLost, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
+
+from .scope import RefusedAddress
 from twisted.web._newclient import ResponseFailed
 
 
@@ -25,6 +27,8 @@ def failure_reason(failure: Failure) -> str:
         # Raised for several causes; the message tells them apart (decompression cap, redirect limit, robots, replay).
         message = failure.getErrorMessage().lower()
         return "too_large" if "size" in message else "redirect_loop" if "redirections" in message else "ignored"
+    if failure.check(RefusedAddress):
+        return "refused_address"
     if failure.check(DNSLookupError):
         return "dns"
     if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):

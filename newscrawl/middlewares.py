@@ -6,17 +6,17 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 
 from .crawlinfo import info
 from .outcomes import request_key, resolve
 from .runtime import runtime
+from .scope import OutOfScope, Scope
 
 logger = logging.getLogger(__name__)
 
@@ -32,30 +32,44 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
         return middleware
 
 
-class LoggedOffsiteMiddleware(OffsiteMiddleware):
-    """Scrapy's offsite filter, with every dropped request logged and counted like other failures.
+class ScopeMiddleware:
+    """Every request, at every hop, stays on the site (newscrawl/scope.py): dropped otherwise.
 
-    Scrapy drops an off-site request when it is scheduled, before any errback
-    can see it, and logs only the first one per domain at DEBUG. A redirect of
-    an article to another host is a lost article: it deserves a WARNING.
+    It runs first among the downloader middlewares, so a retry, each redirect hop and a robots.txt
+    request pass it like the first request; ``dont_filter`` (set on every retry) does not exempt a
+    request, as it does in Scrapy's offsite filter. Each dropped request is logged at WARNING,
+    counted (``failures/<kind>/offsite`` or ``…/refused_address``) and given its outcome.
     """
 
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.scope: Scope | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.scope = Scope.for_spider(spider, self.crawler.settings)
+
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        try:
-            super().process_request(request)
-        except IgnoreRequest:
-            origin = (request.meta.get("redirect_urls") or [None])[0]
-            kind = "discovery" if info(request).discovery else "article"
-            self.stats.inc_value(f"failures/{kind}/offsite")
-            resolve(self.crawler, request_key(request), "failure:offsite", f"redirected from {origin}" if origin else "off-site link")
-            logger.warning(
-                "Failed %s (offsite): %s%s",
-                kind,
-                request.url,
-                f" — redirected from {origin}" if origin else "",
-                extra={"spider": self.crawler.spider},
-            )
-            raise
+        if self.scope is None:
+            self.spider_opened(self.crawler.spider)
+        refusal = self.scope.refusal(request.url)
+        if refusal is None:
+            return
+        reason, detail = refusal
+        origin = (request.meta.get("redirect_urls") or [None])[0]
+        robots = request.meta.get("dont_obey_robotstxt") and urlsplit(request_key(request)).path == "/robots.txt"
+        kind = "robots" if robots else "discovery" if info(request).discovery else "article"
+        self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
+        if not robots:  # robots.txt is no URL of the crawl's own; Scrapy reads a failed one as "allow all"
+            resolve(self.crawler, request_key(request), f"failure:{reason}", f"redirected from {origin}" if origin else detail)
+        logger.warning("Failed %s (%s): %s — %s%s", kind, reason, request.url, detail, f", redirected from {origin}" if origin else "",
+                       extra={"spider": self.crawler.spider})
+        raise OutOfScope(f"{reason}: {detail}")
 
 
 def retry_after_seconds(value: bytes | None) -> float | None:

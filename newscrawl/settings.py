@@ -29,6 +29,11 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_TIMES = 2
 # A 429/503 with Retry-After waits as asked, but never longer than this (seconds).
 RETRY_AFTER_MAX = 120
+# The trust boundary (newscrawl/scope.py): requests go only to the site's own hosts, never to a
+# loopback, private, link-local or reserved address (in the URL or from DNS), except these
+# host:port pairs (the tests' local servers), e.g. ["127.0.0.1:8123"].
+SCOPE_TEST_HOSTS = []
+DNS_RESOLVER = "newscrawl.scope.ScopedResolver"
 COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
 # A callback yields one article item (or a few dozen links): Scrapy starts CONCURRENT_ITEMS
 # asyncio workers for *every* callback output, and its default of 100 cost more CPU per
@@ -65,7 +70,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "newscrawl.middlewares.LoggedOffsiteMiddleware": 50,
+    # First: every hop of every request (retries, redirects, robots.txt) stays on the site (newscrawl/scope.py).
+    "newscrawl.middlewares.ScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
     # After decompression (590): a UTF-8 body labelled Latin-1 is read as UTF-8.
@@ -163,7 +169,8 @@ FEED_EXPORT_FIELDS = field_order()
 
 # --- JavaScript rendering (newscrawl/render.py) -------------------------------
 # Only spiders that may need it install the scrapy-playwright download handler (wnl);
-# only requests with meta playwright=True go through the browser.
+# only requests with meta playwright=True go through the browser, which reaches only the site's
+# hosts (newscrawl.render.ScopedPlaywrightHandler: it routes every other request to nowhere).
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": "/usr/bin/chromium",  # Debian's package `chromium`
@@ -173,7 +180,6 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
              "--disable-component-update", "--disable-sync"],
 }
-PLAYWRIGHT_ABORT_REQUEST = "newscrawl.render.should_abort_request"
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 

@@ -84,6 +84,9 @@ class FaultSite:
     manifest_path: Path
     faults: dict[str, str]  # URL → fault name
     workdir: Path
+    # Escapes (not in FAULTS): URL → where a retried request is redirected once it has failed with 503
+    # (the cloud metadata address, a loopback service, another host).
+    escapes: dict[str, str] = field(default_factory=dict)
     max_requests: int = 2000
     max_delay: float = 8.0
     log: list[Logged] = field(default_factory=list)
@@ -189,6 +192,8 @@ class FaultSite:
             status, extra, body, fault = 503, {}, b"request budget spent", None
         kind = fault or "ok"
         send = lambda st, hd, bd, **kw: self._send(sock, url, st, hd, bd, kind, **kw)
+        if url in self.escapes:
+            return send(503, {}, b"unavailable") if attempt == 1 else send(302, {"Location": self.escapes[url]}, b"")
         if fault == "flaky_500" and attempt == 1:
             return send(500, {}, b"internal error")
         if fault == "flaky_503" and attempt <= 2:

@@ -8,6 +8,7 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -137,13 +138,19 @@ def local_listing():
     server.server_close()
 
 
-def crawl_local(tmp_path: Path, url: str, render: str) -> list[dict]:
+def scope_for(url: str) -> str:
+    """The SCOPE_TEST_HOSTS entry that lets a crawl reach the local server of ``url`` (and nothing else on 127.0.0.1)."""
+    parts = urlsplit(url)
+    return f"SCOPE_TEST_HOSTS={parts.hostname}:{parts.port}"
+
+
+def crawl_local(tmp_path: Path, url: str, render: str, *extra: str) -> list[dict]:
     spider = tmp_path / "localwnl.py"
     spider.write_text(LOCAL_SPIDER, "utf-8")
     out = tmp_path / f"found-{render}.jsonl"
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start_urls={url}", "-a", f"render={render}", "-O", str(out),
-         "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"],
+         "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}", "-s", scope_for(url), *extra],
         cwd=PROJECT, capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, result.stderr[-4000:]
@@ -189,7 +196,8 @@ def crawl_local_without_browser(tmp_path: Path, url: str, render: str) -> tuple[
     out = tmp_path / f"nobrowser-{render}.jsonl"
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start_urls={url}", "-a", f"render={render}", "-O", str(out),
-         "-s", 'PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": "/nonexistent/chromium"}', "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"],
+         "-s", 'PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": "/nonexistent/chromium"}', "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+         "-s", scope_for(url)],
         cwd=PROJECT, capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, result.stderr[-4000:]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 import scrapy
@@ -26,6 +27,7 @@ from ..frontier import Frontier
 from ..items import ArticleItem
 from ..outcomes import request_key, resolve
 from ..render import RenderPolicy
+from ..scope import OutOfScope, Scope
 from ..sites.common import Link, Skip
 from ..sites.registry import Site
 from ..urls import link_key
@@ -233,6 +235,15 @@ class NewsSpider(scrapy.Spider):
         request_info = RequestInfo(via=link.via, depth=depth, article_key=key, hints=link.hints())
         return self.render.maybe_rendered(self.request(link.url, self.parse_article, request_info))
 
+    def off_site(self, response: Response) -> Skip | None:
+        """A page whose final URL is not on the site never becomes an item, whatever canonical it claims."""
+        refusal = self.scope.refusal(response.url)
+        return Skip("off_site", f"final URL {response.url}: {refusal[1]}") if refusal else None
+
+    @cached_property
+    def scope(self) -> Scope:
+        return Scope.for_spider(self, self.crawler.settings)
+
     @staticmethod
     def unreadable(response: Response) -> Skip | None:
         """A page no parser can read: not text (a PDF or an image at an article URL) or empty.
@@ -254,7 +265,9 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             resolve(self.crawler, key, "not_modified")
             return  # not modified since the last fetch (counted by the middleware)
-        result = self.unreadable(response) or self.site.parse_article(as_html(response))
+        result = self.off_site(response) or self.unreadable(response) or self.site.parse_article(as_html(response))
+        if not isinstance(result, Skip) and not self.scope.allows(result.get("canonicalUrl") or ""):
+            result = Skip("off_site", f"canonical {result.get('canonicalUrl')} is not on the site")
         if isinstance(result, Skip):
             stats.inc_value(f"skipped/{result.reason}")
             resolve(self.crawler, key, f"skipped:{result.reason}", result.detail)
@@ -285,6 +298,8 @@ class NewsSpider(scrapy.Spider):
     # --- failures ----------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         """Every failed request: one clear log line and a counted reason; the crawl goes on."""
+        if failure.check(OutOfScope):
+            return  # refused by the scope: logged, counted and given its outcome there
         request = failure.request
         reason = failure_reason(failure)
         kind = "discovery" if info(request).discovery else "article"

@@ -12,8 +12,8 @@ from .base import NewsSpider
 
 # scrapy-playwright handles only requests with meta playwright=True; the rest go to Scrapy's HTTP handler.
 _RENDER_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "newscrawl.render.ScopedPlaywrightHandler",
+    "https": "newscrawl.render.ScopedPlaywrightHandler",
 }
 
 
