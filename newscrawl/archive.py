@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import sys
 import zlib
 from datetime import UTC, datetime
@@ -198,6 +199,24 @@ def _read_response_record(raw: bytes) -> dict[str, Any] | None:
         return None
 
 
+def _last_member_whole(path: str, start: int, end: int) -> bool:
+    """The last record of a gzipped WARC ends its gzip member (warcio reads a cut one as a short record)."""
+    if not path.endswith(".gz") or end <= start:
+        return True
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        inflater = zlib.decompressobj(31)
+        try:
+            inflater.decompress(stream.read(end - start))
+        except zlib.error:
+            return False
+        return inflater.eof
+
+
+class ArchiveError(ValueError):
+    """An archive that cannot be replayed as it is (truncated, not a WARC): one line says why."""
+
+
 class WarcArchive:
     """An index of URL → (file, offset) over one or more WARC files; the newest record of a URL wins."""
 
@@ -207,25 +226,40 @@ class WarcArchive:
         self.index: dict[tuple[str, bool], tuple[str, int, int]] = {}
         self._files: dict[str, IO[bytes]] = {}
         for path in paths:
+            end = records = last_length = 0
             with open(path, "rb") as stream:
                 iterator = ArchiveIterator(stream)
-                for record in iterator:
-                    if record.rec_type == "response":
-                        url = record.rec_headers.get_header("WARC-Target-URI")
-                        rendered = record.rec_headers.get_header(RENDERED_HEADER) == "true"
+                try:
+                    for record in iterator:
                         offset = iterator.get_record_offset()
                         iterator.read_to_end(record)
-                        self.index[_archive_key(url, rendered)] = (path, offset, iterator.get_record_length())
+                        last_length = iterator.get_record_length()
+                        end, records = offset + last_length, records + 1
+                        if record.rec_type == "response":
+                            url = record.rec_headers.get_header("WARC-Target-URI")
+                            rendered = record.rec_headers.get_header(RENDERED_HEADER) == "true"
+                            self.index[_archive_key(url, rendered)] = (path, offset, iterator.get_record_length())
+                except (OSError, EOFError, ValueError, zlib.error) as exc:
+                    raise ArchiveError(f"REPLAY_WARC: {path} is unreadable after {records} records ({exc})") from None
+            size = os.path.getsize(path)
+            if end < size or not _last_member_whole(path, end - last_length if records else 0, end):
+                # warcio stops quietly at a record cut short: every page after it would be "missing".
+                raise ArchiveError(f"REPLAY_WARC: {path} is truncated: {records} whole records, then {size - end} bytes of a cut one")
 
     @classmethod
     def open(cls, pattern: str) -> WarcArchive:
+        """The archive of REPLAY_WARC's files; opened once per process (the crawl command checks it first)."""
         paths: list[str] = []
         for part in pattern.split(","):
             matches = sorted(glob.glob(part.strip()))
             if not matches:
                 raise FileNotFoundError(f"REPLAY_WARC: no file matches {part.strip()!r}")
             paths.extend(matches)
-        return cls(paths)
+        key = tuple((path, os.stat(path).st_mtime_ns, os.stat(path).st_size) for path in paths)
+        if key not in _OPENED:
+            _OPENED.clear()
+            _OPENED[key] = cls(paths)
+        return _OPENED[key]
 
     def __len__(self) -> int:
         return len(self.index)
@@ -253,6 +287,9 @@ class WarcArchive:
         for stream in self._files.values():
             stream.close()
         self._files.clear()
+
+
+_OPENED: dict[tuple, WarcArchive] = {}
 
 
 class WarcReplayMiddleware:

@@ -26,7 +26,7 @@ from scrapy.crawler import Crawler
 
 from . import __version__
 from .dataset import COVERAGE_FIELDS, published_key
-from .durability import feed_slots
+from .durability import feed_slots, item_written, write_atomically
 from .feeds import local_path
 from .runtime import job_id, runtime
 from .schema import SCHEMA_VERSION, field_order
@@ -70,11 +70,12 @@ class FeedManifest:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FeedManifest:
         extension = cls(crawler)
-        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        # What reached the file: a line the exporter failed to write is not counted as an item.
+        crawler.signals.connect(extension.item_written, signal=item_written)
         crawler.signals.connect(extension.feed_slot_closed, signal=signals.feed_slot_closed)
         return extension
 
-    def item_scraped(self, item, response, spider) -> None:
+    def item_written(self, item, spider) -> None:
         adapter = ItemAdapter(item)
         self.items += 1
         for name in COVERAGE_FIELDS:
@@ -141,5 +142,11 @@ class FeedManifest:
             # Every URL the crawl discovered, by outcome; the failures with their reasons.
             manifest["urls"] = ledger.report()
         target = manifest_path_for(path)
-        target.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        try:
+            write_atomically(target, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            # The run fails loudly (newscrawl/commands/crawl.py exits non-zero); an older manifest stays whole.
+            self.crawler.stats.set_value("manifest/write_failed", f"{target}: {exc}"[:500])
+            logger.error("Manifest write failed: %s (%s); the run fails", target, exc)
+            return
         logger.info("Manifest written: %s", target)

@@ -130,6 +130,12 @@ class LayoutMonitor:
             problems.append(f"{requested} article pages requested, none became an item ({lost} skipped or failed, {kinds['reject']} rejected)")
         elif requested >= self.min_articles and lost / requested > self.max_lost_share:
             problems.append(f"{lost} of {requested} article URLs ended as skips or failures (maximum {self.max_lost_share:.0%})")
+        write_failed = self.crawler.stats.get_value("feed/write_failed")
+        if write_failed:
+            problems.append(f"dataset write failed, {self.crawler.stats.get_value('feed/not_written', 0)} items not written ({write_failed})")
+        store_failed = sum(v for k, v in self.crawler.stats.get_stats().items() if k.startswith("feedexport/failed_count/"))
+        if store_failed:
+            problems.append(f"{store_failed} dataset files could not be stored")
         parsed = self.articles + self.parse_errors
         if self.parse_errors and self.parse_errors / parsed > self.max_parse_error_share:
             problems.append(f"the parser raised on {self.parse_errors} of {parsed} article pages (failure:parse_error)")

@@ -82,6 +82,10 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.archive.WarcReplayMiddleware": 950,
 }
 EXTENSIONS = {
+    # Scrapy's feed exporter with loud write errors: an article counts as emitted only once its
+    # line is written and flushed (newscrawl/durability.py).
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "newscrawl.durability.SafeFeedExporter": 0,
     # Every discovered URL ends in one outcome: item, reject, duplicate, skip, failure (newscrawl/ledger.py).
     "newscrawl.ledger.UrlLedger": 50,
     "newscrawl.archive.WarcRecorder": 100,
@@ -162,6 +166,10 @@ REJECTS_FILE = None
 # WRITE_DEFAULT_FEED: newscrawl/commands/crawl.py) when no feed is configured: `-o`/`-O` on the
 # command line or FEEDS replace it (newscrawl/addons.py). `scrapy parse`/`check` write no dataset.
 DEFAULT_FEED = "output/%(name)s.jsonl"
+# `scrapy crawl -O FILE` over a non-empty FILE while the state (STATE_DB) exists is refused: the
+# state makes the run emit only what is new, so the file would lose every earlier article.
+# 1 = replace it anyway.
+OVERWRITE_DATASET = False
 WRITE_DEFAULT_FEED = False
 ADDONS = {"newscrawl.addons.DefaultFeed": 0, "newscrawl.distributed.Distributed": 10}
 FEED_EXPORT_ENCODING = "utf-8"

@@ -7,8 +7,11 @@ while inline tags add no spaces.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from lxml import etree
 
@@ -126,3 +129,31 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
     "Meer van WNL",
     "Wij gebruiken cookies",
 )
+
+
+# Lone surrogates cannot be encoded as UTF-8 (the line would never be written); C0/C1 control
+# characters (but newline and tab) break terminals, CSV readers and some JSON tools.
+_UNCLEAN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_unicode(value: Any, counts: Counter[str]) -> Any:
+    """``value`` (a string, or lists and dicts of them) as clean Unicode: lone surrogates become
+    U+FFFD, control characters other than newline and tab are removed; ``counts`` says how many."""
+    if isinstance(value, str):
+        if _UNCLEAN.search(value) is None:
+            return value
+
+        def fix(match: re.Match[str]) -> str:
+            char = match.group()
+            if "\ud800" <= char <= "\udfff":
+                counts["surrogates_replaced"] += 1
+                return "\ufffd"
+            counts["control_chars_removed"] += 1
+            return ""
+
+        return _UNCLEAN.sub(fix, value)
+    if isinstance(value, list):
+        return [clean_unicode(v, counts) for v in value]
+    if isinstance(value, dict):
+        return {clean_unicode(k, counts): clean_unicode(v, counts) for k, v in value.items()}
+    return value

@@ -65,8 +65,10 @@ class GzipHandler(SimpleHTTPRequestHandler):
 def crawl(tmp_path, out_name, **settings):
     spider_file = tmp_path / "walk.py"
     spider_file.write_text(SPIDER, "utf-8")
-    args = [sys.executable, "-m", "scrapy", "runspider", str(spider_file), "-O", str(tmp_path / out_name), "-a", f"root={settings.pop('root')}",
-            "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"]
+    root = settings.pop("root")
+    # The local server is the one test host the scope lets through (newscrawl/scope.py).
+    args = [sys.executable, "-m", "scrapy", "runspider", str(spider_file), "-O", str(tmp_path / out_name), "-a", f"root={root}",
+            "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}", "-s", f"SCOPE_TEST_HOSTS={root.split('//', 1)[1]}"]
     for key, value in settings.items():
         args += ["-s", f"{key}={value}"]
     result = subprocess.run(args, cwd=PROJECT, capture_output=True, text=True, timeout=120)

@@ -21,7 +21,7 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from ..durability import append_mode_feeds, cut_torn_tail, emitted_lines, flush_feeds
+from ..durability import SafeFeedExporter, append_mode_feeds, cut_torn_tail, emitted_lines, flush_feeds, item_written
 from ..outcomes import DuplicateItem
 from ..state import Store, store_for
 
@@ -39,11 +39,15 @@ class DedupPipeline:
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.item_written, signal=item_written)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.store = store_for(self.crawler)
+        # With the project's exporter, an article is recorded once its line is on disk (item_written);
+        # a crawl without a dataset (no FEEDS) records it when scraped.
+        self.await_writes = self.crawler.get_extension(SafeFeedExporter) is not None
         self.reconcile_with_feeds()
         logger.info("Dedup state: %s (%d articles known)", self.path, len(self.store))
 
@@ -103,10 +107,18 @@ class DedupPipeline:
             self.store.release(adapter["site"], adapter["articleId"], metadata["contentHash"])
 
     def item_scraped(self, item, response, spider: Spider) -> None:
-        # Counted here, not in process_item: an item rejected later by validation is neither new nor revised.
-        # The feed exporter has written the item (it handles item_scraped first): make it reach the file
-        # before the store says "emitted", so that a kill in between cannot lose it.
+        if self.await_writes:
+            return  # recorded by item_written, once the line is on disk
+        # Another exporter has written the item (it handles item_scraped first): make it reach the
+        # file before the store says "emitted", so that a kill in between cannot lose it.
         flush_feeds(self.crawler)
+        self.record(item)
+
+    def item_written(self, item, spider: Spider) -> None:
+        self.record(item)
+
+    def record(self, item) -> None:
+        # Counted here, not in process_item: an item rejected later by validation is neither new nor revised.
         adapter = ItemAdapter(item)
         metadata = adapter["metadata"]
         if metadata["revision"] == 1:

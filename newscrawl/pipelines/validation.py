@@ -12,6 +12,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from collections import Counter
 from typing import IO
 
 from itemadapter import ItemAdapter
@@ -22,6 +23,7 @@ from scrapy.exceptions import DropItem
 from ..feeds import local_path, run_time, with_spider_name
 from ..runtime import job_id
 from ..schema import article_validator
+from ..text import clean_unicode
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +85,9 @@ class ValidationPipeline:
         # A shallow copy: the loader's nested values are plain dicts and lists already, and asdict()'s
         # recursive walk cost half as much as the validation itself. A nested item class would fail
         # the schema's "object" type, with its reason, never pass unchecked.
-        data = dict(ItemAdapter(item).items())
+        adapter = ItemAdapter(item)
+        self._clean(adapter)
+        data = dict(adapter.items())
         if self.validator.is_valid(data):
             self.stats.inc_value("validation/valid")
             return item
@@ -93,6 +97,19 @@ class ValidationPipeline:
             self.stats.inc_value(f"validation/rejected/{error.split(':', 1)[0]}")
         self._write_reject(data, errors)
         raise DropItem(f"Invalid item {data.get('url')}: {'; '.join(errors)}", log_level="WARNING")
+
+    def _clean(self, adapter: ItemAdapter) -> None:
+        """Text fields as clean Unicode before they are judged and written (newscrawl.text.clean_unicode):
+        a lone surrogate from a page's JSON-LD made the exporter fail on the line."""
+        counts: Counter[str] = Counter()
+        cleaned = {key: clean_unicode(value, counts) for key, value in adapter.items()}
+        if not counts:
+            return
+        for key, value in cleaned.items():
+            adapter[key] = value
+        for name, count in counts.items():
+            self.stats.inc_value(f"text/{name}", count)
+        logger.info("Cleaned text of %s: %s", adapter.get("url"), ", ".join(f"{n} {c}" for n, c in sorted(counts.items())))
 
     def _write_reject(self, data: dict, errors: list[str]) -> None:
         if self.file is None:  # created on the first reject only: no empty files beside clean datasets
