@@ -55,7 +55,19 @@ def format_utc(value: datetime) -> str:
 
 
 def parse_machine_date(value: str) -> datetime | None:
-    """ISO 8601 (JSON-LD, meta tags, sitemaps) or RFC 822 (RSS). None if it is neither."""
+    """ISO 8601 (JSON-LD, meta tags, sitemaps) or RFC 822 (RSS). None if it is neither, or if it
+    names an instant that cannot be placed in Amsterdam time (year 1 or 9999 with an offset)."""
+    parsed = _parse_machine_date(value)
+    if parsed is None:
+        return None
+    try:
+        to_amsterdam(parsed)
+    except (OverflowError, ValueError):
+        return None
+    return parsed
+
+
+def _parse_machine_date(value: str) -> datetime | None:
     value = value.strip()
     if _ISO_LIKE.match(value) or _ISO_DAY.match(value):  # a bare day (sitemap lastmod) is its midnight in Amsterdam
         try:
@@ -90,11 +102,16 @@ def parse_dutch_date(value: str, reference: datetime | None = None) -> datetime 
     settings = dict(_DATEPARSER_SETTINGS)
     # dateparser reads a naive RELATIVE_BASE as wall time in TIMEZONE.
     settings["RELATIVE_BASE"] = reference.astimezone(AMSTERDAM).replace(tzinfo=None)
-    parsed = dateparser.parse(text, languages=["nl"], settings=settings)
-    if parsed is None:
-        return None
-    # Re-attach the zone ourselves: dateparser's fixed offset is not trusted near DST switches.
-    return parsed.replace(tzinfo=None).replace(tzinfo=AMSTERDAM)
+    try:
+        parsed = dateparser.parse(text, languages=["nl"], settings=settings)
+        if parsed is None:
+            return None
+        # Re-attach the zone ourselves: dateparser's fixed offset is not trusted near DST switches.
+        parsed = parsed.replace(tzinfo=None).replace(tzinfo=AMSTERDAM)
+        to_amsterdam(parsed)
+    except (OverflowError, ValueError):
+        return None  # "1 januari 1", "31 december 9999": no instant we can write
+    return parsed
 
 
 def parse_any_date(value: str | None, reference: datetime | None = None) -> datetime | None:
