@@ -238,7 +238,7 @@ class WarcArchive:
                         if record.rec_type == "response":
                             url = record.rec_headers.get_header("WARC-Target-URI")
                             rendered = record.rec_headers.get_header(RENDERED_HEADER) == "true"
-                            self.index[_archive_key(url, rendered)] = (path, offset, iterator.get_record_length())
+                            self.index[_archive_key(url, rendered)] = (path, offset, last_length)
                 except (OSError, EOFError, ValueError, zlib.error) as exc:
                     raise ArchiveError(f"REPLAY_WARC: {path} is unreadable after {records} records ({exc})") from None
             size = os.path.getsize(path)

@@ -29,10 +29,15 @@ def feed_slots(crawler) -> Iterator:
             yield from extension.slots
 
 
-def flush_feeds(crawler) -> None:
-    for slot in feed_slots(crawler):
+def flush_slots(slots) -> None:
+    """Push what the exporters wrote to the files (the OS has it, even if the process dies next)."""
+    for slot in slots:
         if slot.file is not None and not slot.file.closed:
             slot.file.flush()
+
+
+def flush_feeds(crawler) -> None:
+    flush_slots(feed_slots(crawler))
 
 
 def append_mode_feeds(crawler) -> Iterator[Path]:
@@ -104,9 +109,7 @@ class SafeFeedExporter(FeedExporter):
         if self.write_error is None:
             try:
                 super().item_scraped(item, spider)
-                for slot in self.slots:
-                    if slot.file is not None and not slot.file.closed:
-                        slot.file.flush()
+                flush_slots(self.slots)
             except Exception as exc:  # any storage or exporter error: the line is not on disk
                 self.failed(exc, item)
         if self.write_error is not None:

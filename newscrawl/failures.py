@@ -14,9 +14,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionDone, ConnectionLost, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed
 
 from .scope import RefusedAddress
-from twisted.web._newclient import ResponseFailed
 
 
 def failure_reason(failure: Failure) -> str:

@@ -46,10 +46,6 @@ class Scope:
         self.test_hosts = frozenset(t.strip().lower() for t in test_hosts if t.strip())
 
     @classmethod
-    def for_site(cls, site, settings) -> Scope:
-        return cls([*site.crawl_hosts, *site.hosts], settings.getlist("SCOPE_TEST_HOSTS"))
-
-    @classmethod
     def for_spider(cls, spider, settings) -> Scope:
         site = getattr(spider, "site", None)
         hosts = [*site.crawl_hosts, *site.hosts] if site is not None else list(getattr(spider, "allowed_domains", None) or [])
@@ -108,7 +104,7 @@ def _proxy_hosts() -> set[str]:
 
 
 class ScopedResolver(CachingThreadedResolver):
-    """DNS_RESOLVER: Scrapy's caching resolver, refusing names that resolve to a refused address.
+    """TWISTED_DNS_RESOLVER: Scrapy's caching resolver, refusing names that resolve to a refused address.
 
     The test hosts' names (SCOPE_TEST_HOSTS) and the proxies' hosts are exempt.
     """

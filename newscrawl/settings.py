@@ -33,7 +33,7 @@ RETRY_AFTER_MAX = 120
 # loopback, private, link-local or reserved address (in the URL or from DNS), except these
 # host:port pairs (the tests' local servers), e.g. ["127.0.0.1:8123"].
 SCOPE_TEST_HOSTS = []
-DNS_RESOLVER = "newscrawl.scope.ScopedResolver"
+TWISTED_DNS_RESOLVER = "newscrawl.scope.ScopedResolver"
 COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
 # A callback yields one article item (or a few dozen links): Scrapy starts CONCURRENT_ITEMS
 # asyncio workers for *every* callback output, and its default of 100 cost more CPU per
@@ -178,7 +178,7 @@ FEED_EXPORT_FIELDS = field_order()
 # --- JavaScript rendering (newscrawl/render.py) -------------------------------
 # Only spiders that may need it install the scrapy-playwright download handler (wnl);
 # only requests with meta playwright=True go through the browser, which reaches only the site's
-# hosts (newscrawl.render.ScopedPlaywrightHandler: it routes every other request to nowhere).
+# hosts (newscrawl.browser.ScopedPlaywrightHandler: it routes every other request to nowhere).
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": "/usr/bin/chromium",  # Debian's package `chromium`

@@ -19,7 +19,7 @@ def test_a_sitemap_and_a_feed_with_extreme_dates_keep_every_link():
     nu = site_named("nu").discovery_reader
     urls = [f"https://www.nu.nl/binnenland/64001{n:02d}/artikel-{n}.html" for n in range(4)]
     body = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(
-        f"<url><loc>{url}</loc><lastmod>{date}</lastmod></url>" for url, date in zip(urls, EXTREMES[:2] * 2)) + "</urlset>"
+        f"<url><loc>{url}</loc><lastmod>{date}</lastmod></url>" for url, date in zip(urls, EXTREMES[:2] * 2, strict=True)) + "</urlset>"
     _, links = nu.parse_sitemap(XmlResponse("https://www.nu.nl/sitemap_news.xml", body=body.encode()))
     assert [link.url for link in links] == urls
     rss = '<?xml version="1.0"?><rss version="2.0"><channel><title>NU</title>' + "".join(

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import PROJECT
-from newscrawl.render import browser_abort, confined_launch_options
+from newscrawl.browser import browser_abort, confined_launch_options
 from newscrawl.scope import Scope
 
 WNL = Scope(["wnl.tv", "www.wnl.tv"], ["127.0.0.1:8123"])

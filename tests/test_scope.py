@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -72,7 +71,7 @@ def test_names_that_resolve_to_refused_addresses_are_not_contacted():
 
 
 def test_the_project_resolver_refuses_a_rebound_name(monkeypatch):
-    """The project's DNS_RESOLVER on a site name whose DNS answer is a private address (DNS rebinding)."""
+    """The project's TWISTED_DNS_RESOLVER on a site name whose DNS answer is a private address (DNS rebinding)."""
     from scrapy.resolver import CachingThreadedResolver
     from scrapy.utils.test import get_crawler
     from twisted.internet import defer
@@ -87,7 +86,9 @@ def test_the_project_resolver_refuses_a_rebound_name(monkeypatch):
         resolver.getHostByName(name).addBoth(lambda result, name=name: results.__setitem__(name, result))
     assert isinstance(results["www.nu.nl"].value, RefusedAddress)
     assert results["nginx.test"] == "127.0.0.1" and results["www.wnl.tv"] == "93.184.216.34"
-    assert ScopedResolver.__module__ == "newscrawl.scope"
+    from scrapy.utils.project import get_project_settings
+
+    assert get_project_settings().get("TWISTED_DNS_RESOLVER") == "newscrawl.scope.ScopedResolver"  # what every crawl uses
 
 
 # --- End to end: retries answered with redirects, against the fault site's proxy log ----------------

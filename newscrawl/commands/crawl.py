@@ -26,7 +26,7 @@ from scrapy.exceptions import UsageError
 from ..archive import WarcArchive
 from ..feeds import local_path, with_spider_name
 
-#: finish reasons and stats that mean the dataset on disk is not what the run reports
+#: stats that mean the dataset or its manifest on disk is not what the run reports
 WRITE_FAILURES = ("feed/write_failed", "manifest/write_failed")
 
 
@@ -78,10 +78,8 @@ class Command(ScrapyCrawl):
             return
         super().run(args, opts)
         crawler = getattr(self, "crawler", None)
-        if crawler is not None and crawler.stats is not None:
-            stats = crawler.stats
-            if any(stats.get_value(name) for name in WRITE_FAILURES) or stats.get_value("finish_reason") == "feed_write_error":
-                self.exitcode = 1
+        if crawler is not None and crawler.stats is not None and any(crawler.stats.get_value(name) for name in WRITE_FAILURES):
+            self.exitcode = 1
 
     def _create_crawler(self, spidercls):
         self.crawler = super()._create_crawler(spidercls)

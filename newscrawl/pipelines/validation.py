@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from collections import Counter
 from typing import IO
 
 from itemadapter import ItemAdapter

@@ -12,8 +12,8 @@ from .base import NewsSpider
 
 # scrapy-playwright handles only requests with meta playwright=True; the rest go to Scrapy's HTTP handler.
 _RENDER_HANDLERS = {
-    "http": "newscrawl.render.ScopedPlaywrightHandler",
-    "https": "newscrawl.render.ScopedPlaywrightHandler",
+    "http": "newscrawl.browser.ScopedPlaywrightHandler",
+    "https": "newscrawl.browser.ScopedPlaywrightHandler",
 }
 
 
