@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 from .dataset import Problem, article_key, check_record, latest_lines, merge, other_schema_version, plot_per_day, read_records, summarise, write_jsonl
+from .present import for_terminal, number, read_manifest, safe_name
 from .sites.registry import sites
 
 logger = logging.getLogger("newscrawl.schedule")
@@ -104,10 +105,11 @@ class Scrapyd:
         """Jobs Scrapyd ran to an end (it keeps the last ``finished_to_keep``): id, spider, start_time, end_time, log_url."""
         return self._request("listjobs.json", query={"project": project}).get("finished", [])
 
-    def active_spiders(self, project: str) -> set[str]:
-        """Spiders with a pending or running job."""
+    def active_jobs(self, project: str) -> list[dict]:
+        """Pending and running jobs: id, spider and state ("pending" or "running")."""
         jobs = self._request("listjobs.json", query={"project": project})
-        return {job["spider"] for state in ("pending", "running") for job in jobs.get(state, [])}
+        return [{"id": job.get("id"), "spider": job.get("spider"), "state": state}
+                for state in ("pending", "running") for job in jobs.get(state, []) if isinstance(job, dict)]
 
     def schedule(self, project: str, spider: str, settings: list[tuple[str, str]], args: list[tuple[str, str]]) -> str:
         data = [("project", project), ("spider", spider)]
@@ -148,11 +150,9 @@ class RunLog:
     def manifests_by_job(self) -> dict[str, Path]:
         found = {}
         for path in self.data_dir.glob("*/*.manifest.json"):
-            try:
-                job = json.loads(path.read_text("utf-8")).get("job")
-            except (OSError, ValueError, AttributeError):
-                continue
-            if job:
+            manifest, _ = read_manifest(path)
+            job = manifest.get("job")
+            if isinstance(job, str) and job:
                 found[job] = path
         return found
 
@@ -165,15 +165,25 @@ class RunLog:
         manifests = self.manifests_by_job()
         entries = []
         for job in new:
+            entry = {"job": job["id"], "spider": job.get("spider"), "start": job.get("start_time"), "end": job.get("end_time")}
+            if not safe_name(job["id"]) or not safe_name(job.get("spider")):
+                # Scrapyd takes a job id from whoever schedules: it never names a file of ours unchecked.
+                logger.error("Scrapyd job %s of spider %s: not a safe file name; recorded as failed, no stub written",
+                             for_terminal(repr(job["id"])), for_terminal(repr(job.get("spider"))))
+                entries.append({**entry, "status": "failed", "finishReason": None, "items": 0, "new": 0, "revised": 0, "failures": 0,
+                                "rejects": 0, "problems": ["job id or spider name is not a safe file name"], "manifest": None})
+                continue
             path = manifests.get(job["id"]) or self.crash_stub(job)
-            manifest = json.loads(path.read_text("utf-8"))
-            counts = manifest.get("counts") or {}
+            manifest, wrong = read_manifest(path)
+            if wrong:
+                logger.error("Job %s: %s (%s): recorded as failed", job["id"], wrong, path)
+            counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
+            layout = manifest.get("layout") if isinstance(manifest.get("layout"), dict) else {}
+            problems = layout.get("problems") if isinstance(layout.get("problems"), list) else []
             entries.append({
-                "job": job["id"], "spider": job.get("spider"), "start": job.get("start_time"), "end": job.get("end_time"),
-                "status": manifest.get("status", "ok"), "finishReason": manifest.get("finishReason"),
-                "items": counts.get("items", 0), "new": counts.get("new", 0), "revised": counts.get("revised", 0),
-                "failures": counts.get("failures", 0), "rejects": counts.get("rejects", 0),
-                "problems": (manifest.get("layout") or {}).get("problems") or [], "manifest": str(path),
+                **entry, "status": "failed" if wrong else manifest.get("status", "ok"), "finishReason": manifest.get("finishReason"),
+                **{name: number(counts.get(name)) or 0 for name in ("items", "new", "revised", "failures", "rejects")},
+                "problems": [wrong] if wrong else [str(problem) for problem in problems], "manifest": str(path),
             })
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as stream:
@@ -211,10 +221,13 @@ def cmd_runs(options: argparse.Namespace) -> int:
     latest: dict[str, dict] = {}
     for entry in entries:
         latest[entry.get("spider")] = entry
-        problems = "; ".join(entry.get("problems") or [])
-        print(f"{str(entry.get('end'))[:26]:<26} {str(entry.get('spider')):<8} {str(entry.get('job')):<34} "
-              f"{'FAILED' if entry.get('status') != 'ok' else 'ok':<7} {entry.get('items', 0):>6} {entry.get('new', 0):>5} "
-              f"{entry.get('revised', 0):>4} {entry.get('failures', 0):>5} {entry.get('rejects', 0):>4}  {problems[:120]}")
+        # Every value from the run log or Scrapyd as inert text: no escape sequence reaches the terminal.
+        cell = lambda name: for_terminal(entry.get(name, 0) if name != "end" else str(entry.get("end"))[:26])  # noqa: E731
+        problems = entry.get("problems")
+        problems = "; ".join(map(str, problems)) if isinstance(problems, list) else str(problems or "")
+        print(f"{cell('end'):<26} {cell('spider'):<8} {cell('job'):<34} "
+              f"{'FAILED' if entry.get('status') != 'ok' else 'ok':<7} {cell('items'):>6} {cell('new'):>5} "
+              f"{cell('revised'):>4} {cell('failures'):>5} {cell('rejects'):>4}  {for_terminal(problems[:120])}")
     return 1 if any(entry.get("status") != "ok" for entry in latest.values()) else 0
 
 
@@ -230,6 +243,10 @@ class Scheduler:
     data_dir: Path | None = None
     settings: list[tuple[str, str]] = field(default_factory=list)
     args: list[tuple[str, str]] = field(default_factory=list)
+    # A job still pending after this many seconds is reported (Scrapyd at max_proc, a stuck runner).
+    max_pending: float = 3600.0
+    # job id → when this scheduler first saw it pending (Scrapyd does not say when a job was queued)
+    pending_since: dict[str, float] = field(default_factory=dict)
 
     def job_settings(self, spider: str | None = None) -> list[tuple[str, str]]:
         """Where each job writes: its own dataset file, one shared state, rejects per spider."""
@@ -283,9 +300,19 @@ class Scheduler:
         if unknown:
             # Refused before anything is scheduled: a typo must not leave half the sites unscheduled.
             raise UnknownSpiders(f"no spider {', '.join(map(repr, unknown))} in Scrapyd project {self.project!r}; it has: {', '.join(known) or 'none'}")
-        active = self.scrapyd.active_spiders(self.project)
+        active = self.scrapyd.active_jobs(self.project)
+        now = time.monotonic()
+        self.pending_since = {job["id"]: self.pending_since.get(job["id"], now) for job in active if job["state"] == "pending"}
         for spider in self.spiders:
-            if spider in active:
+            mine = [job for job in active if job["spider"] == spider]
+            stuck = [job for job in mine if now - self.pending_since.get(job["id"], now) > self.max_pending]
+            if stuck:
+                waited = now - self.pending_since[stuck[0]["id"]]
+                outcome[spider] = f"skipped: job {stuck[0]['id']} pending for {waited:.0f} s (over {self.max_pending:.0f} s)"
+                logger.error("%s: job %s has been pending for %.0f s: Scrapyd runs nothing for it (max_proc reached? a stuck job?)",
+                             spider, for_terminal(stuck[0]["id"]), waited)
+                continue
+            if mine:
                 outcome[spider] = "skipped: a job is still pending or running"
                 logger.info("%s: not scheduled, its previous job is still pending or running", spider)
                 continue
@@ -304,6 +331,7 @@ def cmd_schedule(options: argparse.Namespace) -> int:
         Path(options.data_dir) if options.data_dir else None,
         [(name, absolute_paths(name, value)) for name, value in parse_pairs(options.setting, "--setting")],
         parse_pairs(options.arg, "--arg"),
+        max_pending=options.max_pending,
     )
     while True:
         try:
@@ -338,7 +366,7 @@ def _records(paths: list[str], problems: list[Problem], same_schema: bool = Fals
 
 def _report(problems: list[Problem], limit: int = 200) -> None:
     for problem in problems[:limit]:
-        print(problem, file=sys.stderr)
+        print(for_terminal(problem), file=sys.stderr)
     if len(problems) > limit:
         print(f"… and {len(problems) - limit} more problems", file=sys.stderr)
 
@@ -378,15 +406,17 @@ def cmd_stats(options: argparse.Namespace) -> int:
         return 1
     data = summary.as_dict()
     if options.json:
-        print(json.dumps(data, indent=1, ensure_ascii=False))
+        print(json.dumps(data, indent=1, ensure_ascii=False))  # JSON escapes every control character
     else:
+        # Sites, sections and dates come from the data: printed as inert text (newscrawl/present.py).
+        t = for_terminal
         print(f"articles: {data['articles']} (of which later revisions: {data['laterRevisions']})")
-        print(f"datePublished: {data['datePublished']['min']} … {data['datePublished']['max']}" if data["datePublished"] else "datePublished: none")
-        print("per site:    " + ", ".join(f"{site} {n}" for site, n in data["perSite"].items()))
-        print("per section: " + ", ".join(f"{section} {n}" for section, n in data["perSection"].items()))
+        print(f"datePublished: {t(data['datePublished']['min'])} … {t(data['datePublished']['max'])}" if data["datePublished"] else "datePublished: none")
+        print("per site:    " + ", ".join(f"{t(site)} {n}" for site, n in data["perSite"].items()))
+        print("per section: " + ", ".join(f"{t(section)} {n}" for section, n in data["perSection"].items()))
         print("per day:")
         for day, sites in data["perDay"].items():
-            print(f"  {day}  " + ", ".join(f"{site} {n}" for site, n in sorted(sites.items())))
+            print(f"  {t(day)}  " + ", ".join(f"{t(site)} {n}" for site, n in sorted(sites.items())))
         print("field coverage: " + ", ".join(f"{name} {share:.0%}" for name, share in data["fieldCoverage"].items()))
     if options.plot:
         try:
@@ -451,7 +481,7 @@ def cmd_export(options: argparse.Namespace) -> int:
         print(f"not exported: {len(fatal)} unreadable or other-version line(s) or file(s); nothing written", file=sys.stderr)
         return 1
     try:
-        count = writer(items, out)
+        count = write_csv(items, out, raw=options.csv_raw) if writer is write_csv else writer(items, out)
     except ImportError:
         print("Parquet needs pyarrow: pip install 'newscrawl[export]'", file=sys.stderr)
         return 1
@@ -517,6 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--setting", action="append", default=[], metavar="[SPIDER:]NAME=VALUE",
                           help="a Scrapy setting for every job, or with SPIDER: for that spider's jobs only (repeatable); relative paths "
                                "in file settings (REPLAY_WARC, STATE_DB, …) are taken from where this command runs")
+    schedule.add_argument("--max-pending", type=parse_interval, default=3600.0, metavar="INTERVAL",
+                          help="report a job Scrapyd keeps pending longer than this (default 1h)")
     schedule.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="a spider argument for every job (repeatable)")
     schedule.set_defaults(handler=cmd_schedule)
 
@@ -547,6 +579,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("files", nargs="+", metavar="FILE")
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet or out.csv")
     export.add_argument("--all-revisions", action="store_true", help="keep every revision, not only the latest")
+    export.add_argument("--csv-raw", action="store_true",
+                        help="CSV cells exactly as in the data; by default a cell starting with =, +, -, @, tab or CR gets a leading ' "
+                             "so that spreadsheets do not run it as a formula")
     export.set_defaults(handler=cmd_export)
 
     check = commands.add_parser("check-run", help="exit 1 when a run failed: layout change, unaccounted URLs, abnormal finish",

@@ -2,7 +2,7 @@
 
 JSON leaves types to the reader (pandas makes NU.nl's ids int64, DuckDB reads WNL's day-only
 dates as text); an export says them once. Parquet keeps nested fields as lists and structs; CSV
-writes them as JSON text. Times are instants with Amsterdam's zone; ``publishedDate`` is the
+writes them as JSON text, and neutralises cells that a spreadsheet would run as formulas. Times are instants with Amsterdam's zone; ``publishedDate`` is the
 local day of publication and ``datePublishedPrecision`` says whether a time was known at all.
 """
 
@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .dates import AMSTERDAM
+from .present import csv_cell
 
 TZ = "Europe/Amsterdam"
 
@@ -92,14 +93,17 @@ def _csv_value(value):
     return value
 
 
-def write_csv(items: Iterable[dict], out: Path) -> int:
+def write_csv(items: Iterable[dict], out: Path, raw: bool = False) -> int:
+    """CSV with a header; a cell that starts like a formula (=, +, -, @, tab, CR) gets a leading
+    apostrophe so spreadsheets show it as text, unless ``raw``."""
     names = arrow_schema().names
+    cell = (lambda value: value) if raw else csv_cell
     count = 0
     with out.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(names)
         for item in items:
             values = row(item)
-            writer.writerow([_csv_value(values[name]) for name in names])
+            writer.writerow([cell(_csv_value(values[name])) for name in names])
             count += 1
     return count

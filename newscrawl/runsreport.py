@@ -8,9 +8,11 @@ file: the page opens anywhere, from a mail attachment too.
 
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
+
+from .present import number, read_manifest
 
 COVERAGE = ("headline", "articleBody", "authors", "datePublished", "mainImage")
 COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
@@ -27,16 +29,36 @@ tr.failed td.status { color: #b00020; font-weight: bold; }
 """
 
 
-def manifest_of(entry: dict) -> dict:
-    try:
-        return json.loads(Path(entry.get("manifest", "")).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
+def manifest_of(entry: dict) -> tuple[dict, str | None]:
+    """The job's manifest, and what is wrong with it when it cannot be shown (then an empty one)."""
+    path = entry.get("manifest")
+    if not isinstance(path, str) or not path:
+        return {}, "no manifest"
+    return read_manifest(Path(path))
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _count(value) -> str:
+    """A count for a table cell, escaped; whatever else a run log holds is shown as such."""
+    n = number(value)
+    return escape(str(n if n is not None else 0 if value is None else f"not a number: {value!r}"[:80]))
+
+
+def _manifest_link(path) -> str:
+    """A link to the manifest file: file: for an absolute path, ./ for a relative one, so a
+    path such as ``javascript:…`` stays a file name."""
+    if not isinstance(path, str) or not path:
+        return ""
+    href = Path(path).as_uri() if Path(path).is_absolute() else "./" + quote(path)
+    return f'<a href="{escape(href)}">manifest</a>'
 
 
 def failures_by_reason(manifest: dict) -> str:
-    details = (manifest.get("urls") or {}).get("outcomeDetails") or {}
-    reasons = {key.split(":", 1)[1]: n for key, n in details.items() if key.startswith("failure:")}
+    details = _dict(_dict(manifest.get("urls")).get("outcomeDetails"))
+    reasons = {str(key).split(":", 1)[1]: n for key, n in details.items() if str(key).startswith("failure:")}
     return ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items())) or "–"
 
 
@@ -70,23 +92,26 @@ def line_chart(title: str, series: dict[str, list[float | None]], failed: list[b
 def render(entries: list[dict]) -> str:
     rows, sites = [], {}
     for entry in entries:
-        manifest = manifest_of(entry)
+        manifest, wrong = manifest_of(entry)
         failed = entry.get("status") != "ok"
-        sites.setdefault(entry.get("spider"), []).append((entry, manifest, failed))
-        link = f'<a href="{escape(Path(entry.get("manifest", "")).as_uri() if Path(entry.get("manifest", "")).is_absolute() else entry.get("manifest", ""))}">manifest</a>'
+        sites.setdefault(str(entry.get("spider")), []).append((entry, manifest, failed))
+        problems = entry.get("problems")
+        problems = [str(p) for p in problems] if isinstance(problems, list) else [] if problems is None else [f"problems: {problems!r}"]
+        if wrong and entry.get("manifest"):
+            problems.append(wrong)
         rows.append(
             f'<tr class="{"failed" if failed else "ok"}"><td>{escape(str(entry.get("end")))}</td><td>{escape(str(entry.get("spider")))}</td>'
             f'<td>{escape(str(entry.get("job")))}</td><td class="status">{"FAILED" if failed else "ok"}</td>'
-            f'<td class="n">{entry.get("items", 0)}</td><td class="n">{entry.get("new", 0)} / {entry.get("revised", 0)}</td>'
-            f'<td>{escape(failures_by_reason(manifest))}</td><td class="n">{entry.get("rejects", 0)}</td>'
-            f'<td>{escape("; ".join(entry.get("problems") or []))}</td><td>{link}</td></tr>'
+            f'<td class="n">{_count(entry.get("items"))}</td><td class="n">{_count(entry.get("new"))} / {_count(entry.get("revised"))}</td>'
+            f'<td>{escape(failures_by_reason(manifest))}</td><td class="n">{_count(entry.get("rejects"))}</td>'
+            f'<td>{escape("; ".join(problems))}</td><td>{_manifest_link(entry.get("manifest"))}</td></tr>'
         )
     charts = []
     for site, runs in sites.items():
         failed = [f for _, _, f in runs]
-        items = {"items": [e.get("items", 0) for e, _, _ in runs]}
-        coverage = {name: [(m.get("fieldCoverage") or {}).get(name) for _, m, _ in runs] for name in COVERAGE}
-        fallback = {"fallback share": [(m.get("layout") or {}).get("fallbackShare") for _, m, _ in runs]}
+        items = {"items": [number(e.get("items")) for e, _, _ in runs]}
+        coverage = {name: [number(_dict(m.get("fieldCoverage")).get(name)) for _, m, _ in runs] for name in COVERAGE}
+        fallback = {"fallback share": [number(_dict(m.get("layout")).get("fallbackShare")) for _, m, _ in runs]}
         charts.append(f"<h2>{escape(str(site))}</h2>" + line_chart("items per run", items, failed)
                       + line_chart("field coverage", coverage, failed, top=1.0) + line_chart("generic extractor share", fallback, failed, top=1.0))
     failed_count = sum(1 for entry in entries if entry.get("status") != "ok")

@@ -19,8 +19,8 @@ class FakeScrapyd:
     def finished_jobs(self, project):
         return getattr(self, "finished", [])
 
-    def active_spiders(self, project):
-        return self.active
+    def active_jobs(self, project):
+        return [{"id": f"running-{spider}", "spider": spider, "state": "running"} for spider in self.active] + getattr(self, "pending", [])
 
     def schedule(self, project, spider, settings, args):
         self.scheduled.append((spider, dict(settings), args))
@@ -102,6 +102,19 @@ def test_every_finished_job_is_logged_once_and_a_crash_leaves_a_failed_stub(tmp_
     assert "j1" in rows[0] and " ok " in rows[0] and "j2" in rows[1] and "FAILED" in rows[1] and "crashed" in rows[1]
 
 
+def _need_chromium() -> str:
+    """Debian's Chromium, or the test is skipped (CI installs it: there it must be)."""
+    import os
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing on CI: .ci/run installs Debian's chromium")
+        pytest.skip("Debian's chromium is not installed")
+    return chromium
+
+
 def test_the_runs_page_shows_every_job_and_marks_the_failed_one_in_a_real_browser(tmp_path):
     """The page opened in Debian's Chromium (through Playwright, as the project renders pages)."""
     import json
@@ -109,9 +122,7 @@ def test_the_runs_page_shows_every_job_and_marks_the_failed_one_in_a_real_browse
     import subprocess
     import sys
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("Debian's chromium is not installed")
+    chromium = _need_chromium()
     data = tmp_path / "data"
     (data / "nu").mkdir(parents=True)
     for n in range(3):

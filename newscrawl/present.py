@@ -1,0 +1,60 @@
+"""Values from datasets, manifests and run logs made safe for where people open them.
+
+Pages and Scrapyd answers are written by others: a headline may be a spreadsheet formula, a run
+log line may carry terminal escape sequences, a manifest may not be the shape we wrote. Each
+output (CSV, terminal, HTML) passes its values through one of these.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+# OWASP's rule for CSV injection: a cell that starts with one of these is read as a formula by
+# spreadsheet programs; a leading apostrophe makes it text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# C0 and C1 controls (ESC starts terminal sequences; CR and BS overwrite what was printed) and the
+# bidirectional overrides that reorder what a terminal shows.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+# A Scrapyd job id or spider name that may name a file: no separator, no leading dot.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def for_terminal(value: Any) -> str:
+    """``value`` as text that cannot move the cursor, recolour or rewrite a terminal: every control
+    character is shown as its escape (``\\x1b``)."""
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(value))
+
+
+def number(value: Any) -> int | float | None:
+    """A count or share from a manifest or run log, or None when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+def safe_name(value: Any) -> bool:
+    """True when ``value`` may be used in a file name (a Scrapyd job id, a spider name)."""
+    return isinstance(value, str) and _SAFE_NAME.fullmatch(value) is not None
+
+
+def read_manifest(path: Path) -> tuple[dict, str | None]:
+    """A manifest as a dict, or an empty one and what is wrong with the file (never an exception)."""
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        return {}, f"manifest unreadable: {type(exc).__name__}: {exc}"[:300]
+    if not isinstance(manifest, dict):
+        return {}, f"manifest of the wrong shape (a JSON {type(manifest).__name__}, not an object)"
+    return manifest, None
