@@ -10,10 +10,19 @@ At the end of every crawl Spidermon (SPIDERMON_SPIDER_CLOSE_MONITORS) runs :clas
 When any fails, every alert channel that is configured receives one message naming the site, the
 reasons and the manifest. Channels, each switched on by its settings (none is required):
 
-* e-mail: ALERT_EMAIL_TO (comma list), ALERT_SMTP_HOST, ALERT_SMTP_PORT, ALERT_SMTP_USER,
-  ALERT_SMTP_PASSWORD, ALERT_SMTP_TLS, ALERT_EMAIL_FROM (sent synchronously with smtplib: the
+* e-mail: ALERT_EMAIL_TO (comma list), ALERT_SMTP_HOST, ALERT_SMTP_PORT, ALERT_SMTP_USER, the
+  password (a secret, below), ALERT_SMTP_TLS (STARTTLS, the server's certificate verified against
+  the system's CAs or ALERT_SMTP_CA_FILE), ALERT_EMAIL_FROM (sent synchronously with smtplib: the
   reactor stops right after the crawl, so a deferred send could be lost);
-* a webhook: ALERT_WEBHOOK_URL receives a JSON POST (any chat or incident tool that takes one);
+* a webhook: the webhook URL (a secret: its path is often the token) receives a JSON POST (any chat
+  or incident tool that takes one);
+
+Secrets are never settings (Scrapy logs its settings, Scrapyd lists a job's settings and shows them
+in ``ps``): each is read from the environment (NEWSCRAWL_ALERT_SMTP_PASSWORD,
+NEWSCRAWL_ALERT_WEBHOOK_URL) or from a file on the host that runs the crawl (ALERT_SMTP_PASSWORD_FILE,
+ALERT_WEBHOOK_URL_FILE), and logs show the webhook only as scheme://host/…. All channels of one
+alert together get ALERT_DEADLINE seconds: a channel that has not answered by then is reported and
+left behind, so a trickling server cannot hold a crawl.
 * Spidermon's own: Slack (SPIDERMON_SLACK_SENDER_TOKEN …), Telegram (SPIDERMON_TELEGRAM_SENDER_TOKEN …),
   Discord (SPIDERMON_DISCORD_WEBHOOK_URL), Sentry (SPIDERMON_SENTRY_DSN …) and an HTML report file
   (SPIDERMON_REPORT_FILENAME), with Spidermon's settings as documented there.
@@ -23,9 +32,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import smtplib
+import ssl
+import threading
+import time
 import warnings
 from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
 
 from spidermon import Monitor, MonitorSuite, monitors
@@ -82,7 +97,28 @@ def alert_content(action: Action) -> dict:
     }
 
 
-def send_email(settings, content: dict) -> None:
+#: secrets of the alert channels: setting name → environment variable; ``<NAME>_FILE`` names a file
+SECRETS = {"ALERT_SMTP_PASSWORD": "NEWSCRAWL_ALERT_SMTP_PASSWORD", "ALERT_WEBHOOK_URL": "NEWSCRAWL_ALERT_WEBHOOK_URL"}
+
+
+def secret(settings, name: str) -> str | None:
+    """A secret from the environment, else from the file ``<name>_FILE`` names; None when neither is set."""
+    value = os.environ.get(SECRETS[name])
+    if value:
+        return value
+    path = settings.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text("utf-8").strip() or None
+    return None
+
+
+def redacted(url: str) -> str:
+    """A webhook URL as logs may show it: its scheme and host, not the path or query that hold the token."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}/…" if parts.hostname else "(a webhook URL)"
+
+
+def send_email(settings, content: dict, timeout: float = 30.0) -> None:
     """One alert e-mail (ALERT_EMAIL_TO over ALERT_SMTP_*), sent synchronously with smtplib."""
     to = settings.getlist("ALERT_EMAIL_TO")
     message = EmailMessage()
@@ -96,43 +132,65 @@ def send_email(settings, content: dict) -> None:
     if content["job"]:
         lines.append(f"Scrapyd job: {content['job']}")
     message.set_content("\n".join(lines))
-    with smtplib.SMTP(settings.get("ALERT_SMTP_HOST"), settings.getint("ALERT_SMTP_PORT"), timeout=30) as smtp:
+    with smtplib.SMTP(settings.get("ALERT_SMTP_HOST"), settings.getint("ALERT_SMTP_PORT"), timeout=timeout) as smtp:
         if settings.getbool("ALERT_SMTP_TLS"):
-            smtp.starttls()
+            # smtplib's own default context checks no certificate: an impostor would get the password.
+            smtp.starttls(context=ssl.create_default_context(cafile=settings.get("ALERT_SMTP_CA_FILE") or None))
         if settings.get("ALERT_SMTP_USER"):
-            smtp.login(settings.get("ALERT_SMTP_USER"), settings.get("ALERT_SMTP_PASSWORD") or "")
+            smtp.login(settings.get("ALERT_SMTP_USER"), secret(settings, "ALERT_SMTP_PASSWORD") or "")
         smtp.send_message(message)
     logger.info("Alert e-mailed to %s", ", ".join(to))
 
 
-def post_webhook(url: str, content: dict) -> None:
+def post_webhook(url: str, content: dict, timeout: float = 30.0) -> None:
     body = json.dumps(content, ensure_ascii=False).encode("utf-8")
     request = Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
-    with urlopen(request, timeout=30) as answer:  # noqa: S310 (the operator's own URL)
+    with urlopen(request, timeout=timeout) as answer:  # noqa: S310 (the operator's own URL)
         answer.read()
-    logger.info("Alert posted to %s", url)
+    logger.info("Alert posted to %s", redacted(url))
+
+
+def configured_channels(settings) -> list[str]:
+    channels = []
+    if settings.getlist("ALERT_EMAIL_TO") and settings.get("ALERT_SMTP_HOST"):
+        channels.append("e-mail")
+    if secret(settings, "ALERT_WEBHOOK_URL"):
+        channels.append("webhook")
+    return channels
 
 
 def send_alerts(settings, content: dict) -> list[str]:
-    """Every configured channel of our own (e-mail, webhook) gets the alert; returns the failures.
+    """Every configured channel of our own (e-mail, webhook) gets the alert, all of them within
+    ALERT_DEADLINE seconds; returns the failures (a channel still sending at the deadline is one)."""
+    deadline = settings.getfloat("ALERT_DEADLINE")
+    senders = {"e-mail": lambda: send_email(settings, content, timeout=deadline),
+               "webhook": lambda: post_webhook(secret(settings, "ALERT_WEBHOOK_URL"), content, timeout=deadline)}
+    problems: list[str] = []
+    threads = []
+    for name in configured_channels(settings):
+        def send(name=name):
+            try:
+                senders[name]()
+            except Exception as exc:  # any failure of a channel is reported, never raised into the crawl
+                problems.append(f"{name}: {type(exc).__name__}: {exc}")
 
-    For what happens outside a crawl (the scheduler finds a job that crashed before its checks ran).
-    """
-    problems = []
-    channels = []
-    if settings.getlist("ALERT_EMAIL_TO") and settings.get("ALERT_SMTP_HOST"):
-        channels.append(("e-mail", lambda: send_email(settings, content)))
-    if settings.get("ALERT_WEBHOOK_URL"):
-        channels.append(("webhook", lambda: post_webhook(settings.get("ALERT_WEBHOOK_URL"), content)))
-    for name, send in channels:
-        try:
-            send()
-        except OSError as exc:
-            problems.append(f"{name}: {exc}")
+        # Daemon threads: one still waiting on a trickling server is left behind when the process ends.
+        thread = threading.Thread(target=send, name=f"alert-{name}", daemon=True)
+        thread.start()
+        threads.append((name, thread))
+    end = time.monotonic() + deadline
+    for name, thread in threads:
+        thread.join(max(0.0, end - time.monotonic()))
+        if thread.is_alive():
+            problems.append(f"{name}: no answer within the {deadline:g} s alert deadline (ALERT_DEADLINE)")
+    for problem in problems:
+        logger.error("Alert not sent: %s", problem)
     return problems
 
 
-class EmailAlert(Action):
+class ChannelAlerts(Action):
+    """The project's own channels (e-mail, webhook), sent together under one deadline."""
+
     def __init__(self, settings):
         super().__init__()
         self.settings = settings
@@ -142,20 +200,13 @@ class EmailAlert(Action):
         return {"settings": crawler.settings}
 
     def run_action(self):
-        send_email(self.settings, alert_content(self))
+        problems = send_alerts(self.settings, alert_content(self))
+        if problems:
+            raise AlertNotSent("; ".join(problems))
 
 
-class WebhookAlert(Action):
-    def __init__(self, url: str):
-        super().__init__()
-        self.url = url
-
-    @classmethod
-    def from_crawler_kwargs(cls, crawler):
-        return {"url": crawler.settings.get("ALERT_WEBHOOK_URL")}
-
-    def run_action(self):
-        post_webhook(self.url, alert_content(self))
+class AlertNotSent(RuntimeError):
+    """A channel failed or missed the deadline (each is logged as an ERROR by send_alerts)."""
 
 
 # Spidermon's own actions: (the setting that switches it on, the action).
@@ -175,10 +226,8 @@ class RunAlerts(MonitorSuite):
         actions = []
         if crawler is not None:
             settings = crawler.settings
-            if settings.getlist("ALERT_EMAIL_TO") and settings.get("ALERT_SMTP_HOST"):
-                actions.append(EmailAlert)
-            if settings.get("ALERT_WEBHOOK_URL"):
-                actions.append(WebhookAlert)
+            if configured_channels(settings):
+                actions.append(ChannelAlerts)
             actions += [action for setting, action in _SPIDERMON_ACTIONS if settings.get(setting)]
         super().__init__(*args, monitors_failed_actions=[_load(a) for a in actions], crawler=crawler, **kwargs)
 

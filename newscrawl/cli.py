@@ -222,7 +222,9 @@ def cmd_runs(options: argparse.Namespace) -> int:
     for entry in entries:
         latest[entry.get("spider")] = entry
         # Every value from the run log or Scrapyd as inert text: no escape sequence reaches the terminal.
-        cell = lambda name: for_terminal(entry.get(name, 0) if name != "end" else str(entry.get("end"))[:26])  # noqa: E731
+        def cell(name: str, entry: dict = entry) -> str:
+            return for_terminal(entry.get(name, 0) if name != "end" else str(entry.get("end"))[:26])
+
         problems = entry.get("problems")
         problems = "; ".join(map(str, problems)) if isinstance(problems, list) else str(problems or "")
         print(f"{cell('end'):<26} {cell('spider'):<8} {cell('job'):<34} "
@@ -322,7 +324,17 @@ class Scheduler:
         return outcome
 
 
+# Setting names that hold secrets: never sent as Scrapyd job settings (listjobs.json, ps show them).
+_SECRET_SETTING = re.compile(r"(PASSWORD|TOKEN|SECRET|DSN|WEBHOOK_URL)$")
+
+
 def cmd_schedule(options: argparse.Namespace) -> int:
+    secrets = [name for name, _ in parse_pairs(options.setting, "--setting") if _SECRET_SETTING.search(name.rpartition(":")[2])]
+    if secrets:
+        print(f"newscrawl schedule: --setting {', '.join(secrets)}: a secret would be shown in Scrapyd's job list and in ps; "
+              "give it to Scrapyd in the environment (e.g. NEWSCRAWL_ALERT_WEBHOOK_URL) or as a file (ALERT_WEBHOOK_URL_FILE=…)",
+              file=sys.stderr)
+        return 2
     scrapyd = Scrapyd(options.url, options.username, options.password)
     scheduler = Scheduler(
         scrapyd,

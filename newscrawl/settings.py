@@ -134,9 +134,15 @@ ALERT_EMAIL_FROM = "newscrawl@localhost"
 ALERT_SMTP_HOST = None
 ALERT_SMTP_PORT = 25
 ALERT_SMTP_USER = None
-ALERT_SMTP_PASSWORD = None
-ALERT_SMTP_TLS = False  # STARTTLS before logging in
-ALERT_WEBHOOK_URL = None  # a URL that receives a JSON POST for each failed run
+# Secrets are never settings (logged, listed by Scrapyd): the SMTP password comes from the
+# environment (NEWSCRAWL_ALERT_SMTP_PASSWORD) or this file; likewise the webhook URL, which
+# receives a JSON POST for each failed run (NEWSCRAWL_ALERT_WEBHOOK_URL or ALERT_WEBHOOK_URL_FILE).
+ALERT_SMTP_PASSWORD_FILE = None
+ALERT_WEBHOOK_URL_FILE = None
+ALERT_SMTP_TLS = False  # STARTTLS before logging in, the server's certificate verified
+ALERT_SMTP_CA_FILE = None  # CA certificates (PEM) for the SMTP server, instead of the system's
+# Seconds all channels of one alert get together; a channel still sending then is reported and left.
+ALERT_DEADLINE = 30
 # Spidermon's own channels work too: set SPIDERMON_SLACK_SENDER_TOKEN (+ _RECIPIENTS),
 # SPIDERMON_TELEGRAM_SENDER_TOKEN (+ _RECIPIENTS), SPIDERMON_DISCORD_WEBHOOK_URL,
 # SPIDERMON_SENTRY_DSN (+ _PROJECT_NAME, _ENVIRONMENT_TYPE) or SPIDERMON_REPORT_FILENAME (an HTML report).

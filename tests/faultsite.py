@@ -14,6 +14,7 @@ longer than ``max_delay``, and ``stop()`` ends everything.
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import json
 import random
 import socket
@@ -50,7 +51,7 @@ CONSENT_WALL = """<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><ti
 <button>Akkoord</button> <a href="/privacy-instellingen">Instellingen aanpassen</a></div></body></html>"""
 
 
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+def self_signed_certificate(directory: Path, names: tuple[str, ...] = ("*.nu.nl", "nu.nl", "wnl.tv"), ips: tuple[str, ...] = ()) -> tuple[Path, Path]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -62,7 +63,8 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("*.nu.nl"), x509.DNSName("nu.nl"), x509.DNSName("wnl.tv")]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([*map(x509.DNSName, names), *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips)]),
+                       critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"

@@ -25,13 +25,14 @@ class Inbox:
 
 
 @pytest.fixture
-def receivers():
+def receivers(monkeypatch):
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     with webhook_receiver() as (url, posts):
-        settings = ["-s", "ALERT_EMAIL_TO=desk@example.org,oncall@example.org", "-s", "ALERT_SMTP_HOST=127.0.0.1", "-s", f"ALERT_SMTP_PORT={smtp.port}",
-                    "-s", f"ALERT_WEBHOOK_URL={url}"]
+        # The webhook URL is a secret: from the environment the crawl inherits, never a setting.
+        monkeypatch.setenv("NEWSCRAWL_ALERT_WEBHOOK_URL", url)
+        settings = ["-s", "ALERT_EMAIL_TO=desk@example.org,oncall@example.org", "-s", "ALERT_SMTP_HOST=127.0.0.1", "-s", f"ALERT_SMTP_PORT={smtp.port}"]
         yield inbox.messages, posts, settings
     smtp.stop()
 

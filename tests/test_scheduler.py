@@ -158,7 +158,7 @@ def test_the_runs_page_shows_every_job_and_marks_the_failed_one_in_a_real_browse
     assert errors == []
 
 
-def test_a_crashed_job_is_alerted_by_the_scheduler(tmp_path):
+def test_a_crashed_job_is_alerted_by_the_scheduler(tmp_path, monkeypatch):
     import json
 
     from loopback import webhook_receiver
@@ -168,7 +168,8 @@ def test_a_crashed_job_is_alerted_by_the_scheduler(tmp_path):
         (tmp_path / "nu" / "nu-1.jsonl.manifest.json").write_text(json.dumps({"spider": "nu", "job": "ok-1", "status": "ok", "counts": {"items": 6}}))
         scrapyd = FakeScrapyd(active=())
         scrapyd.finished = [{"id": "ok-1", "spider": "nu"}, {"id": "crash-2", "spider": "wnl", "log_url": "/logs/crash-2.log"}]
-        Scheduler(scrapyd, "newscrawl", [], tmp_path, settings=[("ALERT_WEBHOOK_URL", url)]).tick()
+        monkeypatch.setenv("NEWSCRAWL_ALERT_WEBHOOK_URL", url)  # a secret: the scheduler host's environment
+        Scheduler(scrapyd, "newscrawl", [], tmp_path).tick()
     assert len(posts) == 1  # the crash only: a finished run alerts from its own checks
     assert posts[0]["site"] == "wnl" and posts[0]["job"] == "crash-2" and posts[0]["finishReason"] == "crashed"
     assert posts[0]["manifest"].endswith("wnl-crash-2.crashed.manifest.json") and "crashed" in posts[0]["reasons"][0]

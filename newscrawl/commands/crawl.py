@@ -23,6 +23,7 @@ from typing import IO
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from ..alerts import SECRETS
 from ..archive import WarcArchive
 from ..feeds import local_path, with_spider_name
 
@@ -71,7 +72,7 @@ class Command(ScrapyCrawl):
         if len(args) != 1:
             raise UsageError
         try:
-            self.locks = self.take_locks(args[0])
+            self.locks = self.preflight(args[0])
         except Refused as refusal:
             print(f"newscrawl: refused: {refusal}", file=sys.stderr)
             self.exitcode = 2
@@ -85,8 +86,15 @@ class Command(ScrapyCrawl):
         self.crawler = super()._create_crawler(spidercls)
         return self.crawler
 
-    def take_locks(self, spider: str) -> list[IO[bytes]]:
+    def preflight(self, spider: str) -> list[IO[bytes]]:
+        """Refuse what must not start (secrets given as settings, a second crawl, a bad state or
+        archive); returns the locks the crawl holds."""
         settings = self.settings
+        for name, variable in SECRETS.items():
+            if settings.get(name):
+                # Caught before Scrapy logs its settings: the value appears nowhere.
+                raise Refused(f"{name} is a secret and is not taken as a setting (settings are logged and listed by Scrapyd): "
+                              f"set {variable} in the environment, or {name}_FILE to a file that holds it")
         feeds = settings.getdict("FEEDS") or {settings.get("DEFAULT_FEED"): {}}
         locks: list[IO[bytes]] = []
         state = None if settings.get("REDIS_URL") else settings.get("STATE_DB")
