@@ -97,11 +97,16 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Reco
     return Record(name, number, item)
 
 
+# Versions whose lines mean what this version's lines mean: 1.3 only added metadata.warnings, so a
+# dataset that grew across the upgrade is merged and summarised as one.
+READABLE_VERSIONS = frozenset({"1.2", SCHEMA_VERSION})
+
+
 def other_schema_version(record: Record) -> Problem | None:
     """A record of another schema version: its fields may mean something else, so it is not mixed in."""
     metadata = record.item.get("metadata")
     version = metadata.get("schemaVersion") if isinstance(metadata, dict) else None
-    if version is not None and version != SCHEMA_VERSION:
+    if version is not None and version not in READABLE_VERSIONS:
         return Problem(record.path, record.line, f"schema version {version!r}, this tool reads {SCHEMA_VERSION!r}")
     return None
 
@@ -111,7 +116,12 @@ def check_record(record: Record) -> list[Problem]:
     other = other_schema_version(record)
     if other is not None:
         return [other]
-    return [Problem(record.path, record.line, error) for error in schema_errors(record.item)]
+    item = record.item
+    metadata = item.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("schemaVersion") != SCHEMA_VERSION:
+        # An earlier readable version: the current schema less what it added holds for it.
+        item = {**item, "metadata": {**metadata, "schemaVersion": SCHEMA_VERSION}}
+    return [Problem(record.path, record.line, error) for error in schema_errors(item)]
 
 
 def published_key(item: dict) -> datetime:

@@ -18,7 +18,8 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # "Bijgewerkt 31 okt …", "| Bijgewerkt: …", "Gepubliceerd: …": labels, not part of the date.
 _LABEL_PREFIX = re.compile(r"^[\s|]*(?:laatst\s+)?(?:bijgewerkt|gepubliceerd|geplaatst|update|aangepast)(?:\s+op)?\s*:?\s*", re.IGNORECASE)
 # A clock time in a visible date; without one the date names a day, not an instant.
-_HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}|\b(?:geleden|nu)\b", re.IGNORECASE)
+# "2 uur geleden" names an instant; "2 dagen geleden" only a day.
+_HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}|\b(?:seconden?|minuut|minuten|uur|uren)\s+geleden\b|\bnu\b", re.IGNORECASE)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # "2 uur geleden", "5 minuten geleden": elapsed time, computed in UTC so that a
 # DST switch in between does not shift the result by an hour.

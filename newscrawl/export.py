@@ -35,7 +35,7 @@ def arrow_schema():
         ("relatedUrls", pa.list_(pa.string())), ("inLanguage", pa.string()), ("wordCount", pa.int32()),
         ("dateDownloaded", instant), ("revision", pa.int32()), ("contentHash", pa.string()), ("schemaVersion", pa.string()),
         ("parser", pa.string()), ("bodyExtractor", pa.string()), ("discoveredVia", pa.string()), ("datePublishedSource", pa.string()),
-        ("sources", pa.map_(pa.string(), pa.string())),
+        ("sources", pa.map_(pa.string(), pa.string())), ("warnings", pa.list_(pa.string())),
     ])
 
 
@@ -66,6 +66,7 @@ def row(item: dict) -> dict:
         "relatedUrls": item.get("relatedUrls"),
         "dateDownloaded": _instant(metadata.get("dateDownloaded")),
         "sources": sorted((metadata.get("sources") or {}).items()) or None,
+        "warnings": metadata.get("warnings"),
         **{name: metadata.get(name) for name in ("revision", "contentHash", "schemaVersion", "parser", "bodyExtractor", "discoveredVia",
                                                  "datePublishedSource")},
     }

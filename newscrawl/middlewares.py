@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -37,8 +38,9 @@ class ScopeMiddleware:
 
     It runs first among the downloader middlewares, so a retry, each redirect hop and a robots.txt
     request pass it like the first request; ``dont_filter`` (set on every retry) does not exempt a
-    request, as it does in Scrapy's offsite filter. Each dropped request is logged at WARNING,
-    counted (``failures/<kind>/offsite`` or ``…/refused_address``) and given its outcome.
+    request, as it does in Scrapy's offsite filter. A URL longer than URLLENGTH_LIMIT is dropped here
+    too. Each dropped request is logged at WARNING, counted (``failures/<kind>/offsite``,
+    ``…/refused_address``, ``…/url_too_long``) and given its outcome.
     """
 
     def __init__(self, crawler):
@@ -53,11 +55,16 @@ class ScopeMiddleware:
 
     def spider_opened(self, spider: Spider) -> None:
         self.scope = Scope.for_spider(spider, self.crawler.settings)
+        self.max_length = self.crawler.settings.getint("URLLENGTH_LIMIT")
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if self.scope is None:
             self.spider_opened(self.crawler.spider)
         refusal = self.scope.refusal(request.url)
+        if refusal is None and self.max_length and len(request.url) > self.max_length:
+            # Here rather than Scrapy's UrlLengthMiddleware (off), which drops a callback's long link
+            # without an outcome and never sees the articles the frontier schedules.
+            refusal = ("url_too_long", f"{len(request.url)} characters (URLLENGTH_LIMIT {self.max_length})")
         if refusal is None:
             return
         reason, detail = refusal
@@ -114,13 +121,25 @@ class RetryAfterMiddleware(RetryMiddleware):
 
 
 _LATIN_LABELS = {"iso-8859-1", "latin-1", "latin1", "cp1252", "windows-1252", "us-ascii", "ascii"}
+_UTF8_LABELS = {"utf-8", "utf8"}
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# A well-formed multi-byte UTF-8 sequence: its presence says the page is UTF-8 (a stray bad byte
+# in it is damage, not another charset); its absence beside invalid bytes says a legacy charset.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 class CharsetRepairMiddleware:
-    """A page labelled ISO-8859-1/Windows-1252 whose body is valid UTF-8 is read as UTF-8.
+    """A page whose declared charset contradicts its bytes is read as the bytes allow.
 
-    Misconfigured servers and CDNs do this; read as labelled, "privécollectie" becomes
-    "privÃ©collectie". Multi-byte UTF-8 sequences almost never occur in real Latin-1 text.
+    * labelled ISO-8859-1/Windows-1252, but valid UTF-8: read as UTF-8 (misconfigured servers and
+      CDNs; read as labelled, "privécollectie" becomes "privÃ©collectie"). Multi-byte UTF-8
+      sequences almost never occur in real Latin-1 text.
+    * labelled UTF-8 (header or ``<meta>``), but not UTF-8 and without one UTF-8 sequence: the
+      legacy charset the web falls back to, Windows-1252 (read as labelled, every "é" would be
+      U+FFFD). A UTF-8 page with a few broken bytes stays UTF-8; the parser flags its replacement
+      characters (metadata.warnings).
+    A byte-order mark decides before any label (w3lib's and the HTML standard's rule): those
+    pages are left to Scrapy, which reads the BOM first.
     """
 
     def __init__(self, stats):
@@ -131,18 +150,26 @@ class CharsetRepairMiddleware:
         return cls(crawler.stats)
 
     def process_response(self, request: Request, response, spider: Spider | None = None):
-        if not isinstance(response, TextResponse) or response.encoding.lower() not in _LATIN_LABELS:
+        if not isinstance(response, TextResponse):
             return response
-        body = response.body
-        if body.isascii():
+        body, label = response.body, response.encoding.lower()
+        if body.isascii() or body.startswith(_BOMS) or label not in _LATIN_LABELS | _UTF8_LABELS:
             return response
         try:
             body.decode("utf-8")
+            valid_utf8 = True
         except UnicodeDecodeError:
+            valid_utf8 = False
+        if label in _LATIN_LABELS and valid_utf8:
+            encoding = "utf-8"
+        elif label in _UTF8_LABELS and not valid_utf8 and _UTF8_SEQUENCE.search(body) is None:
+            encoding = "cp1252"
+        else:
             return response
         self.stats.inc_value("charset/repaired")
-        logger.info("Labelled %s but UTF-8, read as UTF-8: %s", response.encoding, response.url)
-        return response.replace(encoding="utf-8")
+        logger.info("Labelled %s but %s, read as %s: %s", response.encoding, "UTF-8" if encoding == "utf-8" else "not UTF-8",
+                    encoding, response.url)
+        return response.replace(encoding=encoding)
 
 
 def release_parsed_tree(response) -> None:

@@ -47,6 +47,11 @@ RELATED_DEPTH = 2
 ARTICLE_BATCH = 1000
 # How many pages of a section listing ("Meer laden", ?page=N) to read.
 LISTING_MAX_PAGES = 2
+# Sitemap indexes nest: how deep to follow them, and how many sitemap files to read in one run.
+# A real site stays far below both; a loop or a generated maze of indexes stops here (counted as
+# discovery/sitemap_limit/depth and …/files).
+SITEMAP_MAX_DEPTH = 4
+SITEMAP_MAX_FILES = 2000
 # How many pages of a REST API listing (WordPress /wp-json/wp/v2/posts) to read.
 API_MAX_PAGES = 2
 # Same article under another URL = same request (see newscrawl/fingerprint.py).
@@ -60,6 +65,8 @@ RECORD_WARC = None
 REPLAY_WARC = None
 
 SPIDER_MIDDLEWARES = {
+    # Long URLs are refused by newscrawl.middlewares.ScopeMiddleware, with an outcome (URLLENGTH_LIMIT).
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     # Closest to the engine: frees a page's parsed tree once every output of its callback is out.
     "newscrawl.middlewares.ReleaseParsedTreeMiddleware": 5,
     # Closest to the spider: a callback's exception becomes a failure:parse_error outcome.

@@ -72,6 +72,8 @@ class ArticleParser:
         self.sel: Selector = page_selector(response)
         self.root: etree._Element = self.sel.root
         self.sources: dict[str, str] = {}
+        # "<field>: <reason>" for what was not taken from the page as it was (metadata.warnings).
+        self.warnings: list[str] = []
         self.generic: generic.GenericBody | None = None
         self.site_markup = False  # the site's body selectors found the article
         # Which of the site's body rules worked: "site", or "site:<how>" when only a secondary one
@@ -166,10 +168,14 @@ class ArticleParser:
         loader.add_value("articleBody", join_blocks(blocks))
 
         self.add_first("authors", self.authors(), as_list=True)
-        date_source = self.add_published(self.date_published())
+        published = self.date_published()
+        date_source = self.add_published(published)
         modified = self.date_modified()
         if modified and len(modified.iso) == 10:
             modified = None  # a change on some day: no time to give, and none is invented
+        if modified and published and len(published.iso) > 10 and datetime.fromisoformat(modified.iso) < datetime.fromisoformat(published.iso):
+            self.warnings.append(f"dateModified: {modified.source} {modified.iso} is before datePublished {published.iso}, not used")
+            modified = None
         add_date(loader, "dateModified", modified)
         if modified:
             self.sources["dateModified"] = modified.source
@@ -189,6 +195,13 @@ class ArticleParser:
         if len(item.get("datePublished") or "") == 10:
             item["metadata"]["datePublishedPrecision"] = "day"  # the page names the day, not the time
         item["metadata"]["sources"] = {name: self.sources[name] for name in sorted(self.sources) if item.get(name)}
+        for name in ("headline", "articleBody"):
+            broken = (item.get(name) or "").count("\ufffd")
+            if broken:
+                self.warnings.append(f"{name}: {broken} replacement characters (U+FFFD): the page's bytes do not fit its charset")
+        warnings = [*self.context.warnings, *self.warnings]
+        if warnings:
+            item["metadata"]["warnings"] = warnings
         return item
 
     def add_first(self, field_name: str, candidates: Iterable[Candidate], as_list: bool = False) -> None:
@@ -299,7 +312,10 @@ class ArticleParser:
 
     def date_published(self) -> ChosenDate | None:
         visible = self.visible_date()
-        chosen = choose_date(self.date_published_candidates(visible), self.context.reference_time, visible)
+        rejected: list[str] = []
+        chosen = choose_date(self.date_published_candidates(visible), self.context.reference_time, visible,
+                             self.context.downloaded_at, rejected)
+        self.warnings += [f"datePublished: {problem}" for problem in rejected]
         if chosen is None or chosen.source == "json-ld":
             return chosen
         # A wall time read from text, or a meta time: the rest of the page may correct it.
@@ -312,7 +328,8 @@ class ArticleParser:
     def date_modified(self) -> ChosenDate | None:
         """JSON-LD, then the meta tag (NU says updated_time, WordPress modified_time), then the visible line."""
         visible = self.visible_modified()
-        return choose_date(
+        rejected: list[str] = []
+        chosen = choose_date(
             [
                 ("json-ld", self.ld.get("dateModified")),
                 ("meta", self.meta.get("article:updated_time", "article:modified_time")),
@@ -320,7 +337,11 @@ class ArticleParser:
             ],
             self.context.reference_time,
             visible,
+            self.context.downloaded_at,
+            rejected,
         )
+        self.warnings += [f"dateModified: {problem}" for problem in rejected]
+        return chosen
 
     def section(self) -> Iterator[Candidate]:
         section = self.ld.get("articleSection")

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +22,7 @@ from scrapy.http import Response
 from scrapy.selector import Selector as ScrapySelector
 
 from ..crawlinfo import Hints, response_info
-from ..dates import normalize_date, normalize_date_or_day, parse_machine_date
+from ..dates import AMSTERDAM, normalize_date, normalize_date_or_day, parse_machine_date
 from ..text import normalize_text
 from ..urls import article_key, normalize_url
 
@@ -72,19 +72,30 @@ class PageContext:
     downloaded_at: datetime  # when the site served the page (the WARC date in replay)
     reference_time: datetime  # "now" for relative dates: the server's Date header if sane
     hints: Hints
+    warnings: tuple[str, ...] = ()  # what the fetch's facts made us disregard (metadata.warnings)
 
 
 def page_context(response: Response) -> PageContext:
     request = response_info(response)
     downloaded_at = request.archived_at or datetime.now(UTC)
     reference = downloaded_at
+    warnings: tuple[str, ...] = ()
     date_header = response.headers.get(b"Date")
     if date_header:
+        text = date_header.decode("latin-1")
         try:
-            reference = parsedate_to_datetime(date_header.decode("latin-1"))
-        except (TypeError, ValueError):
-            pass
-    return PageContext(discovered_via=request.via, downloaded_at=downloaded_at, reference_time=reference, hints=request.hints)
+            served = parsedate_to_datetime(text)
+            off = abs((served - downloaded_at).total_seconds()) if served.tzinfo else None
+        except (TypeError, ValueError, OverflowError):
+            served, off = None, None
+        # The server's clock dates "gisteren" and "2 uur geleden" best, unless it is far from ours.
+        if served is not None and off is not None and off <= 86400:
+            reference = served
+        else:
+            warnings = (f"dateReference: the server's Date header {text[:60]!r} is not within a day of the fetch; relative dates "
+                        "count from the fetch",)
+    return PageContext(discovered_via=request.via, downloaded_at=downloaded_at, reference_time=reference, hints=request.hints,
+                       warnings=warnings)
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -244,8 +255,25 @@ class ChosenDate:
     machine: bool = True  # the winning value was a machine date (ISO, RFC 822), not a wall time read from text
 
 
-def choose_date(candidates: Iterable[tuple[str, Any]], reference: datetime, visible_raw: str | None) -> ChosenDate | None:
-    """The first candidate (source, raw) that parses wins; precedence is the caller's order.
+# No news article of these sites is older; a date before it is a placeholder (1970, 0001) or a typo.
+EARLIEST_PUBLICATION = datetime(1990, 1, 1, tzinfo=AMSTERDAM)
+
+
+def implausible(iso: str, fetched: datetime) -> str | None:
+    """Why a publication or modification date cannot be true: before 1990, or more than a day
+    after the page was fetched (time zones and clock skew stay within a day)."""
+    when = datetime.fromisoformat(iso) if len(iso) > 10 else datetime.fromisoformat(iso).replace(tzinfo=AMSTERDAM)
+    if when < EARLIEST_PUBLICATION:
+        return "before 1990"
+    if when > fetched + timedelta(days=1):
+        return "more than a day after the fetch"
+    return None
+
+
+def choose_date(candidates: Iterable[tuple[str, Any]], reference: datetime, visible_raw: str | None,
+                fetched: datetime | None = None, rejected: list[str] | None = None) -> ChosenDate | None:
+    """The first candidate (source, raw) that parses (and, given ``fetched``, is plausible) wins;
+    precedence is the caller's order. An implausible one is said in ``rejected`` and passed over.
 
     The raw string kept in the item is what the page shows when it shows a date,
     otherwise the raw value of the source that was used.
@@ -254,6 +282,11 @@ def choose_date(candidates: Iterable[tuple[str, Any]], reference: datetime, visi
         if not raw or not isinstance(raw, str):
             continue
         iso = normalize_date_or_day(raw, reference)
+        problem = implausible(iso, fetched) if iso and fetched else None
+        if problem:
+            if rejected is not None:
+                rejected.append(f"{source} {iso} {problem}, not used")
+            continue
         if iso:
             return ChosenDate(iso=iso, raw=normalize_text(visible_raw) or raw.strip(), source=source.split(":", 1)[0], detail=source,
                               machine=parse_machine_date(raw) is not None)

@@ -90,6 +90,7 @@ class NewsSpider(scrapy.Spider):
         self.max_articles = int(max_articles) if max_articles not in (None, "") else None
         self.related_depth_arg = int(related_depth) if related_depth not in (None, "") else None
         self.discovery = self.site.discovery_reader
+        self.sitemaps_requested = 0  # child sitemaps requested in this run (SITEMAP_MAX_FILES)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -137,10 +138,11 @@ class NewsSpider(scrapy.Spider):
         return Request(url, callback=callback, errback=self.on_error, dont_filter=self.frontier.is_done is not None,
                        meta={META_KEY: request_info}, **kwargs)
 
-    def discovery_request(self, url: str, kind: str, page: int = 1) -> Request:
-        """A feed, sitemap, API or listing request; listings are HTML pages, the only ones ever rendered."""
+    def discovery_request(self, url: str, kind: str, page: int = 1, depth: int = 0) -> Request:
+        """A feed, sitemap, API or listing request; listings are HTML pages, the only ones ever rendered.
+        ``depth``: how deep a sitemap is nested in indexes."""
         callbacks = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "api": self.parse_api, "listing": self.parse_listing}
-        request = self.request(url, callbacks[kind], RequestInfo(discovery=True, via=kind, page=page))
+        request = self.request(url, callbacks[kind], RequestInfo(discovery=True, via=kind, page=page, depth=depth))
         return self.render.maybe_rendered(request) if kind == "listing" else request
 
     # --- discovery pages -------------------------------------------------------
@@ -149,8 +151,19 @@ class NewsSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         children, links = self.discovery.parse_sitemap(response)
+        depth = info(response.request).depth + 1
         for child in self.discovery.select_child_sitemaps(children, self.since, self.walk_archive):
-            yield self.discovery_request(child.url, "sitemap")
+            limit = ("depth" if depth > self.settings.getint("SITEMAP_MAX_DEPTH")
+                     else "files" if self.sitemaps_requested >= self.settings.getint("SITEMAP_MAX_FILES") else None)
+            if limit:
+                stats = self.crawler.stats
+                if not stats.get_value(f"discovery/sitemap_limit/{limit}"):
+                    self.logger.warning("Sitemap %s limit reached (SITEMAP_MAX_%s): %s and further child sitemaps are not read",
+                                        limit, limit.upper(), child.url)
+                stats.inc_value(f"discovery/sitemap_limit/{limit}")
+                continue
+            self.sitemaps_requested += 1
+            yield self.discovery_request(child.url, "sitemap", depth=depth)
         yield from self.follow_links(links)
 
     def parse_api(self, response: Response) -> Iterator[Request]:
@@ -280,6 +293,9 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("Body selectors found nothing, used %s: %s", metadata["bodyExtractor"], response.url)
         for field_name, source in metadata.get("sources", {}).items():
             stats.inc_value(f"extraction/source/{field_name}/{source}")
+        for warning in metadata.get("warnings", []):
+            stats.inc_value(f"item_warnings/{warning.split(':', 1)[0]}")
+            self.logger.warning("%s: %s", response.url, warning)
         published = result.get("datePublished")
         if self.since and published and datetime.fromisoformat(published[:10]).date() < self.since:
             stats.inc_value("skipped/before_since")
