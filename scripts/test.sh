@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
 bash scripts/bootstrap.sh
+.venv/bin/ruff check --quiet newscrawl tests benchmarks   # pyflakes' errors fail the run before the tests
 exec .venv/bin/python -m pytest "$@"

@@ -118,7 +118,6 @@ def _need_chromium() -> str:
 def test_the_runs_page_shows_every_job_and_marks_the_failed_one_in_a_real_browser(tmp_path):
     """The page opened in Debian's Chromium (through Playwright, as the project renders pages)."""
     import json
-    import shutil
     import subprocess
     import sys
 
