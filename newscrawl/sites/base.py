@@ -312,10 +312,7 @@ class ArticleParser:
 
     def date_published(self) -> ChosenDate | None:
         visible = self.visible_date()
-        rejected: list[str] = []
-        chosen = choose_date(self.date_published_candidates(visible), self.context.reference_time, visible,
-                             self.context.downloaded_at, rejected)
-        self.warnings += [f"datePublished: {problem}" for problem in rejected]
+        chosen = self.choose_date("datePublished", self.date_published_candidates(visible), visible)
         if chosen is None or chosen.source == "json-ld":
             return chosen
         # A wall time read from text, or a meta time: the rest of the page may correct it.
@@ -328,19 +325,21 @@ class ArticleParser:
     def date_modified(self) -> ChosenDate | None:
         """JSON-LD, then the meta tag (NU says updated_time, WordPress modified_time), then the visible line."""
         visible = self.visible_modified()
-        rejected: list[str] = []
-        chosen = choose_date(
+        return self.choose_date(
+            "dateModified",
             [
                 ("json-ld", self.ld.get("dateModified")),
                 ("meta", self.meta.get("article:updated_time", "article:modified_time")),
                 ("visible", visible),
             ],
-            self.context.reference_time,
             visible,
-            self.context.downloaded_at,
-            rejected,
         )
-        self.warnings += [f"dateModified: {problem}" for problem in rejected]
+
+    def choose_date(self, field_name: str, candidates: Iterable[Candidate], visible: str) -> ChosenDate | None:
+        """The first plausible date among the candidates; the implausible ones passed over are warnings."""
+        rejected: list[str] = []
+        chosen = choose_date(candidates, self.context.reference_time, visible, self.context.downloaded_at, rejected)
+        self.warnings += [f"{field_name}: {problem}" for problem in rejected]
         return chosen
 
     def section(self) -> Iterator[Candidate]:
