@@ -66,7 +66,7 @@ def trafilatura_bodies(warc: Path, urls: list[str]) -> dict[str, str]:
     import trafilatura
 
     sys.path.insert(0, str(ROOT))
-    from newscrawl.archive import WarcArchive
+    from newscrawl.crawl.archive import WarcArchive
 
     archive = WarcArchive.open(str(warc))
     bodies = {}

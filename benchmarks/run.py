@@ -54,7 +54,7 @@ def site_warc(site: str, n: int, size_kb: int | None = None) -> Path:
 
 # --- CPU per article by stage ---------------------------------------------------
 def sample_pages(site: str, count: int = 300, size_kb: int | None = None) -> list[tuple[str, bytes]]:
-    from newscrawl.archive import WarcArchive
+    from newscrawl.crawl.archive import WarcArchive
 
     archive = WarcArchive.open(str(site_warc(site, 1000, size_kb)))
     urls = [url for url, _ in sorted(archive.index) if ARTICLE_MARK[site] in url][:count]
@@ -116,12 +116,12 @@ def stage_costs(site: str) -> dict[str, float]:
     from scrapy.http import HtmlResponse, Request
     from scrapy.utils.test import get_crawler
 
-    from newscrawl.dates import normalize_date
-    from newscrawl.outcomes import DuplicateItem
-    from newscrawl.pipelines.dedup import DedupPipeline
-    from newscrawl.pipelines.validation import schema_errors
+    from newscrawl.article.dates import normalize_date
+    from newscrawl.crawl.outcomes import DuplicateItem
+    from newscrawl.crawl.pipelines.dedup import DedupPipeline
+    from newscrawl.crawl.pipelines.validation import schema_errors
     from newscrawl.sites.registry import site_named
-    from newscrawl.spiders.sites import SPIDERS
+    from newscrawl.crawl.spiders.sites import SPIDERS
 
     parser = site_named(site)
     pages = sample_pages(site)

@@ -25,7 +25,7 @@ from pathlib import Path
 from warcio.warcwriter import WARCWriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from newscrawl.archive import write_response_record  # noqa: E402
+from newscrawl.crawl.archive import write_response_record  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 TEMPLATE = FIXTURES / "nu" / "site" / "article_6400101_zwembad.html"

@@ -1,5 +1,5 @@
 import sys
 
-from newscrawl.cli import main
+from newscrawl.tools.cli import main
 
 sys.exit(main())

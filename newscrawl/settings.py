@@ -4,12 +4,12 @@ Override any of them per run with ``-s NAME=value``.
 """
 
 from newscrawl import __version__
-from newscrawl.schema import field_order
+from newscrawl.article.schema import field_order
 
 BOT_NAME = "newscrawl"
-SPIDER_MODULES = ["newscrawl.spiders"]
-NEWSPIDER_MODULE = "newscrawl.spiders"
-COMMANDS_MODULE = "newscrawl.commands"
+SPIDER_MODULES = ["newscrawl.crawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.crawl.spiders"
+COMMANDS_MODULE = "newscrawl.tools.scrapy_commands"
 
 # --- Identity and politeness -------------------------------------------------
 # Who we are; {contact} is replaced by CONTACT_URL so site owners can reach the operator.
@@ -29,11 +29,11 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_TIMES = 2
 # A 429/503 with Retry-After waits as asked, but never longer than this (seconds).
 RETRY_AFTER_MAX = 120
-# The trust boundary (newscrawl/scope.py): requests go only to the site's own hosts, never to a
+# The trust boundary (newscrawl/crawl/scope.py): requests go only to the site's own hosts, never to a
 # loopback, private, link-local or reserved address (in the URL or from DNS), except these
 # host:port pairs (the tests' local servers), e.g. ["127.0.0.1:8123"].
 SCOPE_TEST_HOSTS = []
-TWISTED_DNS_RESOLVER = "newscrawl.scope.ScopedResolver"
+TWISTED_DNS_RESOLVER = "newscrawl.crawl.scope.ScopedResolver"
 COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
 # A callback yields one article item (or a few dozen links): Scrapy starts CONCURRENT_ITEMS
 # asyncio workers for *every* callback output, and its default of 100 cost more CPU per
@@ -54,59 +54,61 @@ SITEMAP_MAX_DEPTH = 4
 SITEMAP_MAX_FILES = 2000
 # How many pages of a REST API listing (WordPress /wp-json/wp/v2/posts) to read.
 API_MAX_PAGES = 2
-# Same article under another URL = same request (see newscrawl/fingerprint.py).
-REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleRequestFingerprinter"
-DUPEFILTER_CLASS = "newscrawl.fingerprint.ArticleDupeFilter"
+# Same article under another URL = same request (see newscrawl/crawl/fingerprint.py).
+REQUEST_FINGERPRINTER_CLASS = "newscrawl.crawl.fingerprint.ArticleRequestFingerprinter"
+DUPEFILTER_CLASS = "newscrawl.crawl.fingerprint.ArticleDupeFilter"
 
-# --- Offline record / replay (newscrawl/archive.py) ---------------------------
+# --- Offline record / replay (newscrawl/crawl/archive.py) ---------------------------
 # RECORD_WARC = "output/nu.warc.gz"   write every response to this WARC
 # REPLAY_WARC = "tests/fixtures/nu/site.warc.gz"   serve every request from WARC file(s) (glob or comma list)
 RECORD_WARC = None
 REPLAY_WARC = None
 
 SPIDER_MIDDLEWARES = {
-    # Long URLs are refused by newscrawl.middlewares.ScopeMiddleware, with an outcome (URLLENGTH_LIMIT).
+    # Long URLs are refused by newscrawl.crawl.middlewares.ScopeMiddleware, with an outcome (URLLENGTH_LIMIT).
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     # Closest to the engine: frees a page's parsed tree once every output of its callback is out.
-    "newscrawl.middlewares.ReleaseParsedTreeMiddleware": 5,
+    "newscrawl.crawl.middlewares.ReleaseParsedTreeMiddleware": 5,
     # Closest to the spider: a callback's exception becomes a failure:parse_error outcome.
-    "newscrawl.middlewares.ParseErrorMiddleware": 1000,
+    "newscrawl.crawl.middlewares.ParseErrorMiddleware": 1000,
 }
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newscrawl.middlewares.RetryAfterMiddleware": 550,
+    "newscrawl.crawl.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    # First: every hop of every request (retries, redirects, robots.txt) stays on the site (newscrawl/scope.py).
-    "newscrawl.middlewares.ScopeMiddleware": 50,
+    # First: every hop of every request (retries, redirects, robots.txt) stays on the site (newscrawl/crawl/scope.py).
+    "newscrawl.crawl.middlewares.ScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
-    "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
+    "newscrawl.crawl.middlewares.ContactUserAgentMiddleware": 500,
     # After decompression (590): a UTF-8 body labelled Latin-1 is read as UTF-8.
-    "newscrawl.middlewares.CharsetRepairMiddleware": 580,
-    # Validators of the last fetch on article requests; 304s end there (newscrawl/incremental.py).
-    "newscrawl.incremental.ConditionalRequestMiddleware": 560,
+    "newscrawl.crawl.middlewares.CharsetRepairMiddleware": 580,
+    # Validators of the last fetch on article requests; 304s end there (newscrawl/crawl/incremental.py).
+    "newscrawl.crawl.incremental.ConditionalRequestMiddleware": 560,
     # Last before the network: answers from the archive when REPLAY_WARC is set, else disabled.
-    "newscrawl.archive.WarcReplayMiddleware": 950,
+    "newscrawl.crawl.archive.WarcReplayMiddleware": 950,
 }
 EXTENSIONS = {
     # Scrapy's feed exporter with loud write errors: an article counts as emitted only once its
-    # line is written and flushed (newscrawl/durability.py).
+    # line is written and flushed (newscrawl/crawl/durability.py).
     "scrapy.extensions.feedexport.FeedExporter": None,
-    "newscrawl.durability.SafeFeedExporter": 0,
-    # Every discovered URL ends in one outcome: item, reject, duplicate, skip, failure (newscrawl/ledger.py).
-    "newscrawl.ledger.UrlLedger": 50,
-    "newscrawl.archive.WarcRecorder": 100,
-    "newscrawl.monitor.LayoutMonitor": 60,
-    "newscrawl.report.RunReport": 900,
-    "newscrawl.manifest.FeedManifest": 910,
-    # Fewer garbage-collector passes during a crawl (newscrawl/gctuning.py).
-    "newscrawl.gctuning.GcTuning": 0,
-    # After the ledger and the layout monitor: their verdicts are what it checks (newscrawl/alerts.py).
+    "newscrawl.crawl.durability.SafeFeedExporter": 0,
+    # The state store (SQLite, or Redis in a cluster) every component of the crawl shares (newscrawl/state/).
+    "newscrawl.state.StateStore": 0,
+    # Every discovered URL ends in one outcome: item, reject, duplicate, skip, failure (newscrawl/run/ledger.py).
+    "newscrawl.run.ledger.UrlLedger": 50,
+    "newscrawl.crawl.archive.WarcRecorder": 100,
+    "newscrawl.run.monitor.LayoutMonitor": 60,
+    "newscrawl.run.report.RunReport": 900,
+    "newscrawl.run.manifest.FeedManifest": 910,
+    # Fewer garbage-collector passes during a crawl (newscrawl/crawl/gctuning.py).
+    "newscrawl.crawl.gctuning.GcTuning": 0,
+    # After the ledger and the layout monitor: their verdicts are what it checks (newscrawl/run/alerts.py).
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }
 # Python's garbage-collector thresholds during a crawl (young, middle, old generation); None = Python's own (700, 10, 10).
 GC_THRESHOLDS = [20000, 20, 20]
-# Layout-change detection (newscrawl/monitor.py): minimum share of parsed articles with each field,
+# Layout-change detection (newscrawl/run/monitor.py): minimum share of parsed articles with each field,
 # maximum share of bodies from the generic extractor, and the run size below which nothing is judged.
 LAYOUT_MIN_COVERAGE = {"headline": 0.95, "articleBody": 0.8, "datePublished": 0.9, "authors": 0.5}
 LAYOUT_MAX_FALLBACK_SHARE = 0.25
@@ -130,11 +132,11 @@ LAYOUT_MIN_ARTICLES = 5
 LAYOUT_SAMPLES = 10
 LAYOUT_SAMPLES_DIR = "output/%(name)s-layout-samples"
 
-# --- Alerts (newscrawl/alerts.py, on Spidermon) -------------------------------
+# --- Alerts (newscrawl/run/alerts.py, on Spidermon) -------------------------------
 # At the end of each run Spidermon checks its health (layout, lost articles, parse errors, URL
 # outcomes, finish reason); a failed run sends one message to every channel configured below.
 SPIDERMON_ENABLED = True
-SPIDERMON_SPIDER_CLOSE_MONITORS = ("newscrawl.alerts.RunAlerts",)
+SPIDERMON_SPIDER_CLOSE_MONITORS = ("newscrawl.run.alerts.RunAlerts",)
 SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
 ALERT_EMAIL_TO = []  # e-mail addresses; with ALERT_SMTP_HOST set, failed runs are mailed there
 ALERT_EMAIL_FROM = "newscrawl@localhost"
@@ -159,8 +161,8 @@ STATS_FILE = None
 
 # --- Items -------------------------------------------------------------------
 ITEM_PIPELINES = {
-    "newscrawl.pipelines.dedup.DedupPipeline": 300,
-    "newscrawl.pipelines.validation.ValidationPipeline": 400,
+    "newscrawl.crawl.pipelines.dedup.DedupPipeline": 300,
+    "newscrawl.crawl.pipelines.validation.ValidationPipeline": 400,
 }
 # The seen/revision store shared by all runs (and all spiders) of the project.
 STATE_DB = "output/state.sqlite3"
@@ -176,22 +178,22 @@ REJECTS_FILE = None
 
 # --- Output ------------------------------------------------------------------
 # One UTF-8 JSON object per line, fields in schema order. Used only by `scrapy crawl` (which sets
-# WRITE_DEFAULT_FEED: newscrawl/commands/crawl.py) when no feed is configured: `-o`/`-O` on the
-# command line or FEEDS replace it (newscrawl/addons.py). `scrapy parse`/`check` write no dataset.
+# WRITE_DEFAULT_FEED: newscrawl/tools/scrapy_commands/crawl.py) when no feed is configured: `-o`/`-O` on the
+# command line or FEEDS replace it (newscrawl/crawl/addons.py). `scrapy parse`/`check` write no dataset.
 DEFAULT_FEED = "output/%(name)s.jsonl"
 # `scrapy crawl -O FILE` over a non-empty FILE while the state (STATE_DB) exists is refused: the
 # state makes the run emit only what is new, so the file would lose every earlier article.
 # 1 = replace it anyway.
 OVERWRITE_DATASET = False
 WRITE_DEFAULT_FEED = False
-ADDONS = {"newscrawl.addons.DefaultFeed": 0, "newscrawl.distributed.Distributed": 10}
+ADDONS = {"newscrawl.crawl.addons.DefaultFeed": 0, "newscrawl.cluster.distributed.Distributed": 10}
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = field_order()
 
-# --- JavaScript rendering (newscrawl/render.py) -------------------------------
+# --- JavaScript rendering (newscrawl/crawl/render.py) -------------------------------
 # Only spiders that may need it install the scrapy-playwright download handler (wnl);
 # only requests with meta playwright=True go through the browser, which reaches only the site's
-# hosts (newscrawl.browser.ScopedPlaywrightHandler: it routes every other request to nowhere).
+# hosts (newscrawl.crawl.browser.ScopedPlaywrightHandler: it routes every other request to nowhere).
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": "/usr/bin/chromium",  # Debian's package `chromium`
@@ -204,7 +206,7 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 
-# --- Distributed crawling on scrapy-redis (newscrawl/distributed.py) ------------
+# --- Distributed crawling on scrapy-redis (newscrawl/cluster/distributed.py) ------------
 # Set REDIS_URL (redis://host:6379/0) and every process started with it is a worker of one
 # crawl: shared frontier, seen-set and dedup/revision state. Unset: embedded (SQLite, no Redis).
 REDIS_URL = None

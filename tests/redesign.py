@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from conftest import FIXTURES, replay_crawl  # noqa: E402
-from newscrawl.archive import pack  # noqa: E402
-from newscrawl.text import BOILERPLATE_PHRASES  # noqa: E402
+from newscrawl.crawl.archive import pack  # noqa: E402
+from newscrawl.article.text import BOILERPLATE_PHRASES  # noqa: E402
 
 _CLASS = re.compile(r"""(\sclass\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 _ID = re.compile(r"""(\sid\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)

@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 
 from conftest import FIXTURES, replay_crawl, run_scrapy
 from loopback import free_port, webhook_receiver
-from newscrawl.archive import pack
+from newscrawl.crawl.archive import pack
 from test_run_health import WALL
 
 

@@ -14,7 +14,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
 from conftest import FIXTURES, PROJECT
-from newscrawl.archive import WarcArchive, WarcReplayMiddleware, load_manifest, pack
+from newscrawl.crawl.archive import WarcArchive, WarcReplayMiddleware, load_manifest, pack
 from newscrawl.sites.registry import sites
 
 SPIDER = '''
@@ -66,7 +66,7 @@ def crawl(tmp_path, out_name, **settings):
     spider_file = tmp_path / "walk.py"
     spider_file.write_text(SPIDER, "utf-8")
     root = settings.pop("root")
-    # The local server is the one test host the scope lets through (newscrawl/scope.py).
+    # The local server is the one test host the scope lets through (newscrawl/crawl/scope.py).
     args = [sys.executable, "-m", "scrapy", "runspider", str(spider_file), "-O", str(tmp_path / out_name), "-a", f"root={root}",
             "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}", "-s", f"SCOPE_TEST_HOSTS={root.split('//', 1)[1]}"]
     for key, value in settings.items():
@@ -118,7 +118,7 @@ ARCHIVES = sorted({*((site, "site") for site in sites()), *((path.parent.name, p
 
 @pytest.mark.parametrize(("site", "name"), ARCHIVES)
 def test_committed_fixture_archive_matches_its_manifest(tmp_path, site, name):
-    """Whoever edits a fixture page must re-pack: python -m newscrawl.archive pack tests/fixtures/<site>/<name>.json tests/fixtures/<site>/<name>.warc.gz"""
+    """Whoever edits a fixture page must re-pack: python -m newscrawl.crawl.archive pack tests/fixtures/<site>/<name>.json tests/fixtures/<site>/<name>.warc.gz"""
     fresh = tmp_path / "fresh.warc.gz"
     pack(FIXTURES / site / f"{name}.json", fresh)
     committed, rebuilt = WarcArchive.open(str(FIXTURES / site / f"{name}.warc.gz")), WarcArchive.open(str(fresh))
@@ -130,7 +130,7 @@ def test_committed_fixture_archive_matches_its_manifest(tmp_path, site, name):
 
 
 def test_the_fast_record_reader_reads_what_warcio_reads():
-    from newscrawl.archive import _read_response_record, read_record_with_warcio
+    from newscrawl.crawl.archive import _read_response_record, read_record_with_warcio
 
     checked = 0
     for path in sorted(FIXTURES.glob("*/*.warc.gz")):

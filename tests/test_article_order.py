@@ -3,7 +3,8 @@
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newscrawl.spiders.sites import NuSpider
+from newscrawl.crawl.spiders.sites import NuSpider
+from newscrawl.state import StateStore
 
 
 def test_discovered_articles_are_requested_newest_first_in_batches(tmp_path):
@@ -11,7 +12,7 @@ def test_discovered_articles_are_requested_newest_first_in_batches(tmp_path):
 
     from newscrawl.sites.common import Link
 
-    crawler = get_crawler(NuSpider, {"ARTICLE_BATCH": 2, "STATE_DB": str(tmp_path / "state.sqlite3")})
+    crawler = get_crawler(NuSpider, {"ARTICLE_BATCH": 2, "STATE_DB": str(tmp_path / "state.sqlite3"), "EXTENSIONS": {StateStore: 0}})
     spider = crawler._create_spider()
     crawler.spider = spider
     requested: list[str] = []

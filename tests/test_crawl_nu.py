@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, replay_crawl, run_scrapy
-from newscrawl.archive import pack
-from newscrawl.pipelines.validation import schema_errors
-from newscrawl.schema import field_order
-from newscrawl.text import BOILERPLATE_PHRASES
-from newscrawl.urls import article_key
+from newscrawl.crawl.archive import pack
+from newscrawl.crawl.pipelines.validation import schema_errors
+from newscrawl.article.schema import field_order
+from newscrawl.article.text import BOILERPLATE_PHRASES
+from newscrawl.sites.urls import article_key
 
 ARCHIVE = FIXTURES / "nu" / "site.warc.gz"
 # What a correct crawl of the fixture site yields: 6400101 and 6400112 carry the same text (one item),

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import FIXTURES, PROJECT, replay_crawl
-from newscrawl.pipelines.validation import schema_errors
-from newscrawl.render import browser_path
-from newscrawl.text import BOILERPLATE_PHRASES
-from newscrawl.urls import article_key
+from newscrawl.crawl.pipelines.validation import schema_errors
+from newscrawl.crawl.render import browser_path
+from newscrawl.article.text import BOILERPLATE_PHRASES
+from newscrawl.sites.urls import article_key
 
 ARCHIVE = FIXTURES / "wnl" / "site.warc.gz"
 # 500106 is deleted (404); 400111 sits only in the oldest post sitemap; 500110 is linked only from
@@ -102,7 +102,7 @@ def test_second_run_skips_what_lastmod_says_is_unchanged(first_crawl):
 # --- Real rendering: Chromium against a listing served on 127.0.0.1 ----------------------------
 
 LOCAL_SPIDER = '''
-from newscrawl.spiders.sites import WnlSpider
+from newscrawl.crawl.spiders.sites import WnlSpider
 
 
 class LocalWnl(WnlSpider):

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from conftest import FIXTURES, PROJECT, replay_crawl
-from newscrawl.schema import SCHEMA_VERSION
-from newscrawl.schemadoc import render
+from newscrawl.article.schema import SCHEMA_VERSION
+from newscrawl.tools.schemadoc import render
 
 NEWSCRAWL = [sys.executable, "-m", "newscrawl"]
 
@@ -109,7 +109,7 @@ def test_merge_keeps_the_latest_revision_in_a_stable_order_and_survives_a_torn_l
     assert len(merged) == 14
     by_id = {m["articleId"]: m for m in merged}
     assert by_id[revised["articleId"]]["metadata"]["revision"] == 2
-    from newscrawl.dataset import published_key
+    from newscrawl.tools.dataset import published_key
 
     keys = [(published_key(m), m["site"], m["articleId"]) for m in merged]
     assert keys == sorted(keys)
@@ -279,8 +279,8 @@ def test_manifests_follow_their_schema(datasets):
 
 
 def test_every_field_has_a_meaning_in_the_fields_doc():
-    from newscrawl.schemadoc import _rows
-    from newscrawl.schema import article_schema
+    from newscrawl.tools.schemadoc import _rows
+    from newscrawl.article.schema import article_schema
 
     schema = article_schema()
     blank = [path for path, _, _, meaning, _ in _rows(schema["properties"], set(schema["required"])) if not meaning.strip()]

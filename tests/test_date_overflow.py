@@ -4,7 +4,7 @@ import pytest
 from scrapy.http import HtmlResponse, XmlResponse
 
 from conftest import fixture_response
-from newscrawl.dates import normalize_date, normalize_date_or_day, parse_any_date
+from newscrawl.article.dates import normalize_date, normalize_date_or_day, parse_any_date
 from newscrawl.sites.registry import site_named
 
 EXTREMES = ["0001-01-01T00:00:00+02:00", "9999-12-31T23:59:59-12:00", "Fri, 31 Dec 9999 23:59:59 -1200", "1 januari 0001"]

@@ -14,11 +14,11 @@ from scrapy.http import HtmlResponse, Request, XmlResponse
 
 from conftest import FIXTURES, PROJECT, fixture_response, project_crawler
 from faultsite import FaultSite
-from newscrawl.crawlinfo import META_KEY, RequestInfo
-from newscrawl.dates import normalize_date_or_day
+from newscrawl.article.requestinfo import META_KEY, RequestInfo
+from newscrawl.article.dates import normalize_date_or_day
 from newscrawl.sites.common import page_context
 from newscrawl.sites.registry import site_named
-from newscrawl.spiders.sites import NuSpider
+from newscrawl.crawl.spiders.sites import NuSpider
 
 ZWEMBAD = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 FETCHED = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)  # the fixture archive's date for this page

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newscrawl.dates import format_utc, normalize_date, normalize_date_or_day, parse_dutch_date
+from newscrawl.article.dates import format_utc, normalize_date, normalize_date_or_day, parse_dutch_date
 
 # A fixed "page served at" time, so relative dates never depend on the wall clock.
 SERVED = datetime(2024, 11, 3, 0, 30, tzinfo=UTC)  # 01:30 CET

@@ -48,7 +48,7 @@ def test_a_sitemap_of_fifty_thousand_urls_is_read_without_its_whole_tree():
 
 
 def test_replay_applies_the_download_size_limits(tmp_path):
-    from newscrawl.archive import WarcArchive, WarcReplayMiddleware, write_response_record
+    from newscrawl.crawl.archive import WarcArchive, WarcReplayMiddleware, write_response_record
     from warcio.warcwriter import WARCWriter
     from datetime import UTC, datetime
 
@@ -64,7 +64,7 @@ def test_replay_applies_the_download_size_limits(tmp_path):
     with pytest.raises(IgnoreRequest, match="larger than download max size"):
         middleware.process_request(Request("https://www.nu.nl/big.html"))
     assert stats.get_value("replay/too_large") == 1
-    from newscrawl.failures import failure_reason
+    from newscrawl.crawl.failures import failure_reason
     from twisted.python.failure import Failure
 
     try:

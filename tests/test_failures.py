@@ -8,7 +8,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
-from newscrawl.failures import failure_reason
+from newscrawl.crawl.failures import failure_reason
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
-from newscrawl.fingerprint import ArticleDupeFilter, ArticleRequestFingerprinter
+from newscrawl.crawl.fingerprint import ArticleDupeFilter, ArticleRequestFingerprinter
 
 VARIANTS = [
     "https://www.nu.nl/economie/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html",

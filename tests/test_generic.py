@@ -4,7 +4,7 @@ on small pages written for each rule."""
 from lxml import html as lxml_html
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
-from newscrawl.crawlinfo import META_KEY, RequestInfo
+from newscrawl.article.requestinfo import META_KEY, RequestInfo
 from newscrawl.sites import generic
 from newscrawl.sites.common import Skip
 from newscrawl.sites.registry import site_named
@@ -89,7 +89,7 @@ def test_json_ld_section_becomes_a_slug():
 
 
 def test_an_xhtml_page_served_as_html_is_read_as_html():
-    from newscrawl.spiders.base import as_html
+    from newscrawl.crawl.spiders.base import as_html
 
     body = b'<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>Kop - WNL</title></head><body><h1>Kop</h1></body></html>'
     response = XmlResponse(URL, body=body, headers={"Content-Type": "text/html; charset=utf-8"})

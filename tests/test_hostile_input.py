@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
-from newscrawl.crawlinfo import META_KEY, RequestInfo
+from newscrawl.article.requestinfo import META_KEY, RequestInfo
 from newscrawl.sites.common import Skip
 from newscrawl.sites.registry import site_named, sites
-from newscrawl.text import block_text
+from newscrawl.article.text import block_text
 
 NU_URL = "https://www.nu.nl/binnenland/6400199/een-artikel.html"
 WNL_URL = "https://wnl.tv/2025/03/31/een-bericht/"

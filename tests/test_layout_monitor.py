@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from conftest import FIXTURES, PROJECT, replay_crawl
-from newscrawl.archive import WarcArchive, pack
+from newscrawl.crawl.archive import WarcArchive, pack
 
 
 def check_run(manifest):

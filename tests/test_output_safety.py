@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import replay_crawl
-from newscrawl.cli import RunLog, Scheduler
+from newscrawl.tools.cli import RunLog, Scheduler
 from test_scheduler import FakeScrapyd
 
 HOSTILE = {

@@ -4,7 +4,8 @@ import asyncio
 
 from scrapy.http import HtmlResponse, Request
 
-from newscrawl.middlewares import ReleaseParsedTreeMiddleware
+from newscrawl.crawl.middlewares import ReleaseParsedTreeMiddleware
+from newscrawl.sites.common import page_selector
 
 URL = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 
@@ -15,18 +16,18 @@ def page() -> HtmlResponse:
 
 def test_the_tree_is_released_after_the_last_output_not_before():
     response = page()
-    parsed = response.selector
+    parsed = page_selector(response)
     outputs = ReleaseParsedTreeMiddleware().process_spider_output(response, iter(["item", "request"]))
     assert next(outputs) == "item"
-    assert response.selector is parsed  # still in use while the callback yields
+    assert page_selector(response) is parsed  # still in use while the callback yields
     assert list(outputs) == ["request"]
-    assert response.selector is not parsed  # released: a later reader parses again
-    assert response.css("p::text").get() == "Tekst"
+    assert page_selector(response) is not parsed  # released: a later reader parses again
+    assert page_selector(response).css("p::text").get() == "Tekst"
 
 
 def test_the_async_path_releases_too():
     response = page()
-    parsed = response.selector
+    parsed = page_selector(response)
 
     async def result():
         yield "item"
@@ -35,18 +36,16 @@ def test_the_async_path_releases_too():
         return [x async for x in ReleaseParsedTreeMiddleware().process_spider_output_async(response, result())]
 
     assert asyncio.run(consume()) == ["item"]
-    assert response.selector is not parsed
+    assert page_selector(response) is not parsed
 
 
 def test_the_page_selector_reads_utf8_bytes_directly_and_other_encodings_as_scrapy_does():
     from scrapy.http import HtmlResponse
-
-    from newscrawl.sites.common import page_selector
 
     html = "<html><head><title>Café – überall</title></head><body><p>Één zin.\x00</p></body></html>"
     for body, encoding in ((html.encode("utf-8"), "utf-8"), (b"\xef\xbb\xbf" + html.encode("utf-8"), "utf-8"), (html.encode("cp1252"), "cp1252")):
         response = HtmlResponse("https://www.nu.nl/a/1/b.html", body=body, encoding=encoding)
         selector = page_selector(response)
         assert response.xpath("//title/text()").get() == "Café – überall" == selector.xpath("//title/text()").get()
-        assert selector is page_selector(response) is response.selector  # one tree per page
+        assert selector is page_selector(response)  # one tree per page
         assert HtmlResponse(response.url, body=body, encoding=encoding).selector.xpath("string(//p)").get() == selector.xpath("string(//p)").get()

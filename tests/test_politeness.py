@@ -84,7 +84,7 @@ def test_a_host_at_its_concurrency_limit_waits_and_a_lease_returns(redis_url):
 
     import redis
 
-    from newscrawl.politeness import _ACQUIRE
+    from newscrawl.cluster.politeness import _ACQUIRE
 
     server = redis.Redis.from_url(redis_url, decode_responses=True)
     acquire = server.register_script(_ACQUIRE)
@@ -117,7 +117,7 @@ def test_autothrottle_latency_feedback_sets_the_shared_interval():
     from scrapy.core.downloader import Slot
     from scrapy.utils.test import get_crawler
 
-    from newscrawl.politeness import HostLimiter
+    from newscrawl.cluster.politeness import HostLimiter
 
     crawler = get_crawler(settings_dict={"REDIS_URL": "redis://127.0.0.1:1/0", "DOWNLOAD_DELAY": 0.25})
     limiter = HostLimiter(crawler)  # the connection is lazy: nothing is contacted here
@@ -141,7 +141,7 @@ def test_autothrottle_latency_feedback_sets_the_shared_interval():
 def test_the_add_on_wraps_the_configured_handlers_only_in_a_cluster():
     from scrapy.settings import Settings
 
-    from newscrawl.distributed import Distributed
+    from newscrawl.cluster.distributed import Distributed
 
     plain = Settings({"DOWNLOAD_HANDLERS": {"https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}, "CLUSTER_RATE_LIMIT": True})
     Distributed().update_settings(plain)
@@ -149,6 +149,6 @@ def test_the_add_on_wraps_the_configured_handlers_only_in_a_cluster():
     cluster = Settings({"DOWNLOAD_HANDLERS": {"https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}, "CLUSTER_RATE_LIMIT": True,
                         "REDIS_URL": "redis://127.0.0.1:1/0", "REDIS_KEY_PREFIX": "x"})
     Distributed().update_settings(cluster)
-    assert cluster.getdict("DOWNLOAD_HANDLERS")["https"] == "newscrawl.politeness.PoliteHttpsHandler"
+    assert cluster.getdict("DOWNLOAD_HANDLERS")["https"] == "newscrawl.cluster.politeness.PoliteHttpsHandler"
     assert cluster.getdict("CLUSTER_INNER_DOWNLOAD_HANDLERS") == {
         "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from newscrawl.schema import article_validator
+from newscrawl.article.schema import article_validator
 from newscrawl.sites.registry import Check, Site, Source, site_for_host, site_named, sites
-from newscrawl.urls import article_key, link_key, normalize_url
+from newscrawl.sites.urls import article_key, link_key, normalize_url
 
 
 def test_the_registry_finds_every_site_package():
@@ -50,8 +50,8 @@ def test_an_item_of_an_unregistered_site_is_refused():
 def test_layout_thresholds_per_site_override_the_settings():
     from scrapy.utils.test import get_crawler
 
-    from newscrawl.monitor import LayoutMonitor
-    from newscrawl.spiders.sites import spider_class
+    from newscrawl.run.monitor import LayoutMonitor
+    from newscrawl.crawl.spiders.sites import spider_class
 
     base = site_named("nu")
     lenient = Site(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "layout_min_coverage": {"authors": 0.1}})
@@ -60,7 +60,7 @@ def test_layout_thresholds_per_site_override_the_settings():
 
 
 def test_one_spider_per_site_with_its_contract():
-    from newscrawl.spiders.sites import SPIDERS
+    from newscrawl.crawl.spiders.sites import SPIDERS
 
     assert set(SPIDERS) == set(sites())
     for name, spider in SPIDERS.items():

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import PROJECT
-from newscrawl.browser import browser_abort, confined_launch_options
-from newscrawl.scope import Scope
+from newscrawl.crawl.browser import browser_abort, confined_launch_options
+from newscrawl.crawl.scope import Scope
 
 WNL = Scope(["wnl.tv", "www.wnl.tv"], ["127.0.0.1:8123"])
 
@@ -44,10 +44,10 @@ def test_sitemaps_and_feeds_that_list_other_hosts_lead_to_no_request_there():
     from scrapy.http import XmlResponse
     from scrapy.utils.test import get_crawler
 
-    from newscrawl.middlewares import ScopeMiddleware
-    from newscrawl.crawlinfo import META_KEY, RequestInfo
+    from newscrawl.crawl.middlewares import ScopeMiddleware
+    from newscrawl.article.requestinfo import META_KEY, RequestInfo
     from newscrawl.sites.registry import site_named
-    from newscrawl.spiders.sites import NuSpider
+    from newscrawl.crawl.spiders.sites import NuSpider
 
     nu = site_named("nu").discovery_reader
 

@@ -9,12 +9,12 @@ import sys
 from scrapy.http import HtmlResponse, Request
 
 from conftest import FIXTURES, project_crawler, replay_crawl
-from newscrawl.archive import pack
-from newscrawl.crawlinfo import META_KEY, RequestInfo
-from newscrawl.ledger import UrlLedger
-from newscrawl.middlewares import ParseErrorMiddleware
-from newscrawl.monitor import LayoutMonitor
-from newscrawl.spiders.sites import NuSpider
+from newscrawl.crawl.archive import pack
+from newscrawl.article.requestinfo import META_KEY, RequestInfo
+from newscrawl.run.ledger import UrlLedger
+from newscrawl.crawl.middlewares import ParseErrorMiddleware
+from newscrawl.run.monitor import LayoutMonitor
+from newscrawl.crawl.spiders.sites import NuSpider
 
 WALL = """<html><head><title>NU.nl</title></head><body><div class="privacy-gate"><h2>NU.nl gebruikt cookies</h2>
 <p>Wij en derde partijen gebruiken cookies om je de beste ervaring te bieden.</p><button>Akkoord</button></div></body></html>"""

@@ -6,15 +6,17 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from newscrawl.state import StateStore
+
 from conftest import fixture_response
-from newscrawl.items import ArticleItem
-from newscrawl.pipelines.dedup import DedupPipeline
-from newscrawl.pipelines.validation import ValidationPipeline, rejects_path_for, schema_errors
-from newscrawl.schema import article_schema, article_validator, field_order
+from newscrawl.sites.item import ArticleItem
+from newscrawl.crawl.pipelines.dedup import DedupPipeline
+from newscrawl.crawl.pipelines.validation import ValidationPipeline, rejects_path_for, schema_errors
+from newscrawl.article.schema import article_schema, article_validator, field_order
 from newscrawl.sites.registry import site_named
 
 nu = site_named("nu")
-from newscrawl.spiders.sites import NuSpider
+from newscrawl.crawl.spiders.sites import NuSpider
 
 A_URL = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 
@@ -60,7 +62,7 @@ def test_format_checkers_are_installed():
 
 
 def make_crawler(tmp_path, **settings):
-    crawler = get_crawler(NuSpider, {"STATE_DB": str(tmp_path / "state.sqlite3"), "FEEDS": {str(tmp_path / "nu.jsonl"): {"format": "jsonlines"}}, **settings})
+    crawler = get_crawler(NuSpider, {"STATE_DB": str(tmp_path / "state.sqlite3"), "EXTENSIONS": {StateStore: 0}, "FEEDS": {str(tmp_path / "nu.jsonl"): {"format": "jsonlines"}}, **settings})
     crawler.spider = crawler._create_spider()
     return crawler
 
@@ -120,7 +122,7 @@ def test_dedup_across_runs_and_revisions(tmp_path):
 
     changed = parsed(A_URL)
     changed["articleBody"] += "\n\nUpdate: de gemeenteraad praat volgende week opnieuw over het besluit."
-    from newscrawl.loaders import content_hash
+    from newscrawl.sites.loader import content_hash
 
     changed["metadata"]["contentHash"] = content_hash(changed)
     revised, stats = run_dedup(tmp_path, [changed])

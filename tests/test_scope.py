@@ -18,7 +18,7 @@ import pytest
 
 from conftest import FIXTURES, PROJECT
 from faultsite import FaultSite
-from newscrawl.scope import RefusedAddress, Scope, guard_addresses, refused_address
+from newscrawl.crawl.scope import RefusedAddress, Scope, guard_addresses, refused_address
 
 NU = Scope(["www.nu.nl", "nu.nl"])
 
@@ -76,7 +76,7 @@ def test_the_project_resolver_refuses_a_rebound_name(monkeypatch):
     from scrapy.utils.test import get_crawler
     from twisted.internet import defer
 
-    from newscrawl.scope import ScopedResolver
+    from newscrawl.crawl.scope import ScopedResolver
 
     answers = {"www.nu.nl": "10.0.0.7", "nginx.test": "127.0.0.1", "www.wnl.tv": "93.184.216.34"}
     monkeypatch.setattr(CachingThreadedResolver, "getHostByName", lambda self, name, timeout=(): defer.succeed(answers[name]))
@@ -88,7 +88,7 @@ def test_the_project_resolver_refuses_a_rebound_name(monkeypatch):
     assert results["nginx.test"] == "127.0.0.1" and results["www.wnl.tv"] == "93.184.216.34"
     from scrapy.utils.project import get_project_settings
 
-    assert get_project_settings().get("TWISTED_DNS_RESOLVER") == "newscrawl.scope.ScopedResolver"  # what every crawl uses
+    assert get_project_settings().get("TWISTED_DNS_RESOLVER") == "newscrawl.crawl.scope.ScopedResolver"  # what every crawl uses
 
 
 # --- End to end: retries answered with redirects, against the fault site's proxy log ----------------
@@ -189,8 +189,8 @@ def test_an_off_site_page_claiming_the_sites_canonical_is_skipped():
     from scrapy.http import HtmlResponse, Request
 
     from conftest import fixture_response, project_crawler
-    from newscrawl.crawlinfo import META_KEY, RequestInfo
-    from newscrawl.spiders.sites import NuSpider
+    from newscrawl.article.requestinfo import META_KEY, RequestInfo
+    from newscrawl.crawl.spiders.sites import NuSpider
 
     crawler = project_crawler(NuSpider, SCOPE_TEST_HOSTS=["127.0.0.1:8123"])
     spider = crawler.spider

@@ -89,7 +89,7 @@ def test_no_shipped_config_starts_scrapyd_without_credentials(tmp_path, config):
 
 
 def test_unauthenticated_scrapyd_only_when_asked_and_only_on_loopback():
-    from newscrawl.scrapyd_app import CredentialsMissing, check_credentials
+    from newscrawl.tools.scrapyd_app import CredentialsMissing, check_credentials
 
     check_credentials({"bind_address": "127.0.0.1"}, {"NEWSCRAWL_SCRAPYD_NO_AUTH": "1"})
     check_credentials({}, {"SCRAPYD_USERNAME": "u", "SCRAPYD_PASSWORD": "p"})

@@ -88,7 +88,7 @@ def test_the_scheduler_never_puts_a_secret_in_scrapyds_job_settings(name):
 def test_smtp_tls_refuses_a_server_it_cannot_verify(tmp_path, tls_smtp, monkeypatch):
     from scrapy.settings import Settings
 
-    from newscrawl.alerts import send_alerts
+    from newscrawl.run.alerts import send_alerts
 
     port, cert, inbox, logins = tls_smtp
     monkeypatch.setenv("NEWSCRAWL_ALERT_SMTP_PASSWORD", PASSWORD)
@@ -141,7 +141,7 @@ class TricklingWebhook:
 def test_a_trickling_webhook_cannot_hold_the_alert_or_the_crawl(tmp_path, monkeypatch):
     from scrapy.settings import Settings
 
-    from newscrawl.alerts import send_alerts
+    from newscrawl.run.alerts import send_alerts
 
     hook = TricklingWebhook()
     try:

@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import FIXTURES, fixture_response, manifest, page_url, replay_crawl, run_scrapy
-from newscrawl.pipelines.validation import schema_errors
-from newscrawl.schema import article_schema
+from newscrawl.crawl.pipelines.validation import schema_errors
+from newscrawl.article.schema import article_schema
 from newscrawl.sites.common import Skip
 from newscrawl.sites.registry import sites
-from newscrawl.urls import article_key
+from newscrawl.sites.urls import article_key
 
 SITES = sorted(sites())
 EXPECTED = [(name, path) for name in SITES for path in sorted((FIXTURES / name / "expected").glob("*.json"))]

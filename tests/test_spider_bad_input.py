@@ -3,7 +3,7 @@
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
-from newscrawl.spiders.sites import NuSpider
+from newscrawl.crawl.spiders.sites import NuSpider
 
 URL = "https://www.nu.nl/binnenland/6400199/een-artikel.html"
 

@@ -1,8 +1,8 @@
 import pytest
 from lxml import html
 
-from newscrawl.text import block_text, join_blocks, normalize_text, unique
-from newscrawl.urls import article_key, is_article_url, normalize_url, short_link_key
+from newscrawl.article.text import block_text, join_blocks, normalize_text, unique
+from newscrawl.sites.urls import article_key, is_article_url, normalize_url, short_link_key
 
 
 def test_normalize_text_rules():

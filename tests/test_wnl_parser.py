@@ -6,7 +6,7 @@ import pytest
 from conftest import FIXTURES, fixture_response, page_url
 from newscrawl.sites.common import Skip
 from newscrawl.sites.registry import site_named
-from newscrawl.text import BOILERPLATE_PHRASES
+from newscrawl.article.text import BOILERPLATE_PHRASES
 
 WNL_SITE = site_named("wnl")
 wnl = WNL_SITE.discovery_reader

@@ -7,10 +7,10 @@ returns its candidates in order of precedence, ``(source, value)``: the site's o
 then the standards that no redesign of the CSS touches (JSON-LD, meta tags, <title>, <h1>,
 ``time[datetime]``, "Door …" bylines, figures), then what discovery said. The first candidate
 that gives a value wins, and ``metadata.sources`` records which one did, per field, so a run can
-count how often a site's own rules still work (newscrawl/monitor.py).
+count how often a site's own rules still work (newscrawl/run/monitor.py).
 
 Inputs are explicit: the response and the typed discovery hints of its request
-(:class:`newscrawl.crawlinfo.RequestInfo`). An article's identity comes from the page and its
+(:class:`newscrawl.article.requestinfo.RequestInfo`). An article's identity comes from the page and its
 URL alone, never from how it was found.
 """
 
@@ -27,13 +27,13 @@ from lxml import etree
 from parsel import Selector
 from scrapy.http import Response
 
-from ..dates import AMSTERDAM, parse_machine_date
-from ..items import ArticleItem
-from ..loaders import ArticleLoader, finish_article
-from ..text import join_blocks
-from ..urls import normalize_url
-from . import generic
-from .common import (
+from newscrawl.article.dates import AMSTERDAM, parse_machine_date
+from newscrawl.sites.item import ArticleItem
+from newscrawl.sites.loader import ArticleLoader, finish_article
+from newscrawl.article.text import join_blocks
+from newscrawl.sites.urls import normalize_url
+from newscrawl.sites import generic
+from newscrawl.sites.common import (
     CONSENT_PHRASES,
     ChosenDate,
     PageContext,

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
-from ..text import normalize_text
-from ..urls import link_key, normalize_url
-from . import common
-from .common import Link, SitemapRef
+from newscrawl.article.text import normalize_text
+from newscrawl.sites.urls import link_key, normalize_url
+from newscrawl.sites import common
+from newscrawl.sites.common import Link, SitemapRef, page_selector
 
 
 class Discovery:
@@ -73,7 +73,7 @@ class Discovery:
         listing still offers when its teaser classes have changed (menus and footers hold none)."""
         links: list[Link] = []
         seen: set[str] = set()
-        for anchor in response.xpath("//body//a[@href]"):
+        for anchor in page_selector(response).xpath("//body//a[@href]"):
             link = self.make_link(anchor.attrib["href"], response.url, "listing", title=normalize_text(anchor.xpath("string()").get()) or None)
             if link and link.url not in seen:
                 seen.add(link.url)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..text import BOILERPLATE_PHRASES, block_text, normalize_lines, normalize_text
+from newscrawl.article.text import BOILERPLATE_PHRASES, block_text, normalize_lines, normalize_text
 
 logger = logging.getLogger(__name__)
 # trafilatura logs a WARNING for every page it finds nothing in; the caller reports that itself.

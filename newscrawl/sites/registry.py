@@ -117,7 +117,7 @@ def _load(path: str) -> Any:
 @cache
 def sites() -> dict[str, Site]:
     """Every registered site by name: the ``SITE`` of each package under newscrawl/sites/."""
-    from . import __path__ as package_path, __name__ as package_name
+    from newscrawl.sites import __path__ as package_path, __name__ as package_name
 
     found: dict[str, Site] = {}
     for module in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):

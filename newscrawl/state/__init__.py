@@ -3,26 +3,51 @@
 from __future__ import annotations
 
 from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
-from ..runtime import runtime
-from .base import Baseline, FetchRecord, SeenArticle, Store
+from newscrawl.state.base import Baseline, FetchRecord, SeenArticle, Store
 
-__all__ = ["Baseline", "FetchRecord", "SeenArticle", "Store", "store_for"]
+__all__ = ["Baseline", "FetchRecord", "SeenArticle", "StateStore", "Store", "store_for"]
 
 
-def store_for(crawler) -> Store:
-    """One store per crawl, shared by the spider, middlewares and pipelines: SQLite (STATE_DB),
-    or with REDIS_URL the Redis store every worker shares."""
-    run = runtime(crawler)
-    if run.store is None:
-        if crawler.settings.get("REDIS_URL"):
-            from .redis import RedisStore  # only distributed crawls need the Redis client
+class StateStore:
+    """Extension: the crawl's one store, shared by the spider, middlewares and pipelines: SQLite
+    (STATE_DB), or with REDIS_URL the Redis store every worker shares. Opened when first asked
+    for (a crawl that never needs state opens no file), closed when the engine stops."""
 
-            run.store = RedisStore.for_crawler(crawler)
-        else:
-            from .sqlite import SqliteStore
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self._store: Store | None = None
 
-            run.store = SqliteStore(crawler.settings.get("STATE_DB"), crawler.settings.getfloat("STATE_EXPIRE_DAYS"))
-        store = run.store
-        crawler.signals.connect(lambda: store.close(), signal=signals.engine_stopped, weak=False)
-    return run.store
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StateStore:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            settings = self.crawler.settings
+            if settings.get("REDIS_URL"):
+                from newscrawl.state.redis import RedisStore  # only distributed crawls need the Redis client
+
+                self._store = RedisStore.for_crawler(self.crawler)
+            else:
+                from newscrawl.state.sqlite import SqliteStore
+
+                self._store = SqliteStore(settings.get("STATE_DB"), settings.getfloat("STATE_EXPIRE_DAYS"))
+        return self._store
+
+    def engine_stopped(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def store_for(crawler: Crawler) -> Store:
+    """The crawl's store (the StateStore extension's)."""
+    extension = crawler.get_extension(StateStore)
+    if extension is None:
+        raise NotConfigured("newscrawl.state.StateStore is not in EXTENSIONS")
+    return extension.store

@@ -1,5 +1,5 @@
 """The state store in Redis, shared by every worker of a distributed crawl (REDIS_URL), and the
-connection and naming helpers of distributed mode (newscrawl/distributed.py uses them too)."""
+connection and naming helpers of distributed mode (newscrawl/cluster/distributed.py uses them too)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import socket
 
 from scrapy.crawler import Crawler
 
-from ..runtime import runtime
-from .base import Baseline, FetchRecord, SeenArticle
+from newscrawl.state.base import Baseline, FetchRecord, SeenArticle
 
 
 def enabled(settings) -> bool:
@@ -28,12 +27,16 @@ def connect(settings):
     return redis.Redis.from_url(settings.get("REDIS_URL"), decode_responses=True, socket_timeout=30, health_check_interval=30)
 
 
-def worker_id(crawler: Crawler) -> str:
-    """This process's name in the cluster (host, pid and a random part: pids repeat across machines)."""
-    run = runtime(crawler)
-    if run.worker_id is None:
-        run.worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
-    return run.worker_id
+_WORKER_IDS: dict[int, str] = {}
+
+
+def worker_id(crawler: Crawler | None = None) -> str:
+    """This process's name in the cluster (host, pid and a random part: pids repeat across machines).
+    One per process: a forked worker gets its own."""
+    pid = os.getpid()
+    if pid not in _WORKER_IDS:
+        _WORKER_IDS[pid] = f"{socket.gethostname()}-{pid}-{secrets.token_hex(3)}"
+    return _WORKER_IDS[pid]
 
 
 def heartbeat_prefix(settings, spider_name: str) -> str:

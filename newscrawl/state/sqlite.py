@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .base import Baseline, FetchRecord, SeenArticle
+from newscrawl.state.base import Baseline, FetchRecord, SeenArticle
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from scrapy.http import Response
 
-from ...dates import normalize_date
-from ...text import normalize_text
-from ..common import Link
-from ..discovery import Discovery
+from newscrawl.article.dates import normalize_date
+from newscrawl.article.text import normalize_text
+from newscrawl.sites.common import Link, page_selector
+from newscrawl.sites.discovery import Discovery
 
 
 class NuDiscovery(Discovery):
     def site_listing(self, response: Response) -> list[Link]:
         """Teasers on the front page and section/dossier pages (relative times are hints only)."""
         links: list[Link] = []
-        for teaser in response.css("a.teaser[href], .widgetbar a[href]"):
+        for teaser in page_selector(response).css("a.teaser[href], .widgetbar a[href]"):
             datetime_attr = teaser.css("time::attr(datetime)").get()
             link = self.make_link(
                 teaser.attrib.get("href"),
@@ -29,5 +29,5 @@ class NuDiscovery(Discovery):
 
     def listing_next_page(self, response: Response) -> str | None:
         """The "Meer laden" link of a section page (``?page=2``), kept as is: the query matters here."""
-        href = response.css('a.load-more::attr(href), link[rel="next"]::attr(href)').get()
+        href = page_selector(response).css('a.load-more::attr(href), link[rel="next"]::attr(href)').get()
         return response.urljoin(href) if href else None

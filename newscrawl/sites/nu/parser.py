@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from ...loaders import strip_photo_prefix
-from ...text import block_text, join_blocks, normalize_text
-from ..base import ArticleParser, Candidate
-from ..common import has_class, inside_test, jsonld_type_names
+from newscrawl.sites.loader import strip_photo_prefix
+from newscrawl.article.text import block_text, join_blocks, normalize_text
+from newscrawl.sites.base import ArticleParser, Candidate
+from newscrawl.sites.common import has_class, inside_test, jsonld_type_names, page_selector
 
 # Containers whose text is never body, wherever they sit.
 _BOILERPLATE_CLASSES = (
@@ -37,13 +37,13 @@ class NuParser(ArticleParser):
 
     def page_type(self) -> str | None:
         response = self.response
-        declared = (response.xpath("//body/@data-page-type").get() or "").strip().lower()
+        declared = (page_selector(response).xpath("//body/@data-page-type").get() or "").strip().lower()
         types = jsonld_type_names(self.jsonld)
         path = urlsplit(response.url).path
         # A VideoObject beside an article is an embedded video, not a video page.
         if declared == "video" or path.startswith("/video/") or ("VideoObject" in types and not self.ld and self.meta.get("og:type") != "article") or self.meta.get("og:type") == "video.other":
             return "video"
-        label = normalize_text(response.css("h1 .headline__label::text").get()).upper()
+        label = normalize_text(page_selector(response).css("h1 .headline__label::text").get()).upper()
         if declared == "liveblog" or "LiveBlogPosting" in types or label == "LIVE":
             return "liveblog"
         if declared in ("frontpage", "section", "error"):

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 from lxml import etree
 from scrapy.http import Response
 
-from ...dates import normalize_date
-from ...text import normalize_text
-from ..common import Link, SitemapRef
-from ..discovery import Discovery
+from newscrawl.article.dates import normalize_date
+from newscrawl.article.text import normalize_text
+from newscrawl.sites.common import Link, SitemapRef, page_selector
+from newscrawl.sites.discovery import Discovery
 
 
 class WnlDiscovery(Discovery):
@@ -21,7 +21,7 @@ class WnlDiscovery(Discovery):
         """Teasers ("Lees meer") on the home page and category archives, in page order, first occurrence kept."""
         links: list[Link] = []
         seen: set[str] = set()
-        for teaser in response.css("article.teaser, article.hero-teaser, .content-row__items article, .teaser-list article"):
+        for teaser in page_selector(response).css("article.teaser, article.hero-teaser, .content-row__items article, .teaser-list article"):
             title = normalize_text(teaser.css(".teaser__title, .hero-teaser__title").xpath("string()").get()) or None
             for href in teaser.css("a[href]::attr(href)").getall():
                 link = self.make_link(href, response.url, "listing", title=title)
@@ -35,15 +35,15 @@ class WnlDiscovery(Discovery):
         return self.site_listing(response)
 
     def listing_next_page(self, response: Response) -> str | None:
-        href = response.css('a.next.page-numbers::attr(href), link[rel="next"]::attr(href)').get()
+        href = page_selector(response).css('a.next.page-numbers::attr(href), link[rel="next"]::attr(href)').get()
         return response.urljoin(href) if href else None
 
     def needs_rendering(self, response: Response) -> bool:
         """True when the page loads teasers with JavaScript: empty ``[data-endpoint]`` rows or a "Meer laden" button without a link."""
-        for container in response.css("[data-endpoint]"):
+        for container in page_selector(response).css("[data-endpoint]"):
             if not container.xpath("./*"):
                 return True
-        return bool(response.css("button.load-more, button[data-load-more]"))
+        return bool(page_selector(response).css("button.load-more, button[data-load-more]"))
 
     def parse_sitemap(self, response: Response) -> tuple[list[SitemapRef], list[Link]]:
         """Yoast ``sitemap_index.xml`` / core ``wp-sitemap.xml`` and their post sitemaps; only post sitemaps hold posts."""

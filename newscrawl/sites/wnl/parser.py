@@ -14,10 +14,10 @@ from functools import cached_property
 
 from lxml import etree
 
-from ...text import block_text, normalize_text
-from ..base import ArticleParser, Candidate
-from ..common import ChosenDate, has_class, inside_test
-from ..generic import split_credit
+from newscrawl.article.text import block_text, normalize_text
+from newscrawl.sites.base import ArticleParser, Candidate
+from newscrawl.sites.common import ChosenDate, has_class, inside_test, page_selector
+from newscrawl.sites.generic import split_credit
 
 # Never body, wherever lxml puts them.
 _BOILERPLATE_CLASSES = (
@@ -57,13 +57,13 @@ class WnlParser(ArticleParser):
     def article_id(self) -> str:
         """The WordPress post id (shortlink, ``postid-N`` body class, ``article#post-N``), else the URL's path."""
         response = self.response
-        match = re.search(r"[?&]p=(\d+)", response.xpath('//link[@rel="shortlink"]/@href').get() or "")
+        match = re.search(r"[?&]p=(\d+)", page_selector(response).xpath('//link[@rel="shortlink"]/@href').get() or "")
         if match:
             return match.group(1)
-        match = _POST_ID_CLASS.search(response.xpath("//body/@class").get() or "")
+        match = _POST_ID_CLASS.search(page_selector(response).xpath("//body/@class").get() or "")
         if match:
             return match.group(1)
-        article_id = response.xpath('//article[starts-with(@id, "post-")]/@id').get()
+        article_id = page_selector(response).xpath('//article[starts-with(@id, "post-")]/@id').get()
         if article_id and article_id.split("-", 1)[1].isdigit():
             return article_id.split("-", 1)[1]
         return super().article_id()

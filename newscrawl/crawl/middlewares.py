@@ -1,0 +1,229 @@
+"""Small downloader middlewares of our own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
+from scrapy.http import TextResponse
+
+from newscrawl.article.requestinfo import info
+from newscrawl.crawl.outcomes import request_key, resolve
+from newscrawl.crawl import signals as crawl_signals
+from newscrawl.sites.common import release_selector
+from newscrawl.crawl.scope import OutOfScope, Scope
+
+logger = logging.getLogger(__name__)
+
+
+class ContactUserAgentMiddleware(UserAgentMiddleware):
+    """USER_AGENT with ``{contact}`` replaced by CONTACT_URL, so operators can set their own contact."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        middleware = cls(settings["USER_AGENT"].replace("{contact}", settings.get("CONTACT_URL")))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+
+class ScopeMiddleware:
+    """Every request, at every hop, stays on the site (newscrawl/crawl/scope.py): dropped otherwise.
+
+    It runs first among the downloader middlewares, so a retry, each redirect hop and a robots.txt
+    request pass it like the first request; ``dont_filter`` (set on every retry) does not exempt a
+    request, as it does in Scrapy's offsite filter. A URL longer than URLLENGTH_LIMIT is dropped here
+    too. Each dropped request is logged at WARNING, counted (``failures/<kind>/offsite``,
+    ``…/refused_address``, ``…/url_too_long``) and given its outcome.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.scope: Scope | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.scope = Scope.for_spider(spider, self.crawler.settings)
+        self.max_length = self.crawler.settings.getint("URLLENGTH_LIMIT")
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if self.scope is None:
+            self.spider_opened(self.crawler.spider)
+        refusal = self.scope.refusal(request.url)
+        if refusal is None and self.max_length and len(request.url) > self.max_length:
+            # Here rather than Scrapy's UrlLengthMiddleware (off), which drops a callback's long link
+            # without an outcome and never sees the articles the frontier schedules.
+            refusal = ("url_too_long", f"{len(request.url)} characters (URLLENGTH_LIMIT {self.max_length})")
+        if refusal is None:
+            return
+        reason, detail = refusal
+        origin = (request.meta.get("redirect_urls") or [None])[0]
+        robots = request.meta.get("dont_obey_robotstxt") and urlsplit(request_key(request)).path == "/robots.txt"
+        kind = "robots" if robots else "discovery" if info(request).discovery else "article"
+        self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
+        if not robots:  # robots.txt is no URL of the crawl's own; Scrapy reads a failed one as "allow all"
+            resolve(self.crawler, request_key(request), f"failure:{reason}", f"redirected from {origin}" if origin else detail)
+        logger.warning("Failed %s (%s): %s — %s%s", kind, reason, request.url, detail, f", redirected from {origin}" if origin else "",
+                       extra={"spider": self.crawler.spider})
+        raise OutOfScope(f"{reason}: {detail}")
+
+
+def retry_after_seconds(value: bytes | None) -> float | None:
+    """Retry-After as seconds: a number of seconds, or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retries, but a 429 or 503 with Retry-After waits as long as the site asks (up to RETRY_AFTER_MAX).
+
+    Only this request waits; the rest of the crawl goes on.
+    """
+
+    def __init__(self, settings, crawler=None):
+        super().__init__(settings)
+        self.max_delay = settings.getfloat("RETRY_AFTER_MAX")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler.settings)
+        middleware.crawler = crawler
+        return middleware
+
+    async def process_response(self, request: Request, response, spider: Spider | None = None):
+        if response.status in (429, 503) and not request.meta.get("dont_retry") and response.status in self.retry_http_codes:
+            delay = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if delay is not None and request.meta.get("retry_times", 0) < self.max_retry_times:
+                delay = min(delay, self.max_delay)
+                self.crawler.stats.inc_value("retry/retry_after_waits")
+                logger.info("%s %s: waiting %.0f s as Retry-After asks", response.status, request.url, delay)
+                await asyncio.sleep(delay)
+        return super().process_response(request, response)
+
+
+_LATIN_LABELS = {"iso-8859-1", "latin-1", "latin1", "cp1252", "windows-1252", "us-ascii", "ascii"}
+_UTF8_LABELS = {"utf-8", "utf8"}
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# A well-formed multi-byte UTF-8 sequence: its presence says the page is UTF-8 (a stray bad byte
+# in it is damage, not another charset); its absence beside invalid bytes says a legacy charset.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+class CharsetRepairMiddleware:
+    """A page whose declared charset contradicts its bytes is read as the bytes allow.
+
+    * labelled ISO-8859-1/Windows-1252, but valid UTF-8: read as UTF-8 (misconfigured servers and
+      CDNs; read as labelled, "privécollectie" becomes "privÃ©collectie"). Multi-byte UTF-8
+      sequences almost never occur in real Latin-1 text.
+    * labelled UTF-8 (header or ``<meta>``), but not UTF-8 and without one UTF-8 sequence: the
+      legacy charset the web falls back to, Windows-1252 (read as labelled, every "é" would be
+      U+FFFD). A UTF-8 page with a few broken bytes stays UTF-8; the parser flags its replacement
+      characters (metadata.warnings).
+    A byte-order mark decides before any label (w3lib's and the HTML standard's rule): those
+    pages are left to Scrapy, which reads the BOM first.
+    """
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response, spider: Spider | None = None):
+        if not isinstance(response, TextResponse):
+            return response
+        body, label = response.body, response.encoding.lower()
+        if body.isascii() or body.startswith(_BOMS) or label not in _LATIN_LABELS | _UTF8_LABELS:
+            return response
+        try:
+            body.decode("utf-8")
+            valid_utf8 = True
+        except UnicodeDecodeError:
+            valid_utf8 = False
+        if label in _LATIN_LABELS and valid_utf8:
+            encoding = "utf-8"
+        elif label in _UTF8_LABELS and not valid_utf8 and _UTF8_SEQUENCE.search(body) is None:
+            encoding = "cp1252"
+        else:
+            return response
+        self.stats.inc_value("charset/repaired")
+        logger.info("Labelled %s but %s, read as %s: %s", response.encoding, "UTF-8" if encoding == "utf-8" else "not UTF-8",
+                    encoding, response.url)
+        return response.replace(encoding=encoding)
+
+
+def release_parsed_tree(response) -> None:
+    """Let go of the response's parsed tree (see ReleaseParsedTreeMiddleware)."""
+    release_selector(response)
+
+
+class ReleaseParsedTreeMiddleware:
+    """Spider middleware: free each page's parsed tree as soon as its callback is done with it.
+
+    A page's tree (newscrawl.sites.common.page_selector) would otherwise live until the garbage
+    collector frees its response. It runs when enough *Python* objects were allocated,
+    but an lxml tree (1–2 MB of C memory for a 100 KB page) counts as one object, so dozens of
+    dead trees piled up: peak RSS 534 MB → 120 MB for a 1,000-article crawl (BENCHMARKS.md).
+    """
+
+    def process_spider_output(self, response, result, spider=None):
+        yield from result
+        release_parsed_tree(response)
+
+    async def process_spider_output_async(self, response, result, spider=None):
+        async for output in result:
+            yield output
+        release_parsed_tree(response)
+
+
+class ParseErrorMiddleware:
+    """Spider middleware: a page that breaks a parser is an outcome, not a lost URL.
+
+    Any exception in a callback (a page parser, a feed or sitemap reader) is logged once with its
+    class, counted as ``failures/<discovery|article>/parse_error`` and ``parse_errors/<Class>``,
+    recorded in the URL ledger as ``failure:parse_error``, and the page is kept with the layout
+    samples (newscrawl/run/monitor.py), which fails the run when more than LAYOUT_MAX_PARSE_ERROR_SHARE
+    of the article pages broke. The crawl goes on.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_exception(self, response, exception, spider=None):
+        request = response.request
+        kind = "discovery" if info(request).discovery else "article"
+        name = type(exception).__name__
+        stats = self.crawler.stats
+        stats.inc_value(f"failures/{kind}/parse_error")
+        stats.inc_value(f"parse_errors/{name}")
+        detail = f"{name}: {str(exception)[:300]}"
+        resolve(self.crawler, request_key(request), "failure:parse_error", detail)
+        self.crawler.signals.send_catch_log(crawl_signals.page_parse_error, response=response, kind=kind, detail=detail)
+        logger.error("Parse error on %s page %s (%s); the crawl goes on", kind, response.url, detail,
+                     exc_info=exception, extra={"spider": self.crawler.spider})
+        return []

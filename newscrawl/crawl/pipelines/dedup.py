@@ -1,0 +1,138 @@
+"""Deduplication and revisions: by site + articleId, then by content hash, across runs.
+
+* first version of an article ever seen → revision 1, emitted
+* same article again with the same text (same run or a later crawl) → dropped, counted
+* same article with changed text → revision + 1, emitted
+* another articleId with exactly the same text (a copy under a second id) → dropped, counted
+
+The state is written only once an item has passed every pipeline (item_scraped),
+so an item rejected by validation is not remembered as seen. Until then the item's
+key and hash are claimed in the store (in memory; in Redis for distributed workers):
+Scrapy runs pipelines asynchronously, so a copy can reach this pipeline before the
+original has been written.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from newscrawl.crawl.durability import SafeFeedExporter, append_mode_feeds, cut_torn_tail, emitted_lines, flush_feeds, item_written
+from newscrawl.crawl.outcomes import DuplicateItem
+from newscrawl.state import Store, store_for
+
+logger = logging.getLogger(__name__)
+
+
+class DedupPipeline:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.path = crawler.settings.get("STATE_DB")
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.item_written, signal=item_written)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        return pipeline
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.store = store_for(self.crawler)
+        # With the project's exporter, an article is recorded once its line is on disk (item_written);
+        # a crawl without a dataset (no FEEDS) records it when scraped.
+        self.await_writes = self.crawler.get_extension(SafeFeedExporter) is not None
+        self.reconcile_with_feeds()
+        logger.info("Dedup state: %s (%d articles known)", self.path, len(self.store))
+
+    def reconcile_with_feeds(self) -> None:
+        """A feed we append to is the truth about what was emitted: repair its tail, learn its lines."""
+        for path in append_mode_feeds(self.crawler):
+            if cut_torn_tail(path):
+                self.stats.inc_value("durability/torn_lines_cut")
+                logger.warning("Cut a torn final line (an earlier run died mid-write) from %s", path)
+            learned = 0
+            for item in emitted_lines(path):
+                metadata = item["metadata"]
+                seen = self.store.get(item.get("site"), item.get("articleId"))
+                if seen is None or (seen.content_hash != metadata.get("contentHash") and metadata.get("revision", 0) >= seen.revision):
+                    self.store.record(item["site"], item["articleId"], metadata["contentHash"], metadata.get("revision", 1), item.get("canonicalUrl", ""), metadata.get("dateDownloaded", ""))
+                    learned += 1
+            if learned:
+                self.stats.inc_value("durability/items_learned_from_feed", learned)
+                logger.warning("%d items in %s were not in the state store (an earlier run died): recorded now", learned, path)
+
+    def _drop(self, reason: str, message: str) -> DuplicateItem:
+        self.stats.inc_value(f"dedup/{reason}")
+        self.stats.inc_value("dedup/dropped")
+        return DuplicateItem(message, log_level="DEBUG")
+
+    def process_item(self, item, spider: Spider | None = None):
+        adapter = ItemAdapter(item)
+        site, article_id = adapter["site"], adapter["articleId"]
+        content_hash = adapter["metadata"]["contentHash"]
+        conflict = self.store.claim(site, article_id, content_hash)
+        if conflict is not None:
+            if conflict.startswith("same_content:"):
+                raise self._drop("same_content", f"same text as {conflict.split(':', 1)[1]}: {adapter['url']}")
+            raise self._drop(conflict, f"already emitted in this run: {adapter['url']}")
+        seen = self.store.get(site, article_id)
+        if seen is None:
+            copy = self.store.find_by_hash(content_hash)
+            if copy is not None:
+                self.store.release(site, article_id, content_hash)
+                raise self._drop("same_content", f"same text as {copy.site}:{copy.article_id}: {adapter['url']}")
+            revision = 1
+        elif seen.content_hash == content_hash:
+            self.store.release(site, article_id, content_hash)
+            raise self._drop("unchanged", f"unchanged since revision {seen.revision}: {adapter['url']}")
+        else:
+            revision = seen.revision + 1
+        adapter["metadata"]["revision"] = revision
+        return item
+
+    def item_dropped(self, item, response, exception, spider) -> None:
+        """Rejected after this pipeline (validation): release the claim, nothing was emitted."""
+        if isinstance(exception, DuplicateItem):
+            return
+        adapter = ItemAdapter(item)
+        metadata = adapter.get("metadata") or {}
+        if adapter.get("site") and adapter.get("articleId") and metadata.get("contentHash"):
+            self.store.release(adapter["site"], adapter["articleId"], metadata["contentHash"])
+
+    def item_scraped(self, item, response, spider: Spider) -> None:
+        if self.await_writes:
+            return  # recorded by item_written, once the line is on disk
+        # Another exporter has written the item (it handles item_scraped first): make it reach the
+        # file before the store says "emitted", so that a kill in between cannot lose it.
+        flush_feeds(self.crawler)
+        self.record(item)
+
+    def item_written(self, item, spider: Spider) -> None:
+        self.record(item)
+
+    def record(self, item) -> None:
+        # Counted here, not in process_item: an item rejected later by validation is neither new nor revised.
+        adapter = ItemAdapter(item)
+        metadata = adapter["metadata"]
+        if metadata["revision"] == 1:
+            self.stats.inc_value("dedup/new")
+        else:
+            self.stats.inc_value("dedup/revised")
+            logger.info("Article changed, revision %d: %s", metadata["revision"], adapter["url"])
+        self.store.record(
+            adapter["site"],
+            adapter["articleId"],
+            metadata["contentHash"],
+            metadata["revision"],
+            adapter["canonicalUrl"],
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        # Recorded: the store answers for this article from now on, the claim has done its job.
+        self.store.release(adapter["site"], adapter["articleId"], metadata["contentHash"])

@@ -1,0 +1,121 @@
+"""Schema validation with one precompiled validator; invalid items go to a rejects file, never nowhere.
+
+A reject line is ``{"url", "reason", "errors": [...], "item": {...}}``. The file
+sits beside the dataset: ``output/nu.jsonl`` → ``output/nu.rejects.jsonl``
+(or ``REJECTS_FILE``). Counted as ``validation/rejected`` and per field.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from itemadapter import ItemAdapter
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newscrawl.crawl.feeds import local_path, run_time, with_spider_name
+from newscrawl.crawl.job import job_id
+from newscrawl.article.schema import article_validator
+from newscrawl.article.text import clean_unicode
+
+logger = logging.getLogger(__name__)
+
+
+def rejects_path_for(settings, spider_name: str) -> Path:
+    """REJECTS_FILE, else ``<first local feed>.rejects.jsonl``, else output/<spider>.rejects.jsonl."""
+    explicit = settings.get("REJECTS_FILE")
+    if explicit:
+        return Path(with_spider_name(explicit, spider_name))
+    for uri in list(settings.getdict("FEEDS")) or [settings.get("DEFAULT_FEED") or ""]:
+        path = local_path(with_spider_name(str(uri), spider_name))
+        if path is not None and "%(" not in str(path):
+            return path.with_name(path.name.split(".")[0] + ".rejects.jsonl")
+    return Path("output") / f"{spider_name}.rejects.jsonl"
+
+
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
+def _error_field(error) -> str:
+    """The JSON path of the offending field; for a missing field, the field itself."""
+    path = "/".join(map(str, error.absolute_path))
+    missing = _REQUIRED.match(error.message) if error.validator == "required" else None
+    if missing:
+        path = f"{path}/{missing.group(1)}" if path else missing.group(1)
+    return path or "(item)"
+
+
+def schema_errors(item: dict) -> list[str]:
+    """``"field/path: message"`` for each violation, sorted by path."""
+    errors = sorted(article_validator().iter_errors(item), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{_error_field(e)}: {e.message}" for e in errors]
+
+
+class ValidationPipeline:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.validator = article_validator()  # compiled once per process
+        self.path: Path | None = None
+        self.file: IO[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidationPipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        # %(time)s: one rejects file per run (the scheduler's per-job files), like the feed's.
+        self.path = Path(str(rejects_path_for(self.crawler.settings, spider.name)).replace("%(time)s", run_time(self.stats)))
+        self.job = job_id(self.crawler)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.file:
+            self.file.close()
+            logger.warning("%d rejected items written to %s", self.stats.get_value("validation/rejected", 0), self.path)
+
+    def process_item(self, item, spider: Spider | None = None):
+        # A shallow copy: the loader's nested values are plain dicts and lists already, and asdict()'s
+        # recursive walk cost half as much as the validation itself. A nested item class would fail
+        # the schema's "object" type, with its reason, never pass unchecked.
+        adapter = ItemAdapter(item)
+        self._clean(adapter)
+        data = dict(adapter.items())
+        if self.validator.is_valid(data):
+            self.stats.inc_value("validation/valid")
+            return item
+        errors = schema_errors(data)
+        self.stats.inc_value("validation/rejected")
+        for error in errors:
+            self.stats.inc_value(f"validation/rejected/{error.split(':', 1)[0]}")
+        self._write_reject(data, errors)
+        raise DropItem(f"Invalid item {data.get('url')}: {'; '.join(errors)}", log_level="WARNING")
+
+    def _clean(self, adapter: ItemAdapter) -> None:
+        """Text fields as clean Unicode before they are judged and written (newscrawl.article.text.clean_unicode):
+        a lone surrogate from a page's JSON-LD made the exporter fail on the line."""
+        counts: Counter[str] = Counter()
+        cleaned = {key: clean_unicode(value, counts) for key, value in adapter.items()}
+        if not counts:
+            return
+        for key, value in cleaned.items():
+            adapter[key] = value
+        for name, count in counts.items():
+            self.stats.inc_value(f"text/{name}", count)
+        logger.info("Cleaned text of %s: %s", adapter.get("url"), ", ".join(f"{n} {c}" for n, c in sorted(counts.items())))
+
+    def _write_reject(self, data: dict, errors: list[str]) -> None:
+        if self.file is None:  # created on the first reject only: no empty files beside clean datasets
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = self.path.open("a", encoding="utf-8")
+        record = {"url": data.get("url"), "reason": "schema", "errors": errors, "job": self.job,
+                  "time": datetime.now(UTC).isoformat(timespec="seconds"), "item": data}
+        self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.file.flush()

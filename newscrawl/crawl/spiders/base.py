@@ -1,0 +1,325 @@
+"""NewsSpider: one spider class for every registered site (newscrawl/sites/registry.py).
+
+The spider reads the site's discovery sources and follows links; which articles to request
+and when is the frontier's decision (newscrawl/crawl/frontier.py), which pages go through the browser
+the render policy's (newscrawl/crawl/render.py), and every page, link and failure gets its outcome in
+the URL ledger (newscrawl/crawl/outcomes.py). Page parsing lives in the site's parser and discovery
+classes: no field extraction here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
+from twisted.python.failure import Failure
+
+from newscrawl.article.requestinfo import META_KEY, RequestInfo, info
+from newscrawl.crawl.failures import failure_reason
+from newscrawl.crawl.frontier import Frontier
+from newscrawl.sites.item import ArticleItem
+from newscrawl.crawl.outcomes import request_key, resolve
+from newscrawl.crawl.render import RenderPolicy
+from newscrawl.crawl.scope import OutOfScope, Scope
+from newscrawl.sites.common import Link, Skip
+from newscrawl.sites.registry import Site
+from newscrawl.sites.urls import link_key
+
+
+def _parse_since(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise ValueError(f"since must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
+
+
+def as_html(response: Response) -> Response:
+    """An XHTML page (``<?xml …?>`` first) served as text/html is HTML: Scrapy makes an XmlResponse
+    of it, whose namespaced XPath would find no <title>, <meta> or <h1>."""
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    if isinstance(response, XmlResponse) and "html" in content_type:
+        return response.replace(cls=HtmlResponse)
+    return response
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "yes")
+
+
+class NewsSpider(scrapy.Spider):
+    """Arguments (``-a name=value``; strings, from `scrapy crawl` and Scrapyd alike):
+
+    start_urls     comma-separated URLs to start from instead of the discovery pages
+    sections       comma-separated section/category slugs whose page and feed are read
+    since          ISO date: skip articles published (or last modified) before it
+    max_articles   request at most this many articles, the newest first
+    related_depth  related-link hops to follow from an article (default: RELATED_DEPTH)
+    archive        1 = walk every archive sitemap (a backfill)
+    render         auto (default) | 1 | 0: JavaScript rendering, for sites that can render
+    """
+
+    site: Site  # set on each generated subclass (newscrawl/crawl/spiders/sites.py)
+
+    def __init__(
+        self,
+        *args: Any,
+        start_urls: str | None = None,
+        since: str | None = None,
+        max_articles: str | int | None = None,
+        related_depth: str | int | None = None,
+        render: str | None = None,
+        sections: str | None = None,
+        archive: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.sections = [s.strip().strip("/") for s in sections.split(",") if s.strip()] if sections is not None else list(self.site.default_sections)
+        self.walk_archive = _flag(archive)
+        self.render_arg = render
+        self.start_url_override = [u.strip() for u in start_urls.split(",") if u.strip()] if start_urls else []
+        self.since = _parse_since(since)
+        self.max_articles = int(max_articles) if max_articles not in (None, "") else None
+        self.related_depth_arg = int(related_depth) if related_depth not in (None, "") else None
+        self.discovery = self.site.discovery_reader
+        self.sitemaps_requested = 0  # child sitemaps requested in this run (SITEMAP_MAX_FILES)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.frontier = Frontier(crawler, spider.since, spider.max_articles)
+        spider.render = RenderPolicy(crawler, spider.site.can_render, spider.render_arg, spider.logger)
+        crawler.signals.connect(spider.schedule_discovered, signal=signals.spider_idle)
+        return spider
+
+    @property
+    def related_depth(self) -> int:
+        return self.related_depth_arg if self.related_depth_arg is not None else self.settings.getint("RELATED_DEPTH")
+
+    # --- start -------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        # Scrapy ≥ 2.13 calls start(); a spider with only start_requests() would crawl nothing.
+        if not self.render.check_browser():
+            return
+        if self.start_url_override:
+            for url in self.start_url_override:
+                yield self.start_request(url)
+        else:
+            for request in self.discovery_requests():
+                yield request
+
+    def start_request(self, url: str) -> Request:
+        """A URL given by the user: an article, or a discovery page of the kind its URL says."""
+        kind = self.discovery.source_kind(url)
+        if kind == "article":
+            self.frontier.scheduled.add(link_key(url))
+            # No validators for a URL asked for by name: it is fetched in full.
+            return self.render.maybe_rendered(self.request(url, self.parse_article, RequestInfo(via="start")))
+        return self.discovery_request(url, kind)
+
+    def discovery_requests(self) -> Iterator[Request]:
+        """The site's discovery sources, in the order the site declares them."""
+        for source in self.site.sources:
+            if source.archive_only and not self.walk_archive:
+                continue
+            for section in self.sections if source.per_section else [None]:
+                yield self.discovery_request(self.discovery.source_url(source.path, section), source.kind)
+
+    def request(self, url: str, callback: Callable, request_info: RequestInfo, **kwargs: Any) -> Request:
+        # After a dead worker (distributed), rediscovered URLs must pass the shared seen-set.
+        return Request(url, callback=callback, errback=self.on_error, dont_filter=self.frontier.is_done is not None,
+                       meta={META_KEY: request_info}, **kwargs)
+
+    def discovery_request(self, url: str, kind: str, page: int = 1, depth: int = 0) -> Request:
+        """A feed, sitemap, API or listing request; listings are HTML pages, the only ones ever rendered.
+        ``depth``: how deep a sitemap is nested in indexes."""
+        callbacks = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "api": self.parse_api, "listing": self.parse_listing}
+        request = self.request(url, callbacks[kind], RequestInfo(discovery=True, via=kind, page=page, depth=depth))
+        return self.render.maybe_rendered(request) if kind == "listing" else request
+
+    # --- discovery pages -------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        yield from self.follow_links(self.discovery.parse_feed(response))
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        children, links = self.discovery.parse_sitemap(response)
+        depth = info(response.request).depth + 1
+        for child in self.discovery.select_child_sitemaps(children, self.since, self.walk_archive):
+            limit = ("depth" if depth > self.settings.getint("SITEMAP_MAX_DEPTH")
+                     else "files" if self.sitemaps_requested >= self.settings.getint("SITEMAP_MAX_FILES") else None)
+            if limit:
+                stats = self.crawler.stats
+                if not stats.get_value(f"discovery/sitemap_limit/{limit}"):
+                    self.logger.warning("Sitemap %s limit reached (SITEMAP_MAX_%s): %s and further child sitemaps are not read",
+                                        limit, limit.upper(), child.url)
+                stats.inc_value(f"discovery/sitemap_limit/{limit}")
+                continue
+            self.sitemaps_requested += 1
+            yield self.discovery_request(child.url, "sitemap", depth=depth)
+        yield from self.follow_links(links)
+
+    def parse_api(self, response: Response) -> Iterator[Request]:
+        links, total_pages = self.discovery.parse_api(response)
+        yield from self.follow_links(links)
+        page = info(response.request).page
+        if page < min(total_pages, self.settings.getint("API_MAX_PAGES")):
+            source = next(s for s in self.site.sources if s.kind == "api")
+            yield self.discovery_request(self.discovery.source_url(source.path, page=page + 1), "api", page=page + 1)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        if self.discovery.needs_rendering(response):
+            rendered = self.render.rendered_again(response)
+            if rendered is not None:
+                # The plain page may still hold server-side teasers: follow those now too.
+                yield rendered
+        links = self.discovery.parse_listing(response)
+        # Links per listing page, for the run's health: far fewer than in earlier runs = a listing redesign.
+        self.crawler.stats.inc_value("discovery/listing_pages")
+        self.crawler.stats.inc_value("discovery/listing_links", len(links))
+        yield from self.follow_links(links)
+        page = info(response.request).page
+        next_page = self.discovery.listing_next_page(response)
+        if next_page and page < self.settings.getint("LISTING_MAX_PAGES"):
+            yield self.discovery_request(next_page, "listing", page=page + 1)
+
+    # --- articles ----------------------------------------------------------
+    def follow_links(self, links: Iterable[Link], depth: int = 0) -> Iterator[Request]:
+        """Related links (depth > 0) are requested now; discovery links wait until discovery is done."""
+        if depth == 0:
+            for link in links:
+                self.frontier.remember(link)
+            return
+        for link in links:
+            request = self.article_request(link, depth)
+            if request is not None:
+                yield request
+
+    def schedule_discovered(self, spider=None) -> None:
+        """spider_idle: discovery is done; request the articles it found, newest first.
+
+        A batch (ARTICLE_BATCH) at a time, the next one at the next idle: a backfill of 100,000
+        articles then holds 100,000 small links in memory, not 100,000 queued requests.
+        """
+        if self.frontier.discovered:
+            found = self.frontier.close_discovery_round()
+            if self.crawler.stats.get_value("discovery/done_time") is None:
+                # When the article phase began: benchmarks measure the marginal rate from here.
+                self.crawler.stats.set_value("discovery/done_time", datetime.now(UTC))
+            self.logger.info("Discovery done: %d articles found", found)
+        batch = self.settings.getint("ARTICLE_BATCH")
+        scheduled = 0
+        for link in self.frontier.next_links():
+            request = self.article_request(link, 0)
+            if request is not None:
+                self.crawler.engine.crawl(request)
+                scheduled += 1
+                if scheduled >= batch:
+                    break
+        if scheduled:
+            self.logger.debug("Requested %d articles, %d waiting", scheduled, len(self.frontier.pending))
+            raise DontCloseSpider
+
+    def has_unscheduled(self) -> bool:
+        return self.frontier.has_unscheduled()
+
+    def sweep(self, is_done: Callable[[str], bool]) -> None:
+        """Distributed mode: another worker died with requests of this run in flight, and the shared
+        seen-set would filter them if rediscovered. Read discovery again, past the seen-set, and
+        request every article not finished in this run (the dedup claims stop double items)."""
+        self.frontier.is_done = is_done
+        self.frontier.scheduled = set()
+        self.crawler.stats.inc_value("cluster/sweeps")
+        for request in self.discovery_requests():
+            self.crawler.engine.crawl(request)
+
+    def article_request(self, link: Link, depth: int) -> Request | None:
+        """A request for a discovered article, or None when the frontier does not admit it."""
+        key = self.frontier.admit(link)
+        if key is None:
+            return None
+        request_info = RequestInfo(via=link.via, depth=depth, article_key=key, hints=link.hints())
+        return self.render.maybe_rendered(self.request(link.url, self.parse_article, request_info))
+
+    def off_site(self, response: Response) -> Skip | None:
+        """A page whose final URL is not on the site never becomes an item, whatever canonical it claims."""
+        refusal = self.scope.refusal(response.url)
+        return Skip("off_site", f"final URL {response.url}: {refusal[1]}") if refusal else None
+
+    @cached_property
+    def scope(self) -> Scope:
+        return Scope.for_spider(self, self.crawler.settings)
+
+    @staticmethod
+    def unreadable(response: Response) -> Skip | None:
+        """A page no parser can read: not text (a PDF or an image at an article URL) or empty.
+
+        The Content-Type decides: Scrapy makes an HtmlResponse of a PDF served at a ``.html`` URL.
+        """
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        textual = not content_type or any(kind in content_type for kind in ("html", "xml", "text/"))
+        if not isinstance(response, TextResponse) or not textual:
+            return Skip("not_html", f"Content-Type {content_type or 'unknown'}")
+        if not response.body.strip():
+            return Skip("empty_body", "200 with an empty body")
+        return None
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem | Request]:
+        """An article page → its item, then requests for its related articles."""
+        stats = self.crawler.stats
+        key = request_key(response.request)
+        if response.status == 304:
+            resolve(self.crawler, key, "not_modified")
+            return  # not modified since the last fetch (counted by the middleware)
+        result = self.off_site(response) or self.unreadable(response) or self.site.parse_article(as_html(response))
+        if not isinstance(result, Skip) and not self.scope.allows(result.get("canonicalUrl") or ""):
+            result = Skip("off_site", f"canonical {result.get('canonicalUrl')} is not on the site")
+        if isinstance(result, Skip):
+            stats.inc_value(f"skipped/{result.reason}")
+            resolve(self.crawler, key, f"skipped:{result.reason}", result.detail)
+            self.logger.info("Not an article (%s): %s %s", result.reason, response.url, result.detail)
+            return
+        metadata = result["metadata"]
+        stats.inc_value(f"extraction/body/{metadata['bodyExtractor']}")
+        if metadata["bodyExtractor"] != "selectors":
+            stats.inc_value("extraction/body/fallback")
+            self.logger.warning("Body selectors found nothing, used %s: %s", metadata["bodyExtractor"], response.url)
+        for field_name, source in metadata.get("sources", {}).items():
+            stats.inc_value(f"extraction/source/{field_name}/{source}")
+        for warning in metadata.get("warnings", []):
+            stats.inc_value(f"item_warnings/{warning.split(':', 1)[0]}")
+            self.logger.warning("%s: %s", response.url, warning)
+        published = result.get("datePublished")
+        if self.since and published and datetime.fromisoformat(published[:10]).date() < self.since:
+            stats.inc_value("skipped/before_since")
+            resolve(self.crawler, key, "skipped:before_since")
+            self.logger.info("Published %s, before since=%s: %s", published, self.since, response.url)
+            return
+        # Register the canonical key too: a short link resolves only after the fetch.
+        self.frontier.scheduled.add(f"{result['site']}:{result['articleId']}")
+        yield result
+        depth = info(response.request).depth
+        if depth < self.related_depth:
+            related = [Link(url=url, via="link") for url in result.get("relatedUrls", [])]
+            related += [Link(url=link.url, via="link", title=link.title) for link in self.discovery.teaser_links(response)]
+            yield from self.follow_links(related, depth + 1)
+
+    # --- failures ----------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        """Every failed request: one clear log line and a counted reason; the crawl goes on."""
+        if failure.check(OutOfScope):
+            return  # refused by the scope: logged, counted and given its outcome there
+        request = failure.request
+        reason = failure_reason(failure)
+        kind = "discovery" if info(request).discovery else "article"
+        self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
+        resolve(self.crawler, request_key(request), f"failure:{reason}", failure.getErrorMessage())
+        level = logging.INFO if kind == "discovery" and reason == "http_404" else logging.WARNING
+        self.logger.log(level, "Failed %s (%s): %s — %s", kind, reason, request.url, failure.getErrorMessage())

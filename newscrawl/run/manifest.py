@@ -1,0 +1,154 @@
+"""A manifest beside every feed file: what the dataset is, where it came from, and how complete it is.
+
+``output/nu.jsonl`` → ``output/nu.jsonl.manifest.json``::
+
+    {"spider", "projectVersion", "schemaVersion", "startTime", "finishTime", "finishReason",
+     "counts": {"items", "new", "revised", "rejects", "failures", "duplicatesDropped", ...},
+     "fieldCoverage": {"headline": 1.0, "authors": 0.83, ...},
+     "datePublished": {"min", "max"}, "file": {"path", "bytes", "lines", "sha256"}}
+
+Coverage and date range are computed from the items this run wrote; the sha256 from the file
+as closed, so a consumer can check it received the file the manifest describes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from newscrawl import __version__
+from newscrawl.tools.dataset import COVERAGE_FIELDS, published_key
+from newscrawl.crawl.durability import feed_slots, item_written, write_atomically
+from newscrawl.crawl.feeds import local_path
+from newscrawl.crawl.job import job_id
+from newscrawl.run.ledger import UrlLedger
+from newscrawl.run.monitor import LayoutMonitor
+from newscrawl.article.schema import SCHEMA_VERSION, field_order
+
+logger = logging.getLogger(__name__)
+
+
+
+def manifest_path_for(feed: Path) -> Path:
+    """``output/nu.jsonl`` → ``output/nu.jsonl.manifest.json``."""
+    return feed.with_name(feed.name + ".manifest.json")
+
+
+def run_manifest_path(crawler) -> Path | None:
+    """Where this run's manifest goes: beside its first local feed (as the exporter named it)."""
+    for slot in feed_slots(crawler):
+        path = local_path(slot.uri)
+        if path is not None:
+            return manifest_path_for(path.resolve())
+    return None
+
+
+def file_facts(path: Path) -> dict:
+    digest = hashlib.sha256()
+    lines = size = 0
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+            size += len(chunk)
+    return {"path": path.name, "bytes": size, "lines": lines, "sha256": digest.hexdigest()}
+
+
+class FeedManifest:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.present: Counter[str] = Counter()
+        self.items = 0
+        self.published: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FeedManifest:
+        extension = cls(crawler)
+        # What reached the file: a line the exporter failed to write is not counted as an item.
+        crawler.signals.connect(extension.item_written, signal=item_written)
+        crawler.signals.connect(extension.feed_slot_closed, signal=signals.feed_slot_closed)
+        return extension
+
+    def item_written(self, item, spider) -> None:
+        adapter = ItemAdapter(item)
+        self.items += 1
+        for name in COVERAGE_FIELDS:
+            if adapter.get(name):
+                self.present[name] += 1
+        if adapter.get("datePublished"):
+            self.published.append(adapter["datePublished"])
+
+    def counts(self) -> dict[str, int]:
+        stats = self.crawler.stats
+        total = lambda prefix: sum(v for k, v in stats.get_stats().items() if k.startswith(prefix) and isinstance(v, int))
+        return {
+            "items": self.items,
+            "new": stats.get_value("dedup/new", 0),
+            "revised": stats.get_value("dedup/revised", 0),
+            "rejects": stats.get_value("validation/rejected", 0),
+            "failures": total("failures/"),
+            "duplicatesDropped": stats.get_value("dedup/dropped", 0),
+            "notArticles": total("skipped/"),
+            "fallbackExtractions": stats.get_value("extraction/body/fallback", 0),
+            "requests": stats.get_value("downloader/request_count", 0),
+            "notModified": stats.get_value("incremental/not_modified", 0),
+            "unchangedSkipped": stats.get_value("incremental/unchanged_skipped", 0),
+        }
+
+    def feed_slot_closed(self, slot) -> None:
+        path = local_path(slot.uri)
+        if path is None or not path.exists():
+            return  # remote feed storages get no manifest
+        # A per-run file (the URI names %(time)s, as the scheduler's job files do) that got no
+        # article is not kept: a data directory of empty job files helps nobody. The manifest says so.
+        no_news = slot.itemcount == 0 and "%(time)s" in slot.uri_template and path.stat().st_size == 0
+        facts = file_facts(path)
+        if no_news:
+            path.unlink()
+            facts = None
+        start = self.crawler.stats.get_value("start_time")
+        spider = self.crawler.spider
+        # The same ordering as `newscrawl stats`, so both report the same range for one file.
+        published = sorted(self.published, key=lambda d: published_key({"datePublished": d}))
+        manifest = {
+            "spider": spider.name if spider else None,
+            "job": job_id(self.crawler),  # the Scrapyd job id, for jobs Scrapyd ran
+            "projectVersion": __version__,
+            "schemaVersion": SCHEMA_VERSION,
+            "fields": field_order(),
+            "startTime": start.isoformat(timespec="seconds") if start else None,
+            "finishTime": datetime.now(UTC).isoformat(timespec="seconds"),
+            "finishReason": self.crawler.stats.get_value("finish_reason"),
+            "counts": self.counts(),
+            "fieldCoverage": {name: round(self.present[name] / self.items, 4) if self.items else None for name in COVERAGE_FIELDS},
+            "datePublished": {"min": published[0], "max": published[-1]} if published else None,
+            "file": facts,
+        }
+        if no_news:
+            manifest["noNewArticles"] = True  # nothing new or changed: no dataset file was kept
+        monitor = self.crawler.get_extension(LayoutMonitor)
+        if monitor is not None:
+            layout = monitor.verdict()
+            manifest["status"] = "failed" if layout["status"] == "failed" else "ok"
+            manifest["layout"] = layout
+        ledger = self.crawler.get_extension(UrlLedger)
+        if ledger is not None:
+            # Every URL the crawl discovered, by outcome; the failures with their reasons.
+            manifest["urls"] = ledger.report()
+        target = manifest_path_for(path)
+        try:
+            write_atomically(target, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            # The run fails loudly (newscrawl/tools/scrapy_commands/crawl.py exits non-zero); an older manifest stays whole.
+            self.crawler.stats.set_value("manifest/write_failed", f"{target}: {exc}"[:500])
+            logger.error("Manifest write failed: %s (%s); the run fails", target, exc)
+            return
+        logger.info("Manifest written: %s", target)

@@ -1,0 +1,267 @@
+"""Reading, checking, summarising and merging dataset files (JSONL, one article per line).
+
+Everything here reports problems as :class:`Problem` (file, line, message) instead of raising,
+so the command line can say exactly what is wrong and exit non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from newscrawl.crawl.pipelines.validation import schema_errors
+from newscrawl.article.schema import SCHEMA_VERSION, field_order
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+    fatal: bool = True  # False: worth saying, but no reason to refuse the file (an empty one, a torn last line)
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Record:
+    path: str
+    line: int
+    item: dict
+
+
+def read_records(path: Path, problems: list[Problem]) -> Iterator[Record]:
+    """The JSON objects of a JSONL file, read line by line (a file of any size in little memory).
+    A final line cut off mid-write (a crash) is dropped and reported as ``torn``; any other
+    unreadable line is reported and skipped."""
+    name = str(path)
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        problems.append(Problem(name, None, f"cannot read: {exc.strerror or exc}"))
+        return
+    with stream:
+        try:
+            if b"\x00" in stream.read(4096):
+                problems.append(Problem(name, None, "binary data, not a JSONL text file"))
+                return
+            stream.seek(0)
+        except OSError as exc:  # a directory, a device
+            problems.append(Problem(name, None, f"cannot read: {exc.strerror or exc}"))
+            return
+        seen_text = False
+        for number, raw in enumerate(stream, start=1):
+            if not raw.strip():
+                continue
+            seen_text = True
+            record = _record(name, number, raw, problems)
+            if record is not None:
+                yield record
+        if not seen_text:
+            # A scheduled run without new or changed articles leaves an empty file: nothing to read, nothing wrong.
+            problems.append(Problem(name, None, "empty file: no articles", fatal=False))
+
+
+def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Record | None:
+    torn = not raw.endswith(b"\n")  # only the last line of a file can lack its newline
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, number, f"not UTF-8 text (byte {exc.start})"))
+        return None
+    try:
+        item = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if torn:
+            problems.append(Problem(name, number, f"torn final line dropped (the writer stopped mid-line): {exc.msg}", fatal=False))
+        else:
+            problems.append(Problem(name, number, f"not JSON: {exc.msg} at column {exc.colno}"))
+        return None
+    except RecursionError:
+        problems.append(Problem(name, number, "not an article: JSON nested too deeply"))
+        return None
+    if not isinstance(item, dict):
+        problems.append(Problem(name, number, f"not a JSON object but a {type(item).__name__}"))
+        return None
+    if "errors" in item and "item" in item and "articleId" not in item:
+        problems.append(Problem(name, number, "a rejects line ({url, reason, errors, item}), not an article: is this a rejects file?"))
+        return None
+    return Record(name, number, item)
+
+
+# Versions whose lines mean what this version's lines mean: 1.3 only added metadata.warnings, so a
+# dataset that grew across the upgrade is merged and summarised as one.
+READABLE_VERSIONS = frozenset({"1.2", SCHEMA_VERSION})
+
+
+def other_schema_version(record: Record) -> Problem | None:
+    """A record of another schema version: its fields may mean something else, so it is not mixed in."""
+    metadata = record.item.get("metadata")
+    version = metadata.get("schemaVersion") if isinstance(metadata, dict) else None
+    if version is not None and version not in READABLE_VERSIONS:
+        return Problem(record.path, record.line, f"schema version {version!r}, this tool reads {SCHEMA_VERSION!r}")
+    return None
+
+
+def check_record(record: Record) -> list[Problem]:
+    """Schema problems of one record; a different schema version is said once, plainly."""
+    other = other_schema_version(record)
+    if other is not None:
+        return [other]
+    item = record.item
+    metadata = item.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("schemaVersion") != SCHEMA_VERSION:
+        # An earlier readable version: the current schema less what it added holds for it.
+        item = {**item, "metadata": {**metadata, "schemaVersion": SCHEMA_VERSION}}
+    return [Problem(record.path, record.line, error) for error in schema_errors(item)]
+
+
+def published_key(item: dict) -> datetime:
+    """datePublished as a sortable instant; a bare day (WNL, date from the URL) sorts at its start."""
+    value = item.get("datePublished") or "0001-01-01"
+    if not isinstance(value, str):
+        value = "0001-01-01"
+    try:
+        parsed = datetime.fromisoformat(value if "T" in value else value + "T00:00:00+01:00")
+    except ValueError:
+        return datetime.fromisoformat("0001-01-01T00:00:00+00:00")
+    return parsed
+
+
+def article_key(item: dict) -> tuple:
+    return (item.get("site"), item.get("articleId"))
+
+
+def revision_rank(item: dict) -> tuple:
+    """The later revision wins; of two copies of one revision, the later download."""
+    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    return metadata.get("revision", 0), str(metadata.get("dateDownloaded", ""))
+
+
+def latest_lines(records: Iterable[Record]) -> dict[tuple, tuple[str, int]]:
+    """Where each article's latest revision is: (file, line) by (site, articleId)."""
+    best: dict[tuple, tuple[tuple, str, int]] = {}
+    for record in records:
+        key, rank = article_key(record.item), revision_rank(record.item)
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, record.path, record.line)
+    return {key: (path, line) for key, (_, path, line) in best.items()}
+
+
+def merge(records: Iterable[Record], all_revisions: bool = False) -> list[dict]:
+    """One dataset from many runs: the latest revision of each article (or every revision),
+    ordered by datePublished, then site, articleId and revision."""
+    def revision(item: dict) -> int:
+        return revision_rank(item)[0]
+
+    chosen: dict[tuple, dict] = {}
+    for record in records:
+        item = record.item
+        key = article_key(item) + ((revision(item),) if all_revisions else ())
+        current = chosen.get(key)
+        if current is None or revision_rank(item) > revision_rank(current):
+            chosen[key] = item
+    items = list(chosen.values())
+    items.sort(key=lambda i: (published_key(i), str(i.get("site")), str(i.get("articleId")), revision(i)))
+    order = {name: index for index, name in enumerate(field_order())}
+    return [dict(sorted(item.items(), key=lambda kv: order.get(kv[0], len(order)))) for item in items]
+
+
+def write_jsonl(items: Iterable[dict], out: Path) -> int:
+    """Write atomically: a reader never sees a half-written dataset."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    descriptor, temporary = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            for item in items:
+                stream.write(json.dumps(item, ensure_ascii=False) + "\n")
+                count += 1
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return count
+
+
+@dataclass
+class Summary:
+    articles: int = 0
+    revisions: int = 0
+    per_site: Counter = None
+    per_section: Counter = None
+    per_day: dict = None
+    coverage: Counter = None
+    first: str | None = None
+    last: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "articles": self.articles,
+            "laterRevisions": self.revisions,
+            "perSite": dict(self.per_site.most_common()),
+            "perSection": {f"{site}/{section}": n for (site, section), n in self.per_section.most_common()},
+            "perDay": {day: dict(sites) for day, sites in sorted(self.per_day.items())},
+            "datePublished": {"min": self.first, "max": self.last} if self.first else None,
+            "fieldCoverage": {name: round(self.coverage[name] / self.articles, 4) if self.articles else None for name in COVERAGE_FIELDS},
+        }
+
+
+# The fields whose coverage is reported (by `newscrawl stats` and in every manifest).
+COVERAGE_FIELDS = ("headline", "description", "articleBody", "authors", "datePublished", "dateModified", "articleSection", "keywords", "mainImage")
+
+
+def summarise(records: Iterable[Record]) -> Summary:
+    summary = Summary(per_site=Counter(), per_section=Counter(), per_day=defaultdict(Counter), coverage=Counter())
+    first = last = None  # (instant, datePublished) of the earliest and latest article: nothing else is kept
+    for record in records:
+        item = record.item
+        summary.articles += 1
+        if (item.get("metadata") or {}).get("revision", 1) > 1:
+            summary.revisions += 1
+        site = item.get("site", "?")
+        summary.per_site[site] += 1
+        summary.per_section[(site, item.get("articleSection", "?"))] += 1
+        if item.get("datePublished"):
+            summary.per_day[str(item["datePublished"])[:10]][site] += 1
+            when = (published_key(item), str(item["datePublished"]))
+            first = when if first is None or when[0] < first[0] else first
+            last = when if last is None or when[0] >= last[0] else last
+        for name in COVERAGE_FIELDS:
+            if item.get(name):
+                summary.coverage[name] += 1
+    if first is not None:
+        summary.first, summary.last = first[1], last[1]
+    return summary
+
+
+def plot_per_day(summary: Summary, out: Path) -> None:
+    """Articles per day per site, as a PNG (matplotlib, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = sorted(summary.per_day)
+    sites = sorted(summary.per_site)
+    figure, axes = plt.subplots(figsize=(max(6, len(days) * 0.5 + 2), 4))
+    bottom = [0] * len(days)
+    for site in sites:
+        counts = [summary.per_day[day].get(site, 0) for day in days]
+        axes.bar(days, counts, bottom=bottom, label=site)
+        bottom = [b + c for b, c in zip(bottom, counts)]
+    axes.set_title("Articles per day (datePublished)")
+    axes.set_ylabel("articles")
+    axes.legend(title="site")
+    axes.tick_params(axis="x", labelrotation=60)
+    figure.tight_layout()
+    figure.savefig(out, dpi=120)
+    plt.close(figure)

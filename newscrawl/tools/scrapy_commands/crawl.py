@@ -1,0 +1,120 @@
+"""`scrapy crawl`, which alone writes the default feed (DEFAULT_FEED) when no -o/-O or FEEDS is given.
+
+`scrapy parse`, `scrapy check` and `scrapy shell` run the same spiders and add-ons: without this
+they would write an empty dataset and overwrite the manifest of the last real crawl.
+
+Before the crawl starts it takes a lock on each local dataset file and on the spider's SQLite
+state (a second crawl of the same spider onto them refuses at once, with one line), and refuses
+``-O`` over a non-empty dataset that an incremental state has already seen (the new file would
+hold only what changed since). After the crawl it exits non-zero when the dataset or its
+manifest could not be written.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import IO
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+from newscrawl.run.alerts import SECRETS
+from newscrawl.crawl.archive import WarcArchive
+from newscrawl.crawl.feeds import local_path, with_spider_name
+
+#: stats that mean the dataset or its manifest on disk is not what the run reports
+WRITE_FAILURES = ("feed/write_failed", "manifest/write_failed")
+
+
+class Refused(Exception):
+    """The crawl must not start: one line says why."""
+
+
+def _lock(path: Path, what: str, spider: str) -> IO[bytes]:
+    """An exclusive lock on ``path`` (created if missing), held until the process ends."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("ab")
+    except OSError as exc:
+        raise Refused(f"cannot write {what} {path}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise Refused(f"another crawl of {spider} is writing {what} {path}; wait for it to finish") from None
+    return handle
+
+
+def check_state(path: Path) -> None:
+    """A state file that exists must be a writable SQLite database; else one line, not a traceback mid-crawl."""
+    if not path.exists():
+        return
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise Refused(f"the state {path} is read-only: the crawl could not record what it emits")
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise Refused(f"the state {path} is not a readable SQLite database ({exc}); move it away to start a new state") from None
+
+
+class Command(ScrapyCrawl):
+    def process_options(self, args, opts) -> None:
+        super().process_options(args, opts)
+        self.settings.set("WRITE_DEFAULT_FEED", True, priority="cmdline")
+
+    def run(self, args: list[str], opts) -> None:
+        if len(args) != 1:
+            raise UsageError
+        try:
+            self.locks = self.preflight(args[0])
+        except Refused as refusal:
+            print(f"newscrawl: refused: {refusal}", file=sys.stderr)
+            self.exitcode = 2
+            return
+        super().run(args, opts)
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and crawler.stats is not None and any(crawler.stats.get_value(name) for name in WRITE_FAILURES):
+            self.exitcode = 1
+
+    def _create_crawler(self, spidercls):
+        self.crawler = super()._create_crawler(spidercls)
+        return self.crawler
+
+    def preflight(self, spider: str) -> list[IO[bytes]]:
+        """Refuse what must not start (secrets given as settings, a second crawl, a bad state or
+        archive); returns the locks the crawl holds."""
+        settings = self.settings
+        for name, variable in SECRETS.items():
+            if settings.get(name):
+                # Caught before Scrapy logs its settings: the value appears nowhere.
+                raise Refused(f"{name} is a secret and is not taken as a setting (settings are logged and listed by Scrapyd): "
+                              f"set {variable} in the environment, or {name}_FILE to a file that holds it")
+        feeds = settings.getdict("FEEDS") or {settings.get("DEFAULT_FEED"): {}}
+        locks: list[IO[bytes]] = []
+        state = None if settings.get("REDIS_URL") else settings.get("STATE_DB")
+        if state:
+            check_state(Path(state))
+            # One lock per spider: nu and wnl share the project's state and may run side by side.
+            locks.append(_lock(Path(f"{state}.{spider}.lock"), "the state", spider))
+        for uri, options in feeds.items():
+            path = local_path(with_spider_name(str(uri or ""), spider)) if uri else None
+            if path is None or "%(" in str(path):
+                continue  # a remote storage, or one file per run
+            if options.get("overwrite") and state and Path(state).exists() and path.exists() and path.stat().st_size \
+                    and not settings.getbool("OVERWRITE_DATASET"):
+                raise Refused(f"-O would replace {path} with only the articles new since the last run (the state {state} "
+                              "knows the rest); append with -o, or set -s OVERWRITE_DATASET=1 to replace it anyway")
+            locks.append(_lock(path, "the dataset", spider))
+        if settings.get("REPLAY_WARC"):
+            try:
+                WarcArchive.open(settings.get("REPLAY_WARC"))
+            except (OSError, ValueError) as exc:
+                raise Refused(str(exc)) from None
+        return locks
+
