@@ -55,7 +55,10 @@ class DictReplay:
                 if record.rec_type == "response":
                     http = record.http_headers
                     self.pages[record.rec_headers.get_header("WARC-Target-URI")] = (
-                        int(http.get_statuscode()), http.headers, record.content_stream().read())
+                        int(http.get_statuscode()),
+                        http.headers,
+                        record.content_stream().read(),
+                    )
 
     @classmethod
     def from_crawler(cls, crawler):

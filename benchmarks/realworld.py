@@ -31,10 +31,36 @@ def squash(text: str) -> str:
 def crawl_items(site: str, warc: Path, tmp: Path) -> tuple[dict[str, dict], dict]:
     feed, rejects, stats = tmp / f"{site}.jsonl", tmp / f"{site}.rejects.jsonl", tmp / f"{site}.stats.json"
     subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", site, "-O", str(feed), "-a", f"start_urls={FEEDS[site]}", "-a", "since=2000-01-01",
-         "-a", "related_depth=0", "-s", f"REPLAY_WARC={warc}", "-s", f"STATE_DB={tmp / 'state.sqlite3'}", "-s", f"REJECTS_FILE={rejects}",
-         "-s", f"STATS_FILE={stats}", "-s", "LOG_LEVEL=WARNING", "-s", f"LAYOUT_SAMPLES_DIR={tmp / 'samples'}"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            site,
+            "-O",
+            str(feed),
+            "-a",
+            f"start_urls={FEEDS[site]}",
+            "-a",
+            "since=2000-01-01",
+            "-a",
+            "related_depth=0",
+            "-s",
+            f"REPLAY_WARC={warc}",
+            "-s",
+            f"STATE_DB={tmp / 'state.sqlite3'}",
+            "-s",
+            f"REJECTS_FILE={rejects}",
+            "-s",
+            f"STATS_FILE={stats}",
+            "-s",
+            "LOG_LEVEL=WARNING",
+            "-s",
+            f"LAYOUT_SAMPLES_DIR={tmp / 'samples'}",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     items: dict[str, dict] = {}
     for line in feed.read_text("utf-8").splitlines():
@@ -80,19 +106,30 @@ def trafilatura_bodies(warc: Path, urls: list[str]) -> dict[str, str]:
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "realworld")
     key = json.loads((folder / "key.json").read_text("utf-8"))
-    print("| site URLs | project: bodies / recall / leaks | project, lead + body: recall / leaks | trafilatura.extract: bodies / recall / leaks | project's skips |\n|---|---|---|---|---|")
+    print(
+        "| site URLs | project: bodies / recall / leaks | project, lead + body: recall / leaks | trafilatura.extract: bodies / recall / leaks | project's skips |\n|---|---|---|---|---|"
+    )
     for site in ("nu", "wnl"):
         warc = folder / f"{site}.warc.gz"
-        urls = sorted(url for url in key if url.startswith(FEEDS[site].split("/")[0] + "//" + FEEDS[site].split("/")[2]))
+        urls = sorted(
+            url for url in key if url.startswith(FEEDS[site].split("/")[0] + "//" + FEEDS[site].split("/")[2])
+        )
         with tempfile.TemporaryDirectory() as tmp:
             items, stats = crawl_items(site, warc, Path(tmp))
         ours = score({url: item.get("articleBody", "") for url, item in items.items()}, key, urls)
         # The lead (description) is text of the article too: taken out of the body, not lost.
-        with_lead = score({url: f"{item.get('description', '')} {item.get('articleBody', '')}" for url, item in items.items()}, key, urls)
+        with_lead = score(
+            {url: f"{item.get('description', '')} {item.get('articleBody', '')}" for url, item in items.items()},
+            key,
+            urls,
+        )
         theirs = score(trafilatura_bodies(warc, urls), key, urls)
         skips = {k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("skipped/")}
-        print(f"| {site} | {ours[0]}/{len(urls)}, {ours[1]:.1f} %, {ours[2]:.1f} % | {with_lead[1]:.1f} %, {with_lead[2]:.1f} % "
-              f"| {theirs[0]}/{len(urls)}, {theirs[1]:.1f} %, {theirs[2]:.1f} % | {skips} |", flush=True)
+        print(
+            f"| {site} | {ours[0]}/{len(urls)}, {ours[1]:.1f} %, {ours[2]:.1f} % | {with_lead[1]:.1f} %, {with_lead[2]:.1f} % "
+            f"| {theirs[0]}/{len(urls)}, {theirs[1]:.1f} %, {theirs[2]:.1f} % | {skips} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

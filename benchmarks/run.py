@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from synthetic_site import ARTICLE_MARK, SITES as SYNTHETIC_SITES, generate  # noqa: E402
+from synthetic_site import ARTICLE_MARK, generate  # noqa: E402
+from synthetic_site import SITES as SYNTHETIC_SITES
 
 CRAWL_ARGS = ["-a", "archive=1", "-a", "sections=", "-a", "related_depth=0"]
 NEWSPLEASE_VENV = CACHE / "venv-newsplease"
@@ -82,12 +83,14 @@ def newsplease_ms(pages: list[tuple[str, bytes]]) -> float | None:
     if not python.exists():
         print("(installing news-please into benchmarks/.cache/venv-newsplease …)", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(NEWSPLEASE_VENV)], check=True)
-        installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "news-please"], capture_output=True, text=True)
+        installed = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "news-please"], capture_output=True, text=True
+        )
         if installed.returncode != 0:
             print(f"news-please not installed: {installed.stderr[-500:]}", file=sys.stderr)
             return None
     with tempfile.TemporaryDirectory() as tmp:
-        for number, (url, body) in enumerate(pages):
+        for number, (_url, body) in enumerate(pages):
             (Path(tmp) / f"{number}.html").write_bytes(body)
         (Path(tmp) / "urls.json").write_text(json.dumps([url for url, _ in pages]))
         script = (
@@ -120,8 +123,8 @@ def stage_costs(site: str) -> dict[str, float]:
     from newscrawl.crawl.outcomes import DuplicateItem
     from newscrawl.crawl.pipelines.dedup import DedupPipeline
     from newscrawl.crawl.pipelines.validation import schema_errors
-    from newscrawl.sites.registry import site_named
     from newscrawl.crawl.spiders.sites import SPIDERS
+    from newscrawl.sites.registry import site_named
 
     parser = site_named(site)
     pages = sample_pages(site)
@@ -149,15 +152,18 @@ def stage_costs(site: str) -> dict[str, float]:
             store.release(item["site"], item["articleId"], meta["contentHash"])
 
         out = open(f"{tmp}/out.jsonl", "w", encoding="utf-8")
-        costs = best_of(3, {
-            "lxml_parse": (lambda page: lxml.html.fromstring(page[1]), pages),
-            "extraction": (lambda page: parser.parse_article(respond(page)), pages),
-            "dates": (lambda triple: [normalize_date(x) for x in triple], dates),
-            "validation": (schema_errors, dicts),
-            "dedup": (dedup, items),
-            "export": (lambda d: (out.write(json.dumps(d, ensure_ascii=False) + "\n"), out.flush()), dicts),
-            "trafilatura": (lambda page: trafilatura.extract(page[1].decode("utf-8")), pages[:100]),
-        })
+        costs = best_of(
+            3,
+            {
+                "lxml_parse": (lambda page: lxml.html.fromstring(page[1]), pages),
+                "extraction": (lambda page: parser.parse_article(respond(page)), pages),
+                "dates": (lambda triple: [normalize_date(x) for x in triple], dates),
+                "validation": (schema_errors, dicts),
+                "dedup": (dedup, items),
+                "export": (lambda d: (out.write(json.dumps(d, ensure_ascii=False) + "\n"), out.flush()), dicts),
+                "trafilatura": (lambda page: trafilatura.extract(page[1].decode("utf-8")), pages[:100]),
+            },
+        )
         out.close()
     # The parser's own parse, for the split: parsel builds the tree once per response.
     costs["selector_parse"] = best_of(3, {"p": (lambda page: respond(page).selector.root, pages)})["p"]
@@ -192,8 +198,21 @@ def print_stage_table(site: str, costs: dict) -> None:
 def scrapy_bench(seconds: int = 15) -> float:
     """Pages/s of `scrapy bench` (Scrapy's engine on its own local site), run outside the project."""
     with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run([sys.executable, "-m", "scrapy", "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds}", "-s", "LOGSTATS_INTERVAL=1"],
-                                cwd=tmp, capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "bench",
+                "-s",
+                f"CLOSESPIDER_TIMEOUT={seconds}",
+                "-s",
+                "LOGSTATS_INTERVAL=1",
+            ],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+        )
     rates = [int(m) for m in re.findall(r"Crawled \d+ pages \(at (\d+) pages/min\)", result.stderr)]
     steady = rates[2:-1] or rates  # leave out the ramp-up and the shutdown
     return sum(steady) / len(steady) / 60 if steady else 0.0
@@ -212,13 +231,34 @@ def _run_measured(commands: list[list[str]], env: dict | None = None) -> tuple[f
         "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "print(time.monotonic() - t, u.ru_utime + u.ru_stime, u.ru_maxrss)\n"
     )
-    out = subprocess.run([sys.executable, "-c", wrapper, json.dumps(commands)], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, json.dumps(commands)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     return float(out[0]), float(out[1]), int(out[2])
 
 
 def crawl_command(site: str, tmp: Path, name: str, *settings: str) -> list[str]:
-    command = [sys.executable, "-m", "scrapy", "crawl", site, "-O", str(tmp / f"{name}.jsonl"), *CRAWL_ARGS,
-               "-s", f"STATE_DB={tmp}/{name}.sqlite3", "-s", f"STATS_FILE={tmp}/{name}.stats.json", "-s", "LOG_LEVEL=WARNING"]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        site,
+        "-O",
+        str(tmp / f"{name}.jsonl"),
+        *CRAWL_ARGS,
+        "-s",
+        f"STATE_DB={tmp}/{name}.sqlite3",
+        "-s",
+        f"STATS_FILE={tmp}/{name}.stats.json",
+        "-s",
+        "LOG_LEVEL=WARNING",
+    ]
     for setting in settings:
         command += ["-s", setting]
     return command
@@ -239,7 +279,15 @@ def replay_crawl(site: str, n: int) -> dict:
         tmp = Path(tmp)
         wall, cpu, peak_kb = _run_measured([crawl_command(site, tmp, "crawl", f"REPLAY_WARC={warc}")])
         items, rate = phase_rate([tmp / "crawl.stats.json"])
-    return {"site": site, "n": n, "items": items, "items_per_s": rate, "wall_s": wall, "cpu_ms_per_item": cpu / max(items, 1) * 1000, "peak_rss_mb": peak_kb / 1024}
+    return {
+        "site": site,
+        "n": n,
+        "items": items,
+        "items_per_s": rate,
+        "wall_s": wall,
+        "cpu_ms_per_item": cpu / max(items, 1) * 1000,
+        "peak_rss_mb": peak_kb / 1024,
+    }
 
 
 def http_crawl(site: str, n: int) -> dict | None:
@@ -255,13 +303,29 @@ def http_crawl(site: str, n: int) -> dict | None:
         served.start()
         try:
             env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
-            command = crawl_command(site, tmp, "crawl", "TWISTED_DNS_RESOLVER=loopback.LoopbackResolver", "AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0",
-                                    "CONCURRENT_REQUESTS=16", "CONCURRENT_REQUESTS_PER_DOMAIN=16")
+            command = crawl_command(
+                site,
+                tmp,
+                "crawl",
+                "TWISTED_DNS_RESOLVER=loopback.LoopbackResolver",
+                "AUTOTHROTTLE_ENABLED=0",
+                "DOWNLOAD_DELAY=0",
+                "CONCURRENT_REQUESTS=16",
+                "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+            )
             wall, cpu, peak_kb = _run_measured([command], env)
             items, rate = phase_rate([tmp / "crawl.stats.json"])
         finally:
             served.stop()
-    return {"site": site, "n": n, "items": items, "items_per_s": rate, "wall_s": wall, "cpu_ms_per_item": cpu / max(items, 1) * 1000, "peak_rss_mb": peak_kb / 1024}
+    return {
+        "site": site,
+        "n": n,
+        "items": items,
+        "items_per_s": rate,
+        "wall_s": wall,
+        "cpu_ms_per_item": cpu / max(items, 1) * 1000,
+        "peak_rss_mb": peak_kb / 1024,
+    }
 
 
 def workers_crawl(site: str, n: int, workers: int) -> dict | None:
@@ -275,19 +339,35 @@ def workers_crawl(site: str, n: int, workers: int) -> dict | None:
         warc = site_warc(site, n)
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            commands = [crawl_command(site, tmp, f"w{i}", f"REPLAY_WARC={warc}", f"REDIS_URL={server.url}", "CLUSTER_CLOSE_AFTER=1")
-                        for i in range(workers)]
+            commands = [
+                crawl_command(
+                    site, tmp, f"w{i}", f"REPLAY_WARC={warc}", f"REDIS_URL={server.url}", "CLUSTER_CLOSE_AFTER=1"
+                )
+                for i in range(workers)
+            ]
             wall, cpu, _ = _run_measured(commands)
             items, rate = phase_rate([tmp / f"w{i}.stats.json" for i in range(workers)])
             import redis as redis_client
 
             info = redis_client.Redis.from_url(server.url).info("memory")
-            lines = [json.loads(line)["articleId"] for i in range(workers) for line in (tmp / f"w{i}.jsonl").read_text().splitlines()]
+            lines = [
+                json.loads(line)["articleId"]
+                for i in range(workers)
+                for line in (tmp / f"w{i}.jsonl").read_text().splitlines()
+            ]
     finally:
         server.stop()
-    return {"workers": workers, "items": items, "unique": len(set(lines)), "items_per_s": rate, "wall_s": wall, "cpu_ms_per_item": cpu / max(items, 1) * 1000,
-            # After the run only the state is left (the run's frontier and seen-set are removed); the peak had both.
-            "redis_state_mb": info["used_memory"] / 2**20, "redis_peak_mb": info["used_memory_peak"] / 2**20}
+    return {
+        "workers": workers,
+        "items": items,
+        "unique": len(set(lines)),
+        "items_per_s": rate,
+        "wall_s": wall,
+        "cpu_ms_per_item": cpu / max(items, 1) * 1000,
+        # After the run only the state is left (the run's frontier and seen-set are removed); the peak had both.
+        "redis_state_mb": info["used_memory"] / 2**20,
+        "redis_peak_mb": info["used_memory_peak"] / 2**20,
+    }
 
 
 # --- the whole process against Scrapy's own floor ---------------------------------------
@@ -297,7 +377,10 @@ FLOOR_SIZES = (100, 1000, 10000)
 def _crawl_cpu(command: list[str], clock: Path, cwd: Path) -> tuple[float, int]:
     """(CPU s between spider_opened and spider_closed, items) of one crawl process."""
     # Not SCRAPY_SETTINGS_MODULE: get_project_settings() sets it in this process, and the floor runs without the project.
-    env = {**{k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}, "PYTHONPATH": os.pathsep.join([str(ROOT / "benchmarks"), str(ROOT)])}
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"},
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "benchmarks"), str(ROOT)]),
+    }
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(result.stderr[-3000:])
@@ -309,15 +392,35 @@ def project_cpu(site: str, warc: Path, tmp: Path) -> tuple[float, int]:
     from scrapy.utils.project import get_project_settings
 
     extensions = {**get_project_settings().getdict("EXTENSIONS"), "engine_floor.CpuClock": 0}
-    command = crawl_command(site, tmp, "project", f"REPLAY_WARC={warc}", f"EXTENSIONS={json.dumps(extensions)}", f"CPU_CLOCK_FILE={tmp}/clock.json")
+    command = crawl_command(
+        site,
+        tmp,
+        "project",
+        f"REPLAY_WARC={warc}",
+        f"EXTENSIONS={json.dumps(extensions)}",
+        f"CPU_CLOCK_FILE={tmp}/clock.json",
+    )
     for leftover in tmp.glob("project*"):
         leftover.unlink()
     return _crawl_cpu(command, tmp / "clock.json", ROOT)
 
 
 def floor_cpu(site: str, warc: Path, tmp: Path) -> tuple[float, int]:
-    command = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "benchmarks" / "engine_floor.py"), "-O", str(tmp / "floor.jsonl"),
-               "-s", f"FLOOR_WARC={warc}", "-s", f"FLOOR_MARK={ARTICLE_MARK[site]}", "-s", f"CPU_CLOCK_FILE={tmp}/clock.json"]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "runspider",
+        str(ROOT / "benchmarks" / "engine_floor.py"),
+        "-O",
+        str(tmp / "floor.jsonl"),
+        "-s",
+        f"FLOOR_WARC={warc}",
+        "-s",
+        f"FLOOR_MARK={ARTICLE_MARK[site]}",
+        "-s",
+        f"CPU_CLOCK_FILE={tmp}/clock.json",
+    ]
     return _crawl_cpu(command, tmp / "clock.json", tmp)
 
 
@@ -325,7 +428,9 @@ def floor_rows(site: str, size_kb: int, sizes=FLOOR_SIZES, rounds: int = 2) -> l
     """Marginal CPU per article of the project and of the floor between consecutive N (best of `rounds`)."""
     import lxml.html
 
-    parse = best_of(3, {"parse": (lambda page: lxml.html.fromstring(page[1]), sample_pages(site, 300, size_kb))})["parse"]
+    parse = best_of(3, {"parse": (lambda page: lxml.html.fromstring(page[1]), sample_pages(site, 300, size_kb))})[
+        "parse"
+    ]
     cpu: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -341,17 +446,34 @@ def floor_rows(site: str, size_kb: int, sizes=FLOOR_SIZES, rounds: int = 2) -> l
     for low, high in zip(sizes, sizes[1:]):
         project = (cpu["project", high] - cpu["project", low]) / (high - low) * 1000
         floor = (cpu["floor", high] - cpu["floor", low]) / (high - low) * 1000
-        rows.append({"site": site, "size_kb": size_kb, "n": high, "low": low, "project_ms": project, "floor_ms": floor, "parse_ms": parse,
-                     "ratio": project / floor, "added_ms": project - floor, "added_ratio": (project - floor) / parse})
+        rows.append(
+            {
+                "site": site,
+                "size_kb": size_kb,
+                "n": high,
+                "low": low,
+                "project_ms": project,
+                "floor_ms": floor,
+                "parse_ms": parse,
+                "ratio": project / floor,
+                "added_ms": project - floor,
+                "added_ratio": (project - floor) / parse,
+            }
+        )
     return rows
 
 
 def print_floor_table(rows: list[dict]) -> None:
-    print("| site | page KB | N (marginal over) | project ms/article | Scrapy floor ms/article | project ÷ floor (target ≤ 2) "
-          "| added above floor ms | bare lxml parse ms | added ÷ parse (target ≤ 4) |\n|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| site | page KB | N (marginal over) | project ms/article | Scrapy floor ms/article | project ÷ floor (target ≤ 2) "
+        "| added above floor ms | bare lxml parse ms | added ÷ parse (target ≤ 4) |\n|---|---|---|---|---|---|---|---|---|"
+    )
     for r in rows:
-        print(f"| {r['site']} | {r['size_kb']} | {r['n']:,} (from {r['low']:,}) | {r['project_ms']:.2f} | {r['floor_ms']:.2f} | {r['ratio']:.2f}× "
-              f"| {r['added_ms']:.2f} | {r['parse_ms']:.2f} | {r['added_ratio']:.2f}× |", flush=True)
+        print(
+            f"| {r['site']} | {r['size_kb']} | {r['n']:,} (from {r['low']:,}) | {r['project_ms']:.2f} | {r['floor_ms']:.2f} | {r['ratio']:.2f}× "
+            f"| {r['added_ms']:.2f} | {r['parse_ms']:.2f} | {r['added_ratio']:.2f}× |",
+            flush=True,
+        )
     print()
 
 
@@ -364,8 +486,21 @@ def flamegraph(site: str, n: int, size_kb: int, out: Path) -> Path | None:
     warc = site_warc(site, n, size_kb)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        subprocess.run([spy, "record", "-r", "200", "-o", str(out), "--", *crawl_command(site, tmp, "crawl", f"REPLAY_WARC={warc}")],
-                       cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [
+                spy,
+                "record",
+                "-r",
+                "200",
+                "-o",
+                str(out),
+                "--",
+                *crawl_command(site, tmp, "crawl", f"REPLAY_WARC={warc}"),
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     return out
 
 
@@ -385,41 +520,82 @@ def redis_state(site: str, n: int) -> dict | None:
         warc = site_warc(site, n)
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            wall, _, _ = _run_measured([crawl_command(site, tmp, "w0", f"REPLAY_WARC={warc}", f"REDIS_URL={server.url}", "CLUSTER_CLOSE_AFTER=1")])
+            wall, _, _ = _run_measured(
+                [
+                    crawl_command(
+                        site, tmp, "w0", f"REPLAY_WARC={warc}", f"REDIS_URL={server.url}", "CLUSTER_CLOSE_AFTER=1"
+                    )
+                ]
+            )
         info = client.info("memory")
         keys = client.dbsize()
         sample = next(client.scan_iter("newscrawl:state:a:*", count=1000), None)
         ttl_days = client.ttl(sample) / 86400 if sample else None
     finally:
         server.stop()
-    return {"n": n, "before_mb": before / 2**20, "peak_mb": info["used_memory_peak"] / 2**20, "after_mb": info["used_memory"] / 2**20,
-            "per_article_b": (info["used_memory"] - before) / n, "keys": keys, "ttl_days": ttl_days, "wall_s": wall}
+    return {
+        "n": n,
+        "before_mb": before / 2**20,
+        "peak_mb": info["used_memory_peak"] / 2**20,
+        "after_mb": info["used_memory"] / 2**20,
+        "per_article_b": (info["used_memory"] - before) / n,
+        "keys": keys,
+        "ttl_days": ttl_days,
+        "wall_s": wall,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sites", default=None, help="comma-separated (default: every registered site with a synthetic site generator)")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000], help="N for the replay crawls (the largest for nu only)")
+    parser.add_argument(
+        "--sites", default=None, help="comma-separated (default: every registered site with a synthetic site generator)"
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10000, 100000],
+        help="N for the replay crawls (the largest for nu only)",
+    )
     parser.add_argument("--http-size", type=int, default=10000)
     parser.add_argument("--workers-size", type=int, default=10000)
     parser.add_argument("--skip-stages", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-workers", action="store_true")
-    parser.add_argument("--skip-floor", action="store_true", help="skip the whole-process comparison with Scrapy's own floor")
+    parser.add_argument(
+        "--skip-floor", action="store_true", help="skip the whole-process comparison with Scrapy's own floor"
+    )
     parser.add_argument("--floor-only", action="store_true", help="only the comparison with Scrapy's floor")
     parser.add_argument("--floor-page-kb", type=int, nargs="+", default=[30, 100])
-    parser.add_argument("--floor-sizes", type=int, nargs="+", default=list(FLOOR_SIZES), help="N of the floor crawls; marginals between consecutive N")
-    parser.add_argument("--redis-state-size", type=int, default=100000, help="N of the crawl whose Redis state is measured (0: skip)")
+    parser.add_argument(
+        "--floor-sizes",
+        type=int,
+        nargs="+",
+        default=list(FLOOR_SIZES),
+        help="N of the floor crawls; marginals between consecutive N",
+    )
+    parser.add_argument(
+        "--redis-state-size", type=int, default=100000, help="N of the crawl whose Redis state is measured (0: skip)"
+    )
     parser.add_argument("--redis-state-only", action="store_true")
-    parser.add_argument("--flamegraph", type=Path, help="write a py-spy flame graph of a 1,000-article crawl of 30 KB pages (first site) here, then stop")
+    parser.add_argument(
+        "--flamegraph",
+        type=Path,
+        help="write a py-spy flame graph of a 1,000-article crawl of 30 KB pages (first site) here, then stop",
+    )
     args = parser.parse_args()
     from newscrawl.sites.registry import sites as registered_sites
 
     unmeasured = [name for name in registered_sites() if name not in SYNTHETIC_SITES]
     if unmeasured and args.sites is None:
-        print(f"No synthetic site in benchmarks/synthetic_site.py for {', '.join(unmeasured)}: not measured", file=sys.stderr)
+        print(
+            f"No synthetic site in benchmarks/synthetic_site.py for {', '.join(unmeasured)}: not measured",
+            file=sys.stderr,
+        )
     sites = args.sites.split(",") if args.sites else [name for name in registered_sites() if name in SYNTHETIC_SITES]
-    print(f"Run of {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n", flush=True)
+    print(
+        f"Run of {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n", flush=True
+    )
 
     if args.flamegraph:
         if flamegraph(sites[0], 1000, 30, args.flamegraph.resolve()):
@@ -430,15 +606,20 @@ def main() -> None:
         r = redis_state(sites[0], args.redis_state_size)
         if r:
             print(f"## Redis state of a {r['n']:,}-article crawl ({sites[0]}, one worker, replay)\n")
-            print(f"Redis used memory: {r['before_mb']:.1f} MB empty, {r['peak_mb']:.1f} MB at the peak (frontier + seen-set + state), "
-                  f"{r['after_mb']:.1f} MB after (the state: {r['per_article_b']:.0f} B per article, {r['keys']:,} keys, "
-                  f"each expiring after {r['ttl_days']:.1f} days); {r['wall_s']:.0f} s wall\n", flush=True)
+            print(
+                f"Redis used memory: {r['before_mb']:.1f} MB empty, {r['peak_mb']:.1f} MB at the peak (frontier + seen-set + state), "
+                f"{r['after_mb']:.1f} MB after (the state: {r['per_article_b']:.0f} B per article, {r['keys']:,} keys, "
+                f"each expiring after {r['ttl_days']:.1f} days); {r['wall_s']:.0f} s wall\n",
+                flush=True,
+            )
         if args.redis_state_only:
             return
 
     if not args.skip_floor:
         print("## The whole crawl process against Scrapy's own floor (marginal CPU per article, replay)\n", flush=True)
-        print_floor_table([row for site in sites for kb in args.floor_page_kb for row in floor_rows(site, kb, args.floor_sizes)])
+        print_floor_table(
+            [row for site in sites for kb in args.floor_page_kb for row in floor_rows(site, kb, args.floor_sizes)]
+        )
         if args.floor_only:
             return
 
@@ -446,34 +627,52 @@ def main() -> None:
         print("## CPU per article by stage (best of 3 rounds, 300 synthetic pages per site)\n", flush=True)
         for site in sites:
             print_stage_table(site, stage_costs(site))
-        print(f"`scrapy bench` (Scrapy's engine alone, its own local site, no parsing): {scrapy_bench():.0f} pages/s\n", flush=True)
+        print(
+            f"`scrapy bench` (Scrapy's engine alone, its own local site, no parsing): {scrapy_bench():.0f} pages/s\n",
+            flush=True,
+        )
 
     print("## Replay crawls of N synthetic articles\n")
-    print("| site | N | items | items/s (article phase) | CPU ms per item (whole process) | wall s | peak RSS MB |\n|---|---|---|---|---|---|---|", flush=True)
+    print(
+        "| site | N | items | items/s (article phase) | CPU ms per item (whole process) | wall s | peak RSS MB |\n|---|---|---|---|---|---|---|",
+        flush=True,
+    )
     largest = max(args.sizes)
     for site in sites:
         for n in args.sizes:
             if n == largest and site != sites[0] and len(args.sizes) > 1:
                 continue  # the largest N for the first site only: it is the memory question, not a site one
             r = replay_crawl(site, n)
-            print(f"| {site} | {n:,} | {r['items']:,} | {r['items_per_s']:.0f} | {r['cpu_ms_per_item']:.1f} | {r['wall_s']:.0f} | {r['peak_rss_mb']:.0f} |", flush=True)
+            print(
+                f"| {site} | {n:,} | {r['items']:,} | {r['items_per_s']:.0f} | {r['cpu_ms_per_item']:.1f} | {r['wall_s']:.0f} | {r['peak_rss_mb']:.0f} |",
+                flush=True,
+            )
     print()
 
     if not args.skip_http:
         r = http_crawl(sites[0], args.http_size)
         if r:
             print(f"## Over HTTPS from nginx on 127.0.0.1 ({r['site']}, N = {r['n']:,}, no politeness delay)\n")
-            print(f"{r['items']:,} items, {r['items_per_s']:.0f} items/s in the article phase, {r['cpu_ms_per_item']:.1f} CPU ms per item, "
-                  f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['wall_s']:.0f} s wall\n", flush=True)
+            print(
+                f"{r['items']:,} items, {r['items_per_s']:.0f} items/s in the article phase, {r['cpu_ms_per_item']:.1f} CPU ms per item, "
+                f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['wall_s']:.0f} s wall\n",
+                flush=True,
+            )
 
     if not args.skip_workers:
         print(f"## 1 vs 2 workers on one redis-server ({sites[0]}, N = {args.workers_size:,}, replay)\n")
-        print("| workers | items | distinct articles | items/s (article phase) | CPU ms per item (all processes) | wall s | Redis peak MB | Redis after (state) MB |\n|---|---|---|---|---|---|---|---|", flush=True)
+        print(
+            "| workers | items | distinct articles | items/s (article phase) | CPU ms per item (all processes) | wall s | Redis peak MB | Redis after (state) MB |\n|---|---|---|---|---|---|---|---|",
+            flush=True,
+        )
         results = [workers_crawl(sites[0], args.workers_size, w) for w in (1, 2)]
         for r in results:
             if r:
-                print(f"| {r['workers']} | {r['items']:,} | {r['unique']:,} | {r['items_per_s']:.0f} | {r['cpu_ms_per_item']:.1f} | {r['wall_s']:.0f} "
-                      f"| {r['redis_peak_mb']:.1f} | {r['redis_state_mb']:.1f} |", flush=True)
+                print(
+                    f"| {r['workers']} | {r['items']:,} | {r['unique']:,} | {r['items_per_s']:.0f} | {r['cpu_ms_per_item']:.1f} | {r['wall_s']:.0f} "
+                    f"| {r['redis_peak_mb']:.1f} | {r['redis_state_mb']:.1f} |",
+                    flush=True,
+                )
         if all(results):
             print(f"\n2 workers / 1 worker: {results[1]['items_per_s'] / results[0]['items_per_s']:.2f}×\n", flush=True)
 

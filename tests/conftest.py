@@ -17,8 +17,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
 
-from newscrawl.crawl.archive import load_manifest
 from newscrawl.article.requestinfo import META_KEY, RequestInfo
+from newscrawl.crawl.archive import load_manifest
 
 # Hypothesis keeps nothing in the work tree: no example database, its home in the temp directory.
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "newscrawl-hypothesis"))
@@ -47,7 +47,11 @@ def fixture_response(site: str, url: str, rendered: bool = False, **meta):
 
 def page_url(site: str, page_name: str) -> str:
     """The URL a stored fixture page is served at."""
-    return next(r["url"] for r in manifest(site)["records"] if r.get("file") == f"site/{page_name}.html" and not r.get("rendered"))
+    return next(
+        r["url"]
+        for r in manifest(site)["records"]
+        if r.get("file") == f"site/{page_name}.html" and not r.get("rendered")
+    )
 
 
 def run_scrapy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -56,22 +60,42 @@ def run_scrapy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
     It runs in a scratch directory (the project found through SCRAPY_SETTINGS_MODULE), so that
     relative defaults (output/, the state store) never land in the work tree.
     """
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
+    }
     with tempfile.TemporaryDirectory(prefix="newscrawl-test-") as scratch:
-        result = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd or scratch, env=env, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-m", "scrapy", *args],
+            cwd=cwd or scratch,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert result.returncode == 0, result.stderr[-4000:]
     return result
 
 
-def replay_crawl(spider: str, tmp_path: Path, *extra: str, archive: Path | None = None, name: str | None = None) -> tuple[list[str], dict, str]:
+def replay_crawl(
+    spider: str, tmp_path: Path, *extra: str, archive: Path | None = None, name: str | None = None
+) -> tuple[list[str], dict, str]:
     """`scrapy crawl <spider>` replayed from a WARC: (dataset lines, final stats, log)."""
     name = name or spider
     archive = archive or FIXTURES / spider / "site.warc.gz"
     feed, stats_file = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.stats.json"
     result = run_scrapy(
-        "crawl", spider, "-O", str(feed),
-        "-s", f"REPLAY_WARC={archive}", "-s", f"STATE_DB={tmp_path / 'state.sqlite3'}", "-s", f"STATS_FILE={stats_file}",
+        "crawl",
+        spider,
+        "-O",
+        str(feed),
+        "-s",
+        f"REPLAY_WARC={archive}",
+        "-s",
+        f"STATE_DB={tmp_path / 'state.sqlite3'}",
+        "-s",
+        f"STATS_FILE={stats_file}",
         *extra,
     )
     return feed.read_text("utf-8").splitlines(), json.loads(stats_file.read_text("utf-8")), result.stderr
@@ -97,7 +121,9 @@ def redis_url(tmp_path_factory):
     from loopback import RedisServer
 
     if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed (apt-get install redis-server; scripts/install-system-deps.sh does it)")
+        pytest.skip(
+            "redis-server is not installed (apt-get install redis-server; scripts/install-system-deps.sh does it)"
+        )
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server.url
     server.stop()
@@ -106,11 +132,41 @@ def redis_url(tmp_path_factory):
 def cluster_worker(out: Path, redis_url: str, key_prefix: str, **settings) -> subprocess.Popen:
     """A `scrapy crawl nu` worker of a distributed crawl of the loopback site (tests/loopback.py):
     feed ``out``, beside it ``.stats.json``, ``.log`` and ``.samples``; ``settings`` override the defaults here."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "nu", "-O", str(out), "-a", "archive=1", "-a", "sections=", "-a", "related_depth=0",
-               "-s", f"REDIS_URL={redis_url}", "-s", f"REDIS_KEY_PREFIX={key_prefix}", "-s", "TWISTED_DNS_RESOLVER=loopback.LoopbackResolver",
-               "-s", f"STATS_FILE={out.with_suffix('.stats.json')}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "CLUSTER_CLOSE_AFTER=2", "-s", "LOG_LEVEL=INFO",
-               "-s", f"LAYOUT_SAMPLES_DIR={out.with_suffix('.samples')}"]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "nu",
+        "-O",
+        str(out),
+        "-a",
+        "archive=1",
+        "-a",
+        "sections=",
+        "-a",
+        "related_depth=0",
+        "-s",
+        f"REDIS_URL={redis_url}",
+        "-s",
+        f"REDIS_KEY_PREFIX={key_prefix}",
+        "-s",
+        "TWISTED_DNS_RESOLVER=loopback.LoopbackResolver",
+        "-s",
+        f"STATS_FILE={out.with_suffix('.stats.json')}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "-s",
+        "CLUSTER_CLOSE_AFTER=2",
+        "-s",
+        "LOG_LEVEL=INFO",
+        "-s",
+        f"LAYOUT_SAMPLES_DIR={out.with_suffix('.samples')}",
+    ]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]  # the last -s of a name wins
     env = {**os.environ, "PYTHONPATH": str(PROJECT / "tests")}

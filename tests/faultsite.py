@@ -51,7 +51,9 @@ CONSENT_WALL = """<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><ti
 <button>Akkoord</button> <a href="/privacy-instellingen">Instellingen aanpassen</a></div></body></html>"""
 
 
-def self_signed_certificate(directory: Path, names: tuple[str, ...] = ("*.nu.nl", "nu.nl", "wnl.tv"), ips: tuple[str, ...] = ()) -> tuple[Path, Path]:
+def self_signed_certificate(
+    directory: Path, names: tuple[str, ...] = ("*.nu.nl", "nu.nl", "wnl.tv"), ips: tuple[str, ...] = ()
+) -> tuple[Path, Path]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -61,15 +63,26 @@ def self_signed_certificate(directory: Path, names: tuple[str, ...] = ("*.nu.nl"
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fault-site.test")])
     now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([*map(x509.DNSName, names), *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips)]),
-                       critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [*map(x509.DNSName, names), *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips)]
+            ),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -98,7 +111,15 @@ class FaultSite:
     def __post_init__(self):
         data = json.loads(self.manifest_path.read_text("utf-8"))
         base = self.manifest_path.parent
-        self.pages = {r["url"]: (r.get("status", 200), r.get("headers", {}), (base / r["file"]).read_bytes() if r.get("file") else b"") for r in data["records"] if not r.get("rendered")}
+        self.pages = {
+            r["url"]: (
+                r.get("status", 200),
+                r.get("headers", {}),
+                (base / r["file"]).read_bytes() if r.get("file") else b"",
+            )
+            for r in data["records"]
+            if not r.get("rendered")
+        }
         self.attempts: defaultdict[str, int] = defaultdict(int)
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -212,9 +233,17 @@ class FaultSite:
         if fault == "truncated":
             return send(200, {"Content-Type": "text/html; charset=utf-8"}, body, declared_length=len(body) * 2)
         if fault == "gzip_bomb":
-            return send(200, {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}, gzip.compress(b"\0" * (64 << 20), 9))
+            return send(
+                200,
+                {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+                gzip.compress(b"\0" * (64 << 20), 9),
+            )
         if fault == "oversized":
-            return send(200, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body>" + b"x" * (6 << 20) + b"</body></html>")
+            return send(
+                200,
+                {"Content-Type": "text/html; charset=utf-8"},
+                b"<html><body>" + b"x" * (6 << 20) + b"</body></html>",
+            )
         if fault == "redirect_loop":
             return send(302, {"Location": f"{url.split('?')[0]}?loop={attempt}"}, b"")
         if fault == "offsite_redirect":
@@ -233,8 +262,14 @@ class FaultSite:
 
     def _send(self, sock, url, status, headers, body, kind, declared_length=None):
         head = [f"HTTP/1.1 {status} X", f"Content-Length: {declared_length or len(body)}", "Connection: close"]
-        head += [f"{name}: {value}" for name, value in headers.items() if name.lower() not in ("content-length", "connection")]
-        self.log.append(Logged(urlsplit(url).hostname, url, status if kind == "ok" else f"{status} {kind}", time.monotonic()))
+        head += [
+            f"{name}: {value}"
+            for name, value in headers.items()
+            if name.lower() not in ("content-length", "connection")
+        ]
+        self.log.append(
+            Logged(urlsplit(url).hostname, url, status if kind == "ok" else f"{status} {kind}", time.monotonic())
+        )
         try:
             sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
         except OSError:

@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from twisted.internet import defer
 from scrapy.resolver import CachingThreadedResolver
+from twisted.internet import defer
 
 PORT = 443
 
@@ -71,7 +71,9 @@ class RedisServer:
     def start(self) -> RedisServer:
         server = shutil.which("redis-server")
         if not server:
-            raise RuntimeError("redis-server is not installed (apt-get install redis-server; scripts/install-system-deps.sh does it)")
+            raise RuntimeError(
+                "redis-server is not installed (apt-get install redis-server; scripts/install-system-deps.sh does it)"
+            )
         command = [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         if self.work is not None:
             command += ["--dir", str(self.work)]
@@ -178,8 +180,20 @@ class LoopbackSite:
         conf = self.work / "nginx.conf"
         user = "user root;" if os.geteuid() == 0 else ""
         access_log = f"access_log {self.access_log} timed;" if self.access_log else ""
-        conf.write_text(_CONF.format(user=user, work=self.work, port=self.port, cert=cert, key=key, root=self.root.resolve(), access_log=access_log))
-        self.process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(self.work)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        conf.write_text(
+            _CONF.format(
+                user=user,
+                work=self.work,
+                port=self.port,
+                cert=cert,
+                key=key,
+                root=self.root.resolve(),
+                access_log=access_log,
+            )
+        )
+        self.process = subprocess.Popen(
+            ["nginx", "-c", str(conf), "-p", str(self.work)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         wait_for_port(self.port, self.process, "nginx")
 
     def stop(self) -> None:

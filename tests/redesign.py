@@ -24,8 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from conftest import FIXTURES, replay_crawl  # noqa: E402
-from newscrawl.crawl.archive import pack  # noqa: E402
+
 from newscrawl.article.text import BOILERPLATE_PHRASES  # noqa: E402
+from newscrawl.crawl.archive import pack  # noqa: E402
 
 _CLASS = re.compile(r"""(\sclass\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 _ID = re.compile(r"""(\sid\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
@@ -39,7 +40,9 @@ def _renamed(token: str) -> str:
 
 def rename(html: str) -> str:
     """Every class token and id replaced by a meaningless one, consistently across the site."""
-    html = _CLASS.sub(lambda m: m.group(1) + m.group(2) + " ".join(_renamed(t) for t in m.group(3).split()) + m.group(2), html)
+    html = _CLASS.sub(
+        lambda m: m.group(1) + m.group(2) + " ".join(_renamed(t) for t in m.group(3).split()) + m.group(2), html
+    )
     return _ID.sub(lambda m: m.group(1) + m.group(2) + _renamed(m.group(3).strip()) + m.group(2), html)
 
 
@@ -148,15 +151,22 @@ def score(baseline: dict[str, dict], items: dict[str, dict], manifest: dict) -> 
     f1 = [rouge_l_f1(baseline[url].get("articleBody", ""), items[url].get("articleBody", "")) for url in kept]
     exact = lambda field: 100 * sum(baseline[u].get(field) == items[u].get(field) for u in kept) / max(len(kept), 1)  # noqa: E731
     related_expected = sum(len(baseline[u].get("relatedUrls", [])) for u in baseline)
-    related_found = sum(len(set(baseline[u].get("relatedUrls", [])) & set(items[u].get("relatedUrls", []))) for u in kept)
+    related_found = sum(
+        len(set(baseline[u].get("relatedUrls", [])) & set(items[u].get("relatedUrls", []))) for u in kept
+    )
     leaks = [u for u in kept for phrase in BOILERPLATE_PHRASES if phrase in items[u].get("articleBody", "")]
     return {
-        "articles": len(kept), "of": len(baseline),
-        "f1_mean": sum(f1) / len(f1) if f1 else 0.0, "f1_min": min(f1) if f1 else 0.0,
-        "headline": exact("headline"), "authors": 100 * sum(authors(baseline[u]) == authors(items[u]) for u in kept) / max(len(kept), 1),
+        "articles": len(kept),
+        "of": len(baseline),
+        "f1_mean": sum(f1) / len(f1) if f1 else 0.0,
+        "f1_min": min(f1) if f1 else 0.0,
+        "headline": exact("headline"),
+        "authors": 100 * sum(authors(baseline[u]) == authors(items[u]) for u in kept) / max(len(kept), 1),
         "datePublished": exact("datePublished"),
         "related": 100 * related_found / related_expected if related_expected else 0.0,
-        "boilerplate": len(leaks), "status": manifest.get("status"), "layout": (manifest.get("layout") or {}).get("status"),
+        "boilerplate": len(leaks),
+        "status": manifest.get("status"),
+        "layout": (manifest.get("layout") or {}).get("status"),
     }
 
 
@@ -175,11 +185,15 @@ def run(site: str, variants: list[Variant], workdir: Path) -> dict[str, dict]:
 
 
 def table(site: str, results: dict[str, dict]) -> str:
-    rows = [f"| {site}: change to the pages | articles | body F1 mean / min | headline | authors | datePublished | related links | boilerplate | run status |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        f"| {site}: change to the pages | articles | body F1 mean / min | headline | authors | datePublished | related links | boilerplate | run status |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, r in results.items():
-        rows.append(f"| {name} | {r['articles']}/{r['of']} | {r['f1_mean']:.1f} / {r['f1_min']:.1f} | {r['headline']:.0f} % | {r['authors']:.0f} % "
-                    f"| {r['datePublished']:.0f} % | {r['related']:.0f} % | {r['boilerplate']} | {r['status']} ({r['layout']}) |")
+        rows.append(
+            f"| {name} | {r['articles']}/{r['of']} | {r['f1_mean']:.1f} / {r['f1_min']:.1f} | {r['headline']:.0f} % | {r['authors']:.0f} % "
+            f"| {r['datePublished']:.0f} % | {r['related']:.0f} % | {r['boilerplate']} | {r['status']} ({r['layout']}) |"
+        )
     return "\n".join(rows)
 
 

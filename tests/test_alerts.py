@@ -8,11 +8,11 @@ from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
-
 from conftest import FIXTURES, replay_crawl, run_scrapy
 from loopback import free_port, webhook_receiver
-from newscrawl.crawl.archive import pack
 from test_run_health import WALL
+
+from newscrawl.crawl.archive import pack
 
 
 class Inbox:
@@ -32,7 +32,14 @@ def receivers(monkeypatch):
     with webhook_receiver() as (url, posts):
         # The webhook URL is a secret: from the environment the crawl inherits, never a setting.
         monkeypatch.setenv("NEWSCRAWL_ALERT_WEBHOOK_URL", url)
-        settings = ["-s", "ALERT_EMAIL_TO=desk@example.org,oncall@example.org", "-s", "ALERT_SMTP_HOST=127.0.0.1", "-s", f"ALERT_SMTP_PORT={smtp.port}"]
+        settings = [
+            "-s",
+            "ALERT_EMAIL_TO=desk@example.org,oncall@example.org",
+            "-s",
+            "ALERT_SMTP_HOST=127.0.0.1",
+            "-s",
+            f"ALERT_SMTP_PORT={smtp.port}",
+        ]
         yield inbox.messages, posts, settings
     smtp.stop()
 
@@ -75,8 +82,16 @@ def test_a_failed_run_sends_one_message_per_channel(tmp_path, receivers):
 def test_the_alert_names_the_manifest_of_a_per_job_file(tmp_path, receivers):
     # As the scheduler names its job files: the alert must point at the manifest the run really wrote.
     _, posts, settings = receivers
-    run_scrapy("crawl", "nu", *settings, "-s", f"REPLAY_WARC={walls_site(tmp_path)}", "-s", f"STATE_DB={tmp_path / 's.sqlite3'}",
-               "-s", f"DEFAULT_FEED={tmp_path}/nu/nu-%(time)s.jsonl")
+    run_scrapy(
+        "crawl",
+        "nu",
+        *settings,
+        "-s",
+        f"REPLAY_WARC={walls_site(tmp_path)}",
+        "-s",
+        f"STATE_DB={tmp_path / 's.sqlite3'}",
+        "-s",
+        f"DEFAULT_FEED={tmp_path}/nu/nu-%(time)s.jsonl",
+    )
     [manifest] = (tmp_path / "nu").glob("nu-*.jsonl.manifest.json")
     assert len(posts) == 1 and posts[0]["manifest"] == str(manifest.resolve())
-

@@ -9,15 +9,15 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import FIXTURES, PROJECT
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
-from conftest import FIXTURES, PROJECT
 from newscrawl.crawl.archive import WarcArchive, WarcReplayMiddleware, load_manifest, pack
 from newscrawl.sites.registry import sites
 
-SPIDER = '''
+SPIDER = """
 import scrapy
 
 class Walk(scrapy.Spider):
@@ -35,7 +35,7 @@ class Walk(scrapy.Spider):
 
     def failed(self, failure):
         yield {"url": failure.request.url, "failed": failure.value.__class__.__name__}
-'''
+"""
 
 
 class GzipHandler(SimpleHTTPRequestHandler):
@@ -46,7 +46,9 @@ class GzipHandler(SimpleHTTPRequestHandler):
 
     def do_GET(self):
         if self.path == "/index.html":
-            body = gzip.compress(b'<html><head><title>Voorpagina</title></head><body><a href="/redirect">x</a></body></html>')
+            body = gzip.compress(
+                b'<html><head><title>Voorpagina</title></head><body><a href="/redirect">x</a></body></html>'
+            )
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Encoding", "gzip")
@@ -67,8 +69,21 @@ def crawl(tmp_path, out_name, **settings):
     spider_file.write_text(SPIDER, "utf-8")
     root = settings.pop("root")
     # The local server is the one test host the scope lets through (newscrawl/crawl/scope.py).
-    args = [sys.executable, "-m", "scrapy", "runspider", str(spider_file), "-O", str(tmp_path / out_name), "-a", f"root={root}",
-            "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}", "-s", f"SCOPE_TEST_HOSTS={root.split('//', 1)[1]}"]
+    args = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "runspider",
+        str(spider_file),
+        "-O",
+        str(tmp_path / out_name),
+        "-a",
+        f"root={root}",
+        "-s",
+        f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+        "-s",
+        f"SCOPE_TEST_HOSTS={root.split('//', 1)[1]}",
+    ]
     for key, value in settings.items():
         args += ["-s", f"{key}={value}"]
     result = subprocess.run(args, cwd=PROJECT, capture_output=True, text=True, timeout=120)
@@ -91,7 +106,11 @@ def test_record_then_replay_gives_the_same_crawl_without_the_server(tmp_path):
         server.shutdown()
         server.server_close()
     archive = WarcArchive.open(str(warc))
-    assert {archive.get(u)["status"] for u in (f"{root}/index.html", f"{root}/redirect", f"{root}/missing.html")} == {200, 301, 404}
+    assert {archive.get(u)["status"] for u in (f"{root}/index.html", f"{root}/redirect", f"{root}/missing.html")} == {
+        200,
+        301,
+        404,
+    }
     assert archive.get(f"{root}/index.html")["body"][:2] == b"\x1f\x8b"  # stored as sent: still gzip
     archive.close()
 
@@ -113,7 +132,12 @@ def test_missing_url_is_counted_and_never_fetched():
     assert "replay" in response.flags
 
 
-ARCHIVES = sorted({*((site, "site") for site in sites()), *((path.parent.name, path.name.removesuffix(".warc.gz")) for path in FIXTURES.glob("*/*.warc.gz"))})
+ARCHIVES = sorted(
+    {
+        *((site, "site") for site in sites()),
+        *((path.parent.name, path.name.removesuffix(".warc.gz")) for path in FIXTURES.glob("*/*.warc.gz")),
+    }
+)
 
 
 @pytest.mark.parametrize(("site", "name"), ARCHIVES)
@@ -136,7 +160,7 @@ def test_the_fast_record_reader_reads_what_warcio_reads():
     for path in sorted(FIXTURES.glob("*/*.warc.gz")):
         archive = WarcArchive.open(str(path))
         with path.open("rb") as stream:
-            for (url, rendered), (_, offset, length) in archive.index.items():
+            for (url, _rendered), (_, offset, length) in archive.index.items():
                 stream.seek(offset)
                 fast = _read_response_record(stream.read(length))
                 stream.seek(offset)
@@ -144,7 +168,10 @@ def test_the_fast_record_reader_reads_what_warcio_reads():
                 checked += 1
         archive.close()
     assert checked > 50
-    assert _read_response_record(b"\x1f\x8b not gzip") is None and _read_response_record(b"WARC/1.0\r\nWARC-Type: request\r\n\r\n") is None
+    assert (
+        _read_response_record(b"\x1f\x8b not gzip") is None
+        and _read_response_record(b"WARC/1.0\r\nWARC-Type: request\r\n\r\n") is None
+    )
 
 
 def test_a_later_capture_is_its_site_with_the_changes_applied(tmp_path):
@@ -154,11 +181,21 @@ def test_a_later_capture_is_its_site_with_the_changes_applied(tmp_path):
     later = load_manifest(FIXTURES / "nu" / "later.json")
     changed = [entry for entry in later["records"] if "replace" in entry]
     assert {entry["file"] for entry in changed} == {"site/article_6400103_storm.html", "site/rss_Algemeen.xml"}
-    assert len(later["records"]) == len(load_manifest(FIXTURES / "nu" / "site.json")["records"]) and later["date"] == "2025-04-01T10:00:00Z"
+    assert (
+        len(later["records"]) == len(load_manifest(FIXTURES / "nu" / "site.json")["records"])
+        and later["date"] == "2025-04-01T10:00:00Z"
+    )
     # A change whose text the page no longer has is refused, not packed silently unchanged.
     shutil.copytree(FIXTURES / "nu", tmp_path / "nu", ignore=shutil.ignore_patterns("*.warc.gz", "expected"))
     stale = tmp_path / "nu" / "stale.json"
-    stale.write_text(json.dumps({"extends": "site.json", "date": "2025-04-01T10:00:00Z",
-                                 "changes": [{"file": "site/article_6400103_storm.html", "replace": ["not on the page", "x"]}]}))
+    stale.write_text(
+        json.dumps(
+            {
+                "extends": "site.json",
+                "date": "2025-04-01T10:00:00Z",
+                "changes": [{"file": "site/article_6400103_storm.html", "replace": ["not on the page", "x"]}],
+            }
+        )
+    )
     with pytest.raises(ValueError, match="no longer fits"):
         pack(stale, tmp_path / "stale.warc.gz")

@@ -6,14 +6,15 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import PROJECT
 
 DEEP = "[" * 10_000 + "]" * 10_000
 
 
 def newscrawl(*args):
-    return subprocess.run([sys.executable, "-m", "newscrawl", *args], capture_output=True, text=True, cwd=PROJECT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "newscrawl", *args], capture_output=True, text=True, cwd=PROJECT, timeout=300
+    )
 
 
 def assert_clean_failure(result, code=None):
@@ -33,7 +34,10 @@ def test_a_line_nested_ten_thousand_deep(tmp_path, command):
 
 def test_plot_into_a_missing_directory(tmp_path):
     data = tmp_path / "one.jsonl"
-    data.write_text(json.dumps({"site": "nu", "articleId": "1", "datePublished": "2025-03-31T10:00:00+02:00", "metadata": {}}) + "\n")
+    data.write_text(
+        json.dumps({"site": "nu", "articleId": "1", "datePublished": "2025-03-31T10:00:00+02:00", "metadata": {}})
+        + "\n"
+    )
     result = newscrawl("stats", str(data), "--plot", str(tmp_path / "missing" / "days.png"))
     assert_clean_failure(result, 2)
     assert "no such directory" in result.stderr and result.stdout == ""
@@ -58,7 +62,9 @@ def test_check_run_on_a_manifest_of_the_wrong_shape(tmp_path, content):
 @pytest.mark.parametrize("command", ["validate", "stats"])
 def test_datasets_are_streamed(tmp_path, command):
     """A dataset of ~120 MB is read in far less memory than its size."""
-    line = json.dumps({"site": "nu", "articleId": "1", "headline": "x", "articleBody": "woord " * 20_000, "metadata": {}})
+    line = json.dumps(
+        {"site": "nu", "articleId": "1", "headline": "x", "articleBody": "woord " * 20_000, "metadata": {}}
+    )
     data = tmp_path / "big.jsonl"
     with data.open("w") as stream:
         for n in range(1_000):
@@ -66,10 +72,12 @@ def test_datasets_are_streamed(tmp_path, command):
     size_mb = data.stat().st_size / 2**20
     # The command in a process of its own that reports its own peak: VmHWM of its memory map (Linux's
     # ru_maxrss would carry over the RSS of the forking pytest process, which exec does not reset).
-    probe = ("import re, runpy, sys\n"
-             f"sys.argv = ['newscrawl', {command!r}, {str(data)!r}]\n"
-             "try:\n    runpy.run_module('newscrawl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-             "print('PEAK', re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n")
+    probe = (
+        "import re, runpy, sys\n"
+        f"sys.argv = ['newscrawl', {command!r}, {str(data)!r}]\n"
+        "try:\n    runpy.run_module('newscrawl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('PEAK', re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT, timeout=300)
     peak_mb = int(result.stdout.rsplit("PEAK", 1)[1]) / 1024
     print(f"\n{command} of {size_mb:.0f} MB: peak RSS {peak_mb:.0f} MB")

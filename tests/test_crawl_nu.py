@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, replay_crawl, run_scrapy
-from newscrawl.crawl.archive import pack
-from newscrawl.crawl.pipelines.validation import schema_errors
+
 from newscrawl.article.schema import field_order
 from newscrawl.article.text import BOILERPLATE_PHRASES
+from newscrawl.crawl.archive import pack
+from newscrawl.crawl.pipelines.validation import schema_errors
 from newscrawl.sites.urls import article_key
 
 ARCHIVE = FIXTURES / "nu" / "site.warc.gz"
@@ -77,7 +77,9 @@ def test_bad_input_is_logged_counted_and_the_crawl_goes_on(first_crawl):
     assert stats["failures/discovery/http_404"] == 5
     # The page without a body is rejected, with its reason, not lost.
     rejects = [json.loads(line) for line in (tmp_path / "nu.rejects.jsonl").read_text("utf-8").splitlines()]
-    assert [(r["item"]["articleId"], r["errors"][0]) for r in rejects] == [("6400110", "articleBody: 'articleBody' is a required property")]
+    assert [(r["item"]["articleId"], r["errors"][0]) for r in rejects] == [
+        ("6400110", "articleBody: 'articleBody' is a required property")
+    ]
     assert stats["validation/rejected"] == 1
     # The redesigned page is extracted by the fallback, and the run says so.
     assert stats["extraction/body/fallback"] == 1
@@ -94,7 +96,9 @@ def test_each_article_is_fetched_once_whatever_url_it_was_linked_by(first_crawl)
     assert sorted(keys) == sorted(set(keys))
     assert {"nu:6400101", "nu:6400102", "nu:6400103"} <= set(keys)
     items = {json.loads(line)["articleId"]: json.loads(line) for line in lines}
-    assert items["6400105"]["url"].endswith("/opmerkelijk/6400105/kaaswiel-van-80-kilo-gestolen-uit-goudse-winkel.html")  # via the 302 short link
+    assert items["6400105"]["url"].endswith(
+        "/opmerkelijk/6400105/kaaswiel-van-80-kilo-gestolen-uit-goudse-winkel.html"
+    )  # via the 302 short link
 
 
 def test_a_second_crawl_of_an_unchanged_site_downloads_no_article_again(first_crawl):
@@ -117,7 +121,9 @@ def test_a_changed_article_comes_back_as_a_new_revision(first_crawl, tmp_path):
     site = tmp_path / "nu"
     shutil.copytree(FIXTURES / "nu", site, ignore=shutil.ignore_patterns("*.warc.gz", "expected"))
     page = site / "site" / "article_6400103_storm.html"
-    page.write_text(page.read_text("utf-8").replace("werden stilgelegd.", "werden stilgelegd. Inmiddels varen ze weer."), "utf-8")
+    page.write_text(
+        page.read_text("utf-8").replace("werden stilgelegd.", "werden stilgelegd. Inmiddels varen ze weer."), "utf-8"
+    )
     changed = tmp_path / "changed.warc.gz"
     pack(site / "site.json", changed)
     shutil.copy(state_dir / "state.sqlite3", tmp_path / "state.sqlite3")
@@ -161,7 +167,19 @@ def test_scrapy_parse_works_in_replay_mode_and_writes_no_dataset(tmp_path):
     url = "https://www.nu.nl/economie/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html"
     (tmp_path / "output").mkdir()
     (tmp_path / "output" / "nu.jsonl").write_text('{"kept": true}\n')  # a dataset of an earlier crawl
-    result = run_scrapy("parse", "--spider", "nu", "-c", "parse_article", "-s", f"REPLAY_WARC={ARCHIVE}", "-s", f"STATE_DB={tmp_path / 's.sqlite3'}", url, cwd=tmp_path)
+    result = run_scrapy(
+        "parse",
+        "--spider",
+        "nu",
+        "-c",
+        "parse_article",
+        "-s",
+        f"REPLAY_WARC={ARCHIVE}",
+        "-s",
+        f"STATE_DB={tmp_path / 's.sqlite3'}",
+        url,
+        cwd=tmp_path,
+    )
     assert "'articleId': '6400102'" in result.stdout
     # Only `scrapy crawl` writes the default feed: the earlier dataset and its (absent) manifest stay as they were.
     assert sorted(p.name for p in (tmp_path / "output").iterdir()) == ["nu.jsonl"]
@@ -169,8 +187,19 @@ def test_scrapy_parse_works_in_replay_mode_and_writes_no_dataset(tmp_path):
 
 
 def test_scrapy_crawl_without_a_feed_writes_the_default_one(tmp_path):
-    run_scrapy("crawl", "nu", "-a", "start_urls=https://www.nu.nl/-/6400105/", "-a", "related_depth=0",
-               "-s", f"REPLAY_WARC={ARCHIVE}", "-s", f"STATE_DB={tmp_path / 's.sqlite3'}", cwd=tmp_path)
+    run_scrapy(
+        "crawl",
+        "nu",
+        "-a",
+        "start_urls=https://www.nu.nl/-/6400105/",
+        "-a",
+        "related_depth=0",
+        "-s",
+        f"REPLAY_WARC={ARCHIVE}",
+        "-s",
+        f"STATE_DB={tmp_path / 's.sqlite3'}",
+        cwd=tmp_path,
+    )
     [line] = (tmp_path / "output" / "nu.jsonl").read_text("utf-8").splitlines()
     assert json.loads(line)["articleId"] == "6400105"
     assert (tmp_path / "output" / "nu.jsonl.manifest.json").exists()
@@ -181,7 +210,17 @@ def test_every_discovered_url_has_exactly_one_outcome(first_crawl):
     report = json.loads((tmp_path / "nu.jsonl.manifest.json").read_text())["urls"]
     assert report["unaccountedCount"] == 0 and stats["ledger/unaccounted"] == 0
     assert report["outcomeDetails"] == {
-        "discovery": 7, "item": 6, "reject": 1, "duplicate": 1, "skipped:video": 1, "skipped:liveblog": 1,
-        "failure:http_404": 6, "failure:offsite": 1,
+        "discovery": 7,
+        "item": 6,
+        "reject": 1,
+        "duplicate": 1,
+        "skipped:video": 1,
+        "skipped:liveblog": 1,
+        "failure:http_404": 6,
+        "failure:offsite": 1,
     }
-    assert {"url": "https://www.nu.nl/-/6400111/", "reason": "offsite", "detail": "redirected from https://www.nu.nl/-/6400111/"} in report["failures"]
+    assert {
+        "url": "https://www.nu.nl/-/6400111/",
+        "reason": "offsite",
+        "detail": "redirected from https://www.nu.nl/-/6400111/",
+    } in report["failures"]

@@ -11,11 +11,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import FIXTURES, PROJECT, replay_crawl
+
+from newscrawl.article.text import BOILERPLATE_PHRASES
 from newscrawl.crawl.pipelines.validation import schema_errors
 from newscrawl.crawl.render import browser_path
-from newscrawl.article.text import BOILERPLATE_PHRASES
 from newscrawl.sites.urls import article_key
 
 ARCHIVE = FIXTURES / "wnl" / "site.warc.gz"
@@ -57,7 +57,10 @@ def test_each_post_fetched_once_and_old_slug_redirect_followed(first_crawl):
     crawled = [line.split("<GET ")[1].split(">")[0] for line in log.splitlines() if "Crawled (200)" in line]
     keys = [article_key(url) for url in crawled if article_key(url)]
     assert sorted(keys) == sorted(set(keys))
-    assert "Redirecting (301) to <GET https://wnl.tv/2025/03/29/wat-betekent-de-nieuwe-huurwet-voor-u/>" in log or stats.get("dupefilter/filtered", 0) >= 1
+    assert (
+        "Redirecting (301) to <GET https://wnl.tv/2025/03/29/wat-betekent-de-nieuwe-huurwet-voor-u/>" in log
+        or stats.get("dupefilter/filtered", 0) >= 1
+    )
     by_id = {item["articleId"]: item for item in items}
     assert by_id["500103"]["url"] == "https://wnl.tv/2025/03/29/wat-betekent-de-nieuwe-huurwet-voor-u/"
 
@@ -149,9 +152,28 @@ def crawl_local(tmp_path: Path, url: str, render: str, *extra: str) -> list[dict
     spider.write_text(LOCAL_SPIDER, "utf-8")
     out = tmp_path / f"found-{render}.jsonl"
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start_urls={url}", "-a", f"render={render}", "-O", str(out),
-         "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}", "-s", scope_for(url), *extra],
-        cwd=PROJECT, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "runspider",
+            str(spider),
+            "-a",
+            f"start_urls={url}",
+            "-a",
+            f"render={render}",
+            "-O",
+            str(out),
+            "-s",
+            f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+            "-s",
+            scope_for(url),
+            *extra,
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return [json.loads(line) for line in out.read_text("utf-8").splitlines()]
@@ -180,7 +202,11 @@ def test_rendered_crawl_finds_js_teasers(local_listing, tmp_path):
     _need_browser()
     found = crawl_local(tmp_path, local_listing, "auto")
     urls = {f["url"] for f in found}
-    assert urls == {SERVER_POST, JS_POST, "https://wnl.tv/2025/03/30/boeren-protesteren-in-den-haag-tegen-nieuwe-stikstofregels/"}
+    assert urls == {
+        SERVER_POST,
+        JS_POST,
+        "https://wnl.tv/2025/03/30/boeren-protesteren-in-den-haag-tegen-nieuwe-stikstofregels/",
+    }
     assert next(f for f in found if f["url"] == JS_POST)["rendered"] is True  # found only in the rendered page
 
 
@@ -195,10 +221,29 @@ def crawl_local_without_browser(tmp_path: Path, url: str, render: str) -> tuple[
     spider.write_text(LOCAL_SPIDER, "utf-8")
     out = tmp_path / f"nobrowser-{render}.jsonl"
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start_urls={url}", "-a", f"render={render}", "-O", str(out),
-         "-s", 'PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": "/nonexistent/chromium"}', "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
-         "-s", scope_for(url)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "runspider",
+            str(spider),
+            "-a",
+            f"start_urls={url}",
+            "-a",
+            f"render={render}",
+            "-O",
+            str(out),
+            "-s",
+            'PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": "/nonexistent/chromium"}',
+            "-s",
+            f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+            "-s",
+            scope_for(url),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return [json.loads(line) for line in out.read_text("utf-8").splitlines()], result.stderr
@@ -206,10 +251,15 @@ def crawl_local_without_browser(tmp_path: Path, url: str, render: str) -> tuple[
 
 def test_missing_browser_is_reported_at_start_up(local_listing, tmp_path):
     found, log = crawl_local_without_browser(tmp_path, local_listing, "1")
-    assert found == [] and "No Chromium at '/nonexistent/chromium'" in log and "render=1 needs it: nothing crawled" in log
+    assert (
+        found == [] and "No Chromium at '/nonexistent/chromium'" in log and "render=1 needs it: nothing crawled" in log
+    )
     found, log = crawl_local_without_browser(tmp_path, local_listing, "auto")
     assert {f["url"] for f in found} == {SERVER_POST}  # the crawl goes on without the JS teasers, and says so
-    assert "Listings loaded by JavaScript will be read without their JS teasers" in log and "'render/unavailable': 1" in log
+    assert (
+        "Listings loaded by JavaScript will be read without their JS teasers" in log
+        and "'render/unavailable': 1" in log
+    )
 
 
 def test_every_discovered_url_has_exactly_one_outcome(first_crawl):

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES, PROJECT, replay_crawl
+
 from newscrawl.article.schema import SCHEMA_VERSION
 from newscrawl.tools.schemadoc import render
 
@@ -34,12 +34,25 @@ def test_manifest_beside_each_feed_file(datasets):
     manifest = json.loads((datasets / "output" / "nu.jsonl.manifest.json").read_text())
     import hashlib
 
-    assert manifest["file"] == {"path": "nu.jsonl", "bytes": feed.stat().st_size, "lines": 6, "sha256": hashlib.sha256(feed.read_bytes()).hexdigest()}
-    assert manifest["spider"] == "nu" and manifest["schemaVersion"] == SCHEMA_VERSION and manifest["finishReason"] == "finished"
-    assert {k: manifest["counts"][k] for k in ("items", "new", "revised", "rejects", "duplicatesDropped", "fallbackExtractions")} == {
-        "items": 6, "new": 6, "revised": 0, "rejects": 1, "duplicatesDropped": 1, "fallbackExtractions": 1}
+    assert manifest["file"] == {
+        "path": "nu.jsonl",
+        "bytes": feed.stat().st_size,
+        "lines": 6,
+        "sha256": hashlib.sha256(feed.read_bytes()).hexdigest(),
+    }
+    assert (
+        manifest["spider"] == "nu"
+        and manifest["schemaVersion"] == SCHEMA_VERSION
+        and manifest["finishReason"] == "finished"
+    )
+    assert {
+        k: manifest["counts"][k]
+        for k in ("items", "new", "revised", "rejects", "duplicatesDropped", "fallbackExtractions")
+    } == {"items": 6, "new": 6, "revised": 0, "rejects": 1, "duplicatesDropped": 1, "fallbackExtractions": 1}
     assert manifest["counts"]["failures"] == 7
-    assert manifest["fieldCoverage"]["headline"] == 1.0 and manifest["fieldCoverage"]["description"] == 0.5  # 3 of 6 NU articles have a lead
+    assert (
+        manifest["fieldCoverage"]["headline"] == 1.0 and manifest["fieldCoverage"]["description"] == 0.5
+    )  # 3 of 6 NU articles have a lead
     assert manifest["datePublished"] == {"min": "2024-10-27T02:30:00+01:00", "max": "2025-03-31T14:05:00+02:00"}
 
 
@@ -81,11 +94,17 @@ def test_validate_points_at_the_line_and_field(datasets, tmp_path):
     broken["datePublished"] = "gisteren"
     (tmp_path / "w.jsonl").write_text("\n".join([lines[0], lines[1], json.dumps(broken), *lines[3:]]) + "\n")
     result = newscrawl("validate", str(tmp_path / "w.jsonl"))
-    assert result.returncode == 1 and f"{tmp_path / 'w.jsonl'}:3: datePublished:" in result.stderr and "7 of 8 lines valid" in result.stdout
+    assert (
+        result.returncode == 1
+        and f"{tmp_path / 'w.jsonl'}:3: datePublished:" in result.stderr
+        and "7 of 8 lines valid" in result.stdout
+    )
 
 
 def test_stats_and_plot(datasets, tmp_path):
-    result = newscrawl("stats", "--json", "output/nu.jsonl", "output/wnl.jsonl", "--plot", str(tmp_path / "days.png"), cwd=datasets)
+    result = newscrawl(
+        "stats", "--json", "output/nu.jsonl", "output/wnl.jsonl", "--plot", str(tmp_path / "days.png"), cwd=datasets
+    )
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert stats["articles"] == 14 and stats["perSite"] == {"wnl": 8, "nu": 6}
@@ -101,20 +120,38 @@ def test_merge_keeps_the_latest_revision_in_a_stable_order_and_survives_a_torn_l
     revised["metadata"]["revision"] = 2
     revised["articleBody"] += "\n\nUpdate: nieuwe alinea."
     later = tmp_path / "later.jsonl"
-    later.write_text(json.dumps(revised, ensure_ascii=False) + "\n" + lines[1][: len(lines[1]) // 2])  # a crash mid-line
+    later.write_text(
+        json.dumps(revised, ensure_ascii=False) + "\n" + lines[1][: len(lines[1]) // 2]
+    )  # a crash mid-line
     out = tmp_path / "merged.jsonl"
-    result = newscrawl("merge", str(datasets / "output" / "nu.jsonl"), str(datasets / "output" / "wnl.jsonl"), str(later), "-o", str(out))
-    assert result.returncode == 0 and "torn final line dropped" in result.stderr and "(1 torn final line(s) dropped)" in result.stdout
+    result = newscrawl(
+        "merge",
+        str(datasets / "output" / "nu.jsonl"),
+        str(datasets / "output" / "wnl.jsonl"),
+        str(later),
+        "-o",
+        str(out),
+    )
+    assert (
+        result.returncode == 0
+        and "torn final line dropped" in result.stderr
+        and "(1 torn final line(s) dropped)" in result.stdout
+    )
     merged = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(merged) == 14
     by_id = {m["articleId"]: m for m in merged}
     assert by_id[revised["articleId"]]["metadata"]["revision"] == 2
-    from newscrawl.tools.dataset import published_key
+    from newscrawl.article.dates import published_key
 
     keys = [(published_key(m), m["site"], m["articleId"]) for m in merged]
     assert keys == sorted(keys)
     every = tmp_path / "every.jsonl"
-    assert newscrawl("merge", str(datasets / "output" / "nu.jsonl"), str(later), "--all-revisions", "-o", str(every)).returncode == 0
+    assert (
+        newscrawl(
+            "merge", str(datasets / "output" / "nu.jsonl"), str(later), "--all-revisions", "-o", str(every)
+        ).returncode
+        == 0
+    )
     assert len(every.read_text().splitlines()) == 7
     assert newscrawl("validate", str(out)).returncode == 0
 
@@ -149,8 +186,13 @@ def test_readme_snippets_run_on_a_crawled_dataset(datasets, index):
     if index == 0:
         assert re.search(r"^nu\s+6$", result.stdout, re.M) and re.search(r"^wnl\s+8$", result.stdout, re.M)
         # articleId stays a string, so it joins with DuckDB's VARCHAR and the schema's type.
-        dtype = subprocess.run([sys.executable, "-c", snippet + "\nprint('DTYPE', df['articleId'].map(type).unique())"],
-                               cwd=datasets, capture_output=True, text=True, timeout=120).stdout
+        dtype = subprocess.run(
+            [sys.executable, "-c", snippet + "\nprint('DTYPE', df['articleId'].map(type).unique())"],
+            cwd=datasets,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
         assert "DTYPE [<class 'str'>]" in dtype
     else:
         assert "│ nu      │        6 │" in result.stdout and "Redactie" in result.stdout
@@ -170,18 +212,26 @@ def test_readme_revision_query_finds_the_demo_revision(datasets, tmp_path):
     shutil.copytree(datasets / "output", output)
     state = tmp_path / "nu.sqlite3"
     shutil.copy(datasets / "nu.sqlite3", state)
-    later, stats, _ = replay_crawl("nu", tmp_path, "-s", f"STATE_DB={state}", archive=FIXTURES / "nu" / "later.warc.gz", name="nu-later")
+    later, stats, _ = replay_crawl(
+        "nu", tmp_path, "-s", f"STATE_DB={state}", archive=FIXTURES / "nu" / "later.warc.gz", name="nu-later"
+    )
     assert (stats["run/new"], stats["run/revised"]) == (1, 1)
     with (output / "nu.jsonl").open("a", encoding="utf-8") as dataset:
         dataset.writelines(line + "\n" for line in later)
     query = readme_snippets("bash")[0].splitlines()[1]
     result = subprocess.run(query, shell=True, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0 and [json.loads(line) for line in result.stdout.splitlines()] == [
-        {"url": "https://www.nu.nl/algemeen/6400103/storm-trekt-over-noorse-kust-in-nacht-van-de-klokwissel.html", "revision": 2}]
+        {
+            "url": "https://www.nu.nl/algemeen/6400103/storm-trekt-over-noorse-kust-in-nacht-van-de-klokwissel.html",
+            "revision": 2,
+        }
+    ]
     merged = tmp_path / "merged.jsonl"
     assert newscrawl("merge", "output/nu.jsonl", "-o", str(merged), cwd=tmp_path).returncode == 0
     storm = [json.loads(line) for line in merged.read_text().splitlines() if '"6400103"' in line]
-    assert [item["metadata"]["revision"] for item in storm] == [2] and "Inmiddels varen ze weer." in storm[0]["articleBody"]
+    assert [item["metadata"]["revision"] for item in storm] == [2] and "Inmiddels varen ze weer." in storm[0][
+        "articleBody"
+    ]
 
 
 def test_a_rejects_file_given_as_a_dataset_is_refused_clearly(datasets):
@@ -189,7 +239,9 @@ def test_a_rejects_file_given_as_a_dataset_is_refused_clearly(datasets):
     assert rejects.exists()
     for command in (["stats", str(rejects)], ["merge", str(rejects), "-o", str(datasets / "x.jsonl")]):
         result = newscrawl(*command)
-        assert result.returncode == 1 and "is this a rejects file?" in result.stderr and "Traceback" not in result.stderr
+        assert (
+            result.returncode == 1 and "is this a rejects file?" in result.stderr and "Traceback" not in result.stderr
+        )
 
 
 def test_merge_and_stats_take_empty_job_files_and_refuse_another_schema_version(datasets, tmp_path):
@@ -237,15 +289,21 @@ def test_export_parquet_reads_with_the_same_types_in_pandas_duckdb_and_polars(da
 
     frame = pd.read_parquet(out)
     assert frame["articleId"].map(type).unique().tolist() == [str]
-    assert str(frame["datePublished"].dtype).startswith("datetime64") and "Europe/Amsterdam" in str(frame["datePublished"].dtype)
+    assert str(frame["datePublished"].dtype).startswith("datetime64") and "Europe/Amsterdam" in str(
+        frame["datePublished"].dtype
+    )
     day_only = frame[frame["datePublishedPrecision"] == "day"]
     assert len(day_only) == 1 and str(day_only["publishedDate"].iloc[0]) == "2025-03-28"  # WNL layout B: the URL's day
     assert isinstance(frame["authors"].iloc[0][0], dict)
 
     types = dict(duckdb.sql(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '{out}')").fetchall())
     assert (types["articleId"], types["datePublished"], types["publishedDate"], types["dateDownloaded"]) == (
-        "VARCHAR", "TIMESTAMP WITH TIME ZONE", "DATE", "TIMESTAMP WITH TIME ZONE")
-    assert types["authors"] == "STRUCT(\"name\" VARCHAR)[]" and types["keywords"] == "VARCHAR[]"
+        "VARCHAR",
+        "TIMESTAMP WITH TIME ZONE",
+        "DATE",
+        "TIMESTAMP WITH TIME ZONE",
+    )
+    assert types["authors"] == 'STRUCT("name" VARCHAR)[]' and types["keywords"] == "VARCHAR[]"
 
     schema = pl.read_parquet(out).schema
     assert schema["articleId"] == pl.String and schema["datePublished"].time_zone == "Europe/Amsterdam"
@@ -260,7 +318,9 @@ def test_export_csv_writes_nested_fields_as_json_text(datasets, tmp_path):
     assert newscrawl("export", str(datasets / "output" / "nu.jsonl"), "-o", str(out)).returncode == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 6 and all(row["articleId"].isdigit() for row in rows)
-    assert json.loads(rows[0]["relatedUrls"]) == [] or json.loads(rows[0]["relatedUrls"])[0].startswith("https://www.nu.nl/")
+    assert json.loads(rows[0]["relatedUrls"]) == [] or json.loads(rows[0]["relatedUrls"])[0].startswith(
+        "https://www.nu.nl/"
+    )
     assert rows[0]["datePublished"][10] == "T" and rows[0]["datePublished"][-6] in "+-"
     assert newscrawl("export", str(datasets / "output" / "nu.jsonl"), "-o", str(tmp_path / "x.xlsx")).returncode == 2
 
@@ -277,13 +337,14 @@ def test_manifests_follow_their_schema(datasets):
     assert list(validator.iter_errors({"spider": "nu"}))  # a stub is not a manifest
 
 
-
 def test_every_field_has_a_meaning_in_the_fields_doc():
-    from newscrawl.tools.schemadoc import _rows
     from newscrawl.article.schema import article_schema
+    from newscrawl.tools.schemadoc import _rows
 
     schema = article_schema()
-    blank = [path for path, _, _, meaning, _ in _rows(schema["properties"], set(schema["required"])) if not meaning.strip()]
+    blank = [
+        path for path, _, _, meaning, _ in _rows(schema["properties"], set(schema["required"])) if not meaning.strip()
+    ]
     assert blank == []  # authors[].name, mainImage.url/caption/credit once had none
 
 

@@ -10,15 +10,15 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
-from scrapy.http import HtmlResponse, Request, XmlResponse
-
 from conftest import FIXTURES, PROJECT, fixture_response, project_crawler
 from faultsite import FaultSite
-from newscrawl.article.requestinfo import META_KEY, RequestInfo
+from scrapy.http import HtmlResponse, Request, XmlResponse
+
 from newscrawl.article.dates import normalize_date_or_day
+from newscrawl.article.requestinfo import META_KEY, RequestInfo
+from newscrawl.crawl.spiders.sites import NuSpider
 from newscrawl.sites.common import page_context
 from newscrawl.sites.registry import site_named
-from newscrawl.crawl.spiders.sites import NuSpider
 
 ZWEMBAD = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 FETCHED = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)  # the fixture archive's date for this page
@@ -31,7 +31,9 @@ def zwembad(replace: dict[bytes, bytes], headers: dict | None = None) -> dict:
     for old, new in replace.items():
         assert old in body, old
         body = body.replace(old, new)
-    response = HtmlResponse(ZWEMBAD, body=body, encoding="utf-8", request=page.request, headers={**page.headers, **(headers or {})})
+    response = HtmlResponse(
+        ZWEMBAD, body=body, encoding="utf-8", request=page.request, headers={**page.headers, **(headers or {})}
+    )
     return site_named("nu").parse_article(response)
 
 
@@ -42,37 +44,51 @@ def test_a_placeholder_publication_date_is_passed_over_for_the_next_source():
 
 
 def test_a_publication_date_after_the_fetch_is_passed_over():
-    item = zwembad({b'"datePublished": "2025-03-31T14:05:00+02:00"': b'"datePublished": "2099-03-31T14:05:00+02:00"',
-                    b'content="2025-03-31T12:05:00Z"': b'content="2025-04-03T12:05:00Z"'})
+    item = zwembad(
+        {
+            b'"datePublished": "2025-03-31T14:05:00+02:00"': b'"datePublished": "2099-03-31T14:05:00+02:00"',
+            b'content="2025-03-31T12:05:00Z"': b'content="2025-04-03T12:05:00Z"',
+        }
+    )
     assert item["datePublished"] == "2025-03-31T14:05:00+02:00" and item["metadata"]["datePublishedSource"] == "visible"
     assert item["metadata"]["warnings"] == [
         "datePublished: json-ld 2099-03-31T14:05:00+02:00 more than a day after the fetch, not used",
-        "datePublished: meta 2025-04-03T14:05:00+02:00 more than a day after the fetch, not used"]
+        "datePublished: meta 2025-04-03T14:05:00+02:00 more than a day after the fetch, not used",
+    ]
 
 
 def test_a_modification_before_the_publication_is_not_a_modification():
     item = zwembad({b'"dateModified": "2025-03-31T14:05:00+02:00"': b'"dateModified": "2025-03-30T09:00:00+02:00"'})
     assert "dateModified" not in item and item["datePublished"] == "2025-03-31T14:05:00+02:00"
     assert item["metadata"]["warnings"] == [
-        "dateModified: json-ld 2025-03-30T09:00:00+02:00 is before datePublished 2025-03-31T14:05:00+02:00, not used"]
+        "dateModified: json-ld 2025-03-30T09:00:00+02:00 is before datePublished 2025-03-31T14:05:00+02:00, not used"
+    ]
     later = zwembad({b'"dateModified": "2025-03-31T14:05:00+02:00"': b'"dateModified": "2025-03-31T16:00:00+02:00"'})
     assert later["dateModified"] == "2025-03-31T16:00:00+02:00" and "warnings" not in later["metadata"]
 
 
 def test_a_nonsense_date_header_is_no_reference_for_relative_dates():
     request = Request(ZWEMBAD, meta={META_KEY: RequestInfo(archived_at=FETCHED)})
-    for header, sane in (("Tue, 01 Apr 2025 09:00:05 GMT", True), ("Thu, 01 Jan 1970 00:00:00 GMT", False),
-                         ("Sat, 01 Apr 2045 09:00:00 GMT", False), ("gisteren", False)):
+    for header, sane in (
+        ("Tue, 01 Apr 2025 09:00:05 GMT", True),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", False),
+        ("Sat, 01 Apr 2045 09:00:00 GMT", False),
+        ("gisteren", False),
+    ):
         response = HtmlResponse(ZWEMBAD, body=b"<html></html>", request=request, headers={"Date": header})
         context = page_context(response)
         assert (context.reference_time != FETCHED) is sane and bool(context.warnings) is not sane, header
         # "gisteren" is the day before the fetch, whatever the header said.
         assert normalize_date_or_day("gisteren", context.reference_time) == "2025-03-31"
     item = zwembad({}, headers={"Date": "Thu, 01 Jan 1970 00:00:00 GMT"})
-    assert item["metadata"]["warnings"][0].startswith("dateReference: the server's Date header 'Thu, 01 Jan 1970 00:00:00 GMT'")
+    assert item["metadata"]["warnings"][0].startswith(
+        "dateReference: the server's Date header 'Thu, 01 Jan 1970 00:00:00 GMT'"
+    )
 
 
-@pytest.mark.parametrize("text, day", [("2 dagen geleden", "2025-03-30"), ("1 dag geleden", "2025-03-31"), ("3 weken geleden", None)])
+@pytest.mark.parametrize(
+    "text, day", [("2 dagen geleden", "2025-03-30"), ("1 dag geleden", "2025-03-31"), ("3 weken geleden", None)]
+)
 def test_days_ago_is_a_day_not_an_instant(text, day):
     value = normalize_date_or_day(text, FETCHED)
     assert value is None or len(value) == 10
@@ -84,7 +100,9 @@ def test_days_ago_is_a_day_not_an_instant(text, day):
 def test_item_warnings_are_counted_and_logged(caplog):
     crawler = project_crawler(NuSpider)
     page = fixture_response("nu", ZWEMBAD)
-    body = page.body.replace(b'"datePublished": "2025-03-31T14:05:00+02:00"', b'"datePublished": "1985-06-01T10:00:00Z"')
+    body = page.body.replace(
+        b'"datePublished": "2025-03-31T14:05:00+02:00"', b'"datePublished": "1985-06-01T10:00:00Z"'
+    )
     list(crawler.spider.parse_article(HtmlResponse(ZWEMBAD, body=body, encoding="utf-8", request=page.request)))
     assert crawler.stats.get_value("item_warnings/datePublished") == 1
     assert "json-ld 1985-06-01T12:00:00+02:00 before 1990, not used" in caplog.text
@@ -101,7 +119,10 @@ def test_sitemaps_are_bounded_in_depth_and_count():
     spider.walk_archive = True
 
     def read(depth: int, children: int) -> list:
-        request = Request("https://www.nu.nl/sitemap_index.xml", meta={META_KEY: RequestInfo(discovery=True, via="sitemap", depth=depth)})
+        request = Request(
+            "https://www.nu.nl/sitemap_index.xml",
+            meta={META_KEY: RequestInfo(discovery=True, via="sitemap", depth=depth)},
+        )
         return list(spider.parse_sitemap(XmlResponse(request.url, body=sitemap_index(children), request=request)))
 
     assert [info.depth for info in (r.meta[META_KEY] for r in read(0, 2))] == [1, 1]
@@ -117,18 +138,48 @@ def test_a_url_too_long_gets_an_outcome(tmp_path):
     assert len(long_url) > 2083
     site = FaultSite(FIXTURES / "nu" / "site.json", {}, tmp_path)
     port = site.start()
-    env = {**os.environ, "https_proxy": f"http://127.0.0.1:{port}", "http_proxy": f"http://127.0.0.1:{port}", "no_proxy": "",
-           "PYTHONPATH": str(PROJECT), "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+    env = {
+        **os.environ,
+        "https_proxy": f"http://127.0.0.1:{port}",
+        "http_proxy": f"http://127.0.0.1:{port}",
+        "no_proxy": "",
+        "PYTHONPATH": str(PROJECT),
+        "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
+    }
     try:
-        result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "nu", "-o", str(tmp_path / "nu.jsonl"),
-                                 "-a", f"start_urls={long_url},{ZWEMBAD}", "-a", "related_depth=0", "-s", f"STATE_DB={tmp_path / 's.sqlite3'}",
-                                 "-s", f"STATS_FILE={tmp_path / 'stats.json'}", "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"],
-                                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "nu",
+                "-o",
+                str(tmp_path / "nu.jsonl"),
+                "-a",
+                f"start_urls={long_url},{ZWEMBAD}",
+                "-a",
+                "related_depth=0",
+                "-s",
+                f"STATE_DB={tmp_path / 's.sqlite3'}",
+                "-s",
+                f"STATS_FILE={tmp_path / 'stats.json'}",
+                "-s",
+                f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         site.stop()
     assert result.returncode == 0, result.stderr[-3000:]
     assert long_url not in [entry.url for entry in site.log]
     manifest = json.loads((tmp_path / "nu.jsonl.manifest.json").read_text("utf-8"))
-    assert {"url": long_url, "reason": "url_too_long"}.items() <= next(f for f in manifest["urls"]["failures"] if f["url"] == long_url).items()
+    assert {"url": long_url, "reason": "url_too_long"}.items() <= next(
+        f for f in manifest["urls"]["failures"] if f["url"] == long_url
+    ).items()
     stats = json.loads((tmp_path / "stats.json").read_text("utf-8"))
     assert stats["failures/article/url_too_long"] == 1 and stats["ledger/unaccounted"] == 0

@@ -81,7 +81,9 @@ def test_garbage_gives_none(raw):
 
 
 def test_visible_date_does_not_use_the_wall_clock():
-    assert parse_dutch_date("gisteren om 10:15", datetime(2020, 1, 10, 12, tzinfo=UTC)).date().isoformat() == "2020-01-09"
+    assert (
+        parse_dutch_date("gisteren om 10:15", datetime(2020, 1, 10, 12, tzinfo=UTC)).date().isoformat() == "2020-01-09"
+    )
 
 
 def test_format_utc():
@@ -120,4 +122,3 @@ def test_a_date_without_a_time_stays_a_day(raw, expected):
 def test_a_wall_time_that_does_not_exist_becomes_the_real_instant():
     # 31 March 2024: clocks jump from 02:00 to 03:00 in Amsterdam, so 02:30 never happened.
     assert normalize_date("31 mrt 2024 om 02:30", SERVED) == "2024-03-31T03:30:00+02:00"
-

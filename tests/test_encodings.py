@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES, PROJECT
 from faultsite import FaultSite
 
@@ -28,28 +27,70 @@ def mislabelled_crawl(tmp_path_factory):
     # A UTF-8 page with a broken byte in the headline (a truncated multi-byte sequence).
     zwembad = site.pages[ZWEMBAD][2]
     assert zwembad.count(b"Gemeente sluit zwembad") >= 2
-    site.pages[ZWEMBAD] = (200, utf8, zwembad.replace(b"<h1", b"<!-- \xc3\xa9 --><h1", 1).replace(b"Gemeente sluit zwembad", b"Gemeente sluit zw\xc3embad"))
+    site.pages[ZWEMBAD] = (
+        200,
+        utf8,
+        zwembad.replace(b"<h1", b"<!-- \xc3\xa9 --><h1", 1).replace(
+            b"Gemeente sluit zwembad", b"Gemeente sluit zw\xc3embad"
+        ),
+    )
     # A UTF-8 page with a byte-order mark, labelled ISO-8859-1: the BOM decides.
-    site.pages[KAASWIEL] = (200, {"Content-Type": "text/html; charset=iso-8859-1"}, b"\xef\xbb\xbf" + site.pages[KAASWIEL][2])
+    site.pages[KAASWIEL] = (
+        200,
+        {"Content-Type": "text/html; charset=iso-8859-1"},
+        b"\xef\xbb\xbf" + site.pages[KAASWIEL][2],
+    )
     port = site.start()
-    env = {**os.environ, "https_proxy": f"http://127.0.0.1:{port}", "http_proxy": f"http://127.0.0.1:{port}", "no_proxy": "",
-           "PYTHONPATH": str(PROJECT), "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+    env = {
+        **os.environ,
+        "https_proxy": f"http://127.0.0.1:{port}",
+        "http_proxy": f"http://127.0.0.1:{port}",
+        "no_proxy": "",
+        "PYTHONPATH": str(PROJECT),
+        "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
+    }
     try:
-        result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "nu", "-o", str(tmp_path / "nu.jsonl"),
-                                 "-a", f"start_urls={RIJKSMUSEUM},{ZWEMBAD},{KAASWIEL}", "-a", "related_depth=0",
-                                 "-s", f"STATE_DB={tmp_path / 's.sqlite3'}", "-s", f"STATS_FILE={tmp_path / 'stats.json'}",
-                                 "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "nu",
+                "-o",
+                str(tmp_path / "nu.jsonl"),
+                "-a",
+                f"start_urls={RIJKSMUSEUM},{ZWEMBAD},{KAASWIEL}",
+                "-a",
+                "related_depth=0",
+                "-s",
+                f"STATE_DB={tmp_path / 's.sqlite3'}",
+                "-s",
+                f"STATS_FILE={tmp_path / 'stats.json'}",
+                "-s",
+                f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         site.stop()
     assert result.returncode == 0, result.stderr[-3000:]
-    items = {item["articleId"]: item for item in map(json.loads, (tmp_path / "nu.jsonl").read_text("utf-8").splitlines())}
+    items = {
+        item["articleId"]: item for item in map(json.loads, (tmp_path / "nu.jsonl").read_text("utf-8").splitlines())
+    }
     return items, json.loads((tmp_path / "stats.json").read_text("utf-8")), result.stderr
 
 
 def test_windows_1252_labelled_utf8_is_read_right(mislabelled_crawl):
     items, stats, _ = mislabelled_crawl
     item = items["6400106"]
-    assert "privécollectie" in item["headline"] + item["articleBody"] and "\ufffd" not in json.dumps(item, ensure_ascii=False)
+    assert "privécollectie" in item["headline"] + item["articleBody"] and "\ufffd" not in json.dumps(
+        item, ensure_ascii=False
+    )
     assert "warnings" not in item["metadata"]
     assert stats["charset/repaired"] == 1
 
@@ -63,6 +104,8 @@ def test_replacement_characters_are_flagged_and_counted(mislabelled_crawl):
     items, stats, log = mislabelled_crawl
     item = items["6400101"]
     assert "\ufffd" in item["headline"]
-    assert item["metadata"]["warnings"] == ["headline: 1 replacement characters (U+FFFD): the page's bytes do not fit its charset"]
+    assert item["metadata"]["warnings"] == [
+        "headline: 1 replacement characters (U+FFFD): the page's bytes do not fit its charset"
+    ]
     assert stats["item_warnings/headline"] == 1
     assert "headline: 1 replacement characters" in log

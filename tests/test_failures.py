@@ -15,7 +15,12 @@ from newscrawl.crawl.failures import failure_reason
     "error, reason",
     [
         (HttpError(Response("https://www.nu.nl/x", status=404), "Ignoring non-200 response"), "http_404"),
-        (IgnoreRequest("Ignored response because its body (100 B compressed, 67108864 B decompressed) is larger than the download max size"), "too_large"),
+        (
+            IgnoreRequest(
+                "Ignored response because its body (100 B compressed, 67108864 B decompressed) is larger than the download max size"
+            ),
+            "too_large",
+        ),
         (IgnoreRequest("max redirections reached"), "redirect_loop"),
         (IgnoreRequest("Forbidden by robots.txt"), "ignored"),
         (DNSLookupError("www.nu.nl"), "dns"),

@@ -8,16 +8,22 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, PROJECT
 from faultsite import FAULTS, FaultSite
+
 from newscrawl.sites.urls import article_key
 
 SEED = 20251123
 RECOVERING = ("flaky_500", "flaky_503", "rate_limited")
 SETTINGS = {
-    "DOWNLOAD_TIMEOUT": "3", "DOWNLOAD_MAXSIZE": str(4 << 20), "DOWNLOAD_WARNSIZE": str(1 << 20), "RETRY_TIMES": "2",
-    "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS": "8", "RETRY_AFTER_MAX": "5",
+    "DOWNLOAD_TIMEOUT": "3",
+    "DOWNLOAD_MAXSIZE": str(4 << 20),
+    "DOWNLOAD_WARNSIZE": str(1 << 20),
+    "RETRY_TIMES": "2",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "DOWNLOAD_DELAY": "0",
+    "CONCURRENT_REQUESTS": "8",
+    "RETRY_AFTER_MAX": "5",
 }
 
 
@@ -25,9 +31,23 @@ def crawl_through(site: FaultSite, tmp_path: Path, name: str) -> tuple[list[dict
     port = site.start()
     proxy = f"http://127.0.0.1:{port}"
     env = {**os.environ, "https_proxy": proxy, "http_proxy": proxy, "no_proxy": ""}
-    args = [sys.executable, "-m", "scrapy", "crawl", "nu", "-O", str(tmp_path / f"{name}.jsonl"),
-            "-s", f"STATE_DB={tmp_path / name}.sqlite3", "-s", f"STATS_FILE={tmp_path / name}.stats.json", "-a", "related_depth=1",
-            "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / name}-samples"]
+    args = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "nu",
+        "-O",
+        str(tmp_path / f"{name}.jsonl"),
+        "-s",
+        f"STATE_DB={tmp_path / name}.sqlite3",
+        "-s",
+        f"STATS_FILE={tmp_path / name}.stats.json",
+        "-a",
+        "related_depth=1",
+        "-s",
+        f"LAYOUT_SAMPLES_DIR={tmp_path / name}-samples",
+    ]
     for key, value in SETTINGS.items():
         args += ["-s", f"{key}={value}"]
     try:
@@ -65,7 +85,11 @@ def faulted_crawl(tmp_path_factory):
     return site, faults, items, stats, report, log, clean_items
 
 
-REDIRECTED_FROM = {r["headers"]["Location"]: r["url"] for r in json.loads((FIXTURES / "nu" / "site.json").read_text())["records"] if r.get("status") in (301, 302)}
+REDIRECTED_FROM = {
+    r["headers"]["Location"]: r["url"]
+    for r in json.loads((FIXTURES / "nu" / "site.json").read_text())["records"]
+    if r.get("status") in (301, 302)
+}
 
 
 def outcome(report, url):
@@ -81,10 +105,14 @@ def outcome(report, url):
 def test_the_crawl_finishes_and_every_url_is_accounted_for(faulted_crawl):
     site, faults, items, stats, report, log, _ = faulted_crawl
     assert stats["finish_reason"] == "finished"
-    served = {str(entry.status).split(" ", 1)[1] for entry in site.log if " " in str(entry.status)} | {"reset" for e in site.log if e.status == "reset"}
+    served = {str(entry.status).split(" ", 1)[1] for entry in site.log if " " in str(entry.status)} | {
+        "reset" for e in site.log if e.status == "reset"
+    }
     assert served == set(FAULTS)  # every fault really happened
     assert report["unaccountedCount"] == 0 and report["unaccounted"] == []
-    print(f"\nfaults: {len(faults)} URLs, one fault each; URLs tried {report['urls']}; outcomes {report['outcomeDetails']}")
+    print(
+        f"\nfaults: {len(faults)} URLs, one fault each; URLs tried {report['urls']}; outcomes {report['outcomeDetails']}"
+    )
     print(f"requests answered by the fault site: {len(site.log)}; items {len(items)}")
 
 
@@ -96,13 +124,23 @@ def test_no_request_ever_left_the_site(faulted_crawl):
 def test_each_fault_ends_as_it_should(faulted_crawl):
     site, faults, items, stats, report, log, _ = faulted_crawl
     by_fault = {fault: url for url, fault in faults.items()}
-    expected_failures = {"reset": "connection", "slow": "timeout", "truncated": "truncated", "gzip_bomb": "too_large",
-                         "oversized": "too_large", "redirect_loop": "redirect_loop", "offsite_redirect": "offsite"}
+    expected_failures = {
+        "reset": "connection",
+        "slow": "timeout",
+        "truncated": "truncated",
+        "gzip_bomb": "too_large",
+        "oversized": "too_large",
+        "redirect_loop": "redirect_loop",
+        "offsite_redirect": "offsite",
+    }
     for fault, reason in expected_failures.items():
         assert outcome(report, by_fault[fault]) == f"failure:{reason}", fault
     for fault in ("flaky_500", "flaky_503", "rate_limited"):  # recover on retry: never a failure
         assert outcome(report, by_fault[fault]) is None, fault
-    assert report["outcomeDetails"].get("skipped:not_html") == 1 and report["outcomeDetails"].get("skipped:empty_body") == 1
+    assert (
+        report["outcomeDetails"].get("skipped:not_html") == 1
+        and report["outcomeDetails"].get("skipped:empty_body") == 1
+    )
     assert report["outcomeDetails"].get("skipped:consent_wall") == 1
 
 
@@ -116,7 +154,9 @@ def test_retry_after_is_obeyed(faulted_crawl):
 def test_caps_hold_and_nothing_bogus_is_emitted(faulted_crawl):
     site, faults, items, stats, report, log, clean_items = faulted_crawl
     assert all("cookies" not in item["headline"].lower() for item in items)  # the consent wall is not an article
-    assert all("Ã" not in item["headline"] + item["articleBody"] for item in items)  # the mislabelled charset was repaired
+    assert all(
+        "Ã" not in item["headline"] + item["articleBody"] for item in items
+    )  # the mislabelled charset was repaired
     assert stats.get("charset/repaired", 0) >= 1
     # Whatever was emitted is an article of the clean crawl, unchanged (of a same-text pair either copy may win).
     clean_bodies = {item["articleBody"] for item in clean_items}

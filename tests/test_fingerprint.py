@@ -23,7 +23,9 @@ def test_url_variants_of_one_article_share_a_fingerprint():
     other = fingerprinter.fingerprint(Request("https://www.nu.nl/economie/6400103/x.html"))
     assert other != fingerprinter.fingerprint(Request(VARIANTS[0]))
     # Non-article pages keep Scrapy's own fingerprint: ?page=2 is another page.
-    assert fingerprinter.fingerprint(Request("https://www.nu.nl/binnenland")) != fingerprinter.fingerprint(Request("https://www.nu.nl/binnenland?page=2"))
+    assert fingerprinter.fingerprint(Request("https://www.nu.nl/binnenland")) != fingerprinter.fingerprint(
+        Request("https://www.nu.nl/binnenland?page=2")
+    )
 
 
 def test_dupefilter_drops_a_second_url_of_a_known_article():

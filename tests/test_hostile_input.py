@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
 from newscrawl.article.requestinfo import META_KEY, RequestInfo
+from newscrawl.article.text import block_text
 from newscrawl.sites.common import Skip
 from newscrawl.sites.registry import site_named, sites
-from newscrawl.article.text import block_text
 
 NU_URL = "https://www.nu.nl/binnenland/6400199/een-artikel.html"
 WNL_URL = "https://wnl.tv/2025/03/31/een-bericht/"
@@ -23,16 +23,32 @@ TEXT = "".join(f"<p>Alinea {n} van een bericht met genoeg woorden voor een echte
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["@type", "name", "url", "@graph", "headline", "x"]), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["@type", "name", "url", "@graph", "headline", "x"]), children, max_size=4)
+    ),
     max_leaves=12,
 )
-FIELDS = ["@type", "headline", "description", "author", "datePublished", "dateModified", "keywords", "articleSection", "image", "@graph"]
+FIELDS = [
+    "@type",
+    "headline",
+    "description",
+    "author",
+    "datePublished",
+    "dateModified",
+    "keywords",
+    "articleSection",
+    "image",
+    "@graph",
+]
 
 
 def page(site: str, head: str, body: str = f"<h1>Kop</h1>{TEXT}") -> HtmlResponse:
     url = URLS[site]
     html = f"<html><head><title>Kop</title>{head}</head><body>{body}</body></html>"
-    return HtmlResponse(url, body=html.encode("utf-8"), encoding="utf-8", request=Request(url, meta={META_KEY: RequestInfo()}))
+    return HtmlResponse(
+        url, body=html.encode("utf-8"), encoding="utf-8", request=Request(url, meta={META_KEY: RequestInfo()})
+    )
 
 
 def parse(site: str, response):
@@ -53,7 +69,9 @@ def test_any_json_ld_value_in_any_field(site, values):
 def test_any_wordpress_api_answer(answer, pages):
     url = "https://wnl.tv/wp-json/wp/v2/posts?per_page=20&page=1&_embed=1"
     header = pages.encode("ascii", "ignore")
-    response = TextResponse(url, body=json.dumps(answer).encode(), headers={"Content-Type": "application/json", "X-WP-TotalPages": header})
+    response = TextResponse(
+        url, body=json.dumps(answer).encode(), headers={"Content-Type": "application/json", "X-WP-TotalPages": header}
+    )
     links, total = site_named("wnl").discovery_reader.parse_api(response)
     assert total >= 0 and all(link.url.startswith("https://wnl.tv/") for link in links)
 
@@ -64,15 +82,22 @@ def test_any_feed_item_text(title, link, date, guid):
     from xml.sax.saxutils import escape
 
     clean = lambda s: escape("".join(ch for ch in s if ch.isprintable()))  # noqa: E731 (XML 1.0 allows no control characters)
-    body = (f"<?xml version='1.0'?><rss version='2.0'><channel><item><title>{clean(title)}</title><link>{clean(link)}</link>"
-            f"<pubDate>{clean(date)}</pubDate><guid>{clean(guid)}</guid></item></channel></rss>")
+    body = (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><item><title>{clean(title)}</title><link>{clean(link)}</link>"
+        f"<pubDate>{clean(date)}</pubDate><guid>{clean(guid)}</guid></item></channel></rss>"
+    )
     for site, url in (("nu", "https://www.nu.nl/rss/Algemeen"), ("wnl", "https://wnl.tv/feed/")):
         site_named(site).discovery_reader.parse_feed(XmlResponse(url, body=body.encode("utf-8")))
 
 
 @settings(max_examples=60, deadline=None)
-@given(tags=st.lists(st.sampled_from(["div", "span", "p", "article", "section", "em", "a", "li", "ul", "figure", "header", "time"]), max_size=60),
-       text=st.text(max_size=80))
+@given(
+    tags=st.lists(
+        st.sampled_from(["div", "span", "p", "article", "section", "em", "a", "li", "ul", "figure", "header", "time"]),
+        max_size=60,
+    ),
+    text=st.text(max_size=80),
+)
 def test_any_html_nesting(tags, text):
     from xml.sax.saxutils import escape
 
@@ -82,8 +107,17 @@ def test_any_html_nesting(tags, text):
 
 
 def test_json_ld_values_of_the_wrong_type_give_nothing_rather_than_an_error():
-    block = json.dumps({"@type": [{"x": 1}, "NewsArticle"], "author": 5, "keywords": 5, "headline": {"a": 1},
-                        "datePublished": ["x"], "articleSection": [{"name": "x"}], "image": 7})
+    block = json.dumps(
+        {
+            "@type": [{"x": 1}, "NewsArticle"],
+            "author": 5,
+            "keywords": 5,
+            "headline": {"a": 1},
+            "datePublished": ["x"],
+            "articleSection": [{"name": "x"}],
+            "image": 7,
+        }
+    )
     item = parse("wnl", page("wnl", f'<script type="application/ld+json">{block}</script>'))
     assert item["headline"] == "Kop" and "authors" not in item and "keywords" not in item
 
@@ -110,7 +144,12 @@ def test_thousands_of_nested_inline_tags_are_one_block():
 
 def test_api_items_that_are_not_posts_and_a_bogus_page_count():
     answer = [1, "x", None, {"link": 5}, {"link": WNL_URL, "title": "Gewone titel", "date_gmt": 7}]
-    response = TextResponse("https://wnl.tv/wp-json/wp/v2/posts", body=json.dumps(answer).encode(),
-                            headers={"Content-Type": "application/json", "X-WP-TotalPages": "abc"})
+    response = TextResponse(
+        "https://wnl.tv/wp-json/wp/v2/posts",
+        body=json.dumps(answer).encode(),
+        headers={"Content-Type": "application/json", "X-WP-TotalPages": "abc"},
+    )
     links, total = site_named("wnl").discovery_reader.parse_api(response)
-    assert [(link.url, link.title, link.published) for link in links] == [(WNL_URL, "Gewone titel", None)] and total == 0
+    assert [(link.url, link.title, link.published) for link in links] == [
+        (WNL_URL, "Gewone titel", None)
+    ] and total == 0

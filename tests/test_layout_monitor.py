@@ -6,11 +6,14 @@ import subprocess
 import sys
 
 from conftest import FIXTURES, PROJECT, replay_crawl
+
 from newscrawl.crawl.archive import WarcArchive, pack
 
 
 def check_run(manifest):
-    return subprocess.run([sys.executable, "-m", "newscrawl", "check-run", str(manifest)], capture_output=True, text=True, cwd=PROJECT)
+    return subprocess.run(
+        [sys.executable, "-m", "newscrawl", "check-run", str(manifest)], capture_output=True, text=True, cwd=PROJECT
+    )
 
 
 def test_the_normal_site_passes(tmp_path):
@@ -23,8 +26,14 @@ def test_the_normal_site_passes(tmp_path):
 
 def redesign(page: str) -> str:
     """What a redesign does to the markup: new class names for the text blocks and the byline."""
-    for old, new in (("textblock", "rich-text"), ("article__meta", "story-meta"), ("ARTICLE_AUTHOR", "STORY_BYLINE"),
-                     ("ARTICLE_BODY", "STORY_TEXT"), ('"author"', '"byline"'), ("author\"", "byline\"")):
+    for old, new in (
+        ("textblock", "rich-text"),
+        ("article__meta", "story-meta"),
+        ("ARTICLE_AUTHOR", "STORY_BYLINE"),
+        ("ARTICLE_BODY", "STORY_TEXT"),
+        ('"author"', '"byline"'),
+        ('author"', 'byline"'),
+    ):
         page = page.replace(old, new)
     return page
 

@@ -1,6 +1,7 @@
 """NU.nl discovery parsers: RSS (both formats), sitemaps, listings."""
 
 from conftest import fixture_response
+
 from newscrawl.sites.registry import site_named
 
 nu = site_named("nu").discovery_reader
@@ -52,7 +53,11 @@ def test_a_sitemap_lastmod_is_never_taken_for_a_publication_date():
 
 def test_sitemap_index_lists_child_sitemaps():
     children, links = nu.parse_sitemap(fixture_response("nu", f"{NU}/sitemap_index.xml"))
-    assert [c.url for c in children] == [f"{NU}/sitemap_sections.xml", f"{NU}/sitemap_articles_2025-03.xml", f"{NU}/sitemap_articles_2024-09.xml"]
+    assert [c.url for c in children] == [
+        f"{NU}/sitemap_sections.xml",
+        f"{NU}/sitemap_articles_2025-03.xml",
+        f"{NU}/sitemap_articles_2024-09.xml",
+    ]
     assert children[2].lastmod == "2024-10-01T00:10:00+02:00"
     assert links == []
 
@@ -74,5 +79,8 @@ def test_front_page_teasers_normalised_without_video_partners_or_menus():
 
 def test_section_page_and_its_next_page():
     response = fixture_response("nu", f"{NU}/binnenland")
-    assert [link.url for link in nu.parse_listing(response)] == [A, f"{NU}/binnenland/6400110/kabinet-geeft-persconferentie-over-nieuwe-maatregelen.html"]
+    assert [link.url for link in nu.parse_listing(response)] == [
+        A,
+        f"{NU}/binnenland/6400110/kabinet-geeft-persconferentie-over-nieuwe-maatregelen.html",
+    ]
     assert nu.listing_next_page(response) == f"{NU}/binnenland?page=2"

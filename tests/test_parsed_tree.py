@@ -11,7 +11,9 @@ URL = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekos
 
 
 def page() -> HtmlResponse:
-    return HtmlResponse(URL, body=b"<html><body><article><p>Tekst</p></article></body></html>", encoding="utf-8", request=Request(URL))
+    return HtmlResponse(
+        URL, body=b"<html><body><article><p>Tekst</p></article></body></html>", encoding="utf-8", request=Request(URL)
+    )
 
 
 def test_the_tree_is_released_after_the_last_output_not_before():
@@ -43,9 +45,16 @@ def test_the_page_selector_reads_utf8_bytes_directly_and_other_encodings_as_scra
     from scrapy.http import HtmlResponse
 
     html = "<html><head><title>Café – überall</title></head><body><p>Één zin.\x00</p></body></html>"
-    for body, encoding in ((html.encode("utf-8"), "utf-8"), (b"\xef\xbb\xbf" + html.encode("utf-8"), "utf-8"), (html.encode("cp1252"), "cp1252")):
+    for body, encoding in (
+        (html.encode("utf-8"), "utf-8"),
+        (b"\xef\xbb\xbf" + html.encode("utf-8"), "utf-8"),
+        (html.encode("cp1252"), "cp1252"),
+    ):
         response = HtmlResponse("https://www.nu.nl/a/1/b.html", body=body, encoding=encoding)
         selector = page_selector(response)
         assert response.xpath("//title/text()").get() == "Café – überall" == selector.xpath("//title/text()").get()
         assert selector is page_selector(response)  # one tree per page
-        assert HtmlResponse(response.url, body=body, encoding=encoding).selector.xpath("string(//p)").get() == selector.xpath("string(//p)").get()
+        assert (
+            HtmlResponse(response.url, body=body, encoding=encoding).selector.xpath("string(//p)").get()
+            == selector.xpath("string(//p)").get()
+        )

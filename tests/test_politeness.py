@@ -30,7 +30,9 @@ def warc(tmp_path_factory):
     return generate(ARTICLES, tmp_path_factory.mktemp("warc") / "site.warc.gz", size_kb=30)
 
 
-def crawl(tmp_path: Path, warc: Path, redis_url: str, key_prefix: str, workers: int = 3, **settings) -> tuple[list[float], list[str], list[dict]]:
+def crawl(
+    tmp_path: Path, warc: Path, redis_url: str, key_prefix: str, workers: int = 3, **settings
+) -> tuple[list[float], list[str], list[dict]]:
     """Serve the site, run the workers to the end: (request times from nginx, article ids written, stats)."""
     reason = available()
     if reason:
@@ -38,14 +40,27 @@ def crawl(tmp_path: Path, warc: Path, redis_url: str, key_prefix: str, workers: 
     site = LoopbackSite.from_warc(warc, tmp_path / "site", access_log=True)
     site.start()
     try:
-        processes = [cluster_worker(tmp_path / f"w{n}.jsonl", redis_url, key_prefix, DOWNLOAD_DELAY=DELAY, CONCURRENT_REQUESTS_PER_DOMAIN=4, **settings)
-                     for n in range(workers)]
+        processes = [
+            cluster_worker(
+                tmp_path / f"w{n}.jsonl",
+                redis_url,
+                key_prefix,
+                DOWNLOAD_DELAY=DELAY,
+                CONCURRENT_REQUESTS_PER_DOMAIN=4,
+                **settings,
+            )
+            for n in range(workers)
+        ]
         for n, process in enumerate(processes):
             wait_for_worker(process, 300, tmp_path / f"w{n}.log")
         times = sorted(t for t, _, _ in site.requests())
     finally:
         site.stop()
-    ids = [json.loads(line)["articleId"] for n in range(workers) for line in (tmp_path / f"w{n}.jsonl").read_text().splitlines()]
+    ids = [
+        json.loads(line)["articleId"]
+        for n in range(workers)
+        for line in (tmp_path / f"w{n}.jsonl").read_text().splitlines()
+    ]
     stats = [json.loads((tmp_path / f"w{n}.stats.json").read_text()) for n in range(workers)]
     return times, ids, stats
 
@@ -64,7 +79,9 @@ def test_three_workers_keep_the_host_at_the_configured_rate(tmp_path, warc, redi
     times, ids, stats = crawl(tmp_path, warc, redis_url, "polite")
     rate = (len(times) - 1) / (times[-1] - times[0])
     busiest = busiest_second(times)
-    print(f"\nshared limit: {len(times)} requests, {rate:.1f}/s over the crawl, busiest second {busiest} (limit {LIMIT:.0f}/s)")
+    print(
+        f"\nshared limit: {len(times)} requests, {rate:.1f}/s over the crawl, busiest second {busiest} (limit {LIMIT:.0f}/s)"
+    )
     assert sorted(ids) == sorted({str(7000000 + i) for i in range(ARTICLES)})  # every article, once
     assert all(s.get("ratelimit/requests", 0) > 0 for s in stats)  # all three workers fetched
     assert abs(rate - LIMIT) <= 0.1 * LIMIT
@@ -74,7 +91,9 @@ def test_three_workers_keep_the_host_at_the_configured_rate(tmp_path, warc, redi
 def test_without_the_shared_limit_the_workers_add_up(tmp_path, warc, redis_url):
     times, ids, _ = crawl(tmp_path, warc, redis_url, "impolite", CLUSTER_RATE_LIMIT=False)
     rate = (len(times) - 1) / (times[-1] - times[0])
-    print(f"\nper-worker delay only: {len(times)} requests, {rate:.1f}/s, busiest second {busiest_second(times)} (limit {LIMIT:.0f}/s)")
+    print(
+        f"\nper-worker delay only: {len(times)} requests, {rate:.1f}/s, busiest second {busiest_second(times)} (limit {LIMIT:.0f}/s)"
+    )
     assert len(set(ids)) == ARTICLES
     assert rate > 1.1 * LIMIT and busiest_second(times) > 1.5 * LIMIT
 
@@ -143,12 +162,25 @@ def test_the_add_on_wraps_the_configured_handlers_only_in_a_cluster():
 
     from newscrawl.cluster.distributed import Distributed
 
-    plain = Settings({"DOWNLOAD_HANDLERS": {"https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}, "CLUSTER_RATE_LIMIT": True})
+    plain = Settings(
+        {
+            "DOWNLOAD_HANDLERS": {"https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"},
+            "CLUSTER_RATE_LIMIT": True,
+        }
+    )
     Distributed().update_settings(plain)
     assert plain.getdict("DOWNLOAD_HANDLERS")["https"] == "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-    cluster = Settings({"DOWNLOAD_HANDLERS": {"https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}, "CLUSTER_RATE_LIMIT": True,
-                        "REDIS_URL": "redis://127.0.0.1:1/0", "REDIS_KEY_PREFIX": "x"})
+    cluster = Settings(
+        {
+            "DOWNLOAD_HANDLERS": {"https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"},
+            "CLUSTER_RATE_LIMIT": True,
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "REDIS_KEY_PREFIX": "x",
+        }
+    )
     Distributed().update_settings(cluster)
     assert cluster.getdict("DOWNLOAD_HANDLERS")["https"] == "newscrawl.cluster.politeness.PoliteHttpsHandler"
     assert cluster.getdict("CLUSTER_INNER_DOWNLOAD_HANDLERS") == {
-        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}
+        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        "http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+    }

@@ -3,12 +3,15 @@ ids renamed, JSON-LD or meta removed, <article> turned into <div>s, listings ren
 these at once, each crawled in replay and scored against the unmutated crawl."""
 
 import pytest
-
 from redesign import VARIANTS, run
 
 # Only the visible page is left (no meta), or not even the app's data attributes: a date shown
 # without a time, or not at all, cannot be recovered, nor a lead told from the first paragraph.
-VISIBLE_ONLY = {"renamed, no JSON-LD, no meta (visible page only)", "all of these combined", "renamed, data-* attributes removed, no JSON-LD"}
+VISIBLE_ONLY = {
+    "renamed, no JSON-LD, no meta (visible page only)",
+    "all of these combined",
+    "renamed, data-* attributes removed, no JSON-LD",
+}
 
 
 @pytest.fixture(scope="module", params=["nu", "wnl"])

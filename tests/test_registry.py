@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from newscrawl.article.schema import article_validator
-from newscrawl.sites.registry import Check, Site, Source, site_for_host, site_named, sites
+from newscrawl.sites.registry import Check, Site, Source, article_validator, site_for_host, site_named, sites
 from newscrawl.sites.urls import article_key, link_key, normalize_url
 
 
@@ -16,8 +15,16 @@ def test_the_registry_finds_every_site_package():
 
 def test_an_article_pattern_without_an_id_group_is_refused():
     with pytest.raises(ValueError, match="named group 'id'"):
-        Site(name="x", title="X", host="x.nl", article_path=re.compile(r"^/(\d+)/$"), parser="a.B", discovery="a.C",
-             sources=(), check=Check(url="https://x.nl/1/", scrapes=()))
+        Site(
+            name="x",
+            title="X",
+            host="x.nl",
+            article_path=re.compile(r"^/(\d+)/$"),
+            parser="a.B",
+            discovery="a.C",
+            sources=(),
+            check=Check(url="https://x.nl/1/", scrapes=()),
+        )
 
 
 def test_an_unknown_source_kind_is_refused():
@@ -35,26 +42,38 @@ def test_hosts_and_aliases():
 
 def test_article_key_is_the_id_group_whatever_the_section_slug():
     # The section slug is outside the id group: one article under two sections is one key.
-    assert article_key("https://nu.nl/economie/6400102/x.html") == article_key("https://www.nu.nl/politiek/6400102/y.html") == "nu:6400102"
+    assert (
+        article_key("https://nu.nl/economie/6400102/x.html")
+        == article_key("https://www.nu.nl/politiek/6400102/y.html")
+        == "nu:6400102"
+    )
     assert article_key("http://www.wnl.tv/2025/03/31/kabinet/?utm_source=x") == "wnl:2025/03/31/kabinet"
-    assert link_key("https://www.nu.nl/-/6400105/") == "nu:6400105" and article_key("https://www.nu.nl/-/6400105/") is None
+    assert (
+        link_key("https://www.nu.nl/-/6400105/") == "nu:6400105" and article_key("https://www.nu.nl/-/6400105/") is None
+    )
     assert normalize_url("http://www.wnl.tv/2025/03/31/kabinet") == "https://wnl.tv/2025/03/31/kabinet/"
 
 
 def test_an_item_of_an_unregistered_site_is_refused():
     # The published schema only says what a site name looks like; the crawler knows its sites.
-    assert any(e.validator == "enum" for e in article_validator().iter_errors({"site": "telegraaf"}) if list(e.path) == ["site"])
+    assert any(
+        e.validator == "enum"
+        for e in article_validator().iter_errors({"site": "telegraaf"})
+        if list(e.path) == ["site"]
+    )
     assert not [e for e in article_validator().iter_errors({"site": "nu"}) if list(e.path) == ["site"]]
 
 
 def test_layout_thresholds_per_site_override_the_settings():
     from scrapy.utils.test import get_crawler
 
-    from newscrawl.run.monitor import LayoutMonitor
     from newscrawl.crawl.spiders.sites import spider_class
+    from newscrawl.run.monitor import LayoutMonitor
 
     base = site_named("nu")
-    lenient = Site(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "layout_min_coverage": {"authors": 0.1}})
+    lenient = Site(
+        **{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "layout_min_coverage": {"authors": 0.1}}
+    )
     crawler = get_crawler(spider_class(lenient), {"LAYOUT_MIN_COVERAGE": {"headline": 0.9, "authors": 0.5}})
     assert LayoutMonitor(crawler).min_coverage == {"headline": 0.9, "authors": 0.1}
 

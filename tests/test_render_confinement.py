@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
-
 from conftest import PROJECT
+
 from newscrawl.crawl.browser import browser_abort, confined_launch_options
 from newscrawl.crawl.scope import Scope
 
@@ -44,10 +44,10 @@ def test_sitemaps_and_feeds_that_list_other_hosts_lead_to_no_request_there():
     from scrapy.http import XmlResponse
     from scrapy.utils.test import get_crawler
 
-    from newscrawl.crawl.middlewares import ScopeMiddleware
     from newscrawl.article.requestinfo import META_KEY, RequestInfo
-    from newscrawl.sites.registry import site_named
+    from newscrawl.crawl.middlewares import ScopeMiddleware
     from newscrawl.crawl.spiders.sites import NuSpider
+    from newscrawl.sites.registry import site_named
 
     nu = site_named("nu").discovery_reader
 
@@ -59,7 +59,9 @@ def test_sitemaps_and_feeds_that_list_other_hosts_lead_to_no_request_there():
     middleware = ScopeMiddleware.from_crawler(crawler)
     middleware.spider_opened(crawler.spider)
     with pytest.raises(IgnoreRequest):
-        middleware.process_request(Request(children[0].url, meta={META_KEY: RequestInfo(discovery=True, via="sitemap")}))
+        middleware.process_request(
+            Request(children[0].url, meta={META_KEY: RequestInfo(discovery=True, via="sitemap")})
+        )
     assert crawler.stats.get_value("failures/discovery/offsite") == 1
     urlset = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
       <url><loc>https://www.telegraaf.nl/nieuws/1234567/iets.html</loc></url>
@@ -69,8 +71,14 @@ def test_sitemaps_and_feeds_that_list_other_hosts_lead_to_no_request_there():
 
 
 def test_confined_launch_options_send_everything_else_nowhere():
-    options = confined_launch_options({"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--proxy-server=http://x:1"],
-                                       "proxy": {"server": "http://corp:3128"}}, WNL)
+    options = confined_launch_options(
+        {
+            "executable_path": "/usr/bin/chromium",
+            "args": ["--no-sandbox", "--proxy-server=http://x:1"],
+            "proxy": {"server": "http://corp:3128"},
+        },
+        WNL,
+    )
     assert "proxy" not in options and options["executable_path"] == "/usr/bin/chromium"
     assert options["args"][0] == "--no-sandbox" and "--proxy-server=http://x:1" not in options["args"]
     assert "--proxy-bypass-list=<-loopback>;wnl.tv;www.wnl.tv;127.0.0.1:8123" in options["args"]
@@ -137,17 +145,44 @@ def test_a_rendered_page_reaches_nothing_off_the_site(tmp_path):
     service = serve(type("Service", (Recorder,), {"log": service_log, "page": b"secret"}))
     svc = service.server_address[1]
     site_log: list[str] = []
-    site = serve(type("Site", (Recorder,), {"log": site_log, "page": ESCAPING_PAGE.replace("{svc}", str(svc)).encode(),
-                                            "redirect_to": f"http://127.0.0.1:{svc}/redirected"}))
+    site = serve(
+        type(
+            "Site",
+            (Recorder,),
+            {
+                "log": site_log,
+                "page": ESCAPING_PAGE.replace("{svc}", str(svc)).encode(),
+                "redirect_to": f"http://127.0.0.1:{svc}/redirected",
+            },
+        )
+    )
     url = f"http://127.0.0.1:{site.server_address[1]}/category/politiek/"
     spider = tmp_path / "localwnl.py"
     spider.write_text(LOCAL_SPIDER, "utf-8")
     out = tmp_path / "found.jsonl"
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start_urls={url}", "-a", "render=1", "-O", str(out),
-             "-s", f"SCOPE_TEST_HOSTS=127.0.0.1:{site.server_address[1]}", "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}"],
-            cwd=PROJECT, capture_output=True, text=True, timeout=180,
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "runspider",
+                str(spider),
+                "-a",
+                f"start_urls={url}",
+                "-a",
+                "render=1",
+                "-O",
+                str(out),
+                "-s",
+                f"SCOPE_TEST_HOSTS=127.0.0.1:{site.server_address[1]}",
+                "-s",
+                f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+            ],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
     finally:
         service.shutdown()

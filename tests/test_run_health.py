@@ -6,22 +6,24 @@ import shutil
 import subprocess
 import sys
 
+from conftest import FIXTURES, project_crawler, replay_crawl
 from scrapy.http import HtmlResponse, Request
 
-from conftest import FIXTURES, project_crawler, replay_crawl
-from newscrawl.crawl.archive import pack
 from newscrawl.article.requestinfo import META_KEY, RequestInfo
-from newscrawl.run.ledger import UrlLedger
+from newscrawl.crawl.archive import pack
 from newscrawl.crawl.middlewares import ParseErrorMiddleware
-from newscrawl.run.monitor import LayoutMonitor
 from newscrawl.crawl.spiders.sites import NuSpider
+from newscrawl.run.ledger import UrlLedger
+from newscrawl.run.monitor import LayoutMonitor
 
 WALL = """<html><head><title>NU.nl</title></head><body><div class="privacy-gate"><h2>NU.nl gebruikt cookies</h2>
 <p>Wij en derde partijen gebruiken cookies om je de beste ervaring te bieden.</p><button>Akkoord</button></div></body></html>"""
 
 
 def check_run(manifest):
-    return subprocess.run([sys.executable, "-m", "newscrawl", "check-run", str(manifest)], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "newscrawl", "check-run", str(manifest)], capture_output=True, text=True
+    )
 
 
 def test_a_run_whose_article_pages_are_all_consent_walls_fails(tmp_path):
@@ -43,14 +45,18 @@ def test_a_run_that_reached_nothing_fails(tmp_path):
     lines, stats, log = replay_crawl("nu", tmp_path, archive=FIXTURES / "wnl" / "site.warc.gz")
     manifest = json.loads((tmp_path / "nu.jsonl.manifest.json").read_text())
     assert lines == [] and manifest["counts"]["items"] == 0 and manifest["counts"]["failures"] >= 10
-    assert manifest["status"] == "failed" and any(p.startswith("reached nothing") for p in manifest["layout"]["problems"])
+    assert manifest["status"] == "failed" and any(
+        p.startswith("reached nothing") for p in manifest["layout"]["problems"]
+    )
     assert "Run failed on nu" in log
     result = check_run(tmp_path / "nu.jsonl.manifest.json")
     assert result.returncode == 1 and "reached nothing" in result.stdout + result.stderr
 
 
 def test_a_healthy_run_started_from_a_feed_passes_the_check(tmp_path):
-    lines, stats, _ = replay_crawl("nu", tmp_path, "-a", "start_urls=https://www.nu.nl/rss/Algemeen", "-a", "related_depth=0")
+    lines, stats, _ = replay_crawl(
+        "nu", tmp_path, "-a", "start_urls=https://www.nu.nl/rss/Algemeen", "-a", "related_depth=0"
+    )
     manifest = json.loads((tmp_path / "nu.jsonl.manifest.json").read_text())
     assert lines and manifest["urls"]["unaccountedCount"] == 0 and manifest["urls"]["outcomes"]["discovery"] == 1
     result = check_run(tmp_path / "nu.jsonl.manifest.json")
@@ -58,14 +64,26 @@ def test_a_healthy_run_started_from_a_feed_passes_the_check(tmp_path):
 
 
 def test_a_page_that_breaks_a_parser_is_a_counted_outcome_and_a_sample(tmp_path):
-    crawler = project_crawler(NuSpider, LAYOUT_SAMPLES_DIR=str(tmp_path / "samples"), STATE_DB=str(tmp_path / "s.sqlite3"))
+    crawler = project_crawler(
+        NuSpider, LAYOUT_SAMPLES_DIR=str(tmp_path / "samples"), STATE_DB=str(tmp_path / "s.sqlite3")
+    )
     ledger, monitor = UrlLedger.from_crawler(crawler), LayoutMonitor.from_crawler(crawler)
     url = "https://www.nu.nl/binnenland/6400199/een-artikel.html"
-    response = HtmlResponse(url, body=b"<html><body><h1>x</h1></body></html>", request=Request(url, meta={META_KEY: RequestInfo(via="rss")}))
-    assert ParseErrorMiddleware.from_crawler(crawler).process_spider_exception(response, ValueError("kapot"), crawler.spider) == []
+    response = HtmlResponse(
+        url, body=b"<html><body><h1>x</h1></body></html>", request=Request(url, meta={META_KEY: RequestInfo(via="rss")})
+    )
+    assert (
+        ParseErrorMiddleware.from_crawler(crawler).process_spider_exception(
+            response, ValueError("kapot"), crawler.spider
+        )
+        == []
+    )
     assert ledger.outcomes[url] == "failure:parse_error"
     assert ledger.failures == [{"url": url, "reason": "parse_error", "detail": "ValueError: kapot"}]
-    assert crawler.stats.get_value("failures/article/parse_error") == 1 and crawler.stats.get_value("parse_errors/ValueError") == 1
+    assert (
+        crawler.stats.get_value("failures/article/parse_error") == 1
+        and crawler.stats.get_value("parse_errors/ValueError") == 1
+    )
     verdict = monitor.verdict()
     assert verdict["status"] == "failed" and verdict["parseErrors"] == 1
     assert monitor.samples[0][0] == url and "parse error: ValueError: kapot" in monitor.samples[0][4]
@@ -93,7 +111,9 @@ def test_a_field_or_listing_links_far_below_the_sites_baseline_fail_the_run(tmp_
     changed = tmp_path / "changed"
     changed.mkdir()
     # INCREMENTAL off: every article is fetched again (their sitemap lastmod did not move).
-    _, _, log = replay_crawl("nu", changed, "-s", f"STATE_DB={state}", "-s", "INCREMENTAL=False", archive=tmp_path / "changed.warc.gz")
+    _, _, log = replay_crawl(
+        "nu", changed, "-s", f"STATE_DB={state}", "-s", "INCREMENTAL=False", archive=tmp_path / "changed.warc.gz"
+    )
     manifest = json.loads((changed / "nu.jsonl.manifest.json").read_text())
     problems = manifest["layout"]["problems"]
     assert manifest["status"] == "failed"
@@ -112,7 +132,16 @@ def test_a_job_without_news_keeps_no_empty_dataset_file_and_its_manifest_says_so
     from conftest import run_scrapy
 
     feed = f"{tmp_path}/nu/nu-%(time)s.jsonl"  # per-job files, as the scheduler writes them
-    args = ["crawl", "nu", "-s", f"REPLAY_WARC={FIXTURES / 'nu' / 'site.warc.gz'}", "-s", f"STATE_DB={tmp_path / 'state.sqlite3'}", "-s", f"DEFAULT_FEED={feed}"]
+    args = [
+        "crawl",
+        "nu",
+        "-s",
+        f"REPLAY_WARC={FIXTURES / 'nu' / 'site.warc.gz'}",
+        "-s",
+        f"STATE_DB={tmp_path / 'state.sqlite3'}",
+        "-s",
+        f"DEFAULT_FEED={feed}",
+    ]
     run_scrapy(*args)
     import time
 
@@ -123,4 +152,9 @@ def test_a_job_without_news_keeps_no_empty_dataset_file_and_its_manifest_says_so
     assert len(datasets) == 1 and len(datasets[0].read_text().splitlines()) == 6
     assert len(manifests) == 2
     second = json.loads(manifests[1].read_text())
-    assert second["noNewArticles"] is True and second["file"] is None and second["counts"]["items"] == 0 and second["status"] == "ok"
+    assert (
+        second["noNewArticles"] is True
+        and second["file"] is None
+        and second["counts"]["items"] == 0
+        and second["status"] == "ok"
+    )

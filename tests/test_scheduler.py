@@ -20,7 +20,9 @@ class FakeScrapyd:
         return getattr(self, "finished", [])
 
     def active_jobs(self, project):
-        return [{"id": f"running-{spider}", "spider": spider, "state": "running"} for spider in self.active] + getattr(self, "pending", [])
+        return [{"id": f"running-{spider}", "spider": spider, "state": "running"} for spider in self.active] + getattr(
+            self, "pending", []
+        )
 
     def schedule(self, project, spider, settings, args):
         self.scheduled.append((spider, dict(settings), args))
@@ -38,14 +40,23 @@ def test_unknown_spiders_are_refused_before_anything_is_scheduled(tmp_path):
     from newscrawl.tools.cli import UnknownSpiders
 
     scrapyd = FakeScrapyd(active=set())
-    with pytest.raises(UnknownSpiders, match="no spider 'nosuchspider' in Scrapyd project 'newscrawl'; it has: nu, wnl"):
+    with pytest.raises(
+        UnknownSpiders, match="no spider 'nosuchspider' in Scrapyd project 'newscrawl'; it has: nu, wnl"
+    ):
         Scheduler(scrapyd, "newscrawl", ["nosuchspider", "nu"], tmp_path).tick()
     assert scrapyd.scheduled == []
 
 
 def test_each_job_writes_its_own_dataset_file_and_shares_one_state(tmp_path):
     scrapyd = FakeScrapyd(active=())
-    Scheduler(scrapyd, "newscrawl", ["nu"], tmp_path, settings=[("STATE_DB", "/elsewhere.sqlite3")], args=[("since", "2025-03-30")]).tick()
+    Scheduler(
+        scrapyd,
+        "newscrawl",
+        ["nu"],
+        tmp_path,
+        settings=[("STATE_DB", "/elsewhere.sqlite3")],
+        args=[("since", "2025-03-30")],
+    ).tick()
     spider, settings, args = scrapyd.scheduled[0]
     assert settings["DEFAULT_FEED"] == f"{tmp_path.resolve()}/%(name)s/%(name)s-%(time)s.jsonl"
     assert settings["STATE_DB"] == "/elsewhere.sqlite3"  # the user's own setting wins
@@ -69,11 +80,18 @@ def test_settings_per_spider_and_relative_paths_made_absolute(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     assert absolute_paths("REPLAY_WARC", "a.warc.gz,/abs/b.warc.gz") == f"{tmp_path}/a.warc.gz,/abs/b.warc.gz"
     assert absolute_paths("nu:STATE_DB", "state.sqlite3") == f"{tmp_path}/state.sqlite3"
-    assert absolute_paths("LOG_LEVEL", "INFO") == "INFO" and absolute_paths("DEFAULT_FEED", "s3://bucket/x.jsonl") == "s3://bucket/x.jsonl"
+    assert (
+        absolute_paths("LOG_LEVEL", "INFO") == "INFO"
+        and absolute_paths("DEFAULT_FEED", "s3://bucket/x.jsonl") == "s3://bucket/x.jsonl"
+    )
     scrapyd = FakeScrapyd(active=())
-    Scheduler(scrapyd, "newscrawl", ["nu", "wnl"], None, settings=[("nu:REPLAY_WARC", "/n.warc.gz"), ("LOG_LEVEL", "INFO")]).tick()
+    Scheduler(
+        scrapyd, "newscrawl", ["nu", "wnl"], None, settings=[("nu:REPLAY_WARC", "/n.warc.gz"), ("LOG_LEVEL", "INFO")]
+    ).tick()
     settings = {spider: options for spider, options, _ in scrapyd.scheduled}
-    assert settings["nu"] == {"REPLAY_WARC": "/n.warc.gz", "LOG_LEVEL": "INFO"} and settings["wnl"] == {"LOG_LEVEL": "INFO"}
+    assert settings["nu"] == {"REPLAY_WARC": "/n.warc.gz", "LOG_LEVEL": "INFO"} and settings["wnl"] == {
+        "LOG_LEVEL": "INFO"
+    }
 
 
 def test_every_finished_job_is_logged_once_and_a_crash_leaves_a_failed_stub(tmp_path):
@@ -82,19 +100,40 @@ def test_every_finished_job_is_logged_once_and_a_crash_leaves_a_failed_stub(tmp_
     import sys
 
     (tmp_path / "nu").mkdir()
-    manifest = {"spider": "nu", "job": "j1", "status": "ok", "finishReason": "finished", "counts": {"items": 6, "new": 5, "revised": 1, "failures": 2, "rejects": 1},
-                "layout": {"status": "ok", "problems": []}}
+    manifest = {
+        "spider": "nu",
+        "job": "j1",
+        "status": "ok",
+        "finishReason": "finished",
+        "counts": {"items": 6, "new": 5, "revised": 1, "failures": 2, "rejects": 1},
+        "layout": {"status": "ok", "problems": []},
+    }
     (tmp_path / "nu" / "nu-2025-04-01T09-00-00.jsonl.manifest.json").write_text(json.dumps(manifest))
     scrapyd = FakeScrapyd(active=())
-    scrapyd.finished = [{"id": "j1", "spider": "nu", "start_time": "2025-04-01 09:00:00", "end_time": "2025-04-01 09:01:00"},
-                        {"id": "j2", "spider": "wnl", "start_time": "2025-04-01 09:00:00", "end_time": "2025-04-01 09:00:02", "log_url": "/logs/newscrawl/wnl/j2.log"}]
+    scrapyd.finished = [
+        {"id": "j1", "spider": "nu", "start_time": "2025-04-01 09:00:00", "end_time": "2025-04-01 09:01:00"},
+        {
+            "id": "j2",
+            "spider": "wnl",
+            "start_time": "2025-04-01 09:00:00",
+            "end_time": "2025-04-01 09:00:02",
+            "log_url": "/logs/newscrawl/wnl/j2.log",
+        },
+    ]
     scheduler = Scheduler(scrapyd, "newscrawl", ["nu"], tmp_path)
     scheduler.tick()
     scheduler.tick()  # the same finished jobs again: logged once
     log = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
-    assert [(e["job"], e["status"], e["items"], e["revised"]) for e in log] == [("j1", "ok", 6, 1), ("j2", "failed", 0, 0)]
+    assert [(e["job"], e["status"], e["items"], e["revised"]) for e in log] == [
+        ("j1", "ok", 6, 1),
+        ("j2", "failed", 0, 0),
+    ]
     stub = json.loads((tmp_path / "wnl" / "wnl-j2.crashed.manifest.json").read_text())
-    assert stub["status"] == "failed" and "crashed" in stub["layout"]["problems"][0] and "/logs/newscrawl/wnl/j2.log" in stub["layout"]["problems"][0]
+    assert (
+        stub["status"] == "failed"
+        and "crashed" in stub["layout"]["problems"][0]
+        and "/logs/newscrawl/wnl/j2.log" in stub["layout"]["problems"][0]
+    )
 
     result = subprocess.run([sys.executable, "-m", "newscrawl", "runs", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 1  # wnl's latest job failed
@@ -125,16 +164,24 @@ def test_the_runs_page_shows_every_job_and_marks_the_failed_one_in_a_real_browse
     data = tmp_path / "data"
     (data / "nu").mkdir(parents=True)
     for n in range(3):
-        manifest = {"spider": "nu", "job": f"j{n}", "status": "ok", "counts": {"items": 5 + n, "new": 5, "revised": n},
-                    "fieldCoverage": {"headline": 1.0, "mainImage": 0.8}, "layout": {"status": "ok", "fallbackShare": 0.1, "problems": []},
-                    "urls": {"outcomeDetails": {"item": 5, "failure:http_404": n}}}
+        manifest = {
+            "spider": "nu",
+            "job": f"j{n}",
+            "status": "ok",
+            "counts": {"items": 5 + n, "new": 5, "revised": n},
+            "fieldCoverage": {"headline": 1.0, "mainImage": 0.8},
+            "layout": {"status": "ok", "fallbackShare": 0.1, "problems": []},
+            "urls": {"outcomeDetails": {"item": 5, "failure:http_404": n}},
+        }
         (data / "nu" / f"nu-{n}.jsonl.manifest.json").write_text(json.dumps(manifest))
     scrapyd = FakeScrapyd(active=())
     scrapyd.finished = [{"id": f"j{n}", "spider": "nu", "end_time": f"2025-04-01 0{n}:00:00"} for n in range(3)]
     scrapyd.finished.append({"id": "j9", "spider": "wnl", "end_time": "2025-04-01 04:00:00", "log_url": "/logs/j9.log"})
     Scheduler(scrapyd, "newscrawl", [], data).tick()
     report = tmp_path / "runs.html"
-    result = subprocess.run([sys.executable, "-m", "newscrawl", "runs", str(data), "--html", str(report)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "runs", str(data), "--html", str(report)], capture_output=True, text=True
+    )
     assert result.returncode == 1 and report.exists()
 
     from playwright.sync_api import sync_playwright
@@ -164,9 +211,14 @@ def test_a_crashed_job_is_alerted_by_the_scheduler(tmp_path, monkeypatch):
 
     with webhook_receiver() as (url, posts):
         (tmp_path / "nu").mkdir()
-        (tmp_path / "nu" / "nu-1.jsonl.manifest.json").write_text(json.dumps({"spider": "nu", "job": "ok-1", "status": "ok", "counts": {"items": 6}}))
+        (tmp_path / "nu" / "nu-1.jsonl.manifest.json").write_text(
+            json.dumps({"spider": "nu", "job": "ok-1", "status": "ok", "counts": {"items": 6}})
+        )
         scrapyd = FakeScrapyd(active=())
-        scrapyd.finished = [{"id": "ok-1", "spider": "nu"}, {"id": "crash-2", "spider": "wnl", "log_url": "/logs/crash-2.log"}]
+        scrapyd.finished = [
+            {"id": "ok-1", "spider": "nu"},
+            {"id": "crash-2", "spider": "wnl", "log_url": "/logs/crash-2.log"},
+        ]
         monkeypatch.setenv("NEWSCRAWL_ALERT_WEBHOOK_URL", url)  # a secret: the scheduler host's environment
         Scheduler(scrapyd, "newscrawl", [], tmp_path).tick()
     assert len(posts) == 1  # the crash only: a finished run alerts from its own checks

@@ -3,17 +3,16 @@
 import json
 
 import pytest
+from conftest import fixture_response
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from newscrawl.state import StateStore
-
-from conftest import fixture_response
-from newscrawl.sites.item import ArticleItem
+from newscrawl.article.schema import article_schema, field_order
 from newscrawl.crawl.pipelines.dedup import DedupPipeline
 from newscrawl.crawl.pipelines.validation import ValidationPipeline, rejects_path_for, schema_errors
-from newscrawl.article.schema import article_schema, article_validator, field_order
-from newscrawl.sites.registry import site_named
+from newscrawl.sites.item import ArticleItem
+from newscrawl.sites.registry import article_validator, site_named
+from newscrawl.state import StateStore
 
 nu = site_named("nu")
 from newscrawl.crawl.spiders.sites import NuSpider
@@ -62,7 +61,15 @@ def test_format_checkers_are_installed():
 
 
 def make_crawler(tmp_path, **settings):
-    crawler = get_crawler(NuSpider, {"STATE_DB": str(tmp_path / "state.sqlite3"), "EXTENSIONS": {StateStore: 0}, "FEEDS": {str(tmp_path / "nu.jsonl"): {"format": "jsonlines"}}, **settings})
+    crawler = get_crawler(
+        NuSpider,
+        {
+            "STATE_DB": str(tmp_path / "state.sqlite3"),
+            "EXTENSIONS": {StateStore: 0},
+            "FEEDS": {str(tmp_path / "nu.jsonl"): {"format": "jsonlines"}},
+            **settings,
+        },
+    )
     crawler.spider = crawler._create_spider()
     return crawler
 

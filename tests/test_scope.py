@@ -15,9 +15,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from conftest import FIXTURES, PROJECT
 from faultsite import FaultSite
+
 from newscrawl.crawl.scope import RefusedAddress, Scope, guard_addresses, refused_address
 
 NU = Scope(["www.nu.nl", "nu.nl"])
@@ -79,7 +79,9 @@ def test_the_project_resolver_refuses_a_rebound_name(monkeypatch):
     from newscrawl.crawl.scope import ScopedResolver
 
     answers = {"www.nu.nl": "10.0.0.7", "nginx.test": "127.0.0.1", "www.wnl.tv": "93.184.216.34"}
-    monkeypatch.setattr(CachingThreadedResolver, "getHostByName", lambda self, name, timeout=(): defer.succeed(answers[name]))
+    monkeypatch.setattr(
+        CachingThreadedResolver, "getHostByName", lambda self, name, timeout=(): defer.succeed(answers[name])
+    )
     resolver = ScopedResolver.from_crawler(get_crawler(settings_dict={"SCOPE_TEST_HOSTS": ["nginx.test:443"]}), None)
     results: dict = {}
     for name in answers:
@@ -88,7 +90,9 @@ def test_the_project_resolver_refuses_a_rebound_name(monkeypatch):
     assert results["nginx.test"] == "127.0.0.1" and results["www.wnl.tv"] == "93.184.216.34"
     from scrapy.utils.project import get_project_settings
 
-    assert get_project_settings().get("TWISTED_DNS_RESOLVER") == "newscrawl.crawl.scope.ScopedResolver"  # what every crawl uses
+    assert (
+        get_project_settings().get("TWISTED_DNS_RESOLVER") == "newscrawl.crawl.scope.ScopedResolver"
+    )  # what every crawl uses
 
 
 # --- End to end: retries answered with redirects, against the fault site's proxy log ----------------
@@ -141,19 +145,52 @@ def escaped_crawl(tmp_path_factory):
     site = FaultSite(FIXTURES / "nu" / "site.json", {}, tmp_path, escapes=escapes)
     # The page on the other host claims to be the storing article (its canonical), in the site's markup.
     storing = site.pages[STORING]
-    site.pages[IMPOSTOR] = (200, {"Content-Type": "text/html; charset=utf-8"}, storing[2].replace(b"Storing bij", b"Gekaapt: storing bij"))
+    site.pages[IMPOSTOR] = (
+        200,
+        {"Content-Type": "text/html; charset=utf-8"},
+        storing[2].replace(b"Storing bij", b"Gekaapt: storing bij"),
+    )
     port = site.start()
     proxy = f"http://127.0.0.1:{port}"
     # The loopback service is reached directly (no_proxy): if the crawler asked it anything, its log shows it.
     env = {**os.environ, "https_proxy": proxy, "http_proxy": proxy, "no_proxy": "127.0.0.1"}
     out = tmp_path / "nu.jsonl"
-    args = [sys.executable, "-m", "scrapy", "crawl", "nu", "-o", str(out), "-a", f"start_urls={STORM},{ZWEMBAD},{STORING},{KAASWIEL}",
-            "-a", "related_depth=0", "-s", f"STATE_DB={tmp_path / 'state.sqlite3'}", "-s", f"STATS_FILE={tmp_path / 'stats.json'}",
-            "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
-            "-s", "DOWNLOAD_TIMEOUT=5", "-s", "RETRY_TIMES=2"]
+    args = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "nu",
+        "-o",
+        str(out),
+        "-a",
+        f"start_urls={STORM},{ZWEMBAD},{STORING},{KAASWIEL}",
+        "-a",
+        "related_depth=0",
+        "-s",
+        f"STATE_DB={tmp_path / 'state.sqlite3'}",
+        "-s",
+        f"STATS_FILE={tmp_path / 'stats.json'}",
+        "-s",
+        f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "DOWNLOAD_TIMEOUT=5",
+        "-s",
+        "RETRY_TIMES=2",
+    ]
     try:
-        result = subprocess.run(args, cwd=tmp_path, env={**env, "PYTHONPATH": str(PROJECT), "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"},
-                                capture_output=True, text=True, timeout=240)
+        result = subprocess.run(
+            args,
+            cwd=tmp_path,
+            env={**env, "PYTHONPATH": str(PROJECT), "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"},
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
     finally:
         site.stop()
         service.stop()
@@ -172,10 +209,17 @@ def test_a_retry_answered_with_a_redirect_never_leaves_the_site(escaped_crawl):
     for url in (STORM, ZWEMBAD, STORING, "https://www.nu.nl/robots.txt"):
         assert site.attempts[url] == 2, (url, site.attempts[url])
     failures = {f["url"]: f["reason"] for f in manifest["urls"]["failures"]}
-    assert failures[STORM] == "refused_address" and failures[ZWEMBAD] == "refused_address" and failures[STORING] == "offsite"
+    assert (
+        failures[STORM] == "refused_address"
+        and failures[ZWEMBAD] == "refused_address"
+        and failures[STORING] == "offsite"
+    )
     assert stats["failures/article/refused_address"] == 2 and stats["failures/article/offsite"] == 1
     assert stats["failures/robots/refused_address"] == 1
-    assert "Failed article (refused_address): http://169.254.169.254/latest/meta-data/iam/security-credentials/" in result.stderr
+    assert (
+        "Failed article (refused_address): http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+        in result.stderr
+    )
 
 
 def test_no_item_comes_from_off_the_site(escaped_crawl):
@@ -186,9 +230,9 @@ def test_no_item_comes_from_off_the_site(escaped_crawl):
 
 def test_an_off_site_page_claiming_the_sites_canonical_is_skipped():
     """Defence in depth, past the request check: the final URL decides, whatever canonical the page claims."""
+    from conftest import fixture_response, project_crawler
     from scrapy.http import HtmlResponse, Request
 
-    from conftest import fixture_response, project_crawler
     from newscrawl.article.requestinfo import META_KEY, RequestInfo
     from newscrawl.crawl.spiders.sites import NuSpider
 
@@ -202,5 +246,7 @@ def test_an_off_site_page_claiming_the_sites_canonical_is_skipped():
     assert crawler.stats.get_value("skipped/off_site") == 2
     # A named test host serves the same page as the site (the tests' local servers): it is read.
     request = Request("http://127.0.0.1:8123/storing.html", meta={META_KEY: RequestInfo()})
-    outputs = list(spider.parse_article(HtmlResponse(request.url, body=genuine.body, encoding="utf-8", request=request)))
+    outputs = list(
+        spider.parse_article(HtmlResponse(request.url, body=genuine.body, encoding="utf-8", request=request))
+    )
     assert outputs and outputs[0]["articleId"] == "6400104"

@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 import pytest
-
 from conftest import FIXTURES, PROJECT
 from loopback import free_port
+
 from newscrawl.sites.registry import sites
 
 pytestmark = pytest.mark.scrapyd
@@ -40,8 +40,13 @@ def api(url: str, endpoint: str, auth: bool = True, **query) -> dict:
 def running_scrapyd(home: Path, port: int):
     """Scrapyd started in ``home`` (its config there), answering on ``port``; stopped afterwards."""
     # Credentials from the environment, as scripts/scrapyd.sh passes them: never written into a file.
-    server = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile=", "--logfile=scrapyd.log"], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, **CREDENTIALS})
+    server = subprocess.Popen(
+        [str(BIN / "scrapyd"), "--pidfile=", "--logfile=scrapyd.log"],
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **CREDENTIALS},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -63,7 +68,8 @@ def scrapyd(tmp_path_factory):
     home = tmp_path_factory.mktemp("scrapyd")
     port = free_port()
     (home / "scrapyd.conf").write_text(
-        (PROJECT / "deploy" / "scrapyd.conf").read_text()
+        (PROJECT / "deploy" / "scrapyd.conf")
+        .read_text()
         .replace("http_port     = 6800", f"http_port     = {port}")
         .replace("poll_interval = 2.0", "poll_interval = 0.5")
     )
@@ -82,9 +88,22 @@ def test_scrapyd_demands_the_password(scrapyd):
 def test_no_shipped_config_starts_scrapyd_without_credentials(tmp_path, config):
     port = free_port()
     name = "scrapyd.conf" if config.endswith(".conf") else "scrapy.cfg"
-    (tmp_path / name).write_text((PROJECT / "deploy" / config).read_text().replace("http_port     = 6800", f"http_port     = {port}"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPYD_USERNAME", "SCRAPYD_PASSWORD", "NEWSCRAWL_SCRAPYD"))}
-    result = subprocess.run([str(BIN / "scrapyd"), "--pidfile=", "--nodaemon"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    (tmp_path / name).write_text(
+        (PROJECT / "deploy" / config).read_text().replace("http_port     = 6800", f"http_port     = {port}")
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SCRAPYD_USERNAME", "SCRAPYD_PASSWORD", "NEWSCRAWL_SCRAPYD"))
+    }
+    result = subprocess.run(
+        [str(BIN / "scrapyd"), "--pidfile=", "--nodaemon"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and "Scrapyd needs credentials" in result.stderr + result.stdout
 
 
@@ -116,7 +135,14 @@ def deployed(scrapyd, tmp_path_factory):
     config_home = tmp_path_factory.mktemp("xdg")
     (config_home / "scrapy.cfg").write_text(f"[deploy:test]\nurl = {url}\nproject = newscrawl\n")
     env["XDG_CONFIG_HOME"] = str(config_home)
-    result = subprocess.run([str(BIN / "scrapyd-deploy"), "test", "--version", "r1"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [str(BIN / "scrapyd-deploy"), "test", "--version", "r1"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0 and '"status": "ok"' in result.stdout, result.stdout + result.stderr
     assert json.loads(result.stdout)["spiders"] == len(sites())  # one spider per registered site
     # Deploying leaves nothing behind in the work tree.
@@ -126,9 +152,25 @@ def deployed(scrapyd, tmp_path_factory):
 
 def schedule(url: str, data_dir: Path, spider: str, archive: Path) -> dict:
     result = subprocess.run(
-        [str(BIN / "newscrawl"), "schedule", "--once", "--url", url, "--username", USER, "--password", PASSWORD,
-         "--data-dir", str(data_dir), "--setting", f"REPLAY_WARC={archive}", spider],
-        capture_output=True, text=True, timeout=60,
+        [
+            str(BIN / "newscrawl"),
+            "schedule",
+            "--once",
+            "--url",
+            url,
+            "--username",
+            USER,
+            "--password",
+            PASSWORD,
+            "--data-dir",
+            str(data_dir),
+            "--setting",
+            f"REPLAY_WARC={archive}",
+            spider,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -160,7 +202,9 @@ def test_scheduled_incremental_crawls(deployed, tmp_path):
     data = tmp_path / "data"
     nu_job = schedule(url, data, "nu", FIXTURES / "nu" / "site.warc.gz")["nu"]
     # A second tick while the first job is pending or running starts nothing.
-    assert schedule(url, data, "nu", FIXTURES / "nu" / "site.warc.gz") == {"nu": "skipped: a job is still pending or running"}
+    assert schedule(url, data, "nu", FIXTURES / "nu" / "site.warc.gz") == {
+        "nu": "skipped: a job is still pending or running"
+    }
     wnl_job = schedule(url, data, "wnl", FIXTURES / "wnl" / "site.warc.gz")["wnl"]
     wait_finished(url, {nu_job, wnl_job})
 
@@ -174,7 +218,10 @@ def test_scheduled_incremental_crawls(deployed, tmp_path):
 
     # The site an hour later (tests/fixtures/nu/later.json): one article changed, one new article in the RSS feed.
     later = FIXTURES / "nu" / "later.warc.gz"
-    jobs = {schedule(url, data, "nu", later)["nu"], schedule(url, data, "wnl", FIXTURES / "wnl" / "site.warc.gz")["wnl"]}
+    jobs = {
+        schedule(url, data, "nu", later)["nu"],
+        schedule(url, data, "wnl", FIXTURES / "wnl" / "site.warc.gz")["wnl"],
+    }
     wait_finished(url, jobs)
 
     _, (nu_items, nu_stats) = job_outputs(data, "nu")
@@ -184,19 +231,30 @@ def test_scheduled_incremental_crawls(deployed, tmp_path):
     assert wnl_items == [] and wnl_stats["run/unchanged_skipped"] == 5
     # Nothing new for wnl: no empty job file, and the job's manifest says so.
     assert len(list((data / "wnl").glob("wnl-*.jsonl"))) == 1
-    assert sum(json.loads(m.read_text()).get("noNewArticles", False) for m in (data / "wnl").glob("wnl-*.jsonl.manifest.json")) == 1
+    assert (
+        sum(
+            json.loads(m.read_text()).get("noNewArticles", False)
+            for m in (data / "wnl").glob("wnl-*.jsonl.manifest.json")
+        )
+        == 1
+    )
     # Figures for the record (printed with -s): requests made and items emitted by the second run.
-    print(f"\nsecond run nu: {nu_stats['downloader/request_count']} requests, {len(nu_items)} items, "
-          f"fetched={nu_stats['run/fetched']} not_modified={nu_stats['run/not_modified']} unchanged_skipped={nu_stats['run/unchanged_skipped']} "
-          f"new={nu_stats['run/new']} revised={nu_stats['run/revised']}")
-    print(f"second run wnl: {wnl_stats['downloader/request_count']} requests, {len(wnl_items)} items, "
-          f"fetched={wnl_stats['run/fetched']} not_modified={wnl_stats['run/not_modified']} unchanged_skipped={wnl_stats['run/unchanged_skipped']}")
+    print(
+        f"\nsecond run nu: {nu_stats['downloader/request_count']} requests, {len(nu_items)} items, "
+        f"fetched={nu_stats['run/fetched']} not_modified={nu_stats['run/not_modified']} unchanged_skipped={nu_stats['run/unchanged_skipped']} "
+        f"new={nu_stats['run/new']} revised={nu_stats['run/revised']}"
+    )
+    print(
+        f"second run wnl: {wnl_stats['downloader/request_count']} requests, {len(wnl_items)} items, "
+        f"fetched={wnl_stats['run/fetched']} not_modified={wnl_stats['run/not_modified']} unchanged_skipped={wnl_stats['run/unchanged_skipped']}"
+    )
 
 
 def test_egg_free_scrapyd_serves_the_installed_project(tmp_path):
     port = free_port()
     (tmp_path / "scrapy.cfg").write_text(
-        (PROJECT / "deploy" / "scrapy-eggfree.cfg").read_text()
+        (PROJECT / "deploy" / "scrapy-eggfree.cfg")
+        .read_text()
         .replace("http_port     = 6800", f"http_port     = {port}")
         .replace("max_proc      = 2", "max_proc      = 2\npoll_interval = 0.5")
     )

@@ -14,7 +14,6 @@ import time
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-
 from conftest import replay_crawl
 from faultsite import self_signed_certificate
 from loopback import free_port, webhook_receiver
@@ -42,8 +41,15 @@ def tls_smtp(tmp_path):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     inbox, logins = Inbox(), Logins()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=True,
-                      authenticator=logins, auth_require_tls=True)
+    smtp = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        tls_context=context,
+        require_starttls=True,
+        authenticator=logins,
+        auth_require_tls=True,
+    )
     smtp.start()
     yield smtp.port, cert, inbox, logins
     smtp.stop()
@@ -56,9 +62,24 @@ def test_secrets_reach_their_servers_and_nowhere_else(tmp_path, tls_smtp, monkey
     with webhook_receiver() as (url, posts):
         monkeypatch.setenv("NEWSCRAWL_ALERT_WEBHOOK_URL", f"{url}/{TOKEN}")
         _, stats, log = replay_crawl(
-            "nu", tmp_path, "-s", "ALERT_EMAIL_TO=desk@example.org", "-s", "ALERT_SMTP_HOST=127.0.0.1", "-s", f"ALERT_SMTP_PORT={port}",
-            "-s", "ALERT_SMTP_TLS=1", "-s", f"ALERT_SMTP_CA_FILE={cert}", "-s", "ALERT_SMTP_USER=newscrawl",
-            "-s", f"ALERT_SMTP_PASSWORD_FILE={password_file}", archive=walls_site(tmp_path))
+            "nu",
+            tmp_path,
+            "-s",
+            "ALERT_EMAIL_TO=desk@example.org",
+            "-s",
+            "ALERT_SMTP_HOST=127.0.0.1",
+            "-s",
+            f"ALERT_SMTP_PORT={port}",
+            "-s",
+            "ALERT_SMTP_TLS=1",
+            "-s",
+            f"ALERT_SMTP_CA_FILE={cert}",
+            "-s",
+            "ALERT_SMTP_USER=newscrawl",
+            "-s",
+            f"ALERT_SMTP_PASSWORD_FILE={password_file}",
+            archive=walls_site(tmp_path),
+        )
     # Both channels got the alert, with the secrets where they belong.
     assert len(posts) == 1 and len(inbox.messages) == 1 and logins.passwords == [PASSWORD]
     # Nowhere else: not the log, the stats, the manifest.
@@ -70,19 +91,57 @@ def test_secrets_reach_their_servers_and_nowhere_else(tmp_path, tls_smtp, monkey
 
 def test_a_secret_given_as_a_setting_is_refused_and_not_shown(tmp_path):
     env = {"PYTHONPATH": str(__import__("conftest").PROJECT), "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
-    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "nu", "-s", f"ALERT_WEBHOOK_URL=https://hooks.example.org/{TOKEN}",
-                             "-o", str(tmp_path / "nu.jsonl"), "-s", f"STATE_DB={tmp_path / 's.sqlite3'}"],
-                            cwd=tmp_path, env={**__import__("os").environ, **env}, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "nu",
+            "-s",
+            f"ALERT_WEBHOOK_URL=https://hooks.example.org/{TOKEN}",
+            "-o",
+            str(tmp_path / "nu.jsonl"),
+            "-s",
+            f"STATE_DB={tmp_path / 's.sqlite3'}",
+        ],
+        cwd=tmp_path,
+        env={**__import__("os").environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and TOKEN not in result.stderr + result.stdout
     assert "ALERT_WEBHOOK_URL is a secret and is not taken as a setting" in result.stderr.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize("name", ["ALERT_SMTP_PASSWORD", "nu:ALERT_WEBHOOK_URL", "SPIDERMON_SLACK_SENDER_TOKEN", "SPIDERMON_SENTRY_DSN"])
+@pytest.mark.parametrize(
+    "name", ["ALERT_SMTP_PASSWORD", "nu:ALERT_WEBHOOK_URL", "SPIDERMON_SLACK_SENDER_TOKEN", "SPIDERMON_SENTRY_DSN"]
+)
 def test_the_scheduler_never_puts_a_secret_in_scrapyds_job_settings(name):
     # The URL points nowhere: the refusal comes before any request to Scrapyd.
-    result = subprocess.run([sys.executable, "-m", "newscrawl", "schedule", "nu", "--once", "--url", "http://127.0.0.1:9",
-                             "--setting", f"{name}={TOKEN}"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and TOKEN not in result.stderr and "a secret would be shown in Scrapyd's job list" in result.stderr
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newscrawl",
+            "schedule",
+            "nu",
+            "--once",
+            "--url",
+            "http://127.0.0.1:9",
+            "--setting",
+            f"{name}={TOKEN}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        result.returncode == 2
+        and TOKEN not in result.stderr
+        and "a secret would be shown in Scrapyd's job list" in result.stderr
+    )
 
 
 def test_smtp_tls_refuses_a_server_it_cannot_verify(tmp_path, tls_smtp, monkeypatch):
@@ -92,14 +151,40 @@ def test_smtp_tls_refuses_a_server_it_cannot_verify(tmp_path, tls_smtp, monkeypa
 
     port, cert, inbox, logins = tls_smtp
     monkeypatch.setenv("NEWSCRAWL_ALERT_SMTP_PASSWORD", PASSWORD)
-    base = {"ALERT_EMAIL_TO": ["desk@example.org"], "ALERT_SMTP_HOST": "127.0.0.1", "ALERT_SMTP_PORT": port, "ALERT_SMTP_TLS": True,
-            "ALERT_SMTP_USER": "newscrawl", "ALERT_DEADLINE": 10}
-    problems = send_alerts(Settings({**base}), {"site": "nu", "reasons": ["test"], "manifest": None, "finishReason": "x", "items": 0,
-                                                "requests": 0, "job": None})
+    base = {
+        "ALERT_EMAIL_TO": ["desk@example.org"],
+        "ALERT_SMTP_HOST": "127.0.0.1",
+        "ALERT_SMTP_PORT": port,
+        "ALERT_SMTP_TLS": True,
+        "ALERT_SMTP_USER": "newscrawl",
+        "ALERT_DEADLINE": 10,
+    }
+    problems = send_alerts(
+        Settings({**base}),
+        {
+            "site": "nu",
+            "reasons": ["test"],
+            "manifest": None,
+            "finishReason": "x",
+            "items": 0,
+            "requests": 0,
+            "job": None,
+        },
+    )
     assert len(problems) == 1 and "CERTIFICATE_VERIFY_FAILED" in problems[0]
     assert logins.passwords == [] and inbox.messages == []  # the impostor got nothing
-    problems = send_alerts(Settings({**base, "ALERT_SMTP_CA_FILE": str(cert)}), {"site": "nu", "reasons": ["test"], "manifest": None,
-                                                                                 "finishReason": "x", "items": 0, "requests": 0, "job": None})
+    problems = send_alerts(
+        Settings({**base, "ALERT_SMTP_CA_FILE": str(cert)}),
+        {
+            "site": "nu",
+            "reasons": ["test"],
+            "manifest": None,
+            "finishReason": "x",
+            "items": 0,
+            "requests": 0,
+            "job": None,
+        },
+    )
     assert problems == [] and logins.passwords == [PASSWORD] and len(inbox.messages) == 1
 
 

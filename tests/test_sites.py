@@ -12,10 +12,10 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import FIXTURES, fixture_response, manifest, page_url, replay_crawl, run_scrapy
-from newscrawl.crawl.pipelines.validation import schema_errors
+
 from newscrawl.article.schema import article_schema
+from newscrawl.crawl.pipelines.validation import schema_errors
 from newscrawl.sites.common import Skip
 from newscrawl.sites.registry import sites
 from newscrawl.sites.urls import article_key
@@ -27,9 +27,13 @@ EXPECTED = [(name, path) for name in SITES for path in sorted((FIXTURES / name /
 @pytest.mark.parametrize("name", SITES)
 def test_every_site_has_a_fixture_site_with_expected_items(name):
     folder = FIXTURES / name
-    assert (folder / "site.json").is_file() and (folder / "site.warc.gz").is_file(), f"tests/fixtures/{name}/ needs site.json and site.warc.gz"
+    assert (folder / "site.json").is_file() and (folder / "site.warc.gz").is_file(), (
+        f"tests/fixtures/{name}/ needs site.json and site.warc.gz"
+    )
     assert list((folder / "expected").glob("*.json")), f"tests/fixtures/{name}/expected/ holds no expected item"
-    assert any(record["url"] == sites()[name].check.url for record in manifest(name)["records"]), "the check URL must be in the fixture site"
+    assert any(record["url"] == sites()[name].check.url for record in manifest(name)["records"]), (
+        "the check URL must be in the fixture site"
+    )
 
 
 @pytest.mark.parametrize("name", SITES)

@@ -15,7 +15,9 @@ def spider():
 
 def test_pdf_at_an_article_url_is_skipped_with_its_content_type():
     nu, stats = spider()
-    response = Response(URL, body=b"%PDF-1.7 \x00\x01", headers={"Content-Type": "application/pdf"}, request=Request(URL))
+    response = Response(
+        URL, body=b"%PDF-1.7 \x00\x01", headers={"Content-Type": "application/pdf"}, request=Request(URL)
+    )
     assert list(nu.parse_article(response)) == []
     assert stats.get_value("skipped/not_html") == 1
 
@@ -45,6 +47,8 @@ def test_consent_wall_instead_of_the_article_is_never_an_item():
 def test_pdf_at_an_html_url_is_not_read_as_html():
     # Scrapy picks HtmlResponse from the .html extension when the Content-Type has no class of its own.
     nu, stats = spider()
-    response = HtmlResponse(URL, body=b"%PDF-1.7\n%\xe2\xe3", headers={"Content-Type": "application/pdf"}, request=Request(URL))
+    response = HtmlResponse(
+        URL, body=b"%PDF-1.7\n%\xe2\xe3", headers={"Content-Type": "application/pdf"}, request=Request(URL)
+    )
     assert list(nu.parse_article(response)) == []
     assert stats.get_value("skipped/not_html") == 1

@@ -25,9 +25,17 @@ def test_redis_state_expires_after_its_window(redis_server):
     store = RedisStore(redis_server, "exp1", "worker-1", "exp1:nu:worker:", expire_seconds=1)
     store.record("nu", "6400101", "h1", 2, URL, "2025-04-01T09:00:00+00:00")
     store.record_fetch("nu:6400101", URL, '"etag"', None, None, "2025-04-01T09:00:00+00:00")
-    assert store.get("nu", "6400101").revision == 2 and store.find_by_hash("h1") and store.get_fetch("nu:6400101").etag == '"etag"'
+    assert (
+        store.get("nu", "6400101").revision == 2
+        and store.find_by_hash("h1")
+        and store.get_fetch("nu:6400101").etag == '"etag"'
+    )
     time.sleep(1.2)
-    assert store.get("nu", "6400101") is None and store.find_by_hash("h1") is None and store.get_fetch("nu:6400101") is None
+    assert (
+        store.get("nu", "6400101") is None
+        and store.find_by_hash("h1") is None
+        and store.get_fetch("nu:6400101") is None
+    )
     assert len(store) == 0
 
 
@@ -45,9 +53,15 @@ def test_redis_state_keys_carry_the_default_thirty_days(redis_server):
 
 def test_state_of_an_earlier_version_moves_to_expiring_keys(redis_server):
     # The hash layout of earlier versions: no expiry at all.
-    redis_server.hset("exp4:state:articles:nu", "6400101", json.dumps(["h1", 3, URL, "2025-01-01T00:00:00+00:00", "2025-03-01T00:00:00+00:00"]))
+    redis_server.hset(
+        "exp4:state:articles:nu",
+        "6400101",
+        json.dumps(["h1", 3, URL, "2025-01-01T00:00:00+00:00", "2025-03-01T00:00:00+00:00"]),
+    )
     redis_server.hset("exp4:state:hashes", "h1", "nu:6400101")
-    redis_server.hset("exp4:state:fetches", "nu:6400101", json.dumps(['"e"', None, None, URL, "2025-03-01T00:00:00+00:00"]))
+    redis_server.hset(
+        "exp4:state:fetches", "nu:6400101", json.dumps(['"e"', None, None, URL, "2025-03-01T00:00:00+00:00"])
+    )
     store = RedisStore(redis_server, "exp4", "worker-1", "exp4:nu:worker:")
     assert store.get("nu", "6400101").revision == 3 and store.find_by_hash("h1").article_id == "6400101"
     assert store.get_fetch("nu:6400101").etag == '"e"'

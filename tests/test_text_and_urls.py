@@ -32,9 +32,17 @@ def test_join_blocks_and_unique():
 @pytest.mark.parametrize(
     "href, base, expected",
     [
-        ("/binnenland/6333736/politie.html?utm_source=nu.nl#top", "https://www.nu.nl/", "https://www.nu.nl/binnenland/6333736/politie.html"),
+        (
+            "/binnenland/6333736/politie.html?utm_source=nu.nl#top",
+            "https://www.nu.nl/",
+            "https://www.nu.nl/binnenland/6333736/politie.html",
+        ),
         ("http://www.nu.nl/formule-1/6333721/x.html", None, "https://www.nu.nl/formule-1/6333721/x.html"),
-        ("https://nu.nl/economie/6333688/x.html?utm_medium=meestgelezen", None, "https://www.nu.nl/economie/6333688/x.html"),
+        (
+            "https://nu.nl/economie/6333688/x.html?utm_medium=meestgelezen",
+            None,
+            "https://www.nu.nl/economie/6333688/x.html",
+        ),
         ("https://www.wnl.tv/2024/10/21/slug?utm_source=x", None, "https://wnl.tv/2024/10/21/slug/"),
         ("http://wnl.tv/2024/10/21/slug/", None, "https://wnl.tv/2024/10/21/slug/"),
         ("https://shop.nu.nl/deals?utm_source=nu.nl#x", None, "https://shop.nu.nl/deals?utm_source=nu.nl"),
@@ -54,7 +62,11 @@ def test_article_keys_identify_one_article_under_many_urls():
         "https://www.nu.nl/binnenland/6333736/ander-slug.html#reacties",
     ]
     assert {article_key(u) for u in variants} == {"nu:6333736"}
-    assert article_key("https://wnl.tv/2024/10/21/slug/") == article_key("https://www.wnl.tv/2024/10/21/slug?x=1") == "wnl:2024/10/21/slug"
+    assert (
+        article_key("https://wnl.tv/2024/10/21/slug/")
+        == article_key("https://www.wnl.tv/2024/10/21/slug?x=1")
+        == "wnl:2024/10/21/slug"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,11 @@
 """WNL parsers beyond the exact expected items (tests/test_sites.py); discovery from feed, sitemaps, API and archives."""
 
-
 import pytest
-
 from conftest import FIXTURES, fixture_response, page_url
+
+from newscrawl.article.text import BOILERPLATE_PHRASES
 from newscrawl.sites.common import Skip
 from newscrawl.sites.registry import site_named
-from newscrawl.article.text import BOILERPLATE_PHRASES
 
 WNL_SITE = site_named("wnl")
 wnl = WNL_SITE.discovery_reader
@@ -24,7 +23,11 @@ def parsed(name: str):
 def test_no_boilerplate_in_any_text_field(expected_path):
     item = parsed(expected_path.stem)
     text = "\n".join([item["headline"], item["articleBody"], *(a["name"] for a in item.get("authors", []))])
-    assert [phrase for phrase in BOILERPLATE_PHRASES + ("Lees ook", "Lees meer", "Door:", "Foto:", "Klik hier") if phrase in text] == []
+    assert [
+        phrase
+        for phrase in BOILERPLATE_PHRASES + ("Lees ook", "Lees meer", "Door:", "Foto:", "Klik hier")
+        if phrase in text
+    ] == []
 
 
 def test_missing_div_does_not_let_cta_promos_or_teasers_into_the_body():
@@ -40,7 +43,10 @@ def test_photo_caption_is_split_into_credit_and_caption():
         "caption": "Minister Sophie Hermans bij een persconferentie.",
         "credit": "ANP",
     }
-    assert parsed("post_500105_ns")["mainImage"]["credit"] == "ANP" and "caption" not in parsed("post_500105_ns")["mainImage"]
+    assert (
+        parsed("post_500105_ns")["mainImage"]["credit"] == "ANP"
+        and "caption" not in parsed("post_500105_ns")["mainImage"]
+    )
 
 
 def test_lees_ook_links_are_related_not_body():
@@ -58,7 +64,10 @@ def test_programme_label_is_the_section_and_not_part_of_the_date():
 
 def test_bullet_list_items_and_br_lines_are_kept_as_lines():
     assert "\n\neen langere overgangstermijn voor de nieuwe regels;\n\n" in parsed("post_500102_boeren")["articleBody"]
-    assert "- Een maximale huurprijs voor woningen tot 187 punten;\n- Tijdelijke" in parsed("post_500103_huurwet")["articleBody"]
+    assert (
+        "- Een maximale huurprijs voor woningen tot 187 punten;\n- Tijdelijke"
+        in parsed("post_500103_huurwet")["articleBody"]
+    )
 
 
 def test_layout_b_without_date_metadata_gets_the_url_day_and_says_so():
@@ -98,7 +107,11 @@ def test_yoast_sitemaps_even_with_a_comment_before_the_xml_declaration():
 def test_rest_api_posts():
     links, pages = wnl.parse_api(fixture_response("wnl", f"{W}/wp-json/wp/v2/posts?per_page=20&page=1&_embed=1"))
     assert pages == 1
-    assert [(link.url, link.published, link.title) for link in links][1] == (P1, "2025-03-31T09:42:10+02:00", "Kabinet wil snellere bouw van ‘kleine kerncentrales’")
+    assert [(link.url, link.published, link.title) for link in links][1] == (
+        P1,
+        "2025-03-31T09:42:10+02:00",
+        "Kabinet wil snellere bouw van ‘kleine kerncentrales’",
+    )
     assert {link.via for link in links} == {"api"}
 
 

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, PROJECT
 from faultsite import FaultSite
 
@@ -26,13 +25,35 @@ ZWEMBAD = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energi
 
 
 def scrapy(*args: str, cwd: Path, env: dict | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
-    environment = {**os.environ, **(env or {}), "PYTHONPATH": str(PROJECT), "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
-    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout)
+    environment = {
+        **os.environ,
+        **(env or {}),
+        "PYTHONPATH": str(PROJECT),
+        "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def replay(tmp_path: Path, *args: str, state: Path | None = None) -> subprocess.CompletedProcess:
-    return scrapy("crawl", "nu", "-s", f"REPLAY_WARC={ARCHIVE}", "-s", f"STATE_DB={state or tmp_path / 'state.sqlite3'}",
-                  "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}", *args, cwd=tmp_path)
+    return scrapy(
+        "crawl",
+        "nu",
+        "-s",
+        f"REPLAY_WARC={ARCHIVE}",
+        "-s",
+        f"STATE_DB={state or tmp_path / 'state.sqlite3'}",
+        "-s",
+        f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+        *args,
+        cwd=tmp_path,
+    )
 
 
 def state_articles(state: Path) -> set[str]:
@@ -58,7 +79,9 @@ def refusal(result: subprocess.CompletedProcess) -> str:
 def mounted(where: Path, options: str):
     """A real file system of our own (tmpfs) at ``where``: needs root, as CI has."""
     where.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True
+    )
     if result.returncode != 0:
         if os.environ.get("CI"):
             pytest.fail(f"cannot mount a tmpfs on CI: {result.stderr}")
@@ -107,7 +130,10 @@ def test_a_read_only_directory_is_refused_at_start_with_one_line(tmp_path):
     with mounted(tmp_path / "ro", "ro,size=64k") as read_only:
         result = replay(tmp_path, "-O", str(read_only / "nu.jsonl"))
     assert result.returncode == 2
-    assert refusal(result) == f"newscrawl: refused: cannot write the dataset {read_only / 'nu.jsonl'}: Read-only file system"
+    assert (
+        refusal(result)
+        == f"newscrawl: refused: cannot write the dataset {read_only / 'nu.jsonl'}: Read-only file system"
+    )
     assert not (tmp_path / "state.sqlite3").exists()  # nothing was marked emitted
 
 
@@ -119,7 +145,10 @@ def test_a_second_crawl_onto_the_same_dataset_or_state_refuses(tmp_path):
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             result = replay(tmp_path, "-o", str(dataset), state=state)
         assert result.returncode == 2
-        assert refusal(result) == f"newscrawl: refused: another crawl of nu is writing {what} {held}; wait for it to finish"
+        assert (
+            refusal(result)
+            == f"newscrawl: refused: another crawl of nu is writing {what} {held}; wait for it to finish"
+        )
     assert lines(dataset) == []
 
 
@@ -128,10 +157,31 @@ def test_two_real_crawls_at_once_one_refuses(tmp_path):
     site = FaultSite(FIXTURES / "nu" / "site.json", {ZWEMBAD: "slow"}, tmp_path, max_delay=4)
     port = site.start()
     proxy = {"https_proxy": f"http://127.0.0.1:{port}", "http_proxy": f"http://127.0.0.1:{port}", "no_proxy": ""}
-    args = ("crawl", "nu", "-o", str(tmp_path / "nu.jsonl"), "-a", f"start_urls={ZWEMBAD}", "-s", f"STATE_DB={tmp_path / 'state.sqlite3'}",
-            "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=0", "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}")
+    args = (
+        "crawl",
+        "nu",
+        "-o",
+        str(tmp_path / "nu.jsonl"),
+        "-a",
+        f"start_urls={ZWEMBAD}",
+        "-s",
+        f"STATE_DB={tmp_path / 'state.sqlite3'}",
+        "-s",
+        "DOWNLOAD_TIMEOUT=3",
+        "-s",
+        "RETRY_TIMES=0",
+        "-s",
+        f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+    )
     environment = {**os.environ, **proxy, "PYTHONPATH": str(PROJECT), "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
-    first = subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for _ in range(200):  # until the first holds its locks (its slow request is out)
             if site.attempts.get(ZWEMBAD):
@@ -163,15 +213,32 @@ def test_lone_surrogates_and_control_characters_are_cleaned_and_the_line_written
     site = FaultSite(FIXTURES / "nu" / "site.json", {}, tmp_path)
     status, headers, body = site.pages[ZWEMBAD]
     page = body.decode("utf-8").replace('<meta name="keywords" content="Zwembad, Energie, Gemeenten, Zwembad"/>', "")
-    page = re.sub(r'"keywords": "[^"]*"', lambda _: r'"keywords": ["Zwembad\ud800", "Ener\u0007gie\u009b"]', page, count=1)
+    page = re.sub(
+        r'"keywords": "[^"]*"', lambda _: r'"keywords": ["Zwembad\ud800", "Ener\u0007gie\u009b"]', page, count=1
+    )
     assert "\\ud800" in page
     site.pages[ZWEMBAD] = (status, headers, page.encode("utf-8"))
     port = site.start()
     proxy = {"https_proxy": f"http://127.0.0.1:{port}", "http_proxy": f"http://127.0.0.1:{port}", "no_proxy": ""}
     try:
-        result = scrapy("crawl", "nu", "-o", str(tmp_path / "nu.jsonl"), "-a", f"start_urls={ZWEMBAD}", "-a", "related_depth=0",
-                        "-s", f"STATE_DB={tmp_path / 'state.sqlite3'}", "-s", f"STATS_FILE={tmp_path / 'stats.json'}",
-                        "-s", f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}", cwd=tmp_path, env=proxy)
+        result = scrapy(
+            "crawl",
+            "nu",
+            "-o",
+            str(tmp_path / "nu.jsonl"),
+            "-a",
+            f"start_urls={ZWEMBAD}",
+            "-a",
+            "related_depth=0",
+            "-s",
+            f"STATE_DB={tmp_path / 'state.sqlite3'}",
+            "-s",
+            f"STATS_FILE={tmp_path / 'stats.json'}",
+            "-s",
+            f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+            cwd=tmp_path,
+            env=proxy,
+        )
     finally:
         site.stop()
     assert result.returncode == 0, result.stderr[-3000:]
@@ -192,7 +259,16 @@ def test_a_corrupt_state_and_a_truncated_archive_give_one_line_each(tmp_path):
     assert refusal(result).startswith(f"newscrawl: refused: the state {corrupt} is not a readable SQLite database")
     truncated = tmp_path / "cut.warc.gz"
     truncated.write_bytes(ARCHIVE.read_bytes()[:20000])
-    result = scrapy("crawl", "nu", "-o", str(tmp_path / "nu.jsonl"), "-s", f"REPLAY_WARC={truncated}",
-                    "-s", f"STATE_DB={tmp_path / 'state.sqlite3'}", cwd=tmp_path)
+    result = scrapy(
+        "crawl",
+        "nu",
+        "-o",
+        str(tmp_path / "nu.jsonl"),
+        "-s",
+        f"REPLAY_WARC={truncated}",
+        "-s",
+        f"STATE_DB={tmp_path / 'state.sqlite3'}",
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert refusal(result).startswith(f"newscrawl: refused: REPLAY_WARC: {truncated} is truncated:")

@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 # "Bijgewerkt 31 okt …", "| Bijgewerkt: …", "Gepubliceerd: …": labels, not part of the date.
-_LABEL_PREFIX = re.compile(r"^[\s|]*(?:laatst\s+)?(?:bijgewerkt|gepubliceerd|geplaatst|update|aangepast)(?:\s+op)?\s*:?\s*", re.IGNORECASE)
+_LABEL_PREFIX = re.compile(
+    r"^[\s|]*(?:laatst\s+)?(?:bijgewerkt|gepubliceerd|geplaatst|update|aangepast)(?:\s+op)?\s*:?\s*", re.IGNORECASE
+)
 # A clock time in a visible date; without one the date names a day, not an instant.
 # "2 uur geleden" names an instant; "2 dagen geleden" only a day.
 _HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}|\b(?:seconden?|minuut|minuten|uur|uren)\s+geleden\b|\bnu\b", re.IGNORECASE)
@@ -24,7 +27,14 @@ _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # "2 uur geleden", "5 minuten geleden": elapsed time, computed in UTC so that a
 # DST switch in between does not shift the result by an hour.
 _ELAPSED = re.compile(r"^(\d+)\s+(seconde|seconden|minuut|minuten|uur|uren)\s+geleden$", re.IGNORECASE)
-_ELAPSED_UNIT = {"seconde": "seconds", "seconden": "seconds", "minuut": "minutes", "minuten": "minutes", "uur": "hours", "uren": "hours"}
+_ELAPSED_UNIT = {
+    "seconde": "seconds",
+    "seconden": "seconds",
+    "minuut": "minutes",
+    "minuten": "minutes",
+    "uur": "hours",
+    "uren": "hours",
+}
 # A bare clock time ("0:48" video duration, "Bijgewerkt 11:40") names no day: not a date.
 _TIME_ONLY = re.compile(r"^\d{1,2}[:.]\d{2}$")
 _ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -144,3 +154,15 @@ def normalize_date_or_day(value: str | None, reference: datetime | None = None) 
     if parse_machine_date(value) is None and not _HAS_TIME.search(text):
         return parsed.date().isoformat()
     return format_iso(parsed)
+
+
+def published_key(item: dict[str, Any]) -> datetime:
+    """datePublished as a sortable instant; a bare day (WNL, date from the URL) sorts at its start."""
+    value = item.get("datePublished") or "0001-01-01"
+    if not isinstance(value, str):
+        value = "0001-01-01"
+    try:
+        parsed = datetime.fromisoformat(value if "T" in value else value + "T00:00:00+01:00")
+    except ValueError:
+        return datetime.fromisoformat("0001-01-01T00:00:00+00:00")
+    return parsed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -18,26 +19,42 @@ def article_schema() -> dict[str, Any]:
     return json.loads(resources.files("newscrawl").joinpath("schemas/article.schema.json").read_text("utf-8"))
 
 
-def registered_schema() -> dict[str, Any]:
-    """The schema as this installation checks it: ``site`` must also be a registered site.
+def schema_for_sites(site_names: tuple[str, ...]) -> dict[str, Any]:
+    """The schema as an installation checks it: ``site`` must also be one of its sites.
 
     The published file says only the pattern of a site name (consumers need no list of sites);
     the crawler, which knows its registry, refuses an item of a site it does not have.
     """
-    from newscrawl.sites.registry import sites
-
     schema = copy.deepcopy(article_schema())
-    schema["properties"]["site"]["enum"] = sorted(sites())
+    schema["properties"]["site"]["enum"] = sorted(site_names)
     return schema
 
 
 @cache
-def article_validator() -> Draft202012Validator:
-    schema = registered_schema()
+def validator_for_sites(site_names: tuple[str, ...]) -> Draft202012Validator:
+    schema = schema_for_sites(site_names)
     Draft202012Validator.check_schema(schema)
     # The format checker only checks date-time/uri when rfc3339-validator and
     # rfc3986-validator are installed (both are dependencies of this project).
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
+def _error_field(error: Any) -> str:
+    """The JSON path of the offending field; for a missing field, the field itself."""
+    path = "/".join(map(str, error.absolute_path))
+    missing = _REQUIRED.match(error.message) if error.validator == "required" else None
+    if missing:
+        path = f"{path}/{missing.group(1)}" if path else missing.group(1)
+    return path or "(item)"
+
+
+def errors_against(validator: Draft202012Validator, item: Any) -> list[str]:
+    """``"field/path: message"`` for each violation, sorted by path."""
+    errors = sorted(validator.iter_errors(item), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{_error_field(e)}: {e.message}" for e in errors]
 
 
 def field_order() -> list[str]:

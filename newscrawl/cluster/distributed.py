@@ -33,10 +33,10 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy_redis.dupefilter import RFPDupeFilter as RedisSeenSet
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from newscrawl.crawl.durability import flush_feeds
-from newscrawl.crawl.fingerprint import redirect_within_article
 from newscrawl.cluster.politeness import wrap_download_handlers
 from newscrawl.crawl import signals as crawl_signals
+from newscrawl.crawl.durability import flush_feeds
+from newscrawl.crawl.fingerprint import redirect_within_article
 from newscrawl.state.redis import connect, enabled, heartbeat_prefix, prefix, worker_id
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,6 @@ class SharedScheduler(RedisScheduler):
             self.crawler.signals.send_catch_log(crawl_signals.request_taken, request=request)
         return request
 
-
     def hand_one_to(self, engine) -> None:
         """Give the engine one request of the shared frontier (Cluster.nudge_engine). It goes back
         into the queue through ``engine.crawl``, so it is not counted as taken until the engine
@@ -133,7 +132,11 @@ class Cluster:
         self.workers_key = f"{base}:workers"
         self.heartbeat_prefix = heartbeat_prefix(settings, name)
         self.done_key = f"{base}:done"
-        self.run_keys = [self.done_key, settings.get("SCHEDULER_QUEUE_KEY") % {"spider": name}, settings.get("SCHEDULER_DUPEFILTER_KEY") % {"spider": name}]
+        self.run_keys = [
+            self.done_key,
+            settings.get("SCHEDULER_QUEUE_KEY") % {"spider": name},
+            settings.get("SCHEDULER_DUPEFILTER_KEY") % {"spider": name},
+        ]
         self.queue_key = self.run_keys[1]
         self.interval = settings.getfloat("CLUSTER_HEARTBEAT")
         self.dead_after = settings.getint("CLUSTER_DEAD_AFTER")
@@ -254,7 +257,10 @@ class Cluster:
 
     def recover_from(self, member: str) -> None:
         self.crawler.stats.inc_value("cluster/dead_workers")
-        logger.warning("Worker %s stopped sending heartbeats (killed?): reading discovery again for the articles it had taken", member)
+        logger.warning(
+            "Worker %s stopped sending heartbeats (killed?): reading discovery again for the articles it had taken",
+            member,
+        )
         self.crawler.spider.sweep(self.is_done)
 
     def spider_idle(self, spider) -> None:

@@ -128,7 +128,11 @@ class HostLimiter:
         lease = next(self.ids)
         stats = self.crawler.stats
         waited = 0.0
-        while (answer := self.acquire_script(keys=keys, args=[int(interval * 1000), self.limit, lease, self.lease_ms, self.worker])) != 0:
+        while (
+            answer := self.acquire_script(
+                keys=keys, args=[int(interval * 1000), self.limit, lease, self.lease_ms, self.worker]
+            )
+        ) != 0:
             pause = self.poll if answer < 0 else answer / 1000
             stats.inc_value("ratelimit/waits/concurrency" if answer < 0 else "ratelimit/waits/delay")
             waited += pause
@@ -194,7 +198,17 @@ def wrap_download_handlers(settings) -> None:
     if not inner or any(str(path).startswith(__name__) for path in inner.values()):
         return
     settings.set("CLUSTER_INNER_DOWNLOAD_HANDLERS", inner, priority="addon")
-    wrapped = {**settings.getdict("DOWNLOAD_HANDLERS"), **{scheme: f"{__name__}.{cls.__name__}" for scheme, cls in
-                                                          (("http", PoliteHttpHandler), ("https", PoliteHttpsHandler)) if scheme in inner}}
+    wrapped = {
+        **settings.getdict("DOWNLOAD_HANDLERS"),
+        **{
+            scheme: f"{__name__}.{cls.__name__}"
+            for scheme, cls in (("http", PoliteHttpHandler), ("https", PoliteHttpsHandler))
+            if scheme in inner
+        },
+    }
     # At the priority the handlers were set with (a spider's custom_settings outrank the add-on's own).
-    settings.set("DOWNLOAD_HANDLERS", wrapped, priority=max(settings.getpriority("DOWNLOAD_HANDLERS") or 0, SETTINGS_PRIORITIES["addon"]))
+    settings.set(
+        "DOWNLOAD_HANDLERS",
+        wrapped,
+        priority=max(settings.getpriority("DOWNLOAD_HANDLERS") or 0, SETTINGS_PRIORITIES["addon"]),
+    )

@@ -42,8 +42,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscrawl.article.requestinfo import attached_info
 from newscrawl.article.dates import format_utc
+from newscrawl.article.requestinfo import attached_info
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,13 @@ def _status_line(status: int) -> str:
 
 
 def write_response_record(
-    writer: WARCWriter, url: str, status: int, headers: list[tuple[str, str]], body: bytes, date: datetime, rendered: bool = False
+    writer: WARCWriter,
+    url: str,
+    status: int,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    date: datetime,
+    rendered: bool = False,
 ) -> None:
     http_headers = StatusAndHeaders(_status_line(status), headers, protocol="HTTP/1.1")
     warc_headers = {"WARC-Date": format_utc(date)}
@@ -122,7 +128,9 @@ class WarcRecorder:
             for value in values
         ]
         rendered = bool(request.meta.get("playwright"))
-        write_response_record(self.writer, response.url, response.status, headers, response.body, datetime.now(UTC), rendered)
+        write_response_record(
+            self.writer, response.url, response.status, headers, response.body, datetime.now(UTC), rendered
+        )
         self.file.flush()
         self.stats.inc_value("record/responses")
 
@@ -157,16 +165,29 @@ def _fields(lines: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _response_dict(url: str, status: int, headers: list[tuple[str, str]], body: bytes, warc_date: str) -> dict[str, Any]:
-    return {"url": url, "status": status, "headers": headers, "body": body, "date": datetime.fromisoformat(warc_date.replace("Z", "+00:00"))}
+def _response_dict(
+    url: str, status: int, headers: list[tuple[str, str]], body: bytes, warc_date: str
+) -> dict[str, Any]:
+    return {
+        "url": url,
+        "status": status,
+        "headers": headers,
+        "body": body,
+        "date": datetime.fromisoformat(warc_date.replace("Z", "+00:00")),
+    }
 
 
 def read_record_with_warcio(stream: IO[bytes]) -> dict[str, Any]:
     """{url, status, headers, body, date} of the response record at the stream's position, read by warcio."""
     record = next(iter(ArchiveIterator(stream)))
     http = record.http_headers
-    return _response_dict(record.rec_headers.get_header("WARC-Target-URI"), int(http.get_statuscode()), http.headers,
-                          record.raw_stream.read(), record.rec_headers.get_header("WARC-Date"))
+    return _response_dict(
+        record.rec_headers.get_header("WARC-Target-URI"),
+        int(http.get_statuscode()),
+        http.headers,
+        record.raw_stream.read(),
+        record.rec_headers.get_header("WARC-Date"),
+    )
 
 
 def _read_response_record(raw: bytes) -> dict[str, Any] | None:
@@ -188,13 +209,18 @@ def _read_response_record(raw: bytes) -> dict[str, Any] | None:
         warc = {name.lower(): value for name, value in _fields(warc_lines[1:])}
         if warc.get("warc-type") != "response":
             return None
-        block = data[warc_end + 4: warc_end + 4 + int(warc["content-length"])]
+        block = data[warc_end + 4 : warc_end + 4 + int(warc["content-length"])]
         http_end = block.find(b"\r\n\r\n")
         http_lines = _header_lines(block[:http_end]) if http_end > 0 else None
         if not http_lines or not http_lines[0].upper().startswith("HTTP/"):
             return None
-        return _response_dict(warc["warc-target-uri"], int(http_lines[0].split(" ", 2)[1]), _fields(http_lines[1:]),
-                              block[http_end + 4:], warc["warc-date"])
+        return _response_dict(
+            warc["warc-target-uri"],
+            int(http_lines[0].split(" ", 2)[1]),
+            _fields(http_lines[1:]),
+            block[http_end + 4 :],
+            warc["warc-date"],
+        )
     except (KeyError, ValueError, IndexError, zlib.error):
         return None
 
@@ -244,7 +270,9 @@ class WarcArchive:
             size = os.path.getsize(path)
             if end < size or not _last_member_whole(path, end - last_length if records else 0, end):
                 # warcio stops quietly at a record cut short: every page after it would be "missing".
-                raise ArchiveError(f"REPLAY_WARC: {path} is truncated: {records} whole records, then {size - end} bytes of a cut one")
+                raise ArchiveError(
+                    f"REPLAY_WARC: {path} is truncated: {records} whole records, then {size - end} bytes of a cut one"
+                )
 
     @classmethod
     def open(cls, pattern: str) -> WarcArchive:
@@ -310,7 +338,9 @@ class WarcReplayMiddleware:
         archive = WarcArchive.open(pattern)
         logger.info("Replaying %d archived responses from %s", len(archive), ", ".join(archive.paths))
         settings = crawler.settings
-        middleware = cls(archive, crawler.stats, settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_WARNSIZE"))
+        middleware = cls(
+            archive, crawler.stats, settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_WARNSIZE")
+        )
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -327,10 +357,14 @@ class WarcReplayMiddleware:
         if maxsize and size > maxsize:
             # What the live downloader does: the response is cancelled, the request fails as too large.
             self.stats.inc_value("replay/too_large")
-            raise IgnoreRequest(f"archived response size ({size}) larger than download max size ({maxsize}): {request.url}")
+            raise IgnoreRequest(
+                f"archived response size ({size}) larger than download max size ({maxsize}): {request.url}"
+            )
         warnsize = request.meta.get("download_warnsize", self.warnsize)
         if warnsize and size > warnsize:
-            logger.warning("Archived response size (%d) larger than download warn size (%d) in request %s", size, warnsize, request)
+            logger.warning(
+                "Archived response size (%d) larger than download warn size (%d) in request %s", size, warnsize, request
+            )
         self.stats.inc_value("replay/hit")
         if rendered:
             self.stats.inc_value("replay/hit/rendered")
@@ -367,7 +401,9 @@ def _not_modified(request: Request, headers: dict[str, list[str]]) -> bool:
     if_modified_since = request.headers.get(b"If-Modified-Since")
     if if_modified_since and "last-modified" in lowered:
         try:
-            return parsedate_to_datetime(lowered["last-modified"]) <= parsedate_to_datetime(if_modified_since.decode("latin-1"))
+            return parsedate_to_datetime(lowered["last-modified"]) <= parsedate_to_datetime(
+                if_modified_since.decode("latin-1")
+            )
         except (TypeError, ValueError):
             return False
     return False
@@ -385,7 +421,10 @@ def load_manifest(manifest_path: Path) -> dict[str, Any]:
     unused = changes.keys() - {entry.get("file") for entry in base["records"]}
     if unused:
         raise ValueError(f"{manifest_path}: changes to files no record serves: {sorted(unused)}")
-    records = [{**entry, "replace": changes[entry["file"]]} if entry.get("file") in changes else entry for entry in base["records"]]
+    records = [
+        {**entry, "replace": changes[entry["file"]]} if entry.get("file") in changes else entry
+        for entry in base["records"]
+    ]
     return {**base, "date": manifest.get("date", base["date"]), "records": records}
 
 
@@ -413,11 +452,18 @@ def pack(manifest_path: Path, out_path: Path) -> int:
             date = datetime.fromisoformat(entry.get("date", manifest["date"]).replace("Z", "+00:00"))
             headers = [("Date", date.strftime("%a, %d %b %Y %H:%M:%S GMT"))]
             headers += list(entry.get("headers", {}).items())
-            if manifest.get("etags") and entry.get("status", 200) == 200 and body and "ETag" not in entry.get("headers", {}):
+            if (
+                manifest.get("etags")
+                and entry.get("status", 200) == 200
+                and body
+                and "ETag" not in entry.get("headers", {})
+            ):
                 # A server with validators: the ETag changes exactly when the body does.
                 headers.append(("ETag", '"' + hashlib.sha1(body).hexdigest()[:16] + '"'))
             headers.append(("Content-Length", str(len(body))))
-            write_response_record(writer, entry["url"], entry.get("status", 200), headers, body, date, entry.get("rendered", False))
+            write_response_record(
+                writer, entry["url"], entry.get("status", 200), headers, body, date, entry.get("rendered", False)
+            )
             count += 1
     return count
 

@@ -124,8 +124,13 @@ class SafeFeedExporter(FeedExporter):
         self.write_error = f"{type(exc).__name__}: {exc}"
         self.crawler.stats.inc_value("feed/write_errors")
         self.crawler.stats.set_value("feed/write_failed", f"writing {uris}: {self.write_error}"[:500])
-        logger.error("Dataset write failed (%s) for %s: the run fails; articles not written stay unrecorded and the next run "
-                     "writes them", self.write_error, uris, extra={"spider": self.crawler.spider})
+        logger.error(
+            "Dataset write failed (%s) for %s: the run fails; articles not written stay unrecorded and the next run "
+            "writes them",
+            self.write_error,
+            uris,
+            extra={"spider": self.crawler.spider},
+        )
         if self.crawler.engine is not None and self.crawler.spider is not None:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="feed_write_error"))
 

@@ -12,7 +12,14 @@ from scrapy.exceptions import (
 )
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
-from twisted.internet.error import ConnectionDone, ConnectionLost, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.error import (
+    ConnectionDone,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
@@ -37,6 +44,13 @@ def failure_reason(failure: Failure) -> str:
         return "too_large"  # Scrapy cancels a download that exceeds DOWNLOAD_MAXSIZE
     if failure.check(ResponseDataLossError):
         return "truncated"
-    if failure.check(ConnectionRefusedError, ConnectionLost, ResponseFailed, ConnectionDone, DownloadConnectionRefusedError, DownloadFailedError):
+    if failure.check(
+        ConnectionRefusedError,
+        ConnectionLost,
+        ResponseFailed,
+        ConnectionDone,
+        DownloadConnectionRefusedError,
+        DownloadFailedError,
+    ):
         return "connection"
     return type(failure.value).__name__

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from newscrawl.tools.dataset import published_key
+from newscrawl.article.dates import published_key
 from newscrawl.crawl.incremental import unchanged_since_last_fetch
 from newscrawl.crawl.outcomes import resolve
 from newscrawl.sites.common import Link
@@ -49,7 +49,9 @@ class Frontier:
         for field_name in ("published", "title"):
             if getattr(known, field_name) is None:
                 setattr(known, field_name, getattr(link, field_name))
-        if link.modified and (known.modified is None or datetime.fromisoformat(link.modified) > datetime.fromisoformat(known.modified)):
+        if link.modified and (
+            known.modified is None or datetime.fromisoformat(link.modified) > datetime.fromisoformat(known.modified)
+        ):
             known.modified = link.modified
         known.keywords = known.keywords or link.keywords
 

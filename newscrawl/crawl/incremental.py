@@ -22,8 +22,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from newscrawl.crawl.durability import flush_feeds
 from newscrawl.article.requestinfo import info, response_info
+from newscrawl.crawl.durability import flush_feeds
 from newscrawl.crawl.outcomes import DuplicateItem
 from newscrawl.state import store_for
 

@@ -15,10 +15,10 @@ from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.http import TextResponse
 
 from newscrawl.article.requestinfo import info
-from newscrawl.crawl.outcomes import request_key, resolve
 from newscrawl.crawl import signals as crawl_signals
-from newscrawl.sites.common import release_selector
+from newscrawl.crawl.outcomes import request_key, resolve
 from newscrawl.crawl.scope import OutOfScope, Scope
+from newscrawl.sites.common import release_selector
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +74,21 @@ class ScopeMiddleware:
         kind = "robots" if robots else "discovery" if info(request).discovery else "article"
         self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
         if not robots:  # robots.txt is no URL of the crawl's own; Scrapy reads a failed one as "allow all"
-            resolve(self.crawler, request_key(request), f"failure:{reason}", f"redirected from {origin}" if origin else detail)
-        logger.warning("Failed %s (%s): %s — %s%s", kind, reason, request.url, detail, f", redirected from {origin}" if origin else "",
-                       extra={"spider": self.crawler.spider})
+            resolve(
+                self.crawler,
+                request_key(request),
+                f"failure:{reason}",
+                f"redirected from {origin}" if origin else detail,
+            )
+        logger.warning(
+            "Failed %s (%s): %s — %s%s",
+            kind,
+            reason,
+            request.url,
+            detail,
+            f", redirected from {origin}" if origin else "",
+            extra={"spider": self.crawler.spider},
+        )
         raise OutOfScope(f"{reason}: {detail}")
 
 
@@ -111,7 +123,11 @@ class RetryAfterMiddleware(RetryMiddleware):
         return middleware
 
     async def process_response(self, request: Request, response, spider: Spider | None = None):
-        if response.status in (429, 503) and not request.meta.get("dont_retry") and response.status in self.retry_http_codes:
+        if (
+            response.status in (429, 503)
+            and not request.meta.get("dont_retry")
+            and response.status in self.retry_http_codes
+        ):
             delay = retry_after_seconds(response.headers.get(b"Retry-After"))
             if delay is not None and request.meta.get("retry_times", 0) < self.max_retry_times:
                 delay = min(delay, self.max_delay)
@@ -168,8 +184,13 @@ class CharsetRepairMiddleware:
         else:
             return response
         self.stats.inc_value("charset/repaired")
-        logger.info("Labelled %s but %s, read as %s: %s", response.encoding, "UTF-8" if encoding == "utf-8" else "not UTF-8",
-                    encoding, response.url)
+        logger.info(
+            "Labelled %s but %s, read as %s: %s",
+            response.encoding,
+            "UTF-8" if encoding == "utf-8" else "not UTF-8",
+            encoding,
+            response.url,
+        )
         return response.replace(encoding=encoding)
 
 
@@ -224,6 +245,12 @@ class ParseErrorMiddleware:
         detail = f"{name}: {str(exception)[:300]}"
         resolve(self.crawler, request_key(request), "failure:parse_error", detail)
         self.crawler.signals.send_catch_log(crawl_signals.page_parse_error, response=response, kind=kind, detail=detail)
-        logger.error("Parse error on %s page %s (%s); the crawl goes on", kind, response.url, detail,
-                     exc_info=exception, extra={"spider": self.crawler.spider})
+        logger.error(
+            "Parse error on %s page %s (%s); the crawl goes on",
+            kind,
+            response.url,
+            detail,
+            exc_info=exception,
+            extra={"spider": self.crawler.spider},
+        )
         return []

@@ -28,7 +28,10 @@ def render_meta(scroll: bool = True) -> dict:
     methods = [PageMethod("wait_for_load_state", "networkidle")]
     if scroll:
         # Infinite scroll and lazy rows load when scrolled into view.
-        methods += [PageMethod("evaluate", "window.scrollTo(0, document.body.scrollHeight)"), PageMethod("wait_for_load_state", "networkidle")]
+        methods += [
+            PageMethod("evaluate", "window.scrollTo(0, document.body.scrollHeight)"),
+            PageMethod("wait_for_load_state", "networkidle"),
+        ]
     return {"playwright": True, "playwright_page_methods": methods}
 
 
@@ -53,7 +56,9 @@ class RenderPolicy:
             return True  # replay serves rendered pages from the archive: no browser needed
         path = browser_path(settings)
         if path:
-            self.logger.info("JavaScript rendering: %s (%s)", path, "every page" if self.mode == "always" else "pages that need it")
+            self.logger.info(
+                "JavaScript rendering: %s (%s)", path, "every page" if self.mode == "always" else "pages that need it"
+            )
             return True
         self.browser_ok = False
         self.crawler.stats.set_value("render/browser_missing", 1)

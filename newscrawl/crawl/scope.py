@@ -48,7 +48,11 @@ class Scope:
     @classmethod
     def for_spider(cls, spider, settings) -> Scope:
         site = getattr(spider, "site", None)
-        hosts = [*site.crawl_hosts, *site.hosts] if site is not None else list(getattr(spider, "allowed_domains", None) or [])
+        hosts = (
+            [*site.crawl_hosts, *site.hosts]
+            if site is not None
+            else list(getattr(spider, "allowed_domains", None) or [])
+        )
         return cls(hosts, settings.getlist("SCOPE_TEST_HOSTS"))
 
     def is_test_host(self, host: str, port: int | None) -> bool:
@@ -124,4 +128,3 @@ class ScopedResolver(CachingThreadedResolver):
             return address
 
         return super().getHostByName(name, timeout).addCallback(check)
-

@@ -47,9 +47,9 @@ from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.contrib.scrapy.monitors import FinishReasonMonitor
 from spidermon.core.actions import Action
 
-from newscrawl.run.manifest import run_manifest_path
 from newscrawl.crawl.job import job_id
 from newscrawl.run.ledger import UrlLedger
+from newscrawl.run.manifest import run_manifest_path
 from newscrawl.run.monitor import LayoutMonitor
 
 logger = logging.getLogger(__name__)
@@ -124,13 +124,19 @@ def send_email(settings, content: dict, timeout: float = 30.0) -> None:
     """One alert e-mail (ALERT_EMAIL_TO over ALERT_SMTP_*), sent synchronously with smtplib."""
     to = settings.getlist("ALERT_EMAIL_TO")
     message = EmailMessage()
-    message["Subject"] = f"newscrawl: run of {content['site']} FAILED: {content['reasons'][0] if content['reasons'] else ''}"[:250]
+    message["Subject"] = (
+        f"newscrawl: run of {content['site']} FAILED: {content['reasons'][0] if content['reasons'] else ''}"[:250]
+    )
     message["From"] = settings.get("ALERT_EMAIL_FROM")
     message["To"] = ", ".join(to)
     lines = [f"The {content['site']} crawl failed its checks.", "", "Reasons:"]
     lines += [f"- {reason}" for reason in content["reasons"]]
-    lines += ["", f"Manifest: {content['manifest']}", f"Finish reason: {content['finishReason']}",
-              f"Items: {content['items']}, requests: {content['requests']}"]
+    lines += [
+        "",
+        f"Manifest: {content['manifest']}",
+        f"Finish reason: {content['finishReason']}",
+        f"Items: {content['items']}, requests: {content['requests']}",
+    ]
     if content["job"]:
         lines.append(f"Scrapyd job: {content['job']}")
     message.set_content("\n".join(lines))
@@ -165,11 +171,14 @@ def send_alerts(settings, content: dict) -> list[str]:
     """Every configured channel of our own (e-mail, webhook) gets the alert, all of them within
     ALERT_DEADLINE seconds; returns the failures (a channel still sending at the deadline is one)."""
     deadline = settings.getfloat("ALERT_DEADLINE")
-    senders = {"e-mail": lambda: send_email(settings, content, timeout=deadline),
-               "webhook": lambda: post_webhook(secret(settings, "ALERT_WEBHOOK_URL"), content, timeout=deadline)}
+    senders = {
+        "e-mail": lambda: send_email(settings, content, timeout=deadline),
+        "webhook": lambda: post_webhook(secret(settings, "ALERT_WEBHOOK_URL"), content, timeout=deadline),
+    }
     problems: list[str] = []
     threads = []
     for name in configured_channels(settings):
+
         def send(name=name):
             try:
                 senders[name]()
@@ -214,7 +223,10 @@ class AlertNotSent(RuntimeError):
 # Spidermon's own actions: (the setting that switches it on, the action).
 _SPIDERMON_ACTIONS = (
     ("SPIDERMON_SLACK_SENDER_TOKEN", "spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"),
-    ("SPIDERMON_TELEGRAM_SENDER_TOKEN", "spidermon.contrib.actions.telegram.notifiers.SendTelegramMessageSpiderFinished"),
+    (
+        "SPIDERMON_TELEGRAM_SENDER_TOKEN",
+        "spidermon.contrib.actions.telegram.notifiers.SendTelegramMessageSpiderFinished",
+    ),
     ("SPIDERMON_DISCORD_WEBHOOK_URL", "spidermon.contrib.actions.discord.notifiers.SendDiscordMessageSpiderFinished"),
     ("SPIDERMON_SENTRY_DSN", "spidermon.contrib.actions.sentry.SendSentryMessage"),
     ("SPIDERMON_REPORT_FILENAME", "spidermon.contrib.actions.reports.files.CreateFileReport"),
@@ -240,4 +252,3 @@ def _load(action):
 
         return load_object(action)
     return action
-

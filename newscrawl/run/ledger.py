@@ -25,8 +25,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from newscrawl.article.requestinfo import info
-from newscrawl.crawl.outcomes import DuplicateItem, request_key
 from newscrawl.crawl import signals as crawl_signals
+from newscrawl.crawl.outcomes import DuplicateItem, request_key
 
 # Keep the report readable on a big crawl: all counts, but at most this many failures listed.
 MAX_LISTED_FAILURES = 1000
@@ -97,7 +97,11 @@ class UrlLedger:
     def item_dropped(self, item, response: Response, exception, spider) -> None:
         if response is None:
             return
-        self.resolve(request_key(response.request), "duplicate" if isinstance(exception, DuplicateItem) else "reject", str(exception))
+        self.resolve(
+            request_key(response.request),
+            "duplicate" if isinstance(exception, DuplicateItem) else "reject",
+            str(exception),
+        )
 
     # --- the report ---------------------------------------------------------
     def unaccounted(self) -> list[str]:
@@ -124,4 +128,8 @@ class UrlLedger:
         for outcome, count in report["outcomes"].items():
             stats.set_value(f"ledger/{outcome}", count)
         if report["unaccountedCount"]:
-            spider.logger.warning("%d URLs have no outcome (crawl ended early?): %s", report["unaccountedCount"], ", ".join(report["unaccounted"][:5]))
+            spider.logger.warning(
+                "%d URLs have no outcome (crawl ended early?): %s",
+                report["unaccountedCount"],
+                ", ".join(report["unaccounted"][:5]),
+            )

@@ -25,16 +25,16 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from newscrawl import __version__
-from newscrawl.tools.dataset import COVERAGE_FIELDS, published_key
+from newscrawl.article.dates import published_key
+from newscrawl.article.fields import COVERAGE_FIELDS
+from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.crawl.durability import feed_slots, item_written, write_atomically
 from newscrawl.crawl.feeds import local_path
 from newscrawl.crawl.job import job_id
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.run.monitor import LayoutMonitor
-from newscrawl.article.schema import SCHEMA_VERSION, field_order
 
 logger = logging.getLogger(__name__)
-
 
 
 def manifest_path_for(feed: Path) -> Path:
@@ -88,7 +88,9 @@ class FeedManifest:
 
     def counts(self) -> dict[str, int]:
         stats = self.crawler.stats
-        total = lambda prefix: sum(v for k, v in stats.get_stats().items() if k.startswith(prefix) and isinstance(v, int))
+        total = lambda prefix: sum(
+            v for k, v in stats.get_stats().items() if k.startswith(prefix) and isinstance(v, int)
+        )
         return {
             "items": self.items,
             "new": stats.get_value("dedup/new", 0),
@@ -128,7 +130,9 @@ class FeedManifest:
             "finishTime": datetime.now(UTC).isoformat(timespec="seconds"),
             "finishReason": self.crawler.stats.get_value("finish_reason"),
             "counts": self.counts(),
-            "fieldCoverage": {name: round(self.present[name] / self.items, 4) if self.items else None for name in COVERAGE_FIELDS},
+            "fieldCoverage": {
+                name: round(self.present[name] / self.items, 4) if self.items else None for name in COVERAGE_FIELDS
+            },
             "datePublished": {"min": published[0], "max": published[-1]} if published else None,
             "file": facts,
         }

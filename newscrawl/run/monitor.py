@@ -19,23 +19,33 @@ import json
 import logging
 import re
 from collections import Counter
-from functools import cached_property
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from newscrawl.crawl.feeds import with_spider_name
 from newscrawl.crawl import signals as crawl_signals
+from newscrawl.crawl.feeds import with_spider_name
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.state import Baseline, store_for
 
 logger = logging.getLogger(__name__)
 
 # The fields whose coverage each site's baseline keeps (a field a site always had, gone in one run).
-BASELINE_FIELDS = ("headline", "description", "articleBody", "authors", "datePublished", "articleSection", "keywords", "mainImage", "relatedUrls")
+BASELINE_FIELDS = (
+    "headline",
+    "description",
+    "articleBody",
+    "authors",
+    "datePublished",
+    "articleSection",
+    "keywords",
+    "mainImage",
+    "relatedUrls",
+)
 
 
 class LayoutMonitor:
@@ -44,7 +54,10 @@ class LayoutMonitor:
         self.crawler = crawler
         # LAYOUT_MIN_COVERAGE, with the site's own overrides (a site that rarely prints bylines …).
         site = getattr(crawler.spidercls, "site", None)
-        self.min_coverage: dict[str, float] = {**settings.getdict("LAYOUT_MIN_COVERAGE"), **(site.layout_min_coverage if site else {})}
+        self.min_coverage: dict[str, float] = {
+            **settings.getdict("LAYOUT_MIN_COVERAGE"),
+            **(site.layout_min_coverage if site else {}),
+        }
         self.max_fallback_share = settings.getfloat("LAYOUT_MAX_FALLBACK_SHARE")
         self.min_articles = settings.getint("LAYOUT_MIN_ARTICLES")
         self.max_samples = settings.getint("LAYOUT_SAMPLES")
@@ -96,7 +109,11 @@ class LayoutMonitor:
         self.site_rules += by_site_rules
         if missing or fallback or not by_site_rules:
             problems = [f"no {name}" for name in missing] + (["body by fallback extractor"] if fallback else [])
-            problems += [] if by_site_rules else [f"headline by {sources.get('headline')}, body by {sources.get('articleBody')}"]
+            problems += (
+                []
+                if by_site_rules
+                else [f"headline by {sources.get('headline')}, body by {sources.get('articleBody')}"]
+            )
             self.keep_sample(response, problems)
 
     def parse_error(self, response, kind: str, detail: str) -> None:
@@ -108,7 +125,11 @@ class LayoutMonitor:
     def keep_sample(self, response, problems: list[str]) -> None:
         if response is None or len(self.samples) >= self.max_samples:
             return
-        headers = {k.decode("latin-1"): v[-1].decode("latin-1") for k, v in response.headers.items() if k.lower() in (b"content-type",)}
+        headers = {
+            k.decode("latin-1"): v[-1].decode("latin-1")
+            for k, v in response.headers.items()
+            if k.lower() in (b"content-type",)
+        }
         self.samples.append((response.url, response.status, headers, response.body, problems))
 
     def run_problems(self) -> list[str]:
@@ -117,7 +138,9 @@ class LayoutMonitor:
         ledger = self.crawler.get_extension(UrlLedger)
         if ledger is None:
             return []
-        kinds = Counter(outcome.split(":", 1)[0] for url, outcome in ledger.outcomes.items() if url not in ledger.discovery_urls)
+        kinds = Counter(
+            outcome.split(":", 1)[0] for url, outcome in ledger.outcomes.items() if url not in ledger.discovery_urls
+        )
         requested = sum(kinds[k] for k in ("item", "reject", "duplicate", "not_modified", "skipped", "failure"))
         good = kinds["item"] + kinds["duplicate"] + kinds["not_modified"]
         lost = kinds["skipped"] + kinds["failure"]
@@ -125,16 +148,26 @@ class LayoutMonitor:
         sources = Counter(ledger.outcomes.get(url, "").split(":", 1)[0] for url in ledger.discovery_urls)
         if sources and not good and not sources["discovery"] + sources["not_modified"]:
             # Not one feed, sitemap or listing answered: the run reached nothing (blocked, DNS, proxy, wrong archive).
-            problems.append(f"reached nothing: none of the {len(ledger.discovery_urls)} discovery sources answered "
-                            f"({sources['failure']} failed), no article requested")
+            problems.append(
+                f"reached nothing: none of the {len(ledger.discovery_urls)} discovery sources answered "
+                f"({sources['failure']} failed), no article requested"
+            )
         if requested and not good:
-            problems.append(f"{requested} article pages requested, none became an item ({lost} skipped or failed, {kinds['reject']} rejected)")
+            problems.append(
+                f"{requested} article pages requested, none became an item ({lost} skipped or failed, {kinds['reject']} rejected)"
+            )
         elif requested >= self.min_articles and lost / requested > self.max_lost_share:
-            problems.append(f"{lost} of {requested} article URLs ended as skips or failures (maximum {self.max_lost_share:.0%})")
+            problems.append(
+                f"{lost} of {requested} article URLs ended as skips or failures (maximum {self.max_lost_share:.0%})"
+            )
         write_failed = self.crawler.stats.get_value("feed/write_failed")
         if write_failed:
-            problems.append(f"dataset write failed, {self.crawler.stats.get_value('feed/not_written', 0)} items not written ({write_failed})")
-        store_failed = sum(v for k, v in self.crawler.stats.get_stats().items() if k.startswith("feedexport/failed_count/"))
+            problems.append(
+                f"dataset write failed, {self.crawler.stats.get_value('feed/not_written', 0)} items not written ({write_failed})"
+            )
+        store_failed = sum(
+            v for k, v in self.crawler.stats.get_stats().items() if k.startswith("feedexport/failed_count/")
+        )
         if store_failed:
             problems.append(f"{store_failed} dataset files could not be stored")
         parsed = self.articles + self.parse_errors
@@ -146,27 +179,50 @@ class LayoutMonitor:
         """{status, articles, coverage, fallbackShare, problems}; status "ok", "failed" or "too_few" (not judged)."""
         if self._verdict is not None:
             return self._verdict
-        coverage = {name: round(self.present[name] / self.articles, 4) if self.articles else None for name in self.min_coverage}
+        coverage = {
+            name: round(self.present[name] / self.articles, 4) if self.articles else None for name in self.min_coverage
+        }
         share = round(self.fallbacks / self.articles, 4) if self.articles else None
-        problems = [f"{name} on {coverage[name]:.0%} of articles (minimum {minimum:.0%})" for name, minimum in self.min_coverage.items() if self.articles and coverage[name] < minimum]
+        problems = [
+            f"{name} on {coverage[name]:.0%} of articles (minimum {minimum:.0%})"
+            for name, minimum in self.min_coverage.items()
+            if self.articles and coverage[name] < minimum
+        ]
         if self.articles and share > self.max_fallback_share:
-            problems.append(f"generic extractor needed for {share:.0%} of bodies (maximum {self.max_fallback_share:.0%})")
+            problems.append(
+                f"generic extractor needed for {share:.0%} of bodies (maximum {self.max_fallback_share:.0%})"
+            )
         site_share = round(self.site_rules / self.articles, 4) if self.articles else None
         if self.articles and site_share < self.min_site_rules:
-            problems.append(f"the site's own rules found headline and body on {site_share:.0%} of articles (minimum {self.min_site_rules:.0%}): "
-                            "the rest fell back to standards (see metadata.sources)")
+            problems.append(
+                f"the site's own rules found headline and body on {site_share:.0%} of articles (minimum {self.min_site_rules:.0%}): "
+                "the rest fell back to standards (see metadata.sources)"
+            )
         if self.articles < self.min_articles:
             problems = []  # too few articles to judge the layout by shares
         else:
             problems += self.baseline_problems(self.metrics(share))
         run_problems = self.run_problems()
         status = "failed" if problems or run_problems else ("too_few" if self.articles < self.min_articles else "ok")
-        return {"status": status, "articles": self.articles, "parseErrors": self.parse_errors, "coverage": coverage, "fallbackShare": share,
-                "siteRuleShare": site_share, "problems": problems + run_problems, "layoutProblems": problems, "runProblems": run_problems}
+        return {
+            "status": status,
+            "articles": self.articles,
+            "parseErrors": self.parse_errors,
+            "coverage": coverage,
+            "fallbackShare": share,
+            "siteRuleShare": site_share,
+            "problems": problems + run_problems,
+            "layoutProblems": problems,
+            "runProblems": run_problems,
+        }
 
     def metrics(self, fallback_share: float | None) -> dict[str, float]:
         """This run's figures, as kept in the site's baseline."""
-        figures = {f"coverage/{name}": self.present[name] / self.articles for name in BASELINE_FIELDS} if self.articles else {}
+        figures = (
+            {f"coverage/{name}": self.present[name] / self.articles for name in BASELINE_FIELDS}
+            if self.articles
+            else {}
+        )
         if fallback_share is not None:
             figures["fallbackShare"] = fallback_share
         stats = self.crawler.stats
@@ -195,7 +251,11 @@ class LayoutMonitor:
                 if now > usual + self.baseline_fallback_rise:
                     problems.append(f"generic extractor needed for {now:.0%} of bodies (usually {usual:.0%})")
             elif usual >= 0.2 and now < usual * (1 - self.baseline_drop):
-                label = f"{name.split('/', 1)[1]} on {now:.0%} of articles" if name.startswith("coverage/") else f"{now:.1f} links per listing page"
+                label = (
+                    f"{name.split('/', 1)[1]} on {now:.0%} of articles"
+                    if name.startswith("coverage/")
+                    else f"{now:.1f} links per listing page"
+                )
                 usual_text = f"{usual:.0%}" if name.startswith("coverage/") else f"{usual:.1f}"
                 problems.append(f"{label} (usually {usual_text}, over {baseline.runs} healthy runs)")
         return problems
@@ -207,9 +267,15 @@ class LayoutMonitor:
         figures = self.metrics(verdict["fallbackShare"])
         old = self.baseline
         runs = (old.runs if old else 0) + 1
-        merged = {name: ((old.metrics.get(name, value) * (runs - 1) + value) / runs if old else value) for name, value in figures.items()}
-        store_for(self.crawler).record_baseline(self.site_name, Baseline({k: round(v, 4) for k, v in merged.items()}, runs),
-                                                datetime.now(UTC).isoformat(timespec="seconds"))
+        merged = {
+            name: ((old.metrics.get(name, value) * (runs - 1) + value) / runs if old else value)
+            for name, value in figures.items()
+        }
+        store_for(self.crawler).record_baseline(
+            self.site_name,
+            Baseline({k: round(v, 4) for k, v in merged.items()}, runs),
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        )
 
     def spider_closed(self, spider, reason: str) -> None:
         verdict = self.verdict()
@@ -221,9 +287,13 @@ class LayoutMonitor:
         if verdict["status"] != "failed":
             return
         saved = self.save_samples(spider.name)
-        where = f"{len(self.samples)} sample pages saved to {saved} (pack them with python -m newscrawl.crawl.archive pack)"
+        where = (
+            f"{len(self.samples)} sample pages saved to {saved} (pack them with python -m newscrawl.crawl.archive pack)"
+        )
         if verdict["layoutProblems"]:
-            logger.error("Layout change suspected on %s: %s. %s.", spider.name, "; ".join(verdict["layoutProblems"]), where)
+            logger.error(
+                "Layout change suspected on %s: %s. %s.", spider.name, "; ".join(verdict["layoutProblems"]), where
+            )
         if verdict["runProblems"]:
             logger.error("Run failed on %s: %s. %s.", spider.name, "; ".join(verdict["runProblems"]), where)
 
@@ -234,10 +304,20 @@ class LayoutMonitor:
         (directory / "site").mkdir(parents=True, exist_ok=True)
         records = []
         for index, (url, status, headers, body, problems) in enumerate(self.samples, start=1):
-            name = f"{index:02d}-" + re.sub(r"[^a-z0-9]+", "-", url.lower().split("//", 1)[-1])[-60:].strip("-") + ".html"
+            name = (
+                f"{index:02d}-" + re.sub(r"[^a-z0-9]+", "-", url.lower().split("//", 1)[-1])[-60:].strip("-") + ".html"
+            )
             (directory / "site" / name).write_bytes(body)
-            records.append({"url": url, "status": status, "file": f"site/{name}", "headers": headers, "problems": problems})
+            records.append(
+                {"url": url, "status": status, "file": f"site/{name}", "headers": headers, "problems": problems}
+            )
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        manifest = {"description": f"Pages of a {spider_name} run where the layout seemed to have changed", "date": now, "records": records}
-        (directory / "site.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        manifest = {
+            "description": f"Pages of a {spider_name} run where the layout seemed to have changed",
+            "date": now,
+            "records": records,
+        }
+        (directory / "site.json").write_text(
+            json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         return directory

@@ -52,7 +52,10 @@ class RunReport:
             ", ".join(f"{name.split('/')[1]}={stats.get_value(name)}" for name in SUMMARY),
         )
         if self.path:
-            values = {key: value.isoformat() if isinstance(value, datetime) else value for key, value in stats.get_stats().items()}
+            values = {
+                key: value.isoformat() if isinstance(value, datetime) else value
+                for key, value in stats.get_stats().items()
+            }
             values["finish_reason"] = reason
             # %(time)s as Scrapy formats it in feed URIs, taken at the start of the run.
             path = Path(self.path % {"name": spider.name, "time": run_time(stats)})

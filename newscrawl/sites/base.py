@@ -28,10 +28,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from newscrawl.article.dates import AMSTERDAM, parse_machine_date
-from newscrawl.sites.item import ArticleItem
-from newscrawl.sites.loader import ArticleLoader, finish_article
 from newscrawl.article.text import join_blocks
-from newscrawl.sites.urls import normalize_url
 from newscrawl.sites import generic
 from newscrawl.sites.common import (
     CONSENT_PHRASES,
@@ -48,6 +45,9 @@ from newscrawl.sites.common import (
     page_context,
     page_selector,
 )
+from newscrawl.sites.item import ArticleItem
+from newscrawl.sites.loader import ArticleLoader, finish_article
+from newscrawl.sites.urls import normalize_url
 
 # (source, raw value): one candidate of a field; the first that gives a value wins.
 Candidate = tuple[str, Any]
@@ -156,8 +156,13 @@ class ArticleParser:
         if blocks:
             self.sources["articleBody"] = self.body_rule
         else:
-            self.generic = generic.generic_body(self.root, self.densest_container, self.boilerplate_xpath, headline,
-                                                loader.get_output_value("description"))
+            self.generic = generic.generic_body(
+                self.root,
+                self.densest_container,
+                self.boilerplate_xpath,
+                headline,
+                loader.get_output_value("description"),
+            )
             if self.generic:
                 blocks, body_extractor = self.generic.blocks, self.generic.extractor
                 self.sources["articleBody"] = body_extractor
@@ -173,8 +178,15 @@ class ArticleParser:
         modified = self.date_modified()
         if modified and len(modified.iso) == 10:
             modified = None  # a change on some day: no time to give, and none is invented
-        if modified and published and len(published.iso) > 10 and datetime.fromisoformat(modified.iso) < datetime.fromisoformat(published.iso):
-            self.warnings.append(f"dateModified: {modified.source} {modified.iso} is before datePublished {published.iso}, not used")
+        if (
+            modified
+            and published
+            and len(published.iso) > 10
+            and datetime.fromisoformat(modified.iso) < datetime.fromisoformat(published.iso)
+        ):
+            self.warnings.append(
+                f"dateModified: {modified.source} {modified.iso} is before datePublished {published.iso}, not used"
+            )
             modified = None
         add_date(loader, "dateModified", modified)
         if modified:
@@ -198,7 +210,9 @@ class ArticleParser:
         for name in ("headline", "articleBody"):
             broken = (item.get(name) or "").count("\ufffd")
             if broken:
-                self.warnings.append(f"{name}: {broken} replacement characters (U+FFFD): the page's bytes do not fit its charset")
+                self.warnings.append(
+                    f"{name}: {broken} replacement characters (U+FFFD): the page's bytes do not fit its charset"
+                )
         warnings = [*self.context.warnings, *self.warnings]
         if warnings:
             item["metadata"]["warnings"] = warnings
@@ -317,7 +331,9 @@ class ArticleParser:
             return chosen
         # A wall time read from text, or a meta time: the rest of the page may correct it.
         candidates = list(self.date_published_candidates(visible))
-        return trust_visible_over_offset_bug(settle_wall_time(chosen, candidates), candidates, self.context.reference_time)
+        return trust_visible_over_offset_bug(
+            settle_wall_time(chosen, candidates), candidates, self.context.reference_time
+        )
 
     def visible_modified(self) -> str:
         return ""
@@ -344,7 +360,10 @@ class ArticleParser:
 
     def section(self) -> Iterator[Candidate]:
         section = self.ld.get("articleSection")
-        yield "json-ld", section[0] if isinstance(section, list) and section else section if isinstance(section, str) else None
+        yield (
+            "json-ld",
+            section[0] if isinstance(section, list) and section else section if isinstance(section, str) else None,
+        )
         yield "meta", self.meta.get("article:section")
         yield "breadcrumb", generic.breadcrumb_section(self.jsonld, self.root)
         yield "url", url_section(self.canonical)
@@ -408,14 +427,21 @@ def jsonld_image(ld: dict[str, Any]) -> str | None:
     return image if isinstance(image, str) else None
 
 
-def trust_visible_over_offset_bug(chosen: ChosenDate | None, candidates: list[Candidate], reference) -> ChosenDate | None:
+def trust_visible_over_offset_bug(
+    chosen: ChosenDate | None, candidates: list[Candidate], reference
+) -> ChosenDate | None:
     """A meta time that is the visible date line's time off by a whole hour or two is a time-zone
     bug of the page's metadata (local time written as UTC, a fixed +01:00 in summer): the line
     the reader sees wins then. JSON-LD is trusted as it is."""
     if chosen is None or chosen.source != "meta":
         return chosen
     for source, raw in candidates:
-        if not source.startswith("visible") or not isinstance(raw, str) or not raw or parse_machine_date(raw) is not None:
+        if (
+            not source.startswith("visible")
+            or not isinstance(raw, str)
+            or not raw
+            or parse_machine_date(raw) is not None
+        ):
             continue
         if not re.search(r"\d{1,2}[:.]\d{2}", raw):
             return chosen  # a visible date without a time cannot contradict the meta's time
@@ -448,5 +474,11 @@ def settle_wall_time(chosen: ChosenDate | None, candidates: list[Candidate]) -> 
             continue
         local = machine.astimezone(AMSTERDAM)
         if local.replace(tzinfo=None).isoformat(timespec="minutes") == chosen.iso[:16]:
-            return ChosenDate(iso=local.isoformat(timespec="seconds"), raw=chosen.raw, source=chosen.source, detail=chosen.detail, machine=False)
+            return ChosenDate(
+                iso=local.isoformat(timespec="seconds"),
+                raw=chosen.raw,
+                source=chosen.source,
+                detail=chosen.detail,
+                machine=False,
+            )
     return chosen

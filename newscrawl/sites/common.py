@@ -22,15 +22,23 @@ from parsel import Selector
 from scrapy.http import Response
 from scrapy.selector import Selector as ScrapySelector
 
-from newscrawl.article.requestinfo import Hints, response_info
 from newscrawl.article.dates import AMSTERDAM, normalize_date, normalize_date_or_day, parse_machine_date
+from newscrawl.article.requestinfo import Hints, response_info
 from newscrawl.article.text import normalize_text
 from newscrawl.sites.urls import article_key, normalize_url
 
 logger = logging.getLogger(__name__)
 
 ARTICLE_TYPES = frozenset(
-    {"Article", "NewsArticle", "AnalysisNewsArticle", "BackgroundNewsArticle", "OpinionNewsArticle", "ReportageNewsArticle", "ReviewNewsArticle"}
+    {
+        "Article",
+        "NewsArticle",
+        "AnalysisNewsArticle",
+        "BackgroundNewsArticle",
+        "OpinionNewsArticle",
+        "ReportageNewsArticle",
+        "ReviewNewsArticle",
+    }
 )
 
 
@@ -93,10 +101,17 @@ def page_context(response: Response) -> PageContext:
         if served is not None and off is not None and off <= 86400:
             reference = served
         else:
-            warnings = (f"dateReference: the server's Date header {text[:60]!r} is not within a day of the fetch; relative dates "
-                        "count from the fetch",)
-    return PageContext(discovered_via=request.via, downloaded_at=downloaded_at, reference_time=reference, hints=request.hints,
-                       warnings=warnings)
+            warnings = (
+                f"dateReference: the server's Date header {text[:60]!r} is not within a day of the fetch; relative dates "
+                "count from the fetch",
+            )
+    return PageContext(
+        discovered_via=request.via,
+        downloaded_at=downloaded_at,
+        reference_time=reference,
+        hints=request.hints,
+        warnings=warnings,
+    )
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -135,7 +150,9 @@ def release_selector(response: Response) -> None:
 
 
 _META_TAGS = etree.XPath("//meta[@content]")
-_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href', smart_strings=False)  # plain strings: no reference to the tree
+_CANONICAL = etree.XPath(
+    '//link[@rel="canonical"]/@href', smart_strings=False
+)  # plain strings: no reference to the tree
 _JSONLD_TEXTS = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
 
 
@@ -230,7 +247,14 @@ def jsonld_type_names(objects: Iterable[dict[str, Any]]) -> set[str]:
 
 
 # What consent walls say (DPG's NU.nl, WordPress cookie notices): served instead of an article, never one.
-CONSENT_PHRASES = ("gebruikt cookies", "wij gebruiken cookies", "cookies accepteren", "toestemming voor cookies", "privacy-instellingen", "privacy gate")
+CONSENT_PHRASES = (
+    "gebruikt cookies",
+    "wij gebruiken cookies",
+    "cookies accepteren",
+    "toestemming voor cookies",
+    "privacy-instellingen",
+    "privacy gate",
+)
 
 
 def has_class(name: str) -> str:
@@ -238,7 +262,9 @@ def has_class(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
-def inside_test(classes: Iterable[str], tags: Iterable[str] = (), ids: Iterable[str] = ()) -> Callable[[etree._Element], bool]:
+def inside_test(
+    classes: Iterable[str], tags: Iterable[str] = (), ids: Iterable[str] = ()
+) -> Callable[[etree._Element], bool]:
     """A test "is this element, or one of its ancestors, one of these containers?".
 
     Set lookups while walking up in Python: the same test as an XPath ``ancestor-or-self::*[…]``
@@ -284,8 +310,13 @@ def implausible(iso: str, fetched: datetime) -> str | None:
     return None
 
 
-def choose_date(candidates: Iterable[tuple[str, Any]], reference: datetime, visible_raw: str | None,
-                fetched: datetime | None = None, rejected: list[str] | None = None) -> ChosenDate | None:
+def choose_date(
+    candidates: Iterable[tuple[str, Any]],
+    reference: datetime,
+    visible_raw: str | None,
+    fetched: datetime | None = None,
+    rejected: list[str] | None = None,
+) -> ChosenDate | None:
     """The first candidate (source, raw) that parses (and, given ``fetched``, is plausible) wins;
     precedence is the caller's order. An implausible one is said in ``rejected`` and passed over.
 
@@ -302,8 +333,13 @@ def choose_date(candidates: Iterable[tuple[str, Any]], reference: datetime, visi
                 rejected.append(f"{source} {iso} {problem}, not used")
             continue
         if iso:
-            return ChosenDate(iso=iso, raw=normalize_text(visible_raw) or raw.strip(), source=source.split(":", 1)[0], detail=source,
-                              machine=parse_machine_date(raw) is not None)
+            return ChosenDate(
+                iso=iso,
+                raw=normalize_text(visible_raw) or raw.strip(),
+                source=source.split(":", 1)[0],
+                detail=source,
+                machine=parse_machine_date(raw) is not None,
+            )
     return None
 
 
@@ -370,7 +406,9 @@ def sitemap_entries(body: bytes) -> Iterator[tuple[str, dict[str, str]]]:
     Read incrementally (lxml iterparse, each entry freed once read): a sitemap of 500,000 URLs
     never becomes one tree in memory. Namespaces are ignored; broken XML is read as far as it goes.
     """
-    parser = etree.iterparse(io.BytesIO(body), events=("end",), recover=True, huge_tree=True, resolve_entities=False, no_network=True)
+    parser = etree.iterparse(
+        io.BytesIO(body), events=("end",), recover=True, huge_tree=True, resolve_entities=False, no_network=True
+    )
     try:
         for _, element in parser:
             kind = _local(element.tag)

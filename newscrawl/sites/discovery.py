@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 from scrapy.http import Response
 
 from newscrawl.article.text import normalize_text
-from newscrawl.sites.urls import link_key, normalize_url
 from newscrawl.sites import common
 from newscrawl.sites.common import Link, SitemapRef, page_selector
+from newscrawl.sites.urls import link_key, normalize_url
 
 
 class Discovery:
@@ -74,7 +74,12 @@ class Discovery:
         links: list[Link] = []
         seen: set[str] = set()
         for anchor in page_selector(response).xpath("//body//a[@href]"):
-            link = self.make_link(anchor.attrib["href"], response.url, "listing", title=normalize_text(anchor.xpath("string()").get()) or None)
+            link = self.make_link(
+                anchor.attrib["href"],
+                response.url,
+                "listing",
+                title=normalize_text(anchor.xpath("string()").get()) or None,
+            )
             if link and link.url not in seen:
                 seen.add(link.url)
                 links.append(link)

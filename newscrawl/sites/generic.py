@@ -23,15 +23,35 @@ logger = logging.getLogger(__name__)
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 # Never content, whatever the classes say.
-CHROME_TAGS = frozenset({"script", "style", "noscript", "template", "header", "nav", "footer", "aside", "form", "button",
-                         "figure", "figcaption", "iframe", "svg", "select", "dialog"})
+CHROME_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "header",
+        "nav",
+        "footer",
+        "aside",
+        "form",
+        "button",
+        "figure",
+        "figcaption",
+        "iframe",
+        "svg",
+        "select",
+        "dialog",
+    }
+)
 _BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "li", "blockquote", "pre"})
 _CONTAINER_CHILDREN = frozenset({"p", "h2", "h3", "h4", "ul", "ol", "blockquote", "pre"})
 _STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 # Dutch markers of a block that points elsewhere: "Lees ook: …", "Bekijk ook", "Meer over dit onderwerp".
-_POINTER = re.compile(r"^(?:lees\s+(?:ook|meer|verder|hier)|bekijk\s+(?:ook|hier|de\s+video)|meer\s+over\b|ook\s+interessant|kijk\s+ook|luister\s+ook)\b",
-                      re.IGNORECASE)
+_POINTER = re.compile(
+    r"^(?:lees\s+(?:ook|meer|verder|hier)|bekijk\s+(?:ook|hier|de\s+video)|meer\s+over\b|ook\s+interessant|kijk\s+ook|luister\s+ook)\b",
+    re.IGNORECASE,
+)
 BYLINE = re.compile(r"^door\s*:?\s+\S", re.IGNORECASE)
 _CREDIT = re.compile(r"^(?:foto|beeld|fotograaf|bron\s+foto)\s*:", re.IGNORECASE)
 _SEPARATOR = r"\s+[|\-–—·:]\s+"
@@ -50,7 +70,9 @@ def is_hidden(element: etree._Element) -> bool:
     return False
 
 
-def in_chrome(element: etree._Element, stop: etree._Element | None = None, allowed: frozenset[str] = frozenset()) -> bool:
+def in_chrome(
+    element: etree._Element, stop: etree._Element | None = None, allowed: frozenset[str] = frozenset()
+) -> bool:
     """Inside a header, nav, footer, aside, form, figure … (below ``stop``, if given; ``allowed`` tags do not count)."""
     node = element
     while node is not None and node is not stop:
@@ -73,8 +95,15 @@ def visible_text(root: etree._Element) -> str:
             continue
         if element.tail:
             stack.append(element.tail)
-        if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript", "template") or (
-                element.get("hidden") is not None or element.get("aria-hidden") == "true" or _STYLE_HIDDEN.search(element.get("style") or "")):
+        if (
+            not isinstance(element.tag, str)
+            or element.tag in ("script", "style", "noscript", "template")
+            or (
+                element.get("hidden") is not None
+                or element.get("aria-hidden") == "true"
+                or _STYLE_HIDDEN.search(element.get("style") or "")
+            )
+        ):
             continue
         if element.text:
             parts.append(element.text)
@@ -121,8 +150,14 @@ def byline_text(scope: etree._Element) -> str | None:
     for element in scope.iter(*_BYLINE_TAGS):
         text = normalize_text(element.text_content())
         if len(text) < 80 and BYLINE.match(text) and not is_hidden(element) and not in_chrome(element, scope, allowed):
-            inner = next((child for child in element.iter(*_BYLINE_TAGS) if child is not element
-                          and BYLINE.match(normalize_text(child.text_content()))), None)
+            inner = next(
+                (
+                    child
+                    for child in element.iter(*_BYLINE_TAGS)
+                    if child is not element and BYLINE.match(normalize_text(child.text_content()))
+                ),
+                None,
+            )
             return normalize_text((inner if inner is not None else element).text_content())
     return None
 
@@ -182,8 +217,15 @@ def breadcrumb_section(objects: Iterable[dict], root: etree._Element) -> str | N
     """The section from a JSON-LD BreadcrumbList (the item after "home"), else a category link's slug."""
     for obj in objects:
         if obj.get("@type") == "BreadcrumbList" and isinstance(obj.get("itemListElement"), list):
-            names = [normalize_text(e.get("name") or (e.get("item") or {}).get("name") if isinstance(e.get("item"), dict) else e.get("name"))
-                     for e in obj["itemListElement"] if isinstance(e, dict)]
+            names = [
+                normalize_text(
+                    e.get("name") or (e.get("item") or {}).get("name")
+                    if isinstance(e.get("item"), dict)
+                    else e.get("name")
+                )
+                for e in obj["itemListElement"]
+                if isinstance(e, dict)
+            ]
             names = [n for n in names if n]
             if len(names) >= 3:
                 return names[1]
@@ -194,7 +236,9 @@ def breadcrumb_section(objects: Iterable[dict], root: etree._Element) -> str | N
     return None
 
 
-_PHOTO_LINE = re.compile(r"^\s*(?:foto|beeld)\s*:\s*(?P<credit>.+?)(?:\.\s+(?P<caption>.+))?\s*$", re.IGNORECASE | re.DOTALL)
+_PHOTO_LINE = re.compile(
+    r"^\s*(?:foto|beeld)\s*:\s*(?P<credit>.+?)(?:\.\s+(?P<caption>.+))?\s*$", re.IGNORECASE | re.DOTALL
+)
 
 
 def split_credit(line: str) -> tuple[str | None, str | None]:
@@ -280,7 +324,9 @@ def _only_links(element: etree._Element | None, text: str) -> bool:
     return bool(links) and normalize_text("".join("".join(a.itertext()) for a in links)) == normalize_text(text)
 
 
-def clean_blocks(blocks: list[tuple[etree._Element | None, str]], headline: str | None, lead: str | None) -> tuple[list[str], list[str], str | None]:
+def clean_blocks(
+    blocks: list[tuple[etree._Element | None, str]], headline: str | None, lead: str | None
+) -> tuple[list[str], list[str], str | None]:
     """What the site selectors also leave out: (body, "Lees ook" hrefs, typed byline).
 
     Leading blocks that repeat the headline or the lead go; a "Lees ook"-style block and the
@@ -307,7 +353,9 @@ def clean_blocks(blocks: list[tuple[etree._Element | None, str]], headline: str 
             if element is not None:
                 pointers.extend(element.xpath(".//a/@href"))
             continue
-        if in_pointer and (_only_links(element, text) or (element is None and len(text) < 120 and not text.endswith("."))):
+        if in_pointer and (
+            _only_links(element, text) or (element is None and len(text) < 120 and not text.endswith("."))
+        ):
             if element is not None:
                 pointers.extend(element.xpath(".//a/@href"))
             continue
@@ -339,7 +387,11 @@ def structural_body(container: etree._Element | None, headline: str | None, lead
     blocks, pointers, byline = clean_blocks(container_blocks(container), headline, lead)
     if not has_prose(blocks):
         return None
-    links = [a.get("href") for a in container.iter("a") if a.get("href") and not in_chrome(a, container) and not _in_teaser(a, container)]
+    links = [
+        a.get("href")
+        for a in container.iter("a")
+        if a.get("href") and not in_chrome(a, container) and not _in_teaser(a, container)
+    ]
     return GenericBody(blocks, "generic", links + pointers, byline)
 
 
@@ -350,7 +402,9 @@ MAX_LINK_BLOCK = 80
 _HIDDEN_XPATH = "//*[@hidden] | //*[@aria-hidden='true'] | //*[contains(translate(@style, 'DISPLAYNOE: ', 'displaynoe'), 'display:none')]"
 
 
-def trafilatura_body(root: etree._Element, boilerplate_xpath: str | None, headline: str | None, lead: str | None, **settings) -> GenericBody | None:
+def trafilatura_body(
+    root: etree._Element, boilerplate_xpath: str | None, headline: str | None, lead: str | None, **settings
+) -> GenericBody | None:
     """trafilatura on a copy of the page without what no reader sees (and the site's known boilerplate), block by block."""
     import copy
 
@@ -366,7 +420,9 @@ def trafilatura_body(root: etree._Element, boilerplate_xpath: str | None, headli
 def trafilatura_html_body(html: str, headline: str | None, lead: str | None, **settings) -> GenericBody | None:
     import trafilatura  # heavy import, only needed on the fallback path
 
-    xml = trafilatura.extract(html, output_format="xml", include_links=True, include_comments=False, **{**TRAFILATURA_SETTINGS, **settings})
+    xml = trafilatura.extract(
+        html, output_format="xml", include_links=True, include_comments=False, **{**TRAFILATURA_SETTINGS, **settings}
+    )
     if not xml:
         return None
     try:
@@ -421,10 +477,17 @@ def _xml_blocks(main: etree._Element) -> Iterator[etree._Element]:
             yield loose
 
 
-def generic_body(root: etree._Element, container: etree._Element | None, boilerplate_xpath: str, headline: str | None,
-                 lead: str | None) -> GenericBody | None:
+def generic_body(
+    root: etree._Element,
+    container: etree._Element | None,
+    boilerplate_xpath: str,
+    headline: str | None,
+    lead: str | None,
+) -> GenericBody | None:
     """The generic body of a page whose site selectors found nothing; ``container`` is its densest_container()."""
-    return choose_body(structural_body(container, headline, lead), trafilatura_body(root, boilerplate_xpath, headline, lead))
+    return choose_body(
+        structural_body(container, headline, lead), trafilatura_body(root, boilerplate_xpath, headline, lead)
+    )
 
 
 def choose_body(structural: GenericBody | None, extracted: GenericBody | None) -> GenericBody | None:

@@ -18,9 +18,9 @@ from itemloaders.processors import Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
 from newscrawl.article.dates import format_utc, normalize_date
-from newscrawl.sites.item import ArticleItem
 from newscrawl.article.schema import SCHEMA_VERSION
 from newscrawl.article.text import normalize_body, normalize_text, unique, word_count
+from newscrawl.sites.item import ArticleItem
 from newscrawl.sites.urls import article_key, normalize_url
 
 # Press agencies credited in bylines are sources, not authors.

@@ -20,6 +20,10 @@ from functools import cache, cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from jsonschema import Draft202012Validator
+
+from newscrawl.article.schema import errors_against, validator_for_sites
+
 # Discovery sources a site can declare; each has a reader in the site's Discovery class.
 SOURCE_KINDS = ("feed", "sitemap", "api", "listing")
 
@@ -117,7 +121,8 @@ def _load(path: str) -> Any:
 @cache
 def sites() -> dict[str, Site]:
     """Every registered site by name: the ``SITE`` of each package under newscrawl/sites/."""
-    from newscrawl.sites import __path__ as package_path, __name__ as package_name
+    from newscrawl.sites import __name__ as package_name
+    from newscrawl.sites import __path__ as package_path
 
     found: dict[str, Site] = {}
     for module in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
@@ -147,3 +152,12 @@ def site_for_host(host: str) -> Site | None:
             return site
     return None
 
+
+def article_validator() -> Draft202012Validator:
+    """The article schema as this installation checks it (``site`` one of the registered sites)."""
+    return validator_for_sites(tuple(sorted(sites())))
+
+
+def schema_errors(item: Any) -> list[str]:
+    """``"field/path: message"`` for each way the item breaks the schema, sorted by path."""
+    return errors_against(article_validator(), item)

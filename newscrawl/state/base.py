@@ -39,7 +39,15 @@ class Store(Protocol):
     def find_by_hash(self, content_hash: str) -> SeenArticle | None: ...
     def record(self, site: str, article_id: str, content_hash: str, revision: int, url: str, when: str) -> None: ...
     def get_fetch(self, article_key: str) -> FetchRecord | None: ...
-    def record_fetch(self, article_key: str, url: str, etag: str | None, last_modified: str | None, lastmod_hint: str | None, when: str) -> None: ...
+    def record_fetch(
+        self,
+        article_key: str,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        lastmod_hint: str | None,
+        when: str,
+    ) -> None: ...
 
     def claim(self, site: str, article_id: str, content_hash: str) -> str | None:
         """Claim an article for emission: None, or why not ('unchanged', 'duplicate', 'same_content:<site:id>')."""

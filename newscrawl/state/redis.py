@@ -24,7 +24,9 @@ def prefix(settings) -> str:
 def connect(settings):
     import redis
 
-    return redis.Redis.from_url(settings.get("REDIS_URL"), decode_responses=True, socket_timeout=30, health_check_interval=30)
+    return redis.Redis.from_url(
+        settings.get("REDIS_URL"), decode_responses=True, socket_timeout=30, health_check_interval=30
+    )
 
 
 _WORKER_IDS: dict[int, str] = {}
@@ -80,7 +82,15 @@ class RedisStore:
     An article that left the window and is met again is new to the crawl (revision 1).
     """
 
-    def __init__(self, server, key_prefix: str, owner: str, heartbeats: str, claim_ttl: int = 3600, expire_seconds: int = 30 * 86400):
+    def __init__(
+        self,
+        server,
+        key_prefix: str,
+        owner: str,
+        heartbeats: str,
+        claim_ttl: int = 3600,
+        expire_seconds: int = 30 * 86400,
+    ):
         self.server = server
         self.p = f"{key_prefix}:state"
         self.owner = owner
@@ -94,8 +104,13 @@ class RedisStore:
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> RedisStore:
         settings = crawler.settings
-        return cls(connect(settings), prefix(settings), worker_id(crawler), heartbeat_prefix(settings, crawler.spidercls.name),
-                   expire_seconds=int(settings.getfloat("STATE_EXPIRE_DAYS") * 86400))
+        return cls(
+            connect(settings),
+            prefix(settings),
+            worker_id(crawler),
+            heartbeat_prefix(settings, crawler.spidercls.name),
+            expire_seconds=int(settings.getfloat("STATE_EXPIRE_DAYS") * 86400),
+        )
 
     def _migrate_hashes(self) -> None:
         """State written by earlier versions (one hash per kind, no expiry) moves to keys with a TTL, once."""
@@ -148,18 +163,34 @@ class RedisStore:
         etag, last_modified, lastmod_hint, *_ = json.loads(raw)
         return FetchRecord(etag, last_modified, lastmod_hint)
 
-    def record_fetch(self, article_key: str, url: str, etag: str | None, last_modified: str | None, lastmod_hint: str | None, when: str) -> None:
+    def record_fetch(
+        self,
+        article_key: str,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        lastmod_hint: str | None,
+        when: str,
+    ) -> None:
         if lastmod_hint is None:
             old = self.get_fetch(article_key)
             lastmod_hint = old.lastmod_hint if old else None
-        self.server.set(f"{self.p}:f:{article_key}", json.dumps([etag, last_modified, lastmod_hint, when], separators=(",", ":")), ex=self.ttl)
+        self.server.set(
+            f"{self.p}:f:{article_key}",
+            json.dumps([etag, last_modified, lastmod_hint, when], separators=(",", ":")),
+            ex=self.ttl,
+        )
 
     def claim(self, site: str, article_id: str, content_hash: str) -> str | None:
         keys = [f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"]
-        return self._claim(keys=keys, args=[self.owner, content_hash, f"{site}:{article_id}", self.claim_ttl, self.heartbeats])
+        return self._claim(
+            keys=keys, args=[self.owner, content_hash, f"{site}:{article_id}", self.claim_ttl, self.heartbeats]
+        )
 
     def release(self, site: str, article_id: str, content_hash: str) -> None:
-        self._release(keys=[f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"], args=[self.owner])
+        self._release(
+            keys=[f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"], args=[self.owner]
+        )
 
     def get_baseline(self, site: str) -> Baseline | None:
         raw = self.server.hget(f"{self.p}:baselines", site)
@@ -169,7 +200,11 @@ class RedisStore:
         return Baseline(data["metrics"], data["runs"])
 
     def record_baseline(self, site: str, baseline: Baseline, when: str) -> None:
-        self.server.hset(f"{self.p}:baselines", site, json.dumps({"metrics": baseline.metrics, "runs": baseline.runs, "updated": when}))
+        self.server.hset(
+            f"{self.p}:baselines",
+            site,
+            json.dumps({"metrics": baseline.metrics, "runs": baseline.runs, "updated": when}),
+        )
 
     def __len__(self) -> int:
         return sum(1 for _ in self.server.scan_iter(f"{self.p}:a:*", count=1000))

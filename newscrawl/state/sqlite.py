@@ -114,10 +114,20 @@ class SqliteStore:
         )
 
     def get_fetch(self, article_key: str) -> FetchRecord | None:
-        row = self.db.execute("SELECT etag, last_modified, lastmod_hint FROM fetches WHERE article_key = ?", (article_key,)).fetchone()
+        row = self.db.execute(
+            "SELECT etag, last_modified, lastmod_hint FROM fetches WHERE article_key = ?", (article_key,)
+        ).fetchone()
         return FetchRecord(*row) if row else None
 
-    def record_fetch(self, article_key: str, url: str, etag: str | None, last_modified: str | None, lastmod_hint: str | None, when: str) -> None:
+    def record_fetch(
+        self,
+        article_key: str,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        lastmod_hint: str | None,
+        when: str,
+    ) -> None:
         self._write(
             """INSERT INTO fetches (article_key, url, etag, last_modified, lastmod_hint, fetched_at) VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (article_key) DO UPDATE SET url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,

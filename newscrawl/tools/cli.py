@@ -33,9 +33,20 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from newscrawl.tools.dataset import Problem, article_key, check_record, latest_lines, merge, other_schema_version, plot_per_day, read_records, summarise, write_jsonl
-from newscrawl.tools.present import for_terminal, number, read_manifest, safe_name
 from newscrawl.sites.registry import sites
+from newscrawl.tools.dataset import (
+    Problem,
+    article_key,
+    check_record,
+    latest_lines,
+    merge,
+    other_schema_version,
+    plot_per_day,
+    read_records,
+    summarise,
+    write_jsonl,
+)
+from newscrawl.tools.present import for_terminal, number, read_manifest, safe_name
 
 logger = logging.getLogger("newscrawl.schedule")
 
@@ -63,15 +74,28 @@ def parse_pairs(values: list[str], what: str) -> list[tuple[str, str]]:
 
 # Settings that name files: Scrapyd runs jobs in its own directory, so a relative path would mean
 # something else there; they are made absolute against where `newscrawl schedule` was run.
-PATH_SETTINGS = frozenset({"REPLAY_WARC", "RECORD_WARC", "STATE_DB", "STATS_FILE", "REJECTS_FILE", "DEFAULT_FEED", "LAYOUT_SAMPLES_DIR", "JOBDIR"})
+PATH_SETTINGS = frozenset(
+    {
+        "REPLAY_WARC",
+        "RECORD_WARC",
+        "STATE_DB",
+        "STATS_FILE",
+        "REJECTS_FILE",
+        "DEFAULT_FEED",
+        "LAYOUT_SAMPLES_DIR",
+        "JOBDIR",
+    }
+)
 
 
 def absolute_paths(name: str, value: str) -> str:
     """A path setting's relative paths made absolute (each of a comma list, as REPLAY_WARC takes)."""
     if name.rpartition(":")[2] not in PATH_SETTINGS or "://" in value:
         return value
-    return ",".join(str(Path(part).expanduser().absolute()) if part and not Path(part).expanduser().is_absolute() else part
-                    for part in value.split(","))
+    return ",".join(
+        str(Path(part).expanduser().absolute()) if part and not Path(part).expanduser().is_absolute() else part
+        for part in value.split(",")
+    )
 
 
 @dataclass
@@ -108,8 +132,12 @@ class Scrapyd:
     def active_jobs(self, project: str) -> list[dict]:
         """Pending and running jobs: id, spider and state ("pending" or "running")."""
         jobs = self._request("listjobs.json", query={"project": project})
-        return [{"id": job.get("id"), "spider": job.get("spider"), "state": state}
-                for state in ("pending", "running") for job in jobs.get(state, []) if isinstance(job, dict)]
+        return [
+            {"id": job.get("id"), "spider": job.get("spider"), "state": state}
+            for state in ("pending", "running")
+            for job in jobs.get(state, [])
+            if isinstance(job, dict)
+        ]
 
     def schedule(self, project: str, spider: str, settings: list[tuple[str, str]], args: list[tuple[str, str]]) -> str:
         data = [("project", project), ("spider", spider)]
@@ -165,13 +193,33 @@ class RunLog:
         manifests = self.manifests_by_job()
         entries = []
         for job in new:
-            entry = {"job": job["id"], "spider": job.get("spider"), "start": job.get("start_time"), "end": job.get("end_time")}
+            entry = {
+                "job": job["id"],
+                "spider": job.get("spider"),
+                "start": job.get("start_time"),
+                "end": job.get("end_time"),
+            }
             if not safe_name(job["id"]) or not safe_name(job.get("spider")):
                 # Scrapyd takes a job id from whoever schedules: it never names a file of ours unchecked.
-                logger.error("Scrapyd job %s of spider %s: not a safe file name; recorded as failed, no stub written",
-                             for_terminal(repr(job["id"])), for_terminal(repr(job.get("spider"))))
-                entries.append({**entry, "status": "failed", "finishReason": None, "items": 0, "new": 0, "revised": 0, "failures": 0,
-                                "rejects": 0, "problems": ["job id or spider name is not a safe file name"], "manifest": None})
+                logger.error(
+                    "Scrapyd job %s of spider %s: not a safe file name; recorded as failed, no stub written",
+                    for_terminal(repr(job["id"])),
+                    for_terminal(repr(job.get("spider"))),
+                )
+                entries.append(
+                    {
+                        **entry,
+                        "status": "failed",
+                        "finishReason": None,
+                        "items": 0,
+                        "new": 0,
+                        "revised": 0,
+                        "failures": 0,
+                        "rejects": 0,
+                        "problems": ["job id or spider name is not a safe file name"],
+                        "manifest": None,
+                    }
+                )
                 continue
             path = manifests.get(job["id"]) or self.crash_stub(job)
             manifest, wrong = read_manifest(path)
@@ -180,11 +228,19 @@ class RunLog:
             counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
             layout = manifest.get("layout") if isinstance(manifest.get("layout"), dict) else {}
             problems = layout.get("problems") if isinstance(layout.get("problems"), list) else []
-            entries.append({
-                **entry, "status": "failed" if wrong else manifest.get("status", "ok"), "finishReason": manifest.get("finishReason"),
-                **{name: number(counts.get(name)) or 0 for name in ("items", "new", "revised", "failures", "rejects")},
-                "problems": [wrong] if wrong else [str(problem) for problem in problems], "manifest": str(path),
-            })
+            entries.append(
+                {
+                    **entry,
+                    "status": "failed" if wrong else manifest.get("status", "ok"),
+                    "finishReason": manifest.get("finishReason"),
+                    **{
+                        name: number(counts.get(name)) or 0
+                        for name in ("items", "new", "revised", "failures", "rejects")
+                    },
+                    "problems": [wrong] if wrong else [str(problem) for problem in problems],
+                    "manifest": str(path),
+                }
+            )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as stream:
             for entry in entries:
@@ -193,8 +249,16 @@ class RunLog:
 
     def crash_stub(self, job: dict) -> Path:
         reason = f"the job ended without a manifest (it crashed before its feed was closed); Scrapyd's log: {job.get('log_url')}"
-        stub = {"spider": job.get("spider"), "job": job["id"], "startTime": job.get("start_time"), "finishTime": job.get("end_time"),
-                "finishReason": "crashed", "status": "failed", "counts": {}, "layout": {"status": "failed", "problems": [reason]}}
+        stub = {
+            "spider": job.get("spider"),
+            "job": job["id"],
+            "startTime": job.get("start_time"),
+            "finishTime": job.get("end_time"),
+            "finishReason": "crashed",
+            "status": "failed",
+            "counts": {},
+            "layout": {"status": "failed", "problems": [reason]},
+        }
         path = self.data_dir / str(job.get("spider")) / f"{job.get('spider')}-{job['id']}.crashed.manifest.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(stub, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -205,10 +269,14 @@ def cmd_runs(options: argparse.Namespace) -> int:
     """Every logged job of a data directory, as a table; exit 1 when the latest job of any spider failed."""
     log = RunLog(Path(options.data_dir))
     if not log.path.exists():
-        print(f"{log.path}: no run log yet (newscrawl schedule --data-dir {options.data_dir} writes it)", file=sys.stderr)
+        print(
+            f"{log.path}: no run log yet (newscrawl schedule --data-dir {options.data_dir} writes it)", file=sys.stderr
+        )
         return 2
     entries = log.entries()
-    print(f"{'end':<26} {'spider':<8} {'job':<34} {'status':<7} {'items':>6} {'new':>5} {'rev':>4} {'fail':>5} {'rej':>4}  problems")
+    print(
+        f"{'end':<26} {'spider':<8} {'job':<34} {'status':<7} {'items':>6} {'new':>5} {'rev':>4} {'fail':>5} {'rej':>4}  problems"
+    )
     if options.html:
         from newscrawl.tools.runsreport import render
 
@@ -221,15 +289,18 @@ def cmd_runs(options: argparse.Namespace) -> int:
     latest: dict[str, dict] = {}
     for entry in entries:
         latest[entry.get("spider")] = entry
+
         # Every value from the run log or Scrapyd as inert text: no escape sequence reaches the terminal.
         def cell(name: str, entry: dict = entry) -> str:
             return for_terminal(entry.get(name, 0) if name != "end" else str(entry.get("end"))[:26])
 
         problems = entry.get("problems")
         problems = "; ".join(map(str, problems)) if isinstance(problems, list) else str(problems or "")
-        print(f"{cell('end'):<26} {cell('spider'):<8} {cell('job'):<34} "
-              f"{'FAILED' if entry.get('status') != 'ok' else 'ok':<7} {cell('items'):>6} {cell('new'):>5} "
-              f"{cell('revised'):>4} {cell('failures'):>5} {cell('rejects'):>4}  {for_terminal(problems[:120])}")
+        print(
+            f"{cell('end'):<26} {cell('spider'):<8} {cell('job'):<34} "
+            f"{'FAILED' if entry.get('status') != 'ok' else 'ok':<7} {cell('items'):>6} {cell('new'):>5} "
+            f"{cell('revised'):>4} {cell('failures'):>5} {cell('rejects'):>4}  {for_terminal(problems[:120])}"
+        )
     return 1 if any(entry.get("status") != "ok" for entry in latest.values()) else 0
 
 
@@ -280,8 +351,16 @@ class Scheduler:
 
     def alert_crash(self, entry: dict) -> None:
         """A job that crashed never ran its own checks: the scheduler sends its alert instead."""
-        content = {"site": entry["spider"], "status": "failed", "reasons": entry["problems"], "manifest": entry["manifest"],
-                   "finishReason": "crashed", "items": 0, "requests": None, "job": entry["job"]}
+        content = {
+            "site": entry["spider"],
+            "status": "failed",
+            "reasons": entry["problems"],
+            "manifest": entry["manifest"],
+            "finishReason": "crashed",
+            "items": 0,
+            "requests": None,
+            "job": entry["job"],
+        }
         from newscrawl.run.alerts import send_alerts
 
         for problem in send_alerts(self.alert_settings(), content):
@@ -294,25 +373,41 @@ class Scheduler:
         if self.data_dir is not None:
             for entry in RunLog(self.data_dir).record(self.scrapyd.finished_jobs(self.project)):
                 log = logger.error if entry["status"] != "ok" else logger.info
-                log("%s job %s ended %s: %s", entry["spider"], entry["job"], entry["status"], "; ".join(entry["problems"]) or f"{entry['items']} items")
+                log(
+                    "%s job %s ended %s: %s",
+                    entry["spider"],
+                    entry["job"],
+                    entry["status"],
+                    "; ".join(entry["problems"]) or f"{entry['items']} items",
+                )
                 if entry["finishReason"] == "crashed":
                     self.alert_crash(entry)
         known = self.scrapyd.spiders(self.project)
         unknown = [spider for spider in self.spiders if spider not in known]
         if unknown:
             # Refused before anything is scheduled: a typo must not leave half the sites unscheduled.
-            raise UnknownSpiders(f"no spider {', '.join(map(repr, unknown))} in Scrapyd project {self.project!r}; it has: {', '.join(known) or 'none'}")
+            raise UnknownSpiders(
+                f"no spider {', '.join(map(repr, unknown))} in Scrapyd project {self.project!r}; it has: {', '.join(known) or 'none'}"
+            )
         active = self.scrapyd.active_jobs(self.project)
         now = time.monotonic()
-        self.pending_since = {job["id"]: self.pending_since.get(job["id"], now) for job in active if job["state"] == "pending"}
+        self.pending_since = {
+            job["id"]: self.pending_since.get(job["id"], now) for job in active if job["state"] == "pending"
+        }
         for spider in self.spiders:
             mine = [job for job in active if job["spider"] == spider]
             stuck = [job for job in mine if now - self.pending_since.get(job["id"], now) > self.max_pending]
             if stuck:
                 waited = now - self.pending_since[stuck[0]["id"]]
-                outcome[spider] = f"skipped: job {stuck[0]['id']} pending for {waited:.0f} s (over {self.max_pending:.0f} s)"
-                logger.error("%s: job %s has been pending for %.0f s: Scrapyd runs nothing for it (max_proc reached? a stuck job?)",
-                             spider, for_terminal(stuck[0]["id"]), waited)
+                outcome[spider] = (
+                    f"skipped: job {stuck[0]['id']} pending for {waited:.0f} s (over {self.max_pending:.0f} s)"
+                )
+                logger.error(
+                    "%s: job %s has been pending for %.0f s: Scrapyd runs nothing for it (max_proc reached? a stuck job?)",
+                    spider,
+                    for_terminal(stuck[0]["id"]),
+                    waited,
+                )
                 continue
             if mine:
                 outcome[spider] = "skipped: a job is still pending or running"
@@ -329,11 +424,15 @@ _SECRET_SETTING = re.compile(r"(PASSWORD|TOKEN|SECRET|DSN|WEBHOOK_URL)$")
 
 
 def cmd_schedule(options: argparse.Namespace) -> int:
-    secrets = [name for name, _ in parse_pairs(options.setting, "--setting") if _SECRET_SETTING.search(name.rpartition(":")[2])]
+    secrets = [
+        name for name, _ in parse_pairs(options.setting, "--setting") if _SECRET_SETTING.search(name.rpartition(":")[2])
+    ]
     if secrets:
-        print(f"newscrawl schedule: --setting {', '.join(secrets)}: a secret would be shown in Scrapyd's job list and in ps; "
-              "give it to Scrapyd in the environment (e.g. NEWSCRAWL_ALERT_WEBHOOK_URL) or as a file (ALERT_WEBHOOK_URL_FILE=…)",
-              file=sys.stderr)
+        print(
+            f"newscrawl schedule: --setting {', '.join(secrets)}: a secret would be shown in Scrapyd's job list and in ps; "
+            "give it to Scrapyd in the environment (e.g. NEWSCRAWL_ALERT_WEBHOOK_URL) or as a file (ALERT_WEBHOOK_URL_FILE=…)",
+            file=sys.stderr,
+        )
         return 2
     scrapyd = Scrapyd(options.url, options.username, options.password)
     scheduler = Scheduler(
@@ -414,7 +513,10 @@ def cmd_stats(options: argparse.Namespace) -> int:
         return 1
     mixed = [p for p in problems if p.message.startswith("schema version")]
     if mixed:
-        print(f"not summarised: {len(mixed)} line(s) of another schema version; summarise each version apart", file=sys.stderr)
+        print(
+            f"not summarised: {len(mixed)} line(s) of another schema version; summarise each version apart",
+            file=sys.stderr,
+        )
         return 1
     data = summary.as_dict()
     if options.json:
@@ -423,7 +525,11 @@ def cmd_stats(options: argparse.Namespace) -> int:
         # Sites, sections and dates come from the data: printed as inert text (newscrawl/tools/present.py).
         t = for_terminal
         print(f"articles: {data['articles']} (of which later revisions: {data['laterRevisions']})")
-        print(f"datePublished: {t(data['datePublished']['min'])} … {t(data['datePublished']['max'])}" if data["datePublished"] else "datePublished: none")
+        print(
+            f"datePublished: {t(data['datePublished']['min'])} … {t(data['datePublished']['max'])}"
+            if data["datePublished"]
+            else "datePublished: none"
+        )
         print("per site:    " + ", ".join(f"{t(site)} {n}" for site, n in data["perSite"].items()))
         print("per section: " + ", ".join(f"{t(section)} {n}" for section, n in data["perSection"].items()))
         print("per day:")
@@ -469,7 +575,10 @@ def cmd_merge(options: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"-o {options.output}: cannot write: {exc.strerror or exc}; nothing written", file=sys.stderr)
         return 1
-    print(f"{count} articles from {lines} lines in {len(options.files)} file(s) → {options.output}" + (f" ({len(torn)} torn final line(s) dropped)" if torn else ""))
+    print(
+        f"{count} articles from {lines} lines in {len(options.files)} file(s) → {options.output}"
+        + (f" ({len(torn)} torn final line(s) dropped)" if torn else "")
+    )
     return 0
 
 
@@ -490,7 +599,10 @@ def cmd_export(options: argparse.Namespace) -> int:
     _report(problems)
     fatal = [p for p in problems if p.fatal]
     if fatal:
-        print(f"not exported: {len(fatal)} unreadable or other-version line(s) or file(s); nothing written", file=sys.stderr)
+        print(
+            f"not exported: {len(fatal)} unreadable or other-version line(s) or file(s); nothing written",
+            file=sys.stderr,
+        )
         return 1
     try:
         count = write_csv(items, out, raw=options.csv_raw) if writer is write_csv else writer(items, out)
@@ -514,19 +626,27 @@ def cmd_check_run(options: argparse.Namespace) -> int:
             print(f"{path}: cannot read the manifest: {exc}", file=sys.stderr)
             worst = 2
             continue
-        if not isinstance(manifest, dict) or "spider" not in manifest or not all(
-                isinstance(manifest.get(key, {}), dict) for key in ("counts", "layout", "urls")):
+        if (
+            not isinstance(manifest, dict)
+            or "spider" not in manifest
+            or not all(isinstance(manifest.get(key, {}), dict) for key in ("counts", "layout", "urls"))
+        ):
             print(f"{path}: not a newscrawl run manifest (<feed>.manifest.json)", file=sys.stderr)
             worst = 2
             continue
-        problems = list((manifest.get("layout") or {}).get("problems") or []) if manifest.get("status") == "failed" else []
+        problems = (
+            list((manifest.get("layout") or {}).get("problems") or []) if manifest.get("status") == "failed" else []
+        )
         unaccounted = (manifest.get("urls") or {}).get("unaccountedCount", 0)
         if unaccounted:
             problems.append(f"{unaccounted} URLs without an outcome")
         if manifest.get("finishReason") not in (None, "finished"):
             problems.append(f"finished with {manifest['finishReason']!r}")
         verdict = "FAILED" if problems else "ok"
-        print(f"{path}: {verdict} ({manifest.get('spider')}, {manifest.get('counts', {}).get('items', 0)} items)" + "".join(f"\n  - {p}" for p in problems))
+        print(
+            f"{path}: {verdict} ({manifest.get('spider')}, {manifest.get('counts', {}).get('items', 0)} items)"
+            + "".join(f"\n  - {p}" for p in problems)
+        )
         worst = max(worst, 1 if problems else 0)
     return worst
 
@@ -549,71 +669,129 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.add_argument("spiders", nargs="+", metavar="SPIDER", help=f"spiders to schedule ({', '.join(sites())})")
     when = schedule.add_mutually_exclusive_group(required=True)
-    when.add_argument("--every", type=parse_interval, metavar="INTERVAL", help="tick every INTERVAL (30s, 15m, 1h) until stopped")
+    when.add_argument(
+        "--every", type=parse_interval, metavar="INTERVAL", help="tick every INTERVAL (30s, 15m, 1h) until stopped"
+    )
     when.add_argument("--once", action="store_true", help="one tick, then exit (for systemd timers and cron)")
-    schedule.add_argument("--url", default=os.environ.get("SCRAPYD_URL", "http://127.0.0.1:6800"), help="Scrapyd URL (env SCRAPYD_URL)")
-    schedule.add_argument("--username", default=os.environ.get("SCRAPYD_USERNAME"), help="HTTP basic auth user (env SCRAPYD_USERNAME)")
-    schedule.add_argument("--password", default=os.environ.get("SCRAPYD_PASSWORD"), help="HTTP basic auth password (env SCRAPYD_PASSWORD)")
+    schedule.add_argument(
+        "--url", default=os.environ.get("SCRAPYD_URL", "http://127.0.0.1:6800"), help="Scrapyd URL (env SCRAPYD_URL)"
+    )
+    schedule.add_argument(
+        "--username", default=os.environ.get("SCRAPYD_USERNAME"), help="HTTP basic auth user (env SCRAPYD_USERNAME)"
+    )
+    schedule.add_argument(
+        "--password", default=os.environ.get("SCRAPYD_PASSWORD"), help="HTTP basic auth password (env SCRAPYD_PASSWORD)"
+    )
     schedule.add_argument("--project", default="newscrawl", help="Scrapyd project name (default: newscrawl)")
-    schedule.add_argument("--data-dir", default=os.environ.get("NEWSCRAWL_DATA_DIR"), help="where datasets, stats, rejects and the dedup state go (env NEWSCRAWL_DATA_DIR)")
-    schedule.add_argument("--setting", action="append", default=[], metavar="[SPIDER:]NAME=VALUE",
-                          help="a Scrapy setting for every job, or with SPIDER: for that spider's jobs only (repeatable); relative paths "
-                               "in file settings (REPLAY_WARC, STATE_DB, …) are taken from where this command runs")
-    schedule.add_argument("--max-pending", type=parse_interval, default=3600.0, metavar="INTERVAL",
-                          help="report a job Scrapyd keeps pending longer than this (default 1h)")
-    schedule.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="a spider argument for every job (repeatable)")
+    schedule.add_argument(
+        "--data-dir",
+        default=os.environ.get("NEWSCRAWL_DATA_DIR"),
+        help="where datasets, stats, rejects and the dedup state go (env NEWSCRAWL_DATA_DIR)",
+    )
+    schedule.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="[SPIDER:]NAME=VALUE",
+        help="a Scrapy setting for every job, or with SPIDER: for that spider's jobs only (repeatable); relative paths "
+        "in file settings (REPLAY_WARC, STATE_DB, …) are taken from where this command runs",
+    )
+    schedule.add_argument(
+        "--max-pending",
+        type=parse_interval,
+        default=3600.0,
+        metavar="INTERVAL",
+        help="report a job Scrapyd keeps pending longer than this (default 1h)",
+    )
+    schedule.add_argument(
+        "--arg", action="append", default=[], metavar="NAME=VALUE", help="a spider argument for every job (repeatable)"
+    )
     schedule.set_defaults(handler=cmd_schedule)
 
-    validate = commands.add_parser("validate", help="check that every line is JSON and valid against the schema",
-                                   description="Check JSONL dataset files line by line: JSON well-formedness and schema validity, with file:line and the reason. Exit 0 only when every line of every file is valid.")
+    validate = commands.add_parser(
+        "validate",
+        help="check that every line is JSON and valid against the schema",
+        description="Check JSONL dataset files line by line: JSON well-formedness and schema validity, with file:line and the reason. Exit 0 only when every line of every file is valid.",
+    )
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(handler=cmd_validate)
 
-    stats = commands.add_parser("stats", help="counts per site, section and day; date range; field coverage; revisions",
-                                description="Summarise JSONL dataset files: articles per site, section and day, the datePublished range, field coverage and later revisions.")
+    stats = commands.add_parser(
+        "stats",
+        help="counts per site, section and day; date range; field coverage; revisions",
+        description="Summarise JSONL dataset files: articles per site, section and day, the datePublished range, field coverage and later revisions.",
+    )
     stats.add_argument("files", nargs="+", metavar="FILE")
     stats.add_argument("--json", action="store_true", help="print the summary as JSON")
-    stats.add_argument("--all-revisions", action="store_true", help="count every revision of an article (default: each article once, its latest revision)")
-    stats.add_argument("--plot", metavar="PNG", help="also draw articles per day per site into this PNG (needs matplotlib)")
+    stats.add_argument(
+        "--all-revisions",
+        action="store_true",
+        help="count every revision of an article (default: each article once, its latest revision)",
+    )
+    stats.add_argument(
+        "--plot", metavar="PNG", help="also draw articles per day per site into this PNG (needs matplotlib)"
+    )
     stats.set_defaults(handler=cmd_stats)
 
-    merge_cmd = commands.add_parser("merge", help="one dataset from many runs: the latest revision of each article",
-                                    description="Merge JSONL dataset files into one: the latest revision of each article (or all revisions), ordered by datePublished, then site and articleId. A torn final line (a crash mid-write) is dropped and reported; any other unreadable line stops the merge. The output is written atomically.")
+    merge_cmd = commands.add_parser(
+        "merge",
+        help="one dataset from many runs: the latest revision of each article",
+        description="Merge JSONL dataset files into one: the latest revision of each article (or all revisions), ordered by datePublished, then site and articleId. A torn final line (a crash mid-write) is dropped and reported; any other unreadable line stops the merge. The output is written atomically.",
+    )
     merge_cmd.add_argument("files", nargs="+", metavar="FILE")
     merge_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="the merged JSONL file")
     merge_cmd.add_argument("--all-revisions", action="store_true", help="keep every revision, not only the latest")
     merge_cmd.set_defaults(handler=cmd_merge)
 
-    export = commands.add_parser("export", help="typed Parquet or CSV: articleId a string, times with their zone, nested fields kept",
-                                 description="Export JSONL datasets as Parquet (-o out.parquet: lists and structs, timestamps with the Europe/Amsterdam zone, "
-                                             "publishedDate the local day) or CSV (-o out.csv: nested fields as JSON text). The latest revision of each article, "
-                                             "or every revision with --all-revisions.")
+    export = commands.add_parser(
+        "export",
+        help="typed Parquet or CSV: articleId a string, times with their zone, nested fields kept",
+        description="Export JSONL datasets as Parquet (-o out.parquet: lists and structs, timestamps with the Europe/Amsterdam zone, "
+        "publishedDate the local day) or CSV (-o out.csv: nested fields as JSON text). The latest revision of each article, "
+        "or every revision with --all-revisions.",
+    )
     export.add_argument("files", nargs="+", metavar="FILE")
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet or out.csv")
     export.add_argument("--all-revisions", action="store_true", help="keep every revision, not only the latest")
-    export.add_argument("--csv-raw", action="store_true",
-                        help="CSV cells exactly as in the data; by default a cell starting with =, +, -, @, tab or CR gets a leading ' "
-                             "so that spreadsheets do not run it as a formula")
+    export.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="CSV cells exactly as in the data; by default a cell starting with =, +, -, @, tab or CR gets a leading ' "
+        "so that spreadsheets do not run it as a formula",
+    )
     export.set_defaults(handler=cmd_export)
 
-    check = commands.add_parser("check-run", help="exit 1 when a run failed: layout change, unaccounted URLs, abnormal finish",
-                                description="Read run manifests (<feed>.manifest.json) and exit 1 when a run is failed: field coverage under the thresholds or too many fallback extractions (a site redesign), URLs without an outcome, or a finish reason other than 'finished'.")
+    check = commands.add_parser(
+        "check-run",
+        help="exit 1 when a run failed: layout change, unaccounted URLs, abnormal finish",
+        description="Read run manifests (<feed>.manifest.json) and exit 1 when a run is failed: field coverage under the thresholds or too many fallback extractions (a site redesign), URLs without an outcome, or a finish reason other than 'finished'.",
+    )
     check.add_argument("manifests", nargs="+", metavar="MANIFEST")
     check.set_defaults(handler=cmd_check_run)
 
     doc = commands.add_parser("schema-doc", help="print the fields table generated from the schema (docs/fields.md)")
     doc.set_defaults(handler=cmd_schema_doc)
 
-    runs = commands.add_parser("runs", help="every scheduled job's outcome (the run log of a data directory)",
-                               description="Print <data-dir>/runs.jsonl, written by `newscrawl schedule --data-dir`: one row per finished "
-                                           "Scrapyd job with its status, items, new and revised articles, failures, rejects and problems. "
-                                           "Exit 1 when the latest job of any spider failed.")
+    runs = commands.add_parser(
+        "runs",
+        help="every scheduled job's outcome (the run log of a data directory)",
+        description="Print <data-dir>/runs.jsonl, written by `newscrawl schedule --data-dir`: one row per finished "
+        "Scrapyd job with its status, items, new and revised articles, failures, rejects and problems. "
+        "Exit 1 when the latest job of any spider failed.",
+    )
     runs.add_argument("data_dir", metavar="DATA_DIR")
-    runs.add_argument("--html", metavar="REPORT", help="also write the runs as one self-contained HTML page (a table, charts per site)")
+    runs.add_argument(
+        "--html",
+        metavar="REPORT",
+        help="also write the runs as one self-contained HTML page (a table, charts per site)",
+    )
     runs.set_defaults(handler=cmd_runs)
 
-    listing = commands.add_parser("sites", help="list the registered sites (newscrawl/sites/<name>/)",
-                                  description="One line per registered site: its name (the spider), canonical host and title. --names: names only.")
+    listing = commands.add_parser(
+        "sites",
+        help="list the registered sites (newscrawl/sites/<name>/)",
+        description="One line per registered site: its name (the spider), canonical host and title. --names: names only.",
+    )
     listing.add_argument("--names", action="store_true", help="only the names, one per line (for shell loops)")
     listing.set_defaults(handler=cmd_sites)
     return parser
@@ -626,7 +804,9 @@ def cmd_sites(options) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s", stream=sys.stderr
+    )
     logging.getLogger("newscrawl").setLevel(logging.INFO)
     options = build_parser().parse_args(argv)
     try:
@@ -638,7 +818,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 (the last guard: a message, not a traceback)
         if os.environ.get("NEWSCRAWL_DEBUG"):
             raise
-        print(f"newscrawl {options.command}: {type(exc).__name__}: {exc} (NEWSCRAWL_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(
+            f"newscrawl {options.command}: {type(exc).__name__}: {exc} (NEWSCRAWL_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -12,11 +12,12 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from newscrawl.crawl.pipelines.validation import schema_errors
+from newscrawl.article.dates import published_key
+from newscrawl.article.fields import COVERAGE_FIELDS
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
+from newscrawl.sites.registry import schema_errors
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,9 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Reco
         item = json.loads(text)
     except json.JSONDecodeError as exc:
         if torn:
-            problems.append(Problem(name, number, f"torn final line dropped (the writer stopped mid-line): {exc.msg}", fatal=False))
+            problems.append(
+                Problem(name, number, f"torn final line dropped (the writer stopped mid-line): {exc.msg}", fatal=False)
+            )
         else:
             problems.append(Problem(name, number, f"not JSON: {exc.msg} at column {exc.colno}"))
         return None
@@ -92,7 +95,11 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Reco
         problems.append(Problem(name, number, f"not a JSON object but a {type(item).__name__}"))
         return None
     if "errors" in item and "item" in item and "articleId" not in item:
-        problems.append(Problem(name, number, "a rejects line ({url, reason, errors, item}), not an article: is this a rejects file?"))
+        problems.append(
+            Problem(
+                name, number, "a rejects line ({url, reason, errors, item}), not an article: is this a rejects file?"
+            )
+        )
         return None
     return Record(name, number, item)
 
@@ -124,18 +131,6 @@ def check_record(record: Record) -> list[Problem]:
     return [Problem(record.path, record.line, error) for error in schema_errors(item)]
 
 
-def published_key(item: dict) -> datetime:
-    """datePublished as a sortable instant; a bare day (WNL, date from the URL) sorts at its start."""
-    value = item.get("datePublished") or "0001-01-01"
-    if not isinstance(value, str):
-        value = "0001-01-01"
-    try:
-        parsed = datetime.fromisoformat(value if "T" in value else value + "T00:00:00+01:00")
-    except ValueError:
-        return datetime.fromisoformat("0001-01-01T00:00:00+00:00")
-    return parsed
-
-
 def article_key(item: dict) -> tuple:
     return (item.get("site"), item.get("articleId"))
 
@@ -159,6 +154,7 @@ def latest_lines(records: Iterable[Record]) -> dict[tuple, tuple[str, int]]:
 def merge(records: Iterable[Record], all_revisions: bool = False) -> list[dict]:
     """One dataset from many runs: the latest revision of each article (or every revision),
     ordered by datePublished, then site, articleId and revision."""
+
     def revision(item: dict) -> int:
         return revision_rank(item)[0]
 
@@ -211,12 +207,11 @@ class Summary:
             "perSection": {f"{site}/{section}": n for (site, section), n in self.per_section.most_common()},
             "perDay": {day: dict(sites) for day, sites in sorted(self.per_day.items())},
             "datePublished": {"min": self.first, "max": self.last} if self.first else None,
-            "fieldCoverage": {name: round(self.coverage[name] / self.articles, 4) if self.articles else None for name in COVERAGE_FIELDS},
+            "fieldCoverage": {
+                name: round(self.coverage[name] / self.articles, 4) if self.articles else None
+                for name in COVERAGE_FIELDS
+            },
         }
-
-
-# The fields whose coverage is reported (by `newscrawl stats` and in every manifest).
-COVERAGE_FIELDS = ("headline", "description", "articleBody", "authors", "datePublished", "dateModified", "articleSection", "keywords", "mainImage")
 
 
 def summarise(records: Iterable[Record]) -> Summary:

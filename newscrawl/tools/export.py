@@ -24,19 +24,41 @@ def arrow_schema():
     import pyarrow as pa
 
     instant = pa.timestamp("s", tz=TZ)
-    return pa.schema([
-        ("url", pa.string()), ("canonicalUrl", pa.string()), ("site", pa.string()), ("articleId", pa.string()),
-        ("articleType", pa.string()), ("headline", pa.string()), ("description", pa.string()), ("articleBody", pa.string()),
-        ("authors", pa.list_(pa.struct([("name", pa.string())]))),
-        ("datePublished", instant), ("publishedDate", pa.date32()), ("datePublishedPrecision", pa.string()),
-        ("datePublishedRaw", pa.string()), ("dateModified", instant), ("dateModifiedRaw", pa.string()),
-        ("articleSection", pa.string()), ("keywords", pa.list_(pa.string())),
-        ("mainImage", pa.struct([("url", pa.string()), ("caption", pa.string()), ("credit", pa.string())])),
-        ("relatedUrls", pa.list_(pa.string())), ("inLanguage", pa.string()), ("wordCount", pa.int32()),
-        ("dateDownloaded", instant), ("revision", pa.int32()), ("contentHash", pa.string()), ("schemaVersion", pa.string()),
-        ("parser", pa.string()), ("bodyExtractor", pa.string()), ("discoveredVia", pa.string()), ("datePublishedSource", pa.string()),
-        ("sources", pa.map_(pa.string(), pa.string())), ("warnings", pa.list_(pa.string())),
-    ])
+    return pa.schema(
+        [
+            ("url", pa.string()),
+            ("canonicalUrl", pa.string()),
+            ("site", pa.string()),
+            ("articleId", pa.string()),
+            ("articleType", pa.string()),
+            ("headline", pa.string()),
+            ("description", pa.string()),
+            ("articleBody", pa.string()),
+            ("authors", pa.list_(pa.struct([("name", pa.string())]))),
+            ("datePublished", instant),
+            ("publishedDate", pa.date32()),
+            ("datePublishedPrecision", pa.string()),
+            ("datePublishedRaw", pa.string()),
+            ("dateModified", instant),
+            ("dateModifiedRaw", pa.string()),
+            ("articleSection", pa.string()),
+            ("keywords", pa.list_(pa.string())),
+            ("mainImage", pa.struct([("url", pa.string()), ("caption", pa.string()), ("credit", pa.string())])),
+            ("relatedUrls", pa.list_(pa.string())),
+            ("inLanguage", pa.string()),
+            ("wordCount", pa.int32()),
+            ("dateDownloaded", instant),
+            ("revision", pa.int32()),
+            ("contentHash", pa.string()),
+            ("schemaVersion", pa.string()),
+            ("parser", pa.string()),
+            ("bodyExtractor", pa.string()),
+            ("discoveredVia", pa.string()),
+            ("datePublishedSource", pa.string()),
+            ("sources", pa.map_(pa.string(), pa.string())),
+            ("warnings", pa.list_(pa.string())),
+        ]
+    )
 
 
 def _instant(value) -> datetime | None:
@@ -53,8 +75,23 @@ def row(item: dict) -> dict:
     metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
     published = _instant(item.get("datePublished"))
     return {
-        **{name: item.get(name) for name in ("url", "canonicalUrl", "site", "articleType", "headline", "description", "articleBody",
-                                             "datePublishedRaw", "dateModifiedRaw", "articleSection", "inLanguage", "wordCount")},
+        **{
+            name: item.get(name)
+            for name in (
+                "url",
+                "canonicalUrl",
+                "site",
+                "articleType",
+                "headline",
+                "description",
+                "articleBody",
+                "datePublishedRaw",
+                "dateModifiedRaw",
+                "articleSection",
+                "inLanguage",
+                "wordCount",
+            )
+        },
         "articleId": None if item.get("articleId") is None else str(item["articleId"]),
         "authors": item.get("authors"),
         "datePublished": published,
@@ -62,13 +99,25 @@ def row(item: dict) -> dict:
         "datePublishedPrecision": metadata.get("datePublishedPrecision", "second") if published else None,
         "dateModified": _instant(item.get("dateModified")),
         "keywords": item.get("keywords"),
-        "mainImage": {key: (item.get("mainImage") or {}).get(key) for key in ("url", "caption", "credit")} if item.get("mainImage") else None,
+        "mainImage": {key: (item.get("mainImage") or {}).get(key) for key in ("url", "caption", "credit")}
+        if item.get("mainImage")
+        else None,
         "relatedUrls": item.get("relatedUrls"),
         "dateDownloaded": _instant(metadata.get("dateDownloaded")),
         "sources": sorted((metadata.get("sources") or {}).items()) or None,
         "warnings": metadata.get("warnings"),
-        **{name: metadata.get(name) for name in ("revision", "contentHash", "schemaVersion", "parser", "bodyExtractor", "discoveredVia",
-                                                 "datePublishedSource")},
+        **{
+            name: metadata.get(name)
+            for name in (
+                "revision",
+                "contentHash",
+                "schemaVersion",
+                "parser",
+                "bodyExtractor",
+                "discoveredVia",
+                "datePublishedSource",
+            )
+        },
     }
 
 
@@ -90,7 +139,10 @@ def _csv_value(value):
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, dict)):
-        return json.dumps(dict(value) if isinstance(value, list) and value and isinstance(value[0], tuple) else value, ensure_ascii=False)
+        return json.dumps(
+            dict(value) if isinstance(value, list) and value and isinstance(value[0], tuple) else value,
+            ensure_ascii=False,
+        )
     return value
 
 

@@ -34,7 +34,9 @@ def csv_cell(value: Any) -> Any:
 def for_terminal(value: Any) -> str:
     """``value`` as text that cannot move the cursor, recolour or rewrite a terminal: every control
     character is shown as its escape (``\\x1b``)."""
-    return _TERMINAL_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(value))
+    return _TERMINAL_UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(value)
+    )
 
 
 def number(value: Any) -> int | float | None:

@@ -74,18 +74,28 @@ def line_chart(title: str, series: dict[str, list[float | None]], failed: list[b
     def y(v: float) -> float:
         return height - pad - (height - 2 * pad) * (v / peak)
 
-    parts = [f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
-             f'<text x="{pad}" y="16">{escape(title)}</text>',
-             f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>',
-             f'<text x="2" y="{y(peak) + 4:.0f}" font-size="10">{peak:g}</text>']
+    parts = [
+        f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="{pad}" y="16">{escape(title)}</text>',
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>',
+        f'<text x="2" y="{y(peak) + 4:.0f}" font-size="10">{peak:g}</text>',
+    ]
     for (name, values), colour in zip(series.items(), COLOURS * 4):
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values) if v is not None)
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"><title>{escape(name)}</title></polyline>')
+        parts.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"><title>{escape(name)}</title></polyline>'
+        )
         for i, v in enumerate(values):
             if v is not None and i < len(failed) and failed[i]:
-                parts.append(f'<circle class="failed-run" cx="{x(i):.1f}" cy="{y(v):.1f}" r="5" fill="none" stroke="#b00020" stroke-width="2"/>')
+                parts.append(
+                    f'<circle class="failed-run" cx="{x(i):.1f}" cy="{y(v):.1f}" r="5" fill="none" stroke="#b00020" stroke-width="2"/>'
+                )
     parts.append("</svg>")
-    legend = "".join(f'<span style="color:{c}">■ {escape(n)}</span>' for n, c in zip(series, COLOURS * 4)) if len(series) > 1 else ""
+    legend = (
+        "".join(f'<span style="color:{c}">■ {escape(n)}</span>' for n, c in zip(series, COLOURS * 4))
+        if len(series) > 1
+        else ""
+    )
     return '<div class="chart">' + "".join(parts) + (f'<div class="legend">{legend}</div>' if legend else "") + "</div>"
 
 
@@ -96,7 +106,13 @@ def render(entries: list[dict]) -> str:
         failed = entry.get("status") != "ok"
         sites.setdefault(str(entry.get("spider")), []).append((entry, manifest, failed))
         problems = entry.get("problems")
-        problems = [str(p) for p in problems] if isinstance(problems, list) else [] if problems is None else [f"problems: {problems!r}"]
+        problems = (
+            [str(p) for p in problems]
+            if isinstance(problems, list)
+            else []
+            if problems is None
+            else [f"problems: {problems!r}"]
+        )
         if wrong and entry.get("manifest"):
             problems.append(wrong)
         rows.append(
@@ -104,7 +120,7 @@ def render(entries: list[dict]) -> str:
             f'<td>{escape(str(entry.get("job")))}</td><td class="status">{"FAILED" if failed else "ok"}</td>'
             f'<td class="n">{_count(entry.get("items"))}</td><td class="n">{_count(entry.get("new"))} / {_count(entry.get("revised"))}</td>'
             f'<td>{escape(failures_by_reason(manifest))}</td><td class="n">{_count(entry.get("rejects"))}</td>'
-            f'<td>{escape("; ".join(problems))}</td><td>{_manifest_link(entry.get("manifest"))}</td></tr>'
+            f"<td>{escape('; '.join(problems))}</td><td>{_manifest_link(entry.get('manifest'))}</td></tr>"
         )
     charts = []
     for site, runs in sites.items():
@@ -112,14 +128,21 @@ def render(entries: list[dict]) -> str:
         items = {"items": [number(e.get("items")) for e, _, _ in runs]}
         coverage = {name: [number(_dict(m.get("fieldCoverage")).get(name)) for _, m, _ in runs] for name in COVERAGE}
         fallback = {"fallback share": [number(_dict(m.get("layout")).get("fallbackShare")) for _, m, _ in runs]}
-        charts.append(f"<h2>{escape(str(site))}</h2>" + line_chart("items per run", items, failed)
-                      + line_chart("field coverage", coverage, failed, top=1.0) + line_chart("generic extractor share", fallback, failed, top=1.0))
+        charts.append(
+            f"<h2>{escape(str(site))}</h2>"
+            + line_chart("items per run", items, failed)
+            + line_chart("field coverage", coverage, failed, top=1.0)
+            + line_chart("generic extractor share", fallback, failed, top=1.0)
+        )
     failed_count = sum(1 for entry in entries if entry.get("status") != "ok")
     return (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>newscrawl runs</title>"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>newscrawl runs</title>'
         f"<style>{STYLE}</style></head><body><h1>newscrawl runs</h1>"
         f"<p>{len(entries)} jobs, {failed_count} failed.</p>"
         "<table><thead><tr><th>end</th><th>site</th><th>job</th><th>status</th><th>items</th><th>new / revised</th>"
         "<th>failures by reason</th><th>rejects</th><th>problems</th><th></th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>" + "".join(charts) + "</body></html>"
+        + "".join(rows)
+        + "</tbody></table>"
+        + "".join(charts)
+        + "</body></html>"
     )

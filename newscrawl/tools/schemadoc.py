@@ -29,13 +29,15 @@ def _rows(properties: dict[str, Any], required: set[str], prefix: str = "") -> l
     for name, spec in properties.items():
         path = f"{prefix}{name}"
         example = spec.get("examples", [None])[0]
-        rows.append((
-            f"`{path}`",
-            _type(spec),
-            "yes" if name in required else "no",
-            " ".join(spec.get("description", "").split()),
-            f"`{json.dumps(example, ensure_ascii=False)}`" if example is not None else "",
-        ))
+        rows.append(
+            (
+                f"`{path}`",
+                _type(spec),
+                "yes" if name in required else "no",
+                " ".join(spec.get("description", "").split()),
+                f"`{json.dumps(example, ensure_ascii=False)}`" if example is not None else "",
+            )
+        )
         if spec.get("type") == "object" and "properties" in spec:
             rows += _rows(spec["properties"], set(spec.get("required", [])), f"{path}.")
         items = spec.get("items", {})

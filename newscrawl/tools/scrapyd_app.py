@@ -33,7 +33,9 @@ def check_credentials(config, environ=os.environ) -> None:
             loopback = bind == "localhost"
         if loopback:
             return
-        raise CredentialsMissing(f"NEWSCRAWL_SCRAPYD_NO_AUTH=1 is for a loopback address only, not bind_address = {bind}")
+        raise CredentialsMissing(
+            f"NEWSCRAWL_SCRAPYD_NO_AUTH=1 is for a loopback address only, not bind_address = {bind}"
+        )
     raise CredentialsMissing(
         "Scrapyd needs credentials: set SCRAPYD_USERNAME and SCRAPYD_PASSWORD in its environment "
         "(or NEWSCRAWL_SCRAPYD_NO_AUTH=1 for an unauthenticated Scrapyd on 127.0.0.1 only)"

@@ -21,7 +21,14 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from newscrawl.crawl.durability import SafeFeedExporter, append_mode_feeds, cut_torn_tail, emitted_lines, flush_feeds, item_written
+from newscrawl.crawl.durability import (
+    SafeFeedExporter,
+    append_mode_feeds,
+    cut_torn_tail,
+    emitted_lines,
+    flush_feeds,
+    item_written,
+)
 from newscrawl.crawl.outcomes import DuplicateItem
 from newscrawl.state import Store, store_for
 
@@ -61,12 +68,23 @@ class DedupPipeline:
             for item in emitted_lines(path):
                 metadata = item["metadata"]
                 seen = self.store.get(item.get("site"), item.get("articleId"))
-                if seen is None or (seen.content_hash != metadata.get("contentHash") and metadata.get("revision", 0) >= seen.revision):
-                    self.store.record(item["site"], item["articleId"], metadata["contentHash"], metadata.get("revision", 1), item.get("canonicalUrl", ""), metadata.get("dateDownloaded", ""))
+                if seen is None or (
+                    seen.content_hash != metadata.get("contentHash") and metadata.get("revision", 0) >= seen.revision
+                ):
+                    self.store.record(
+                        item["site"],
+                        item["articleId"],
+                        metadata["contentHash"],
+                        metadata.get("revision", 1),
+                        item.get("canonicalUrl", ""),
+                        metadata.get("dateDownloaded", ""),
+                    )
                     learned += 1
             if learned:
                 self.stats.inc_value("durability/items_learned_from_feed", learned)
-                logger.warning("%d items in %s were not in the state store (an earlier run died): recorded now", learned, path)
+                logger.warning(
+                    "%d items in %s were not in the state store (an earlier run died): recorded now", learned, path
+                )
 
     def _drop(self, reason: str, message: str) -> DuplicateItem:
         self.stats.inc_value(f"dedup/{reason}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +19,10 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.article.text import clean_unicode
 from newscrawl.crawl.feeds import local_path, run_time, with_spider_name
 from newscrawl.crawl.job import job_id
-from newscrawl.article.schema import article_validator
-from newscrawl.article.text import clean_unicode
+from newscrawl.sites.registry import article_validator, schema_errors
 
 logger = logging.getLogger(__name__)
 
@@ -38,24 +37,6 @@ def rejects_path_for(settings, spider_name: str) -> Path:
         if path is not None and "%(" not in str(path):
             return path.with_name(path.name.split(".")[0] + ".rejects.jsonl")
     return Path("output") / f"{spider_name}.rejects.jsonl"
-
-
-_REQUIRED = re.compile(r"^'(.+)' is a required property$")
-
-
-def _error_field(error) -> str:
-    """The JSON path of the offending field; for a missing field, the field itself."""
-    path = "/".join(map(str, error.absolute_path))
-    missing = _REQUIRED.match(error.message) if error.validator == "required" else None
-    if missing:
-        path = f"{path}/{missing.group(1)}" if path else missing.group(1)
-    return path or "(item)"
-
-
-def schema_errors(item: dict) -> list[str]:
-    """``"field/path: message"`` for each violation, sorted by path."""
-    errors = sorted(article_validator().iter_errors(item), key=lambda e: list(map(str, e.absolute_path)))
-    return [f"{_error_field(e)}: {e.message}" for e in errors]
 
 
 class ValidationPipeline:
@@ -73,7 +54,9 @@ class ValidationPipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
         # %(time)s: one rejects file per run (the scheduler's per-job files), like the feed's.
-        self.path = Path(str(rejects_path_for(self.crawler.settings, spider.name)).replace("%(time)s", run_time(self.stats)))
+        self.path = Path(
+            str(rejects_path_for(self.crawler.settings, spider.name)).replace("%(time)s", run_time(self.stats))
+        )
         self.job = job_id(self.crawler)
 
     def close_spider(self, spider: Spider | None = None) -> None:
@@ -109,13 +92,21 @@ class ValidationPipeline:
             adapter[key] = value
         for name, count in counts.items():
             self.stats.inc_value(f"text/{name}", count)
-        logger.info("Cleaned text of %s: %s", adapter.get("url"), ", ".join(f"{n} {c}" for n, c in sorted(counts.items())))
+        logger.info(
+            "Cleaned text of %s: %s", adapter.get("url"), ", ".join(f"{n} {c}" for n, c in sorted(counts.items()))
+        )
 
     def _write_reject(self, data: dict, errors: list[str]) -> None:
         if self.file is None:  # created on the first reject only: no empty files beside clean datasets
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.file = self.path.open("a", encoding="utf-8")
-        record = {"url": data.get("url"), "reason": "schema", "errors": errors, "job": self.job,
-                  "time": datetime.now(UTC).isoformat(timespec="seconds"), "item": data}
+        record = {
+            "url": data.get("url"),
+            "reason": "schema",
+            "errors": errors,
+            "job": self.job,
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "item": data,
+        }
         self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.file.flush()

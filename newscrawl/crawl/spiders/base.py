@@ -24,11 +24,11 @@ from twisted.python.failure import Failure
 from newscrawl.article.requestinfo import META_KEY, RequestInfo, info
 from newscrawl.crawl.failures import failure_reason
 from newscrawl.crawl.frontier import Frontier
-from newscrawl.sites.item import ArticleItem
 from newscrawl.crawl.outcomes import request_key, resolve
 from newscrawl.crawl.render import RenderPolicy
 from newscrawl.crawl.scope import OutOfScope, Scope
 from newscrawl.sites.common import Link, Skip
+from newscrawl.sites.item import ArticleItem
 from newscrawl.sites.registry import Site
 from newscrawl.sites.urls import link_key
 
@@ -82,7 +82,11 @@ class NewsSpider(scrapy.Spider):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        self.sections = [s.strip().strip("/") for s in sections.split(",") if s.strip()] if sections is not None else list(self.site.default_sections)
+        self.sections = (
+            [s.strip().strip("/") for s in sections.split(",") if s.strip()]
+            if sections is not None
+            else list(self.site.default_sections)
+        )
         self.walk_archive = _flag(archive)
         self.render_arg = render
         self.start_url_override = [u.strip() for u in start_urls.split(",") if u.strip()] if start_urls else []
@@ -135,13 +139,24 @@ class NewsSpider(scrapy.Spider):
 
     def request(self, url: str, callback: Callable, request_info: RequestInfo, **kwargs: Any) -> Request:
         # After a dead worker (distributed), rediscovered URLs must pass the shared seen-set.
-        return Request(url, callback=callback, errback=self.on_error, dont_filter=self.frontier.is_done is not None,
-                       meta={META_KEY: request_info}, **kwargs)
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            dont_filter=self.frontier.is_done is not None,
+            meta={META_KEY: request_info},
+            **kwargs,
+        )
 
     def discovery_request(self, url: str, kind: str, page: int = 1, depth: int = 0) -> Request:
         """A feed, sitemap, API or listing request; listings are HTML pages, the only ones ever rendered.
         ``depth``: how deep a sitemap is nested in indexes."""
-        callbacks = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "api": self.parse_api, "listing": self.parse_listing}
+        callbacks = {
+            "feed": self.parse_feed,
+            "sitemap": self.parse_sitemap,
+            "api": self.parse_api,
+            "listing": self.parse_listing,
+        }
         request = self.request(url, callbacks[kind], RequestInfo(discovery=True, via=kind, page=page, depth=depth))
         return self.render.maybe_rendered(request) if kind == "listing" else request
 
@@ -153,13 +168,22 @@ class NewsSpider(scrapy.Spider):
         children, links = self.discovery.parse_sitemap(response)
         depth = info(response.request).depth + 1
         for child in self.discovery.select_child_sitemaps(children, self.since, self.walk_archive):
-            limit = ("depth" if depth > self.settings.getint("SITEMAP_MAX_DEPTH")
-                     else "files" if self.sitemaps_requested >= self.settings.getint("SITEMAP_MAX_FILES") else None)
+            limit = (
+                "depth"
+                if depth > self.settings.getint("SITEMAP_MAX_DEPTH")
+                else "files"
+                if self.sitemaps_requested >= self.settings.getint("SITEMAP_MAX_FILES")
+                else None
+            )
             if limit:
                 stats = self.crawler.stats
                 if not stats.get_value(f"discovery/sitemap_limit/{limit}"):
-                    self.logger.warning("Sitemap %s limit reached (SITEMAP_MAX_%s): %s and further child sitemaps are not read",
-                                        limit, limit.upper(), child.url)
+                    self.logger.warning(
+                        "Sitemap %s limit reached (SITEMAP_MAX_%s): %s and further child sitemaps are not read",
+                        limit,
+                        limit.upper(),
+                        child.url,
+                    )
                 stats.inc_value(f"discovery/sitemap_limit/{limit}")
                 continue
             self.sitemaps_requested += 1
@@ -308,7 +332,9 @@ class NewsSpider(scrapy.Spider):
         depth = info(response.request).depth
         if depth < self.related_depth:
             related = [Link(url=url, via="link") for url in result.get("relatedUrls", [])]
-            related += [Link(url=link.url, via="link", title=link.title) for link in self.discovery.teaser_links(response)]
+            related += [
+                Link(url=link.url, via="link", title=link.title) for link in self.discovery.teaser_links(response)
+            ]
             yield from self.follow_links(related, depth + 1)
 
     # --- failures ----------------------------------------------------------

@@ -7,8 +7,8 @@ its article callback.
 
 from __future__ import annotations
 
-from newscrawl.sites.registry import Site, sites
 from newscrawl.crawl.spiders.base import NewsSpider
+from newscrawl.sites.registry import Site, sites
 
 # scrapy-playwright handles only requests with meta playwright=True; the rest go to Scrapy's HTTP handler.
 _RENDER_HANDLERS = {
@@ -35,16 +35,20 @@ def spider_class(site: Site) -> type[NewsSpider]:
     if site.can_render:
         custom_settings.setdefault("DOWNLOAD_HANDLERS", _RENDER_HANDLERS)
     name = f"{site.name.title().replace('_', '')}Spider"
-    return type(name, (NewsSpider,), {
-        "__module__": __name__,
-        "__doc__": f"{site.title}: discovery from {', '.join(sorted({s.kind for s in site.sources}))}; articles by {site.parser.rsplit('.', 1)[-1]}.",
-        "name": site.name,
-        "site": site,
-        # Redirects to any other host (even an alias) are counted as offsite.
-        "allowed_domains": site.crawl_hosts,
-        "custom_settings": custom_settings,
-        "parse_article": parse_article,
-    })
+    return type(
+        name,
+        (NewsSpider,),
+        {
+            "__module__": __name__,
+            "__doc__": f"{site.title}: discovery from {', '.join(sorted({s.kind for s in site.sources}))}; articles by {site.parser.rsplit('.', 1)[-1]}.",
+            "name": site.name,
+            "site": site,
+            # Redirects to any other host (even an alias) are counted as offsite.
+            "allowed_domains": site.crawl_hosts,
+            "custom_settings": custom_settings,
+            "parse_article": parse_article,
+        },
+    )
 
 
 #: the spider class of every registered site, by name

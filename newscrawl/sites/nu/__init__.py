@@ -26,7 +26,19 @@ SITE = Site(
     default_sections=("binnenland", "buitenland", "politiek", "economie"),
     check=Check(
         url="https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html",
-        scrapes=("url", "canonicalUrl", "site", "articleId", "articleType", "headline", "description", "articleBody",
-                 "authors", "datePublished", "relatedUrls", "metadata"),
+        scrapes=(
+            "url",
+            "canonicalUrl",
+            "site",
+            "articleId",
+            "articleType",
+            "headline",
+            "description",
+            "articleBody",
+            "authors",
+            "datePublished",
+            "relatedUrls",
+            "metadata",
+        ),
     ),
 )

@@ -11,15 +11,26 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from newscrawl.sites.loader import strip_photo_prefix
 from newscrawl.article.text import block_text, join_blocks, normalize_text
 from newscrawl.sites.base import ArticleParser, Candidate
 from newscrawl.sites.common import has_class, inside_test, jsonld_type_names, page_selector
+from newscrawl.sites.loader import strip_photo_prefix
 
 # Containers whose text is never body, wherever they sit.
 _BOILERPLATE_CLASSES = (
-    "linkblock", "excerpt", "imageblock", "audioblock", "videoblock", "podcast-promo", "dpg-banner",
-    "nujij-teaser", "article__meta", "article__share", "consent-fallback", "footer", "timeline",
+    "linkblock",
+    "excerpt",
+    "imageblock",
+    "audioblock",
+    "videoblock",
+    "podcast-promo",
+    "dpg-banner",
+    "nujij-teaser",
+    "article__meta",
+    "article__share",
+    "consent-fallback",
+    "footer",
+    "timeline",
 )
 _BOILERPLATE_TEST = " or ".join(has_class(c) for c in _BOILERPLATE_CLASSES)
 _in_boilerplate = inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption", "aside"))
@@ -41,7 +52,12 @@ class NuParser(ArticleParser):
         types = jsonld_type_names(self.jsonld)
         path = urlsplit(response.url).path
         # A VideoObject beside an article is an embedded video, not a video page.
-        if declared == "video" or path.startswith("/video/") or ("VideoObject" in types and not self.ld and self.meta.get("og:type") != "article") or self.meta.get("og:type") == "video.other":
+        if (
+            declared == "video"
+            or path.startswith("/video/")
+            or ("VideoObject" in types and not self.ld and self.meta.get("og:type") != "article")
+            or self.meta.get("og:type") == "video.other"
+        ):
             return "video"
         label = normalize_text(page_selector(response).css("h1 .headline__label::text").get()).upper()
         if declared == "liveblog" or "LiveBlogPosting" in types or label == "LIVE":
@@ -104,10 +120,19 @@ class NuParser(ArticleParser):
         yield from super().authors()
 
     def visible_date_attr(self) -> str | None:
-        return (self.meta_box.css(".datetime time") or self.scope.css("[data-text-role=ARTICLE_DATETIME] time")).xpath("@datetime").get()
+        return (
+            (self.meta_box.css(".datetime time") or self.scope.css("[data-text-role=ARTICLE_DATETIME] time"))
+            .xpath("@datetime")
+            .get()
+        )
 
     def visible_date(self) -> str:
-        return normalize_text((self.meta_box.css(".datetime time::text") or self.scope.css("[data-text-role=ARTICLE_DATETIME] time::text")).get())
+        return normalize_text(
+            (
+                self.meta_box.css(".datetime time::text")
+                or self.scope.css("[data-text-role=ARTICLE_DATETIME] time::text")
+            ).get()
+        )
 
     def visible_modified(self) -> str:
         return normalize_text(self.meta_box.css(".datetime__updated::text").get())
@@ -125,7 +150,10 @@ class NuParser(ArticleParser):
 
     def related_urls(self) -> Iterator[Candidate]:
         if self.generic is None:
-            yield "site", self.body_box.css(".textblock a::attr(href), .linkblock a::attr(href)").getall() or self._role_links()
+            yield (
+                "site",
+                self.body_box.css(".textblock a::attr(href), .linkblock a::attr(href)").getall() or self._role_links(),
+            )
         yield from super().related_urls()
 
     def _role_links(self) -> list[str]:
@@ -140,4 +168,4 @@ def _without_label(h1: etree._Element) -> str:
     label_text = "".join(h1.xpath(f".//*[{has_class('headline__label')}]//text()"))
     text = block_text(h1)
     label = normalize_text(label_text)
-    return normalize_text(text[len(label):]) if label and text.startswith(label) else text
+    return normalize_text(text[len(label) :]) if label and text.startswith(label) else text

@@ -28,7 +28,19 @@ SITE = Site(
     can_render=True,
     check=Check(
         url="https://wnl.tv/2025/03/31/kabinet-wil-snellere-bouw-van-kleine-kerncentrales/",
-        scrapes=("url", "canonicalUrl", "site", "articleId", "articleType", "headline", "articleBody", "authors",
-                 "datePublished", "articleSection", "relatedUrls", "metadata"),
+        scrapes=(
+            "url",
+            "canonicalUrl",
+            "site",
+            "articleId",
+            "articleType",
+            "headline",
+            "articleBody",
+            "authors",
+            "datePublished",
+            "articleSection",
+            "relatedUrls",
+            "metadata",
+        ),
     ),
 )

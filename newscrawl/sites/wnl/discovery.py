@@ -21,7 +21,9 @@ class WnlDiscovery(Discovery):
         """Teasers ("Lees meer") on the home page and category archives, in page order, first occurrence kept."""
         links: list[Link] = []
         seen: set[str] = set()
-        for teaser in page_selector(response).css("article.teaser, article.hero-teaser, .content-row__items article, .teaser-list article"):
+        for teaser in page_selector(response).css(
+            "article.teaser, article.hero-teaser, .content-row__items article, .teaser-list article"
+        ):
             title = normalize_text(teaser.css(".teaser__title, .hero-teaser__title").xpath("string()").get()) or None
             for href in teaser.css("a[href]::attr(href)").getall():
                 link = self.make_link(href, response.url, "listing", title=title)

@@ -21,14 +21,31 @@ from newscrawl.sites.generic import split_credit
 
 # Never body, wherever lxml puts them.
 _BOILERPLATE_CLASSES = (
-    "entry-footer", "post-author", "membership-cta", "promo-block", "related-posts", "support-block",
-    "content-row", "article-tools", "share-menu", "post-header", "teaser", "hero-teaser", "footer",
-    "wp-block-embed", "sharedaddy", "jp-relatedposts",
+    "entry-footer",
+    "post-author",
+    "membership-cta",
+    "promo-block",
+    "related-posts",
+    "support-block",
+    "content-row",
+    "article-tools",
+    "share-menu",
+    "post-header",
+    "teaser",
+    "hero-teaser",
+    "footer",
+    "wp-block-embed",
+    "sharedaddy",
+    "jp-relatedposts",
 )
 _BOILERPLATE_TEST = " or ".join(has_class(c) for c in _BOILERPLATE_CLASSES) + " or @id='cookie-notice'"
-_in_boilerplate = inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption", "aside", "footer", "nav", "script"), ids=("cookie-notice",))
+_in_boilerplate = inside_test(
+    _BOILERPLATE_CLASSES, tags=("figure", "figcaption", "aside", "footer", "nav", "script"), ids=("cookie-notice",)
+)
 # A block is a p, a heading or a list item; a p inside a li belongs to the li.
-_BLOCKS = etree.XPath(".//*[self::p or self::h2 or self::h3 or self::h4 or self::li][not(ancestor::li) and not(ancestor::p)]")
+_BLOCKS = etree.XPath(
+    ".//*[self::p or self::h2 or self::h3 or self::h4 or self::li][not(ancestor::li) and not(ancestor::p)]"
+)
 _LINKS = etree.XPath(".//a[@href]")
 _LEES_OOK = re.compile(r"^lees ook\b", re.IGNORECASE)
 _BYLINE = re.compile(r"^door\s*:?\s+\S", re.IGNORECASE)
@@ -48,11 +65,15 @@ class WnlParser(ArticleParser):
         # chrome is most of it), the whole page only when the post does not hold the element.
         # A theme that forgets a </div> leaves the rest of the page inside the post, so try the
         # post's own children (where the theme puts header and content) before any deeper search.
-        content = (post.xpath(f"./*[{has_class('entry-content')}]") or post.css(".entry-content") if post else [])[:1] or sel.css(".entry-content")[:1]
+        content = (post.xpath(f"./*[{has_class('entry-content')}]") or post.css(".entry-content") if post else [])[
+            :1
+        ] or sel.css(".entry-content")[:1]
         self.post = post
         self.header = (post.xpath(f"./*[{has_class('post-header')}]") if post else [])[:1] or post or sel
         self.content = content[0].root if content else None
-        self.blocks, self.lees_ook, self.typed_byline = _content_blocks(self.content) if self.content is not None else ([], [], None)
+        self.blocks, self.lees_ook, self.typed_byline = (
+            _content_blocks(self.content) if self.content is not None else ([], [], None)
+        )
 
     def article_id(self) -> str:
         """The WordPress post id (shortlink, ``postid-N`` body class, ``article#post-N``), else the URL's path."""
@@ -71,7 +92,12 @@ class WnlParser(ArticleParser):
     def headline(self) -> Iterator[Candidate]:
         # The h1 (layout A or B), then og:title without " - WNL". Yoast's JSON-LD headline is
         # cut at 110 characters, so it is never used.
-        yield "site", self.sel.xpath("string(//h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])").get()
+        yield (
+            "site",
+            self.sel.xpath(
+                "string(//h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])"
+            ).get(),
+        )
         yield "og:title", _TITLE_SUFFIX.sub("", self.meta.get("og:title") or "")
         yield from list(self.visible_headline())[1:]  # <title>, the page's <h1>
 
@@ -84,9 +110,12 @@ class WnlParser(ArticleParser):
         return self.blocks
 
     def authors(self) -> Iterator[Candidate]:
-        yield "byline", self.sel.xpath(
-            "string((//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')] | //*[contains(@class, 'single-article__author')])[1])"
-        ).get()
+        yield (
+            "byline",
+            self.sel.xpath(
+                "string((//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')] | //*[contains(@class, 'single-article__author')])[1])"
+            ).get(),
+        )
         yield "typed-byline", self.typed_byline  # "Door: …" as the post's last paragraph
         yield from super().authors()  # a typed byline the generic body found, a "Door …" line, JSON-LD, meta
 

@@ -23,9 +23,9 @@ from typing import IO
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from newscrawl.run.alerts import SECRETS
 from newscrawl.crawl.archive import WarcArchive
 from newscrawl.crawl.feeds import local_path, with_spider_name
+from newscrawl.run.alerts import SECRETS
 
 #: stats that mean the dataset or its manifest on disk is not what the run reports
 WRITE_FAILURES = ("feed/write_failed", "manifest/write_failed")
@@ -60,7 +60,9 @@ def check_state(path: Path) -> None:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise Refused(f"the state {path} is not a readable SQLite database ({exc}); move it away to start a new state") from None
+        raise Refused(
+            f"the state {path} is not a readable SQLite database ({exc}); move it away to start a new state"
+        ) from None
 
 
 class Command(ScrapyCrawl):
@@ -79,7 +81,11 @@ class Command(ScrapyCrawl):
             return
         super().run(args, opts)
         crawler = getattr(self, "crawler", None)
-        if crawler is not None and crawler.stats is not None and any(crawler.stats.get_value(name) for name in WRITE_FAILURES):
+        if (
+            crawler is not None
+            and crawler.stats is not None
+            and any(crawler.stats.get_value(name) for name in WRITE_FAILURES)
+        ):
             self.exitcode = 1
 
     def _create_crawler(self, spidercls):
@@ -93,8 +99,10 @@ class Command(ScrapyCrawl):
         for name, variable in SECRETS.items():
             if settings.get(name):
                 # Caught before Scrapy logs its settings: the value appears nowhere.
-                raise Refused(f"{name} is a secret and is not taken as a setting (settings are logged and listed by Scrapyd): "
-                              f"set {variable} in the environment, or {name}_FILE to a file that holds it")
+                raise Refused(
+                    f"{name} is a secret and is not taken as a setting (settings are logged and listed by Scrapyd): "
+                    f"set {variable} in the environment, or {name}_FILE to a file that holds it"
+                )
         feeds = settings.getdict("FEEDS") or {settings.get("DEFAULT_FEED"): {}}
         locks: list[IO[bytes]] = []
         state = None if settings.get("REDIS_URL") else settings.get("STATE_DB")
@@ -106,10 +114,18 @@ class Command(ScrapyCrawl):
             path = local_path(with_spider_name(str(uri or ""), spider)) if uri else None
             if path is None or "%(" in str(path):
                 continue  # a remote storage, or one file per run
-            if options.get("overwrite") and state and Path(state).exists() and path.exists() and path.stat().st_size \
-                    and not settings.getbool("OVERWRITE_DATASET"):
-                raise Refused(f"-O would replace {path} with only the articles new since the last run (the state {state} "
-                              "knows the rest); append with -o, or set -s OVERWRITE_DATASET=1 to replace it anyway")
+            if (
+                options.get("overwrite")
+                and state
+                and Path(state).exists()
+                and path.exists()
+                and path.stat().st_size
+                and not settings.getbool("OVERWRITE_DATASET")
+            ):
+                raise Refused(
+                    f"-O would replace {path} with only the articles new since the last run (the state {state} "
+                    "knows the rest); append with -o, or set -s OVERWRITE_DATASET=1 to replace it anyway"
+                )
             locks.append(_lock(path, "the dataset", spider))
         if settings.get("REPLAY_WARC"):
             try:
@@ -117,4 +133,3 @@ class Command(ScrapyCrawl):
             except (OSError, ValueError) as exc:
                 raise Refused(str(exc)) from None
         return locks
-
