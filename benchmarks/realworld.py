@@ -56,7 +56,7 @@ def crawl_items(site: str, warc: Path, tmp: Path) -> tuple[dict[str, dict], dict
             "-s",
             "LOG_LEVEL=WARNING",
             "-s",
-            f"LAYOUT_SAMPLES_DIR={tmp / 'samples'}",
+            f"HEALTH_SAMPLES_DIR={tmp / 'samples'}",
         ],
         cwd=ROOT,
         check=True,

@@ -32,7 +32,7 @@ RETRY_AFTER_MAX = 120
 # The trust boundary (newscrawl/crawl/scope.py): requests go only to the site's own hosts, never to a
 # loopback, private, link-local or reserved address (in the URL or from DNS), except these
 # host:port pairs (the tests' local servers), e.g. ["127.0.0.1:8123"].
-SCOPE_TEST_HOSTS = []
+SCOPE_TEST_HOSTS: list[str] = []
 TWISTED_DNS_RESOLVER = "newscrawl.crawl.scope.ScopedResolver"
 COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
 # A callback yields one article item (or a few dozen links): Scrapy starts CONCURRENT_ITEMS
@@ -99,6 +99,8 @@ EXTENSIONS = {
     "newscrawl.run.ledger.UrlLedger": 50,
     "newscrawl.crawl.archive.WarcRecorder": 100,
     "newscrawl.run.monitor.LayoutMonitor": 60,
+    # The run's one verdict from the ledger, the monitor and the finish reason (newscrawl/run/verdict.py).
+    "newscrawl.run.verdict.RunVerdict": 70,
     "newscrawl.run.report.RunReport": 900,
     "newscrawl.run.manifest.FeedManifest": 910,
     # Fewer garbage-collector passes during a crawl (newscrawl/crawl/gctuning.py).
@@ -108,37 +110,44 @@ EXTENSIONS = {
 }
 # Python's garbage-collector thresholds during a crawl (young, middle, old generation); None = Python's own (700, 10, 10).
 GC_THRESHOLDS = [20000, 20, 20]
-# Layout-change detection (newscrawl/run/monitor.py): minimum share of parsed articles with each field,
+# --- Run health (newscrawl/run/monitor.py, newscrawl/run/verdict.py): every setting HEALTH_* ----
+# One verdict per run from these checks, the URL ledger and the finish reason; the manifest, check-run,
+# the runs report and the alerts all say that verdict. (The LAYOUT_* / RUN_* names of earlier
+# versions are refused with their new name.)
+# Layout-change detection: minimum share of parsed articles with each field,
 # maximum share of bodies from the generic extractor, and the run size below which nothing is judged.
-LAYOUT_MIN_COVERAGE = {"headline": 0.95, "articleBody": 0.8, "datePublished": 0.9, "authors": 0.5}
-LAYOUT_MAX_FALLBACK_SHARE = 0.25
+HEALTH_MIN_COVERAGE = {"headline": 0.95, "articleBody": 0.8, "datePublished": 0.9, "authors": 0.5}
+HEALTH_MAX_FALLBACK_SHARE = 0.25
 # Minimum share of parsed articles whose headline and body the site's own rules found (not
 # JSON-LD, <title> or the generic extractor): below it the site's markup has moved, even when the
 # fallbacks still give good items (metadata.sources says which rule won, per field).
-LAYOUT_MIN_SITE_RULES = 0.75
+HEALTH_MIN_SITE_RULES = 0.75
 # Maximum share of fetched article pages whose parser raised (failure:parse_error) before the run fails.
-LAYOUT_MAX_PARSE_ERROR_SHARE = 0.05
+HEALTH_MAX_PARSE_ERROR_SHARE = 0.05
 # Run health, whatever the layout: the run fails when article pages were requested and none became
 # an item (new, revised or known unchanged), or when more than this share of the article URLs it
-# requested ended as skips or failures (at least LAYOUT_MIN_ARTICLES of them).
-RUN_MAX_LOST_SHARE = 0.5
+# requested ended as skips or failures (at least HEALTH_MIN_ARTICLES of them).
+HEALTH_MAX_LOST_SHARE = 0.5
 # Each site's healthy runs make its baseline (in the state store): a run fails when a field's
-# coverage falls below (1 - RUN_BASELINE_DROP) of its usual share (fields usually on >= 20 % of
+# coverage falls below (1 - HEALTH_BASELINE_DROP) of its usual share (fields usually on >= 20 % of
 # articles), when the links per listing page fall likewise, or when the fallback share rises more
-# than RUN_BASELINE_FALLBACK_RISE above its usual value. Per site: Site.settings overrides these.
-RUN_BASELINE_DROP = 0.5
-RUN_BASELINE_FALLBACK_RISE = 0.2
-LAYOUT_MIN_ARTICLES = 5
-LAYOUT_SAMPLES = 10
-LAYOUT_SAMPLES_DIR = "output/%(name)s-layout-samples"
+# than HEALTH_BASELINE_FALLBACK_RISE above its usual value. Per site: Site.settings overrides these.
+HEALTH_BASELINE_DROP = 0.5
+HEALTH_BASELINE_FALLBACK_RISE = 0.2
+# Below this many articles the layout is not judged by shares (the verdict says "too_few").
+HEALTH_MIN_ARTICLES = 5
+# A failed run keeps up to this many of its problem pages (the pages whose fields were missing or
+# came from fallbacks, or whose parser raised), with their URLs and problems, in this folder, to
+# be packed into a fixture (python -m newscrawl.crawl.archive pack) and the parser mended.
+HEALTH_SAMPLES = 10
+HEALTH_SAMPLES_DIR = "output/%(name)s-layout-samples"
 
 # --- Alerts (newscrawl/run/alerts.py, on Spidermon) -------------------------------
 # At the end of each run Spidermon checks its health (layout, lost articles, parse errors, URL
 # outcomes, finish reason); a failed run sends one message to every channel configured below.
 SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ("newscrawl.run.alerts.RunAlerts",)
-SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
-ALERT_EMAIL_TO = []  # e-mail addresses; with ALERT_SMTP_HOST set, failed runs are mailed there
+ALERT_EMAIL_TO: list[str] = []  # e-mail addresses; with ALERT_SMTP_HOST set, failed runs are mailed there
 ALERT_EMAIL_FROM = "newscrawl@localhost"
 ALERT_SMTP_HOST = None
 ALERT_SMTP_PORT = 25

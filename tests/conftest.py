@@ -165,7 +165,7 @@ def cluster_worker(out: Path, redis_url: str, key_prefix: str, **settings) -> su
         "-s",
         "LOG_LEVEL=INFO",
         "-s",
-        f"LAYOUT_SAMPLES_DIR={out.with_suffix('.samples')}",
+        f"HEALTH_SAMPLES_DIR={out.with_suffix('.samples')}",
     ]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]  # the last -s of a name wins

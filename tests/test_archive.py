@@ -80,7 +80,7 @@ def crawl(tmp_path, out_name, **settings):
         "-a",
         f"root={root}",
         "-s",
-        f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+        f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
         "-s",
         f"SCOPE_TEST_HOSTS={root.split('//', 1)[1]}",
     ]

@@ -165,7 +165,7 @@ def test_a_url_too_long_gets_an_outcome(tmp_path):
                 "-s",
                 f"STATS_FILE={tmp_path / 'stats.json'}",
                 "-s",
-                f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+                f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
             ],
             cwd=tmp_path,
             env=env,

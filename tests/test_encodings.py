@@ -68,7 +68,7 @@ def mislabelled_crawl(tmp_path_factory):
                 "-s",
                 f"STATS_FILE={tmp_path / 'stats.json'}",
                 "-s",
-                f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+                f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
             ],
             cwd=tmp_path,
             env=env,

@@ -46,7 +46,7 @@ def crawl_through(site: FaultSite, tmp_path: Path, name: str) -> tuple[list[dict
         "-a",
         "related_depth=1",
         "-s",
-        f"LAYOUT_SAMPLES_DIR={tmp_path / name}-samples",
+        f"HEALTH_SAMPLES_DIR={tmp_path / name}-samples",
     ]
     for key, value in SETTINGS.items():
         args += ["-s", f"{key}={value}"]

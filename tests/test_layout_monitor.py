@@ -46,7 +46,7 @@ def test_a_redesigned_site_fails_the_run_and_saves_samples(tmp_path):
     archive = tmp_path / "redesigned.warc.gz"
     pack(site / "site.json", archive)
     samples = tmp_path / "samples"
-    _, stats, log = replay_crawl("nu", tmp_path, "-s", f"LAYOUT_SAMPLES_DIR={samples}", archive=archive)
+    _, stats, log = replay_crawl("nu", tmp_path, "-s", f"HEALTH_SAMPLES_DIR={samples}", archive=archive)
 
     manifest = json.loads((tmp_path / "nu.jsonl.manifest.json").read_text())
     assert stats["layout/status"] == "failed" and manifest["status"] == "failed"

@@ -74,7 +74,7 @@ def test_layout_thresholds_per_site_override_the_settings():
     lenient = Site(
         **{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "layout_min_coverage": {"authors": 0.1}}
     )
-    crawler = get_crawler(spider_class(lenient), {"LAYOUT_MIN_COVERAGE": {"headline": 0.9, "authors": 0.5}})
+    crawler = get_crawler(spider_class(lenient), {"HEALTH_MIN_COVERAGE": {"headline": 0.9, "authors": 0.5}})
     assert LayoutMonitor(crawler).min_coverage == {"headline": 0.9, "authors": 0.1}
 
 

@@ -177,7 +177,7 @@ def test_a_rendered_page_reaches_nothing_off_the_site(tmp_path):
                 "-s",
                 f"SCOPE_TEST_HOSTS=127.0.0.1:{site.server_address[1]}",
                 "-s",
-                f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+                f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
             ],
             cwd=PROJECT,
             capture_output=True,

@@ -36,7 +36,7 @@ def command(tmp_path: Path, name: str, jobdir: bool) -> list[str]:
         "-s",
         f"STATE_DB={tmp_path / name}.sqlite3",
         "-s",
-        f"LAYOUT_SAMPLES_DIR={tmp_path / name}-samples",
+        f"HEALTH_SAMPLES_DIR={tmp_path / name}-samples",
     ]
     if jobdir:
         args += ["-s", f"JOBDIR={tmp_path / name}-job"]

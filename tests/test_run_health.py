@@ -65,7 +65,7 @@ def test_a_healthy_run_started_from_a_feed_passes_the_check(tmp_path):
 
 def test_a_page_that_breaks_a_parser_is_a_counted_outcome_and_a_sample(tmp_path):
     crawler = project_crawler(
-        NuSpider, LAYOUT_SAMPLES_DIR=str(tmp_path / "samples"), STATE_DB=str(tmp_path / "s.sqlite3")
+        NuSpider, HEALTH_SAMPLES_DIR=str(tmp_path / "samples"), STATE_DB=str(tmp_path / "s.sqlite3")
     )
     ledger, monitor = UrlLedger.from_crawler(crawler), LayoutMonitor.from_crawler(crawler)
     url = "https://www.nu.nl/binnenland/6400199/een-artikel.html"
@@ -84,8 +84,8 @@ def test_a_page_that_breaks_a_parser_is_a_counted_outcome_and_a_sample(tmp_path)
         crawler.stats.get_value("failures/article/parse_error") == 1
         and crawler.stats.get_value("parse_errors/ValueError") == 1
     )
-    verdict = monitor.verdict()
-    assert verdict["status"] == "failed" and verdict["parseErrors"] == 1
+    figures = monitor.assess()
+    assert figures["status"] == "failed" and figures["parseErrors"] == 1
     assert monitor.samples[0][0] == url and "parse error: ValueError: kapot" in monitor.samples[0][4]
 
 

@@ -172,7 +172,7 @@ def escaped_crawl(tmp_path_factory):
         "-s",
         f"STATS_FILE={tmp_path / 'stats.json'}",
         "-s",
-        f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+        f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
         "-s",
         "AUTOTHROTTLE_ENABLED=False",
         "-s",

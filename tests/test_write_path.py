@@ -50,7 +50,7 @@ def replay(tmp_path: Path, *args: str, state: Path | None = None) -> subprocess.
         "-s",
         f"STATE_DB={state or tmp_path / 'state.sqlite3'}",
         "-s",
-        f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+        f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
         *args,
         cwd=tmp_path,
     )
@@ -171,7 +171,7 @@ def test_two_real_crawls_at_once_one_refuses(tmp_path):
         "-s",
         "RETRY_TIMES=0",
         "-s",
-        f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+        f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
     )
     environment = {**os.environ, **proxy, "PYTHONPATH": str(PROJECT), "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
     first = subprocess.Popen(
@@ -235,7 +235,7 @@ def test_lone_surrogates_and_control_characters_are_cleaned_and_the_line_written
             "-s",
             f"STATS_FILE={tmp_path / 'stats.json'}",
             "-s",
-            f"LAYOUT_SAMPLES_DIR={tmp_path / 'samples'}",
+            f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
             cwd=tmp_path,
             env=proxy,
         )

@@ -122,7 +122,7 @@ def parse_dutch_date(value: str, reference: datetime | None = None) -> datetime 
         to_amsterdam(parsed)
     except (OverflowError, ValueError):
         return None  # "1 januari 1", "31 december 9999": no instant we can write
-    return parsed
+    return parsed if isinstance(parsed, datetime) else None
 
 
 def parse_any_date(value: str | None, reference: datetime | None = None) -> datetime | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from scrapy import Request
 
@@ -53,7 +54,7 @@ def attached_info(request: Request) -> RequestInfo:
     return found
 
 
-def response_info(response) -> RequestInfo:
+def response_info(response: Any) -> RequestInfo:
     # A response built from a saved page has no request.
     try:
         return info(response.request)

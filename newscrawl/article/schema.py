@@ -16,7 +16,10 @@ SCHEMA_VERSION = "1.3"
 
 @cache
 def article_schema() -> dict[str, Any]:
-    return json.loads(resources.files("newscrawl").joinpath("schemas/article.schema.json").read_text("utf-8"))
+    schema: dict[str, Any] = json.loads(
+        resources.files("newscrawl").joinpath("schemas/article.schema.json").read_text("utf-8")
+    )
+    return schema
 
 
 def schema_for_sites(site_names: tuple[str, ...]) -> dict[str, Any]:

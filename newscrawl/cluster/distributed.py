@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any, cast
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -143,7 +144,7 @@ class Cluster:
         self.close_after = settings.getfloat("CLUSTER_CLOSE_AFTER")
         self.idle_since: float | None = None
         self.closing = False
-        self.loop = None
+        self.loop: Any = None  # the heartbeat's looping call, while the spider is open
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Cluster:
@@ -193,7 +194,7 @@ class Cluster:
         if engine is None or spider is None:
             return False
         try:
-            return engine.spider_is_idle() and not spider.has_unscheduled()
+            return engine.spider_is_idle() and not cast(Any, spider).has_unscheduled()  # a NewsSpider
         except RuntimeError:  # the engine has no open spider (opening or closed)
             return False
 
@@ -261,7 +262,7 @@ class Cluster:
             "Worker %s stopped sending heartbeats (killed?): reading discovery again for the articles it had taken",
             member,
         )
-        self.crawler.spider.sweep(self.is_done)
+        cast(Any, self.crawler.spider).sweep(self.is_done)  # a NewsSpider
 
     def spider_idle(self, spider) -> None:
         # The cluster, not this worker's queue, decides when the crawl is over (see tick()).

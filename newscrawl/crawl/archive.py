@@ -131,7 +131,8 @@ class WarcRecorder:
         write_response_record(
             self.writer, response.url, response.status, headers, response.body, datetime.now(UTC), rendered
         )
-        self.file.flush()
+        if self.file is not None:
+            self.file.flush()
         self.stats.inc_value("record/responses")
 
     def spider_closed(self, spider: Spider) -> None:
@@ -368,7 +369,7 @@ class WarcReplayMiddleware:
         self.stats.inc_value("replay/hit")
         if rendered:
             self.stats.inc_value("replay/hit/rendered")
-        headers = {}
+        headers: dict[str, list[str]] = {}
         for key, value in archived["headers"]:
             headers.setdefault(key, []).append(value)
         if archived["status"] == 200 and _not_modified(request, headers):
@@ -377,7 +378,13 @@ class WarcReplayMiddleware:
             attached_info(request).archived_at = archived["date"]
             kept = {k: v for k, v in headers.items() if k.lower() in ("etag", "last-modified", "date")}
             return Response(url=request.url, status=304, headers=kept, body=b"", request=request, flags=["replay"])
-        response_cls = responsetypes.from_args(headers=headers, url=request.url, body=archived["body"])
+        # Chosen from the URL and body: with str keys the recorded Content-Type is not consulted (kept
+        # as it is, so that replays of existing archives give the same items).
+        response_cls = responsetypes.from_args(
+            headers=headers,  # type: ignore[arg-type]
+            url=request.url,
+            body=archived["body"],
+        )
         # The parsers read the fetch time from the request: in replay it is the time the page was archived.
         attached_info(request).archived_at = archived["date"]
         return response_cls(
@@ -484,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         archive = WarcArchive.open(args.archive)
         for url, rendered in sorted(archive.index):
             record = archive.get(url, rendered)
+            assert record is not None  # listed in the index
             print(record["status"], record["url"], "(rendered)" if rendered else "")
         archive.close()
     return 0

@@ -61,6 +61,7 @@ class ScopeMiddleware:
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if self.scope is None:
             self.spider_opened(self.crawler.spider)
+        assert self.scope is not None
         refusal = self.scope.refusal(request.url)
         if refusal is None and self.max_length and len(request.url) > self.max_length:
             # Here rather than Scrapy's UrlLengthMiddleware (off), which drops a callback's long link
@@ -122,7 +123,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         middleware.crawler = crawler
         return middleware
 
-    async def process_response(self, request: Request, response, spider: Spider | None = None):
+    # Scrapy awaits a coroutine from a downloader middleware's process_response.
+    async def process_response(self, request: Request, response, spider: Spider | None = None):  # type: ignore[override]
         if (
             response.status in (429, 503)
             and not request.meta.get("dont_retry")
@@ -224,7 +226,7 @@ class ParseErrorMiddleware:
     Any exception in a callback (a page parser, a feed or sitemap reader) is logged once with its
     class, counted as ``failures/<discovery|article>/parse_error`` and ``parse_errors/<Class>``,
     recorded in the URL ledger as ``failure:parse_error``, and the page is kept with the layout
-    samples (newscrawl/run/monitor.py), which fails the run when more than LAYOUT_MAX_PARSE_ERROR_SHARE
+    samples (newscrawl/run/monitor.py), which fails the run when more than HEALTH_MAX_PARSE_ERROR_SHARE
     of the article pages broke. The crawl goes on.
     """
 

@@ -12,8 +12,10 @@ class DuplicateItem(DropItem):
     """An item already emitted before (unchanged, or the same text under another id)."""
 
 
-def request_key(request: Request) -> str:
+def request_key(request: Request | None) -> str:
     """A URL's ledger key: the first URL of its request (redirects keep it)."""
+    if request is None:  # a response built by hand (a saved page) has no request
+        return ""
     redirected = request.meta.get("redirect_urls")
     return redirected[0] if redirected else request.url
 

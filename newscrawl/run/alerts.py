@@ -2,10 +2,9 @@
 
 At the end of every crawl Spidermon (SPIDERMON_SPIDER_CLOSE_MONITORS) runs :class:`RunAlerts`:
 
-* :class:`RunHealthMonitor`: the verdict of newscrawl.run.monitor.LayoutMonitor (layout change,
-  articles lost to skips and failures, nothing emitted, parse errors) must not be "failed";
-* :class:`UrlOutcomeMonitor`: every discovered URL has an outcome (none left unaccounted);
-* Spidermon's own FinishReasonMonitor: the crawl finished ("finished"), not shut down or killed.
+* :class:`RunHealthMonitor`: the run's one verdict (newscrawl.run.verdict: layout change, articles
+  lost to skips and failures, nothing emitted, parse errors, URLs without an outcome, a finish
+  reason other than "finished") must not be "failed". The manifest records the same verdict.
 
 When any fails, every alert channel that is configured receives one message naming the site, the
 reasons and the manifest. Channels, each switched on by its settings (none is required):
@@ -44,13 +43,11 @@ from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
 
 from spidermon import Monitor, MonitorSuite, monitors
-from spidermon.contrib.scrapy.monitors import FinishReasonMonitor
 from spidermon.core.actions import Action
 
 from newscrawl.crawl.job import job_id
-from newscrawl.run.ledger import UrlLedger
 from newscrawl.run.manifest import run_manifest_path
-from newscrawl.run.monitor import LayoutMonitor
+from newscrawl.run.verdict import run_verdict
 
 logger = logging.getLogger(__name__)
 # Spidermon's runner still calls Spider.log(); its deprecation warning says nothing about the run.
@@ -59,26 +56,13 @@ warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated", modu
 
 @monitors.name("Run health")
 class RunHealthMonitor(Monitor):
-    @monitors.name("No layout change, lost articles or parse errors")
+    @monitors.name("The run's verdict")
     def test_run_is_healthy(self):
-        monitor = self.data.crawler.get_extension(LayoutMonitor)
-        if monitor is None:
-            self.skipTest("LayoutMonitor is not enabled")
-        verdict = monitor.verdict()
-        if verdict["status"] == "failed":
-            self.fail("; ".join(verdict["problems"]))
-
-
-@monitors.name("URL outcomes")
-class UrlOutcomeMonitor(Monitor):
-    @monitors.name("Every discovered URL has an outcome")
-    def test_no_url_left_unaccounted(self):
-        ledger = self.data.crawler.get_extension(UrlLedger)
-        if ledger is None:
-            self.skipTest("the URL ledger is not enabled")
-        left = ledger.unaccounted()
-        if left:
-            self.fail(f"{len(left)} URLs without an outcome, e.g. {', '.join(left[:3])}")
+        verdict = run_verdict(self.data.crawler)
+        if verdict is None:
+            self.skipTest("the RunVerdict extension is not enabled")
+        if verdict.failed:
+            self.fail("; ".join(verdict.problems))
 
 
 def alert_content(action: Action) -> dict:
@@ -173,7 +157,7 @@ def send_alerts(settings, content: dict) -> list[str]:
     deadline = settings.getfloat("ALERT_DEADLINE")
     senders = {
         "e-mail": lambda: send_email(settings, content, timeout=deadline),
-        "webhook": lambda: post_webhook(secret(settings, "ALERT_WEBHOOK_URL"), content, timeout=deadline),
+        "webhook": lambda: post_webhook(secret(settings, "ALERT_WEBHOOK_URL") or "", content, timeout=deadline),
     }
     problems: list[str] = []
     threads = []
@@ -234,7 +218,7 @@ _SPIDERMON_ACTIONS = (
 
 
 class RunAlerts(MonitorSuite):
-    monitors = [RunHealthMonitor, UrlOutcomeMonitor, FinishReasonMonitor]
+    monitors = [RunHealthMonitor]
 
     def __init__(self, *args, crawler=None, **kwargs):
         actions = []

@@ -19,6 +19,7 @@ import logging
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -32,7 +33,7 @@ from newscrawl.crawl.durability import feed_slots, item_written, write_atomicall
 from newscrawl.crawl.feeds import local_path
 from newscrawl.crawl.job import job_id
 from newscrawl.run.ledger import UrlLedger
-from newscrawl.run.monitor import LayoutMonitor
+from newscrawl.run.verdict import run_verdict
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class FeedManifest:
         # A per-run file (the URI names %(time)s, as the scheduler's job files do) that got no
         # article is not kept: a data directory of empty job files helps nobody. The manifest says so.
         no_news = slot.itemcount == 0 and "%(time)s" in slot.uri_template and path.stat().st_size == 0
-        facts = file_facts(path)
+        facts: dict[str, Any] | None = file_facts(path)
         if no_news:
             path.unlink()
             facts = None
@@ -138,11 +139,12 @@ class FeedManifest:
         }
         if no_news:
             manifest["noNewArticles"] = True  # nothing new or changed: no dataset file was kept
-        monitor = self.crawler.get_extension(LayoutMonitor)
-        if monitor is not None:
-            layout = monitor.verdict()
-            manifest["status"] = "failed" if layout["status"] == "failed" else "ok"
-            manifest["layout"] = layout
+        verdict = run_verdict(self.crawler)
+        if verdict is not None:
+            # The run's one verdict (newscrawl.run.verdict): what check-run, runs and the alerts say too.
+            manifest.update(verdict.for_manifest())
+            if verdict.layout is not None:
+                manifest["layout"] = verdict.layout
         ledger = self.crawler.get_extension(UrlLedger)
         if ledger is not None:
             # Every URL the crawl discovered, by outcome; the failures with their reasons.

@@ -47,36 +47,50 @@ BASELINE_FIELDS = (
     "relatedUrls",
 )
 
+# The health settings before they shared one prefix: given under the old name, a crawl refuses to
+# start (newscrawl/tools/scrapy_commands/crawl.py) rather than run with the default unnoticed.
+RENAMED_SETTINGS = {
+    "LAYOUT_MIN_COVERAGE": "HEALTH_MIN_COVERAGE",
+    "LAYOUT_MAX_FALLBACK_SHARE": "HEALTH_MAX_FALLBACK_SHARE",
+    "LAYOUT_MIN_SITE_RULES": "HEALTH_MIN_SITE_RULES",
+    "LAYOUT_MAX_PARSE_ERROR_SHARE": "HEALTH_MAX_PARSE_ERROR_SHARE",
+    "LAYOUT_MIN_ARTICLES": "HEALTH_MIN_ARTICLES",
+    "LAYOUT_SAMPLES": "HEALTH_SAMPLES",
+    "LAYOUT_SAMPLES_DIR": "HEALTH_SAMPLES_DIR",
+    "RUN_MAX_LOST_SHARE": "HEALTH_MAX_LOST_SHARE",
+    "RUN_BASELINE_DROP": "HEALTH_BASELINE_DROP",
+    "RUN_BASELINE_FALLBACK_RISE": "HEALTH_BASELINE_FALLBACK_RISE",
+}
+
 
 class LayoutMonitor:
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
         self.crawler = crawler
-        # LAYOUT_MIN_COVERAGE, with the site's own overrides (a site that rarely prints bylines …).
+        # HEALTH_MIN_COVERAGE, with the site's own overrides (a site that rarely prints bylines …).
         site = getattr(crawler.spidercls, "site", None)
         self.min_coverage: dict[str, float] = {
-            **settings.getdict("LAYOUT_MIN_COVERAGE"),
+            **settings.getdict("HEALTH_MIN_COVERAGE"),
             **(site.layout_min_coverage if site else {}),
         }
-        self.max_fallback_share = settings.getfloat("LAYOUT_MAX_FALLBACK_SHARE")
-        self.min_articles = settings.getint("LAYOUT_MIN_ARTICLES")
-        self.max_samples = settings.getint("LAYOUT_SAMPLES")
+        self.max_fallback_share = settings.getfloat("HEALTH_MAX_FALLBACK_SHARE")
+        self.min_articles = settings.getint("HEALTH_MIN_ARTICLES")
+        self.max_samples = settings.getint("HEALTH_SAMPLES")
         # The share of articles whose headline and body the site's own rules found (metadata.sources).
-        self.min_site_rules = settings.getfloat("LAYOUT_MIN_SITE_RULES")
+        self.min_site_rules = settings.getfloat("HEALTH_MIN_SITE_RULES")
         self.site_rules = 0
-        self.max_parse_error_share = settings.getfloat("LAYOUT_MAX_PARSE_ERROR_SHARE")
-        self.max_lost_share = settings.getfloat("RUN_MAX_LOST_SHARE")
+        self.max_parse_error_share = settings.getfloat("HEALTH_MAX_PARSE_ERROR_SHARE")
+        self.max_lost_share = settings.getfloat("HEALTH_MAX_LOST_SHARE")
         self.parse_errors = 0
         # Compared with the site's healthy runs so far (kept in the state store).
-        self.baseline_drop = settings.getfloat("RUN_BASELINE_DROP")
-        self.baseline_fallback_rise = settings.getfloat("RUN_BASELINE_FALLBACK_RISE")
+        self.baseline_drop = settings.getfloat("HEALTH_BASELINE_DROP")
+        self.baseline_fallback_rise = settings.getfloat("HEALTH_BASELINE_FALLBACK_RISE")
         self.site_name = site.name if site else None
-        self.samples_dir = settings.get("LAYOUT_SAMPLES_DIR")
+        self.samples_dir = settings.get("HEALTH_SAMPLES_DIR")
         self.articles = 0
         self.fallbacks = 0
         self.present: Counter[str] = Counter()
         self.samples: list[tuple[str, int, dict, bytes, list[str]]] = []
-        self._verdict: dict | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LayoutMonitor:
@@ -84,7 +98,6 @@ class LayoutMonitor:
         crawler.signals.connect(monitor.parse_error, signal=crawl_signals.page_parse_error)
         crawler.signals.connect(monitor.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(monitor.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(monitor.spider_closed, signal=signals.spider_closed)
         return monitor
 
     def item_scraped(self, item, response, spider) -> None:
@@ -175,10 +188,10 @@ class LayoutMonitor:
             problems.append(f"the parser raised on {self.parse_errors} of {parsed} article pages (failure:parse_error)")
         return problems
 
-    def verdict(self) -> dict:
-        """{status, articles, coverage, fallbackShare, problems}; status "ok", "failed" or "too_few" (not judged)."""
-        if self._verdict is not None:
-            return self._verdict
+    def assess(self) -> dict:
+        """What this run's pages say of the layout and the run: {status, articles, coverage,
+        fallbackShare, problems, …}; status "ok", "failed" or "too_few" (not judged). One part of
+        the run's verdict (newscrawl.run.verdict), which adds the URLs and the finish reason."""
         coverage = {
             name: round(self.present[name] / self.articles, 4) if self.articles else None for name in self.min_coverage
         }
@@ -186,14 +199,14 @@ class LayoutMonitor:
         problems = [
             f"{name} on {coverage[name]:.0%} of articles (minimum {minimum:.0%})"
             for name, minimum in self.min_coverage.items()
-            if self.articles and coverage[name] < minimum
+            if self.articles and (coverage[name] or 0) < minimum
         ]
-        if self.articles and share > self.max_fallback_share:
+        if share is not None and share > self.max_fallback_share:
             problems.append(
                 f"generic extractor needed for {share:.0%} of bodies (maximum {self.max_fallback_share:.0%})"
             )
         site_share = round(self.site_rules / self.articles, 4) if self.articles else None
-        if self.articles and site_share < self.min_site_rules:
+        if site_share is not None and site_share < self.min_site_rules:
             problems.append(
                 f"the site's own rules found headline and body on {site_share:.0%} of articles (minimum {self.min_site_rules:.0%}): "
                 "the rest fell back to standards (see metadata.sources)"
@@ -262,7 +275,7 @@ class LayoutMonitor:
 
     def update_baseline(self, verdict: dict) -> None:
         """A healthy run joins the site's baseline (a running mean over the healthy runs)."""
-        if verdict["status"] != "ok" or not self.site_name:
+        if not self.site_name:
             return
         figures = self.metrics(verdict["fallbackShare"])
         old = self.baseline
@@ -277,25 +290,30 @@ class LayoutMonitor:
             datetime.now(UTC).isoformat(timespec="seconds"),
         )
 
-    def spider_closed(self, spider, reason: str) -> None:
-        verdict = self.verdict()
-        self._verdict = verdict  # fixed from here on: the manifest reports the same
-        self.update_baseline(verdict)
+    def conclude(self, status: str, spider_name: str, other_problems: list[str]) -> None:
+        """The run's verdict is in (newscrawl.run.verdict): a healthy run joins the site's baseline;
+        a failed one keeps its sample pages and says so loudly."""
+        figures = self.assess()
+        if status == "ok":
+            self.update_baseline(figures)
         stats = self.crawler.stats
-        stats.set_value("layout/status", verdict["status"])
-        stats.set_value("layout/articles", verdict["articles"])
-        if verdict["status"] != "failed":
+        stats.set_value("layout/status", figures["status"])
+        stats.set_value("layout/articles", figures["articles"])
+        if status != "failed":
             return
-        saved = self.save_samples(spider.name)
+        saved = self.save_samples(spider_name)
         where = (
             f"{len(self.samples)} sample pages saved to {saved} (pack them with python -m newscrawl.crawl.archive pack)"
+            if saved
+            else "no sample pages kept"
         )
-        if verdict["layoutProblems"]:
+        if figures["layoutProblems"]:
             logger.error(
-                "Layout change suspected on %s: %s. %s.", spider.name, "; ".join(verdict["layoutProblems"]), where
+                "Layout change suspected on %s: %s. %s.", spider_name, "; ".join(figures["layoutProblems"]), where
             )
-        if verdict["runProblems"]:
-            logger.error("Run failed on %s: %s. %s.", spider.name, "; ".join(verdict["runProblems"]), where)
+        others = figures["runProblems"] + other_problems  # URLs without an outcome, the finish reason
+        if others:
+            logger.error("Run failed on %s: %s. %s.", spider_name, "; ".join(others), where)
 
     def save_samples(self, spider_name: str) -> Path | None:
         if not self.samples:

@@ -20,12 +20,12 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from lxml import etree
-from parsel import Selector
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
+from scrapy.selector import Selector as ScrapySelector
 
 from newscrawl.article.dates import AMSTERDAM, parse_machine_date
 from newscrawl.article.text import join_blocks
@@ -69,7 +69,7 @@ class ArticleParser:
     def __init__(self, response: Response, site):
         self.response = response
         self.site = site
-        self.sel: Selector = page_selector(response)
+        self.sel: ScrapySelector = page_selector(response)
         self.root: etree._Element = self.sel.root
         self.sources: dict[str, str] = {}
         # "<field>: <reason>" for what was not taken from the page as it was (metadata.warnings).
@@ -128,7 +128,7 @@ class ArticleParser:
         self.locate()
 
         loader = self.loader = ArticleLoader(
-            response=self.response,
+            response=cast(TextResponse, self.response),
             selector=self.sel,  # one parse per page: the loader would otherwise parse the HTML again
             site=self.site.name,
             base_url=self.response.url,

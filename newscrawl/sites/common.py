@@ -136,7 +136,7 @@ def page_selector(response: Response) -> ScrapySelector:
     if cached is not None:
         return cached
     body = response.body
-    if codecs.lookup(response.encoding).name != "utf-8" or body.startswith(_UTF8_BOM):
+    if codecs.lookup(getattr(response, "encoding", "utf-8")).name != "utf-8" or body.startswith(_UTF8_BOM):
         selector = ScrapySelector(type="html", text=response.text, base_url=response.url)
     else:
         selector = ScrapySelector(type="html", body=body, encoding="utf-8", base_url=response.url)
@@ -192,7 +192,7 @@ def canonical_article(response: Response, meta: PageMeta, site: str) -> tuple[st
         response.url,
     )
     key = article_key(canonical or "")
-    if key is None or not key.startswith(f"{site}:"):
+    if canonical is None or key is None or not key.startswith(f"{site}:"):
         return Skip("not_article", f"no article URL ({canonical})")
     return canonical, key
 

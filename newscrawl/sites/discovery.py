@@ -26,7 +26,7 @@ class Discovery:
         """A discovered link if it is one of the site's articles (or a short link that redirects to one)."""
         url = normalize_url(href, base)
         key = link_key(url) if url else None
-        if key is None or not key.startswith(f"{self.site.name}:"):
+        if url is None or key is None or not key.startswith(f"{self.site.name}:"):
             return None
         return Link(url=url, via=via, **hints)
 

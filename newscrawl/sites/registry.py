@@ -72,7 +72,7 @@ class Site:
     short_link_path: re.Pattern[str] | None = None
     default_sections: tuple[str, ...] = ()
     can_render: bool = False  # may send JavaScript-loaded listings through the browser
-    # Per-site overrides of LAYOUT_MIN_COVERAGE (a site that rarely prints bylines, …).
+    # Per-site overrides of HEALTH_MIN_COVERAGE (a site that rarely prints bylines, …).
     layout_min_coverage: Mapping[str, float] = field(default_factory=dict)
     # Spider settings of this site (politeness overrides …), at Scrapy's "spider" priority.
     settings: Mapping[str, Any] = field(default_factory=dict)

@@ -62,10 +62,11 @@ def article_key(url: str) -> str | None:
 def short_link_key(url: str) -> str | None:
     """The article key a short link (NU.nl ``/-/<id>/``) redirects to, for sites that have them."""
     found = _site_and_path(url)
-    if found is None or found[0].short_link_path is None:
+    short_link_path = found[0].short_link_path if found else None
+    if found is None or short_link_path is None:
         return None
     site, path = found
-    match = site.short_link_path.match(path)
+    match = short_link_path.match(path)
     return f"{site.name}:{match.group('id')}" if match else None
 
 

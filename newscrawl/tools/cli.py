@@ -33,6 +33,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
+from newscrawl.run.verdict import Verdict
 from newscrawl.sites.registry import sites
 from newscrawl.tools.dataset import (
     Problem,
@@ -46,7 +47,7 @@ from newscrawl.tools.dataset import (
     summarise,
     write_jsonl,
 )
-from newscrawl.tools.present import for_terminal, number, read_manifest, safe_name
+from newscrawl.tools.present import as_dict, for_terminal, number, read_manifest, safe_name
 
 logger = logging.getLogger("newscrawl.schedule")
 
@@ -82,7 +83,7 @@ PATH_SETTINGS = frozenset(
         "STATS_FILE",
         "REJECTS_FILE",
         "DEFAULT_FEED",
-        "LAYOUT_SAMPLES_DIR",
+        "HEALTH_SAMPLES_DIR",
         "JOBDIR",
     }
 )
@@ -173,7 +174,7 @@ class RunLog:
         return entries
 
     def logged(self) -> set[str]:
-        return {entry.get("job") for entry in self.entries()}
+        return {str(entry.get("job")) for entry in self.entries() if entry.get("job") is not None}
 
     def manifests_by_job(self) -> dict[str, Path]:
         found = {}
@@ -225,19 +226,18 @@ class RunLog:
             manifest, wrong = read_manifest(path)
             if wrong:
                 logger.error("Job %s: %s (%s): recorded as failed", job["id"], wrong, path)
-            counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
-            layout = manifest.get("layout") if isinstance(manifest.get("layout"), dict) else {}
-            problems = layout.get("problems") if isinstance(layout.get("problems"), list) else []
+            counts = as_dict(manifest.get("counts"))
+            verdict = Verdict.from_manifest(manifest)
             entries.append(
                 {
                     **entry,
-                    "status": "failed" if wrong else manifest.get("status", "ok"),
+                    "status": "failed" if wrong or verdict.failed else "ok",
                     "finishReason": manifest.get("finishReason"),
                     **{
                         name: number(counts.get(name)) or 0
                         for name in ("items", "new", "revised", "failures", "rejects")
                     },
-                    "problems": [wrong] if wrong else [str(problem) for problem in problems],
+                    "problems": [wrong] if wrong else list(verdict.problems),
                     "manifest": str(path),
                 }
             )
@@ -288,7 +288,7 @@ def cmd_runs(options: argparse.Namespace) -> int:
         print(f"report written to {options.html}", file=sys.stderr)
     latest: dict[str, dict] = {}
     for entry in entries:
-        latest[entry.get("spider")] = entry
+        latest[str(entry.get("spider"))] = entry
 
         # Every value from the run log or Scrapyd as inert text: no escape sequence reaches the terminal.
         def cell(name: str, entry: dict = entry) -> str:
@@ -617,7 +617,8 @@ def cmd_export(options: argparse.Namespace) -> int:
 
 
 def cmd_check_run(options: argparse.Namespace) -> int:
-    """Exit 1 when a run's manifest says it failed (layout change) or left URLs unaccounted."""
+    """Exit 1 when a run's manifest says it failed (its verdict: layout change, lost articles, URLs
+    without an outcome, a finish reason other than 'finished')."""
     worst = 0
     for path in options.manifests:
         try:
@@ -634,14 +635,7 @@ def cmd_check_run(options: argparse.Namespace) -> int:
             print(f"{path}: not a newscrawl run manifest (<feed>.manifest.json)", file=sys.stderr)
             worst = 2
             continue
-        problems = (
-            list((manifest.get("layout") or {}).get("problems") or []) if manifest.get("status") == "failed" else []
-        )
-        unaccounted = (manifest.get("urls") or {}).get("unaccountedCount", 0)
-        if unaccounted:
-            problems.append(f"{unaccounted} URLs without an outcome")
-        if manifest.get("finishReason") not in (None, "finished"):
-            problems.append(f"finished with {manifest['finishReason']!r}")
+        problems = list(Verdict.from_manifest(manifest).problems)
         verdict = "FAILED" if problems else "ok"
         print(
             f"{path}: {verdict} ({manifest.get('spider')}, {manifest.get('counts', {}).get('items', 0)} items)"

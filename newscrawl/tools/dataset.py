@@ -11,13 +11,14 @@ import os
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from newscrawl.article.dates import published_key
 from newscrawl.article.fields import COVERAGE_FIELDS
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.sites.registry import schema_errors
+from newscrawl.tools.present import as_dict
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def article_key(item: dict) -> tuple:
 
 def revision_rank(item: dict) -> tuple:
     """The later revision wins; of two copies of one revision, the later download."""
-    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    metadata = as_dict(item.get("metadata"))
     return metadata.get("revision", 0), str(metadata.get("dateDownloaded", ""))
 
 
@@ -192,10 +193,10 @@ def write_jsonl(items: Iterable[dict], out: Path) -> int:
 class Summary:
     articles: int = 0
     revisions: int = 0
-    per_site: Counter = None
-    per_section: Counter = None
-    per_day: dict = None
-    coverage: Counter = None
+    per_site: Counter[str] = field(default_factory=Counter)
+    per_section: Counter[tuple[str, str]] = field(default_factory=Counter)
+    per_day: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    coverage: Counter[str] = field(default_factory=Counter)
     first: str | None = None
     last: str | None = None
 
@@ -233,7 +234,7 @@ def summarise(records: Iterable[Record]) -> Summary:
         for name in COVERAGE_FIELDS:
             if item.get(name):
                 summary.coverage[name] += 1
-    if first is not None:
+    if first is not None and last is not None:
         summary.first, summary.last = first[1], last[1]
     return summary
 

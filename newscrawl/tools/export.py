@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from newscrawl.article.dates import AMSTERDAM
-from newscrawl.tools.present import csv_cell
+from newscrawl.tools.present import as_dict, csv_cell
 
 TZ = "Europe/Amsterdam"
 
@@ -72,7 +72,7 @@ def _instant(value) -> datetime | None:
 
 def row(item: dict) -> dict:
     """One article as a row of the export schema."""
-    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    metadata = as_dict(item.get("metadata"))
     published = _instant(item.get("datePublished"))
     return {
         **{

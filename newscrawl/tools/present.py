@@ -60,3 +60,12 @@ def read_manifest(path: Path) -> tuple[dict, str | None]:
     if not isinstance(manifest, dict):
         return {}, f"manifest of the wrong shape (a JSON {type(manifest).__name__}, not an object)"
     return manifest, None
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A JSON object read from a file we do not control (a manifest, a dataset line), or {}."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

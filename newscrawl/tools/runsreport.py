@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from newscrawl.tools.present import number, read_manifest
@@ -100,7 +101,8 @@ def line_chart(title: str, series: dict[str, list[float | None]], failed: list[b
 
 
 def render(entries: list[dict]) -> str:
-    rows, sites = [], {}
+    rows: list[Any] = []
+    sites: dict[str, Any] = {}
     for entry in entries:
         manifest, wrong = manifest_of(entry)
         failed = entry.get("status") != "ok"

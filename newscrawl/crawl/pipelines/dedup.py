@@ -40,7 +40,7 @@ class DedupPipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.path = crawler.settings.get("STATE_DB")
-        self.store: Store | None = None
+        self.store: Store  # opened with the spider
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -67,7 +67,7 @@ class DedupPipeline:
             learned = 0
             for item in emitted_lines(path):
                 metadata = item["metadata"]
-                seen = self.store.get(item.get("site"), item.get("articleId"))
+                seen = self.store.get(str(item.get("site")), str(item.get("articleId")))
                 if seen is None or (
                     seen.content_hash != metadata.get("contentHash") and metadata.get("revision", 0) >= seen.revision
                 ):

@@ -53,6 +53,7 @@ class ValidationPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
+        assert spider is not None
         # %(time)s: one rejects file per run (the scheduler's per-job files), like the feed's.
         self.path = Path(
             str(rejects_path_for(self.crawler.settings, spider.name)).replace("%(time)s", run_time(self.stats))
@@ -97,6 +98,7 @@ class ValidationPipeline:
         )
 
     def _write_reject(self, data: dict, errors: list[str]) -> None:
+        assert self.path is not None  # set when the spider opened
         if self.file is None:  # created on the first reject only: no empty files beside clean datasets
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.file = self.path.open("a", encoding="utf-8")

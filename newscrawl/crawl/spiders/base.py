@@ -45,7 +45,7 @@ def _parse_since(value: str | None) -> date | None:
 def as_html(response: Response) -> Response:
     """An XHTML page (``<?xml …?>`` first) served as text/html is HTML: Scrapy makes an XmlResponse
     of it, whose namespaced XPath would find no <title>, <meta> or <h1>."""
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
     if isinstance(response, XmlResponse) and "html" in content_type:
         return response.replace(cls=HtmlResponse)
     return response
@@ -68,6 +68,8 @@ class NewsSpider(scrapy.Spider):
     """
 
     site: Site  # set on each generated subclass (newscrawl/crawl/spiders/sites.py)
+    frontier: Frontier  # set in from_crawler
+    render: RenderPolicy  # set in from_crawler
 
     def __init__(
         self,
@@ -124,7 +126,7 @@ class NewsSpider(scrapy.Spider):
         """A URL given by the user: an article, or a discovery page of the kind its URL says."""
         kind = self.discovery.source_kind(url)
         if kind == "article":
-            self.frontier.scheduled.add(link_key(url))
+            self.frontier.scheduled.add(link_key(url) or url)
             # No validators for a URL asked for by name: it is fetched in full.
             return self.render.maybe_rendered(self.request(url, self.parse_article, RequestInfo(via="start")))
         return self.discovery_request(url, kind)
@@ -287,7 +289,7 @@ class NewsSpider(scrapy.Spider):
 
         The Content-Type decides: Scrapy makes an HtmlResponse of a PDF served at a ``.html`` URL.
         """
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         textual = not content_type or any(kind in content_type for kind in ("html", "xml", "text/"))
         if not isinstance(response, TextResponse) or not textual:
             return Skip("not_html", f"Content-Type {content_type or 'unknown'}")
@@ -342,7 +344,7 @@ class NewsSpider(scrapy.Spider):
         """Every failed request: one clear log line and a counted reason; the crawl goes on."""
         if failure.check(OutOfScope):
             return  # refused by the scope: logged, counted and given its outcome there
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on a download's failure
         reason = failure_reason(failure)
         kind = "discovery" if info(request).discovery else "article"
         self.crawler.stats.inc_value(f"failures/{kind}/{reason}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cached_property
+from typing import Any
 
 from lxml import etree
 
@@ -69,7 +70,7 @@ class WnlParser(ArticleParser):
             :1
         ] or sel.css(".entry-content")[:1]
         self.post = post
-        self.header = (post.xpath(f"./*[{has_class('post-header')}]") if post else [])[:1] or post or sel
+        self.header: Any = (post.xpath(f"./*[{has_class('post-header')}]") if post else [])[:1] or post or sel
         self.content = content[0].root if content else None
         self.blocks, self.lees_ook, self.typed_byline = (
             _content_blocks(self.content) if self.content is not None else ([], [], None)

@@ -22,10 +22,12 @@ from typing import IO
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
+from scrapy.settings import Settings
 
 from newscrawl.crawl.archive import WarcArchive
 from newscrawl.crawl.feeds import local_path, with_spider_name
 from newscrawl.run.alerts import SECRETS
+from newscrawl.run.monitor import RENAMED_SETTINGS
 
 #: stats that mean the dataset or its manifest on disk is not what the run reports
 WRITE_FAILURES = ("feed/write_failed", "manifest/write_failed")
@@ -66,9 +68,15 @@ def check_state(path: Path) -> None:
 
 
 class Command(ScrapyCrawl):
+    @property
+    def project_settings(self) -> Settings:
+        """The settings Scrapy gave the command (set before any option is read)."""
+        assert self.settings is not None
+        return self.settings
+
     def process_options(self, args, opts) -> None:
         super().process_options(args, opts)
-        self.settings.set("WRITE_DEFAULT_FEED", True, priority="cmdline")
+        self.project_settings.set("WRITE_DEFAULT_FEED", True, priority="cmdline")
 
     def run(self, args: list[str], opts) -> None:
         if len(args) != 1:
@@ -95,7 +103,7 @@ class Command(ScrapyCrawl):
     def preflight(self, spider: str) -> list[IO[bytes]]:
         """Refuse what must not start (secrets given as settings, a second crawl, a bad state or
         archive); returns the locks the crawl holds."""
-        settings = self.settings
+        settings = self.project_settings
         for name, variable in SECRETS.items():
             if settings.get(name):
                 # Caught before Scrapy logs its settings: the value appears nowhere.
@@ -103,6 +111,9 @@ class Command(ScrapyCrawl):
                     f"{name} is a secret and is not taken as a setting (settings are logged and listed by Scrapyd): "
                     f"set {variable} in the environment, or {name}_FILE to a file that holds it"
                 )
+        for old, new in RENAMED_SETTINGS.items():
+            if settings.get(old) is not None:
+                raise Refused(f"{old} is now called {new} (the run's health settings share the HEALTH_ prefix)")
         feeds = settings.getdict("FEEDS") or {settings.get("DEFAULT_FEED"): {}}
         locks: list[IO[bytes]] = []
         state = None if settings.get("REDIS_URL") else settings.get("STATE_DB")
