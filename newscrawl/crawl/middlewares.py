@@ -196,11 +196,6 @@ class CharsetRepairMiddleware:
         return response.replace(encoding=encoding)
 
 
-def release_parsed_tree(response) -> None:
-    """Let go of the response's parsed tree (see ReleaseParsedTreeMiddleware)."""
-    release_selector(response)
-
-
 class ReleaseParsedTreeMiddleware:
     """Spider middleware: free each page's parsed tree as soon as its callback is done with it.
 
@@ -212,12 +207,12 @@ class ReleaseParsedTreeMiddleware:
 
     def process_spider_output(self, response, result, spider=None):
         yield from result
-        release_parsed_tree(response)
+        release_selector(response)
 
     async def process_spider_output_async(self, response, result, spider=None):
         async for output in result:
             yield output
-        release_parsed_tree(response)
+        release_selector(response)
 
 
 class ParseErrorMiddleware:

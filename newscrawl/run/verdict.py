@@ -60,28 +60,20 @@ class Verdict:
         """The verdict a run manifest records. Manifests written before the verdict had its own
         ``problems`` say the layout's, the URLs' and the finish reason apart: read those."""
         layout = manifest.get("layout") if isinstance(manifest.get("layout"), dict) else None
+        urls = manifest.get("urls") if isinstance(manifest.get("urls"), dict) else None
+        finish_reason = manifest.get("finishReason")
         recorded = manifest.get("problems")
         if isinstance(recorded, list):
-            status = "failed" if manifest.get("status") == "failed" or recorded else "ok"
-            recorded_urls = manifest.get("urls")
-            urls = recorded_urls if isinstance(recorded_urls, dict) else {}
-            return cls(
-                status,
-                tuple(str(p) for p in recorded),
-                layout,
-                int(urls.get("unaccountedCount", 0) or 0),
-                manifest.get("finishReason"),
-            )
-        old_layout = dict(layout or {})
-        if manifest.get("status") != "failed":
-            old_layout["problems"] = []
+            problems = tuple(str(p) for p in recorded)
+            status = "failed" if manifest.get("status") == "failed" or problems else "ok"
         else:
-            old_layout["problems"] = [str(p) for p in old_layout.get("problems") or []]
-        recorded_urls = manifest.get("urls")
-        verdict = cls.of(
-            old_layout, recorded_urls if isinstance(recorded_urls, dict) else None, manifest.get("finishReason")
-        )
-        return verdict if verdict.failed else cls("ok", (), layout, 0, manifest.get("finishReason"))
+            # Before: the layout's problems counted only when its status said failed.
+            failed_layout = layout if layout and manifest.get("status") == "failed" else {}
+            layout_problems = {"problems": [str(p) for p in failed_layout.get("problems") or []]}
+            problems = cls.of(layout_problems, urls, finish_reason).problems
+            status = "failed" if problems else "ok"
+        unaccounted = int((urls or {}).get("unaccountedCount", 0) or 0)
+        return cls(status, problems, layout, unaccounted, finish_reason)
 
     def for_manifest(self) -> dict[str, Any]:
         return {"status": "failed" if self.failed else "ok", "problems": list(self.problems)}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from newscrawl.tools.present import number, read_manifest
+from newscrawl.tools.present import as_dict, number, read_manifest
 
 COVERAGE = ("headline", "articleBody", "authors", "datePublished", "mainImage")
 COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
@@ -38,10 +38,6 @@ def manifest_of(entry: dict) -> tuple[dict, str | None]:
     return read_manifest(Path(path))
 
 
-def _dict(value) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
 def _count(value) -> str:
     """A count for a table cell, escaped; whatever else a run log holds is shown as such."""
     n = number(value)
@@ -58,7 +54,7 @@ def _manifest_link(path) -> str:
 
 
 def failures_by_reason(manifest: dict) -> str:
-    details = _dict(_dict(manifest.get("urls")).get("outcomeDetails"))
+    details = as_dict(as_dict(manifest.get("urls")).get("outcomeDetails"))
     reasons = {str(key).split(":", 1)[1]: n for key, n in details.items() if str(key).startswith("failure:")}
     return ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items())) or "–"
 
@@ -128,8 +124,8 @@ def render(entries: list[dict]) -> str:
     for site, runs in sites.items():
         failed = [f for _, _, f in runs]
         items = {"items": [number(e.get("items")) for e, _, _ in runs]}
-        coverage = {name: [number(_dict(m.get("fieldCoverage")).get(name)) for _, m, _ in runs] for name in COVERAGE}
-        fallback = {"fallback share": [number(_dict(m.get("layout")).get("fallbackShare")) for _, m, _ in runs]}
+        coverage = {name: [number(as_dict(m.get("fieldCoverage")).get(name)) for _, m, _ in runs] for name in COVERAGE}
+        fallback = {"fallback share": [number(as_dict(m.get("layout")).get("fallbackShare")) for _, m, _ in runs]}
         charts.append(
             f"<h2>{escape(str(site))}</h2>"
             + line_chart("items per run", items, failed)
