@@ -73,6 +73,7 @@ def test_bullet_list_items_and_br_lines_are_kept_as_lines():
 def test_layout_b_without_date_metadata_gets_the_url_day_and_says_so():
     item = parsed("post_500104_podcast")
     assert item["datePublished"] == "2025-03-28" and item["metadata"]["datePublishedSource"] == "url"
+    assert item["metadata"]["sources"]["datePublished"] == "url"
 
 
 def test_editor_typed_byline_is_the_author():

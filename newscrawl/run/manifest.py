@@ -27,13 +27,13 @@ from scrapy.crawler import Crawler
 
 from newscrawl import __version__
 from newscrawl.article.dates import published_key
-from newscrawl.article.fields import COVERAGE_FIELDS
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.crawl.durability import feed_slots, item_written, write_atomically
 from newscrawl.crawl.feeds import local_path
 from newscrawl.crawl.job import job_id
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.run.verdict import run_verdict
+from newscrawl.sites.registry import coverage_fields
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class FeedManifest:
     def item_written(self, item, spider) -> None:
         adapter = ItemAdapter(item)
         self.items += 1
-        for name in COVERAGE_FIELDS:
+        for name in coverage_fields():
             if adapter.get(name):
                 self.present[name] += 1
         if adapter.get("datePublished"):
@@ -132,7 +132,7 @@ class FeedManifest:
             "finishReason": self.crawler.stats.get_value("finish_reason"),
             "counts": self.counts(),
             "fieldCoverage": {
-                name: round(self.present[name] / self.items, 4) if self.items else None for name in COVERAGE_FIELDS
+                name: round(self.present[name] / self.items, 4) if self.items else None for name in coverage_fields()
             },
             "datePublished": {"min": published[0], "max": published[-1]} if published else None,
             "file": facts,

@@ -30,22 +30,10 @@ from scrapy.crawler import Crawler
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.feeds import with_spider_name
 from newscrawl.run.ledger import UrlLedger
+from newscrawl.sites.registry import baseline_fields
 from newscrawl.state import Baseline, store_for
 
 logger = logging.getLogger(__name__)
-
-# The fields whose coverage each site's baseline keeps (a field a site always had, gone in one run).
-BASELINE_FIELDS = (
-    "headline",
-    "description",
-    "articleBody",
-    "authors",
-    "datePublished",
-    "articleSection",
-    "keywords",
-    "mainImage",
-    "relatedUrls",
-)
 
 # The health settings before they shared one prefix: given under the old name, a crawl refuses to
 # start (newscrawl/tools/scrapy_commands/crawl.py) rather than run with the default unnoticed.
@@ -110,7 +98,7 @@ class LayoutMonitor:
         adapter = ItemAdapter(item)
         self.articles += 1
         missing = [name for name in self.min_coverage if not adapter.get(name)]
-        for name in set(self.min_coverage) | set(BASELINE_FIELDS):
+        for name in set(self.min_coverage) | set(baseline_fields()):
             if adapter.get(name):
                 self.present[name] += 1
         metadata = adapter.get("metadata") or {}
@@ -232,7 +220,7 @@ class LayoutMonitor:
     def metrics(self, fallback_share: float | None) -> dict[str, float]:
         """This run's figures, as kept in the site's baseline."""
         figures = (
-            {f"coverage/{name}": self.present[name] / self.articles for name in BASELINE_FIELDS}
+            {f"coverage/{name}": self.present[name] / self.articles for name in baseline_fields()}
             if self.articles
             else {}
         )

@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from itemloaders.processors import MapCompose
 from lxml import etree
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector as ScrapySelector
 
 from newscrawl.article.dates import AMSTERDAM, parse_machine_date
-from newscrawl.article.text import join_blocks
+from newscrawl.article.text import join_blocks, normalize_body, normalize_text, unique
 from newscrawl.sites import generic
 from newscrawl.sites.common import (
     CONSENT_PHRASES,
@@ -45,8 +46,20 @@ from newscrawl.sites.common import (
     page_context,
     page_selector,
 )
+from newscrawl.sites.fields import NOTHING, Chosen, FieldSpec, NotAnArticle, declared_fields, field, processors
+from newscrawl.sites.generic import GenericBody
 from newscrawl.sites.item import ArticleItem
-from newscrawl.sites.loader import ArticleLoader, finish_article
+from newscrawl.sites.loader import (
+    ArticleLoader,
+    author_objects,
+    drop_empty_values,
+    finish_article,
+    section_slug,
+    split_authors,
+    split_keywords,
+    to_date,
+    to_related_url,
+)
 from newscrawl.sites.urls import normalize_url
 
 # (source, raw value): one candidate of a field; the first that gives a value wins.
@@ -57,14 +70,59 @@ Candidate = tuple[str, Any]
 MIN_GENERIC_BODY_WORDS = 25
 
 
+def body_text(body: GenericBody) -> str:
+    """A body's blocks as articleBody's text: joined by blank lines."""
+    return join_blocks(body.blocks)
+
+
 class ArticleParser:
     #: the layout this parser reads; ``metadata.parser`` says "<site>/<layout>" for every item
-    layout: str = ""
+    layout: str = "standard"
+    #: the site's layouts, when it has several: each a subclass of this parser with the dates it is
+    #: valid for and a detector (see :meth:`for_page`); empty when this class reads every page
+    layouts: tuple[type[ArticleParser], ...] = ()
+    #: the first and last day (Amsterdam) this layout was served; None: open
+    valid_from: date | None = None
+    valid_until: date | None = None
     #: ``articleType`` when the page's JSON-LD declares none
     default_article_type: str = "Article"
     #: XPath of the site's known boilerplate containers, removed before trafilatura reads the page
     #: (generic header/nav/footer tags stay: on real pages of other sites removing them lost text)
     boilerplate_xpath: str = ""
+
+    #: the declared fields, in schema order, and the loader whose processors they declare
+    fields: tuple[FieldSpec, ...] = ()
+    loader_class: type[ArticleLoader] = ArticleLoader
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.fields = declared_fields(cls)
+        cls.loader_class = type(f"{cls.__name__}Loader", (ArticleLoader,), processors(cls.fields))
+
+    @classmethod
+    def for_page(cls, response: Response, site) -> ArticleParser:
+        """The parser of the layout that served this page: among the layouts valid on the day it
+        was fetched (an archived page is read with the rules of its day), the first whose detector
+        knows the page, else the newest of them (a redesign nobody has described yet)."""
+        if not cls.layouts:
+            return cls(response, site)
+        day = page_context(response).downloaded_at.astimezone(AMSTERDAM).date()
+        valid = [layout for layout in cls.layouts if layout.valid_on(day)] or list(cls.layouts)
+        sel = page_selector(response)
+        chosen = next(
+            (layout for layout in valid if layout.detect(sel)),
+            max(valid, key=lambda layout: layout.valid_from or date.min),
+        )
+        return chosen(response, site)
+
+    @classmethod
+    def valid_on(cls, day: date) -> bool:
+        return (cls.valid_from is None or cls.valid_from <= day) and (cls.valid_until is None or day <= cls.valid_until)
+
+    @classmethod
+    def detect(cls, sel: ScrapySelector) -> bool:
+        """Whether the page is in this layout (a layout among several overrides this)."""
+        return True
 
     def __init__(self, response: Response, site):
         self.response = response
@@ -74,11 +132,6 @@ class ArticleParser:
         self.sources: dict[str, str] = {}
         # "<field>: <reason>" for what was not taken from the page as it was (metadata.warnings).
         self.warnings: list[str] = []
-        self.generic: generic.GenericBody | None = None
-        self.site_markup = False  # the site's body selectors found the article
-        # Which of the site's body rules worked: "site", or "site:<how>" when only a secondary one
-        # did (the blocks outside their usual container, by data attributes …): a layout that moved.
-        self.body_rule = "site"
 
     # --- what the page says, read once ----------------------------------------
     @cached_property
@@ -127,7 +180,7 @@ class ArticleParser:
         self.canonical, self.key = found
         self.locate()
 
-        loader = self.loader = ArticleLoader(
+        loader = self.loader_class(
             response=cast(TextResponse, self.response),
             selector=self.sel,  # one parse per page: the loader would otherwise parse the HTML again
             site=self.site.name,
@@ -135,78 +188,30 @@ class ArticleParser:
             self_key=self.key,
             reference_time=self.context.reference_time,
         )
-        loader.add_value("url", self.response.url)
-        loader.add_value("canonicalUrl", self.canonical)
-        loader.add_value("site", self.site.name)
-        loader.add_value("articleId", self.article_id())
-        loader.add_value("articleType", self.ld.get("@type") if isinstance(self.ld.get("@type"), str) else None)
-        loader.add_value("articleType", self.default_article_type)
+        chosen: dict[str, Chosen] = {}
+        try:
+            for spec in self.fields:
+                chosen[spec.name] = self.read_field(loader, spec, *(chosen[name] for name in spec.inputs))
+        except NotAnArticle as why:
+            return self.no_article(str(why))
 
-        self.add_first("headline", self.headline())
-        headline = loader.get_output_value("headline")
-        if not headline:
-            return self.no_article("no headline in the page")
-        blocks = self.body_blocks()
-        # While the site's body markup is there, its lead markup is trusted too: a page that shows
-        # no lead has none (og:description is then a teaser text, not the article's lead).
-        self.site_markup = bool(blocks)
-        self.add_first("description", self.description())
-
-        body_extractor = "selectors"
-        if blocks:
-            self.sources["articleBody"] = self.body_rule
-        else:
-            self.generic = generic.generic_body(
-                self.root,
-                self.densest_container,
-                self.boilerplate_xpath,
-                headline,
-                loader.get_output_value("description"),
-            )
-            if self.generic:
-                blocks, body_extractor = self.generic.blocks, self.generic.extractor
-                self.sources["articleBody"] = body_extractor
-            if self.sources.get("headline") in ("title", "h1") and generic.words(blocks) < MIN_GENERIC_BODY_WORDS:
-                # Neither the site's markup nor any metadata calls this an article, and it has no real
-                # text (an error or section page at an article URL).
-                return self.no_article("no article markup, metadata or text")
-        loader.add_value("articleBody", join_blocks(blocks))
-
-        self.add_first("authors", self.authors(), as_list=True)
-        published = self.date_published()
-        date_source = self.add_published(published)
-        modified = self.date_modified()
-        if modified and len(modified.iso) == 10:
-            modified = None  # a change on some day: no time to give, and none is invented
-        if (
-            modified
-            and published
-            and len(published.iso) > 10
-            and datetime.fromisoformat(modified.iso) < datetime.fromisoformat(published.iso)
-        ):
-            self.warnings.append(
-                f"dateModified: {modified.source} {modified.iso} is before datePublished {published.iso}, not used"
-            )
-            modified = None
-        add_date(loader, "dateModified", modified)
-        if modified:
-            self.sources["dateModified"] = modified.source
-        self.add_first("articleSection", self.section())
-        self.add_first("keywords", self.keywords(), as_list=True)
-        self.add_first("mainImage", self.image())
-        self.add_first("relatedUrls", self.related_urls(), as_list=True)
-
+        body, published = chosen.get("articleBody", NOTHING), chosen.get("datePublished", NOTHING)
         item = finish_article(
             loader.load_item(),
             downloaded_at=self.context.downloaded_at,
             discovered_via=self.context.discovered_via,
-            body_extractor=body_extractor,
-            date_published_source=date_source,
+            body_extractor=body.raw.extractor if body.raw else "selectors",
+            date_published_source=published.raw.source if published.raw else None,
             parser=self.parser_name,
         )
         if len(item.get("datePublished") or "") == 10:
             item["metadata"]["datePublishedPrecision"] = "day"  # the page names the day, not the time
-        item["metadata"]["sources"] = {name: self.sources[name] for name in sorted(self.sources) if item.get(name)}
+        recorded = {spec.name for spec in self.fields if spec.recorded}
+        item["metadata"]["sources"] = {
+            name: chosen[name].source
+            for name in sorted(recorded & set(chosen))
+            if item.get(name) and chosen[name].source
+        }
         for name in ("headline", "articleBody"):
             broken = (item.get(name) or "").count("\ufffd")
             if broken:
@@ -218,25 +223,26 @@ class ArticleParser:
             item["metadata"]["warnings"] = warnings
         return item
 
-    def add_first(self, field_name: str, candidates: Iterable[Candidate], as_list: bool = False) -> None:
-        """The first candidate that gives the field a value, alone; its source is recorded."""
-        for source, value in candidates:
-            value = usable(value, structured=field_name == "mainImage")
+    def read_field(self, loader: ArticleLoader, spec: FieldSpec, *inputs: Chosen) -> Chosen:
+        """The field's first candidate that gives it a value, loaded; the field's declaration says how."""
+        method = getattr(self, spec.method)
+        if spec.take == "date":
+            when: ChosenDate | None = method(*inputs)
+            if when is None:
+                return NOTHING
+            add_date(loader, spec.name, when)
+            return Chosen(when.detail or when.source, when, loader.get_output_value(spec.name))
+        for source, raw in method(*inputs):
+            value = usable(raw, structured=spec.structured)
             if not value:
                 continue
-            self.loader.add_value(field_name, value)
-            got = self.loader.get_collected_values(field_name) if as_list else self.loader.get_output_value(field_name)
+            loader.add_value(spec.name, value)
+            got = loader.get_collected_values(spec.name) if spec.take == "list" else loader.get_output_value(spec.name)
             if got:
-                self.sources[field_name] = source
-                return
-
-    def add_published(self, chosen: ChosenDate | None) -> str | None:
-        """datePublished and its raw twin; returns the source that gave it."""
-        add_date(self.loader, "datePublished", chosen)
-        if chosen:
-            self.sources["datePublished"] = chosen.detail or chosen.source
-            return chosen.source
-        return None
+                return Chosen(source, raw, got)
+        if spec.required:
+            raise NotAnArticle(spec.required)
+        return NOTHING
 
     # --- page type and scope ------------------------------------------------------
     def page_type(self) -> str | None:
@@ -265,11 +271,31 @@ class ArticleParser:
             return Skip("consent_wall", "a cookie/consent page instead of the article")
         return Skip("not_article", why)
 
-    # --- the fields ------------------------------------------------------------
-    def article_id(self) -> str:
-        """The site's id of the article: by default the ``id`` group of its canonical URL."""
-        return self.key.split(":", 1)[1]
+    # --- the fields, in the schema's order -------------------------------------
+    @field("url", recorded=False, coverage=False, baseline=False)
+    def url(self) -> Iterator[Candidate]:
+        yield "response", self.response.url
 
+    @field("canonicalUrl", recorded=False, coverage=False, baseline=False)
+    def canonical_url(self) -> Iterator[Candidate]:
+        yield "canonical", self.canonical
+
+    @field("site", recorded=False, coverage=False, baseline=False)
+    def site_name(self) -> Iterator[Candidate]:
+        yield "registry", self.site.name
+
+    @field("articleId", recorded=False, coverage=False, baseline=False)
+    def article_id(self) -> Iterator[Candidate]:
+        """The site's id of the article: by default the ``id`` group of its canonical URL."""
+        yield "url", self.key.split(":", 1)[1]
+
+    @field("articleType", recorded=False, coverage=False, baseline=False)
+    def article_type(self) -> Iterator[Candidate]:
+        declared = self.ld.get("@type")
+        yield "json-ld", declared if isinstance(declared, str) else None
+        yield "default", self.default_article_type
+
+    @field("headline", required="no headline in the page")
     def headline(self) -> Iterator[Candidate]:
         yield "json-ld", self.ld.get("headline")
         yield from self.visible_headline()
@@ -279,20 +305,55 @@ class ArticleParser:
         yield "title", generic.title_headline(self.root, self.site.title)
         yield "h1", generic.first_h1(self.root)
 
+    @field("description")
     def description(self) -> Iterator[Candidate]:
-        if self.site_markup:
+        # While the site's body markup is there, its lead markup is trusted too: a page that shows
+        # no lead has none (og:description is then a teaser text, not the article's lead).
+        if self.site_body[1]:
             return
         yield "json-ld", self.ld.get("description")
         yield "og:description", self.meta.get("og:description")
         yield "meta", self.meta.get("description")
 
-    def body_blocks(self) -> list[str]:
-        """The article's own paragraphs, subheads and list items, in order; [] sends the page to the generic body."""
-        return []
+    @cached_property
+    def site_body(self) -> tuple[str, list[str]]:
+        """The site's body rules, read once: (which rule worked, the blocks)."""
+        return self.body_blocks()
 
-    def authors(self) -> Iterator[Candidate]:
-        if self.generic and self.generic.byline:
-            yield "typed-byline", self.generic.byline
+    def body_blocks(self) -> tuple[str, list[str]]:
+        """The article's own paragraphs, subheads and list items, in order, and the rule that found
+        them: "site", or "site:<how>" when only a secondary rule did (the blocks outside their
+        usual container, by data attributes …: a layout that moved). No blocks sends the page to
+        the generic body."""
+        return "site", []
+
+    @field(
+        "articleBody",
+        inputs=("headline", "description"),
+        cleanup=MapCompose(body_text, normalize_body),
+        structured=True,
+    )
+    def article_body(self, headline: Chosen, description: Chosen) -> Iterator[Candidate]:
+        """The site's blocks, else the generic body (without the headline and lead the page repeats)."""
+        rule, blocks = self.site_body
+        if blocks:
+            yield rule, GenericBody(blocks, "selectors")
+            return
+        found = generic.generic_body(
+            self.root, self.densest_container, self.boilerplate_xpath, headline.value, description.value
+        )
+        if headline.source in ("title", "h1") and generic.words(found.blocks if found else []) < MIN_GENERIC_BODY_WORDS:
+            # Neither the site's markup nor any metadata calls this an article, and it has no real
+            # text (an error or section page at an article URL).
+            raise NotAnArticle("no article markup, metadata or text")
+        if found:
+            yield found.extractor, found
+
+    @field("authors", inputs=("articleBody",), take="list", cleanup=MapCompose(split_authors), output=author_objects)
+    def authors(self, body: Chosen) -> Iterator[Candidate]:
+        found = generic_of(body)
+        if found and found.byline:
+            yield "typed-byline", found.byline
         # What the page shows first ("Door …", rel=author links), then what its metadata says.
         yield "byline", generic.byline_text(self.article_root)
         yield "rel-author", generic.rel_author(self.article_root)
@@ -324,6 +385,7 @@ class ArticleParser:
         """The publication date as the page shows it (kept as ``datePublishedRaw``)."""
         return ""
 
+    @field("datePublished", take="date", cleanup=MapCompose(to_date))
     def date_published(self) -> ChosenDate | None:
         visible = self.visible_date()
         chosen = self.choose_date("datePublished", self.date_published_candidates(visible), visible)
@@ -338,10 +400,13 @@ class ArticleParser:
     def visible_modified(self) -> str:
         return ""
 
-    def date_modified(self) -> ChosenDate | None:
-        """JSON-LD, then the meta tag (NU says updated_time, WordPress modified_time), then the visible line."""
+    @field("dateModified", inputs=("datePublished",), take="date", cleanup=MapCompose(to_date), baseline=False)
+    def date_modified(self, published: Chosen) -> ChosenDate | None:
+        """JSON-LD, then the meta tag (NU says updated_time, WordPress modified_time), then the
+        visible line; a change on some day only gives no time (none is invented), and one before
+        the publication is not used."""
         visible = self.visible_modified()
-        return self.choose_date(
+        modified = self.choose_date(
             "dateModified",
             [
                 ("json-ld", self.ld.get("dateModified")),
@@ -350,6 +415,15 @@ class ArticleParser:
             ],
             visible,
         )
+        if modified is None or len(modified.iso) == 10:
+            return None
+        first: ChosenDate | None = published.raw
+        if first and len(first.iso) > 10 and datetime.fromisoformat(modified.iso) < datetime.fromisoformat(first.iso):
+            self.warnings.append(
+                f"dateModified: {modified.source} {modified.iso} is before datePublished {first.iso}, not used"
+            )
+            return None
+        return modified
 
     def choose_date(self, field_name: str, candidates: Iterable[Candidate], visible: str) -> ChosenDate | None:
         """The first plausible date among the candidates; the implausible ones passed over are warnings."""
@@ -358,6 +432,7 @@ class ArticleParser:
         self.warnings += [f"{field_name}: {problem}" for problem in rejected]
         return chosen
 
+    @field("articleSection", cleanup=MapCompose(normalize_text, section_slug))
     def section(self) -> Iterator[Candidate]:
         section = self.ld.get("articleSection")
         yield (
@@ -368,11 +443,13 @@ class ArticleParser:
         yield "breadcrumb", generic.breadcrumb_section(self.jsonld, self.root)
         yield "url", url_section(self.canonical)
 
+    @field("keywords", take="list", cleanup=MapCompose(split_keywords, normalize_text), output=unique)
     def keywords(self) -> Iterator[Candidate]:
         yield "meta", self.meta.get("keywords")
         yield "json-ld", self.ld.get("keywords") if isinstance(self.ld.get("keywords"), (str, list)) else None
         yield "feed", self.context.hints.keywords
 
+    @field("mainImage", structured=True, cleanup=MapCompose(drop_empty_values))
     def image(self) -> Iterator[Candidate]:
         """mainImage: og:image (else JSON-LD image) with the caption and credit the page shows."""
         url = normalize_url(self.meta.get("og:image"), self.response.url)
@@ -389,23 +466,41 @@ class ArticleParser:
     def image_caption(self) -> tuple[str | None, str | None]:
         return None, None
 
-    def related_urls(self) -> Iterator[Candidate]:
+    @field(
+        "relatedUrls",
+        inputs=("articleBody",),
+        take="list",
+        cleanup=MapCompose(to_related_url),
+        output=unique,
+        coverage=False,
+    )
+    def related_urls(self, body: Chosen) -> Iterator[Candidate]:
         """The site's related-link blocks while its body selectors work; else the same-site links of the generic body."""
-        if self.generic is not None:
-            yield "body-links", self.generic.links
+        found = generic_of(body)
+        if found is not None:
+            yield "body-links", found.links
 
 
 def usable(value: Any, structured: bool = False) -> Any:
     """A candidate as the loader takes it: text, or a list of texts (or, for a structured field, a
-    dict). Metadata written by others may hold any JSON type anywhere: a number, an object or a
-    list where text belongs gives nothing rather than an exception."""
+    dict or a body). Metadata written by others may hold any JSON type anywhere: a number, an
+    object or a list where text belongs gives nothing rather than an exception."""
     if isinstance(value, str):
         return value
     if isinstance(value, list):
         return [v for v in value if isinstance(v, str)]
-    if structured and isinstance(value, dict):
+    if structured and isinstance(value, (dict, GenericBody)):
         return value
     return None
+
+
+def generic_of(body: Chosen) -> GenericBody | None:
+    """The generic body when it, not the site's selectors, gave ``articleBody``."""
+    return body.raw if isinstance(body.raw, GenericBody) and body.raw.extractor != "selectors" else None
+
+
+ArticleParser.fields = declared_fields(ArticleParser)
+ArticleParser.loader_class = type("ArticleParserLoader", (ArticleLoader,), processors(ArticleParser.fields))
 
 
 def jsonld_author_names(ld: dict[str, Any]) -> list[str]:

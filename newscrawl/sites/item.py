@@ -1,26 +1,11 @@
-"""The Article item. Its fields are the properties of schemas/article.schema.json, in that order."""
+"""The Article item: its fields are the properties of schemas/article.schema.json, in that order."""
 
 import scrapy
 
+from newscrawl.article.schema import field_order
+
 
 class ArticleItem(scrapy.Item):
-    url = scrapy.Field()
-    canonicalUrl = scrapy.Field()
-    site = scrapy.Field()
-    articleId = scrapy.Field()
-    articleType = scrapy.Field()
-    headline = scrapy.Field()
-    description = scrapy.Field()
-    articleBody = scrapy.Field()
-    authors = scrapy.Field()
-    datePublished = scrapy.Field()
-    datePublishedRaw = scrapy.Field()
-    dateModified = scrapy.Field()
-    dateModifiedRaw = scrapy.Field()
-    articleSection = scrapy.Field()
-    keywords = scrapy.Field()
-    mainImage = scrapy.Field()
-    relatedUrls = scrapy.Field()
-    inLanguage = scrapy.Field()
-    wordCount = scrapy.Field()
-    metadata = scrapy.Field()
+    # Made from the schema (Scrapy's ItemMeta takes a ready ``fields`` mapping): a field added to
+    # the schema is a field of the item, with nothing to write here.
+    fields = {name: scrapy.Field() for name in field_order()}

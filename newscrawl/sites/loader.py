@@ -14,12 +14,12 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from itemloaders.processors import Identity, MapCompose, TakeFirst
+from itemloaders.processors import MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
 from newscrawl.article.dates import format_utc, normalize_date
 from newscrawl.article.schema import SCHEMA_VERSION
-from newscrawl.article.text import normalize_body, normalize_text, unique, word_count
+from newscrawl.article.text import normalize_text, unique, word_count
 from newscrawl.sites.item import ArticleItem
 from newscrawl.sites.urls import article_key, normalize_url
 
@@ -85,22 +85,12 @@ def drop_empty_values(value: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class ArticleLoader(ItemLoader):
+    """Text normalised, the first value taken: what a field gets unless its declaration says
+    otherwise (newscrawl/sites/fields.py; each parser class gets a subclass with those)."""
+
     default_item_class = ArticleItem
     default_input_processor = MapCompose(normalize_text)
     default_output_processor = TakeFirst()
-
-    articleBody_in = MapCompose(normalize_body)  # blocks arrive joined by blank lines
-    authors_in = MapCompose(split_authors)
-    authors_out = author_objects
-    datePublished_in = MapCompose(to_date)
-    dateModified_in = MapCompose(to_date)
-    keywords_in = MapCompose(split_keywords, normalize_text)
-    keywords_out = unique
-    relatedUrls_in = MapCompose(to_related_url)
-    relatedUrls_out = unique
-    articleSection_in = MapCompose(normalize_text, section_slug)
-    mainImage_in = MapCompose(drop_empty_values)
-    metadata_in = Identity()
 
 
 def content_hash(item: ArticleItem) -> str:

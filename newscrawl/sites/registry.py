@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
-from newscrawl.article.schema import errors_against, validator_for_sites
+from newscrawl.article.schema import errors_against, field_order, validator_for_sites
 
 # Discovery sources a site can declare; each has a reader in the site's Discovery class.
 SOURCE_KINDS = ("feed", "sitemap", "api", "listing")
@@ -110,7 +110,7 @@ class Site:
 
     def parse_article(self, response):
         """One article page → ArticleItem, or a Skip saying why it is not one."""
-        return self.parser_class(response, self).parse()
+        return self.parser_class.for_page(response, self).parse()
 
 
 def _load(path: str) -> Any:
@@ -151,6 +151,27 @@ def site_for_host(host: str) -> Site | None:
         if site.owns(host):
             return site
     return None
+
+
+def _declared(flag: str) -> tuple[str, ...]:
+    names: set[str] = set()
+    for site in sites().values():
+        parser = site.parser_class
+        for layout in (parser, *parser.layouts):
+            names.update(spec.name for spec in layout.fields if getattr(spec, flag))
+    return tuple(name for name in field_order() if name in names)
+
+
+@cache
+def coverage_fields() -> tuple[str, ...]:
+    """The fields whose coverage stats and manifests report: those the sites' parsers declare so."""
+    return _declared("coverage")
+
+
+@cache
+def baseline_fields() -> tuple[str, ...]:
+    """The fields whose coverage each site's baseline keeps (a field a site always had, gone in one run)."""
+    return _declared("baseline")
 
 
 def article_validator() -> Draft202012Validator:

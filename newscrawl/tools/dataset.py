@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newscrawl.article.dates import published_key
-from newscrawl.article.fields import COVERAGE_FIELDS
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
-from newscrawl.sites.registry import schema_errors
+from newscrawl.sites.registry import coverage_fields, schema_errors
 from newscrawl.tools.present import as_dict
 
 
@@ -210,7 +209,7 @@ class Summary:
             "datePublished": {"min": self.first, "max": self.last} if self.first else None,
             "fieldCoverage": {
                 name: round(self.coverage[name] / self.articles, 4) if self.articles else None
-                for name in COVERAGE_FIELDS
+                for name in coverage_fields()
             },
         }
 
@@ -231,7 +230,7 @@ def summarise(records: Iterable[Record]) -> Summary:
             when = (published_key(item), str(item["datePublished"]))
             first = when if first is None or when[0] < first[0] else first
             last = when if last is None or when[0] >= last[0] else last
-        for name in COVERAGE_FIELDS:
+        for name in coverage_fields():
             if item.get(name):
                 summary.coverage[name] += 1
     if first is not None and last is not None:

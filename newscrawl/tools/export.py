@@ -15,50 +15,69 @@ from datetime import date, datetime
 from pathlib import Path
 
 from newscrawl.article.dates import AMSTERDAM
+from newscrawl.article.schema import article_schema
 from newscrawl.tools.present import as_dict, csv_cell
 
 TZ = "Europe/Amsterdam"
 
 
+# What an export adds to the schema's fields: the local day of publication and whether a time was
+# known at all ("second", or "day": metadata.datePublishedPrecision), beside datePublished.
+_PUBLISHED_EXTRAS = ("publishedDate", "datePublishedPrecision")
+
+
+def _is_instant(name: str, prop: dict, siblings: dict) -> bool:
+    """A date field: a date-time by format, or a date that has a ``…Raw`` twin (datePublished,
+    which may be a bare day)."""
+    return prop.get("format") == "date-time" or f"{name}Raw" in siblings
+
+
+def _arrow_type(pa, name: str, prop: dict, siblings: dict):
+    kind = prop.get("type")
+    if _is_instant(name, prop, siblings):
+        return pa.timestamp("s", tz=TZ)
+    if kind == "integer":
+        return pa.int32()
+    if kind == "number":
+        return pa.float64()
+    if kind == "boolean":
+        return pa.bool_()
+    if kind == "array":
+        return pa.list_(_arrow_type(pa, name, prop.get("items") or {}, {}))
+    if kind == "object":
+        props = prop.get("properties")
+        if props:
+            return pa.struct([(key, _arrow_type(pa, key, sub, props)) for key, sub in props.items()])
+        return pa.map_(pa.string(), pa.string())
+    return pa.string()  # text, an enum, a const
+
+
+def _columns() -> list[tuple[str, dict, dict, bool]]:
+    """(column, its schema, its siblings, whether it is one of metadata's) in export order: the article's fields in schema order,
+    ``metadata`` flattened into its own fields at the end (the publication extras moved up)."""
+    properties = article_schema()["properties"]
+    metadata = properties["metadata"]["properties"]
+    columns: list[tuple[str, dict, dict, bool]] = []
+    for name, prop in properties.items():
+        if name == "metadata":
+            continue
+        columns.append((name, prop, properties, False))
+        if name == "datePublished":
+            columns.append(("publishedDate", {"type": "string", "format": "date"}, {}, False))
+            columns.append(("datePublishedPrecision", metadata["datePublishedPrecision"], {}, True))
+    columns += [(name, prop, metadata, True) for name, prop in metadata.items() if name not in _PUBLISHED_EXTRAS]
+    return columns
+
+
 def arrow_schema():
+    """The export's one Arrow schema, made from the article schema (a field added there is a column here)."""
     import pyarrow as pa
 
-    instant = pa.timestamp("s", tz=TZ)
-    return pa.schema(
-        [
-            ("url", pa.string()),
-            ("canonicalUrl", pa.string()),
-            ("site", pa.string()),
-            ("articleId", pa.string()),
-            ("articleType", pa.string()),
-            ("headline", pa.string()),
-            ("description", pa.string()),
-            ("articleBody", pa.string()),
-            ("authors", pa.list_(pa.struct([("name", pa.string())]))),
-            ("datePublished", instant),
-            ("publishedDate", pa.date32()),
-            ("datePublishedPrecision", pa.string()),
-            ("datePublishedRaw", pa.string()),
-            ("dateModified", instant),
-            ("dateModifiedRaw", pa.string()),
-            ("articleSection", pa.string()),
-            ("keywords", pa.list_(pa.string())),
-            ("mainImage", pa.struct([("url", pa.string()), ("caption", pa.string()), ("credit", pa.string())])),
-            ("relatedUrls", pa.list_(pa.string())),
-            ("inLanguage", pa.string()),
-            ("wordCount", pa.int32()),
-            ("dateDownloaded", instant),
-            ("revision", pa.int32()),
-            ("contentHash", pa.string()),
-            ("schemaVersion", pa.string()),
-            ("parser", pa.string()),
-            ("bodyExtractor", pa.string()),
-            ("discoveredVia", pa.string()),
-            ("datePublishedSource", pa.string()),
-            ("sources", pa.map_(pa.string(), pa.string())),
-            ("warnings", pa.list_(pa.string())),
-        ]
-    )
+    fields = []
+    for name, prop, siblings, _ in _columns():
+        kind = pa.date32() if name == "publishedDate" else _arrow_type(pa, name, prop, siblings)
+        fields.append((name, kind))
+    return pa.schema(fields)
 
 
 def _instant(value) -> datetime | None:
@@ -70,55 +89,39 @@ def _instant(value) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _cell(value, prop: dict, instant: bool):
+    """One value as its column holds it."""
+    if value is None:
+        return None
+    if instant:
+        return _instant(value)
+    kind = prop.get("type")
+    if kind == "object":
+        props = prop.get("properties")
+        if props:
+            return {key: _cell(value.get(key), sub, _is_instant(key, sub, props)) for key, sub in props.items()}
+        return sorted(as_dict(value).items()) or None  # a map: key/value pairs
+    if kind == "array" and isinstance(value, list):
+        return [_cell(v, prop.get("items") or {}, False) for v in value]
+    if kind in (None, "string") and not isinstance(value, str):
+        return str(value)  # an id a reader typed as a number is still the site's id, as text
+    return value
+
+
 def row(item: dict) -> dict:
     """One article as a row of the export schema."""
     metadata = as_dict(item.get("metadata"))
     published = _instant(item.get("datePublished"))
-    return {
-        **{
-            name: item.get(name)
-            for name in (
-                "url",
-                "canonicalUrl",
-                "site",
-                "articleType",
-                "headline",
-                "description",
-                "articleBody",
-                "datePublishedRaw",
-                "dateModifiedRaw",
-                "articleSection",
-                "inLanguage",
-                "wordCount",
-            )
-        },
-        "articleId": None if item.get("articleId") is None else str(item["articleId"]),
-        "authors": item.get("authors"),
-        "datePublished": published,
-        "publishedDate": published.astimezone(AMSTERDAM).date() if published else None,
-        "datePublishedPrecision": metadata.get("datePublishedPrecision", "second") if published else None,
-        "dateModified": _instant(item.get("dateModified")),
-        "keywords": item.get("keywords"),
-        "mainImage": {key: (item.get("mainImage") or {}).get(key) for key in ("url", "caption", "credit")}
-        if item.get("mainImage")
-        else None,
-        "relatedUrls": item.get("relatedUrls"),
-        "dateDownloaded": _instant(metadata.get("dateDownloaded")),
-        "sources": sorted((metadata.get("sources") or {}).items()) or None,
-        "warnings": metadata.get("warnings"),
-        **{
-            name: metadata.get(name)
-            for name in (
-                "revision",
-                "contentHash",
-                "schemaVersion",
-                "parser",
-                "bodyExtractor",
-                "discoveredVia",
-                "datePublishedSource",
-            )
-        },
-    }
+    values: dict = {}
+    for name, prop, siblings, in_metadata in _columns():
+        if name == "publishedDate":
+            values[name] = published.astimezone(AMSTERDAM).date() if published else None
+        elif name == "datePublishedPrecision":
+            values[name] = metadata.get(name, "second") if published else None
+        else:
+            value = (metadata if in_metadata else item).get(name)
+            values[name] = _cell(value, prop, _is_instant(name, prop, siblings))
+    return values
 
 
 def write_parquet(items: Iterable[dict], out: Path) -> int:

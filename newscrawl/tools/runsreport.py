@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from newscrawl.sites.registry import coverage_fields
 from newscrawl.tools.present import as_dict, number, read_manifest
 
-COVERAGE = ("headline", "articleBody", "authors", "datePublished", "mainImage")
 COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
 
 STYLE = """
@@ -124,7 +124,9 @@ def render(entries: list[dict]) -> str:
     for site, runs in sites.items():
         failed = [f for _, _, f in runs]
         items = {"items": [number(e.get("items")) for e, _, _ in runs]}
-        coverage = {name: [number(as_dict(m.get("fieldCoverage")).get(name)) for _, m, _ in runs] for name in COVERAGE}
+        coverage = {
+            name: [number(as_dict(m.get("fieldCoverage")).get(name)) for _, m, _ in runs] for name in coverage_fields()
+        }
         fallback = {"fallback share": [number(as_dict(m.get("layout")).get("fallbackShare")) for _, m, _ in runs]}
         charts.append(
             f"<h2>{escape(str(site))}</h2>"

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newscrawl.article.text import block_text, join_blocks, normalize_text
-from newscrawl.sites.base import ArticleParser, Candidate
+from newscrawl.sites.base import ArticleParser, Candidate, generic_of
 from newscrawl.sites.common import has_class, inside_test, jsonld_type_names, page_selector
+from newscrawl.sites.fields import Chosen
 from newscrawl.sites.loader import strip_photo_prefix
 
 # Containers whose text is never body, wherever they sit.
@@ -91,7 +92,7 @@ class NuParser(ArticleParser):
             yield "site", join_blocks(block_text(p) for p in inner)
         yield from super().description()
 
-    def body_blocks(self) -> list[str]:
+    def body_blocks(self) -> tuple[str, list[str]]:
         """Paragraph and subheader blocks in page order; a RESTRICTED_HTML div holds several p/li.
 
         Blocks are looked for in the whole <article>, not only .article__body: a stray </div> in
@@ -100,24 +101,24 @@ class NuParser(ArticleParser):
         container = self.article[0].root if self.article else self.sel.root
         blocks: list[str] = []
         # The blocks' classes, else their text roles (the app's data attributes outlive a CSS redesign).
-        elements = _BODY_BLOCKS(container)
+        rule, elements = "site", _BODY_BLOCKS(container)
         if not elements:
-            elements, self.body_rule = _ROLE_BLOCKS(container), "site:data-role"
+            rule, elements = "site:data-role", _ROLE_BLOCKS(container)
         if not self.article:
-            self.body_rule += ":outside-article"
+            rule += ":outside-article"
         for element in elements:
             if _in_boilerplate(element):
                 continue
             inner = _INNER_BLOCKS(element) if element.tag == "div" else []
             for block in inner or [element]:
                 blocks.append(block_text(block))
-        return [b for b in blocks if b]
+        return rule, [b for b in blocks if b]
 
-    def authors(self) -> Iterator[Candidate]:
+    def authors(self, body: Chosen) -> Iterator[Candidate]:
         byline = (self.meta_box.css(".author") or self.scope.css("[data-text-role=ARTICLE_AUTHOR]"))[:1]
         if byline:
             yield "site", block_text(byline[0].root)
-        yield from super().authors()
+        yield from super().authors(body)
 
     def visible_date_attr(self) -> str | None:
         return (
@@ -148,13 +149,13 @@ class NuParser(ArticleParser):
         credit = normalize_text(strip_photo_prefix(figure.css(".copyright").xpath("string()").get() or ""))
         return caption, credit
 
-    def related_urls(self) -> Iterator[Candidate]:
-        if self.generic is None:
+    def related_urls(self, body: Chosen) -> Iterator[Candidate]:
+        if generic_of(body) is None:
             yield (
                 "site",
                 self.body_box.css(".textblock a::attr(href), .linkblock a::attr(href)").getall() or self._role_links(),
             )
-        yield from super().related_urls()
+        yield from super().related_urls(body)
 
     def _role_links(self) -> list[str]:
         """Links in the text-role blocks and in the link blocks among them (classes renamed)."""

@@ -1,23 +1,27 @@
 """WNL post pages (WordPress + Yoast; docs/sites/wnl.md). No crawling here.
 
-Two article layouts occur in one crawl: A (2023–2024: hero caption, date line, "Door:" byline
-in the entry footer) and B (2024 redesign: tools bar, author under the headline, no visible
-date). Boilerplate is stripped by container class wherever it sits: a missing ``</div>`` makes
-lxml nest the footer, CTA, promos and teasers *inside* ``.entry-content``.
+Two article layouts occur in one crawl, each a class: A (``wordpress-a``, since 2023: hero
+caption, date line, "Door:" byline in the entry footer) and B (``wordpress-b``, the 2024
+redesign: tools bar, author under the headline, no visible date). What the theme does in both
+(the post's content blocks, "Lees ook", categories, the post id) is :class:`WnlParser`'s.
+Boilerplate is stripped by container class wherever it sits: a missing ``</div>`` makes lxml
+nest the footer, CTA, promos and teasers *inside* ``.entry-content``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from functools import cached_property
 from typing import Any
 
 from lxml import etree
 
 from newscrawl.article.text import block_text, normalize_text
-from newscrawl.sites.base import ArticleParser, Candidate
-from newscrawl.sites.common import ChosenDate, has_class, inside_test, page_selector
+from newscrawl.sites.base import ArticleParser, Candidate, generic_of
+from newscrawl.sites.common import ChosenDate, has_class, inside_test
+from newscrawl.sites.fields import Chosen
 from newscrawl.sites.generic import split_credit
 
 # Never body, wherever lxml puts them.
@@ -55,7 +59,9 @@ _TITLE_SUFFIX = re.compile(r"\s+[-–|]\s+WNL$")
 
 
 class WnlParser(ArticleParser):
-    layout = "wordpress-2024"  # layouts A (2023–2024) and B (2024 redesign)
+    """The theme's rules for both layouts; ``layouts`` (below) says which layout reads a page."""
+
+    layout = "wordpress"
     default_article_type = "Article"  # what WordPress/Yoast declares for every post
     boilerplate_xpath = f"//*[{_BOILERPLATE_TEST}]"
 
@@ -76,49 +82,52 @@ class WnlParser(ArticleParser):
             _content_blocks(self.content) if self.content is not None else ([], [], None)
         )
 
-    def article_id(self) -> str:
+    def article_id(self) -> Iterator[Candidate]:
         """The WordPress post id (shortlink, ``postid-N`` body class, ``article#post-N``), else the URL's path."""
-        response = self.response
-        match = re.search(r"[?&]p=(\d+)", page_selector(response).xpath('//link[@rel="shortlink"]/@href').get() or "")
-        if match:
-            return match.group(1)
-        match = _POST_ID_CLASS.search(page_selector(response).xpath("//body/@class").get() or "")
-        if match:
-            return match.group(1)
-        article_id = page_selector(response).xpath('//article[starts-with(@id, "post-")]/@id').get()
-        if article_id and article_id.split("-", 1)[1].isdigit():
-            return article_id.split("-", 1)[1]
-        return super().article_id()
+        sel = self.sel
+        match = re.search(r"[?&]p=(\d+)", sel.xpath('//link[@rel="shortlink"]/@href').get() or "")
+        yield "shortlink", match.group(1) if match else None
+        match = _POST_ID_CLASS.search(sel.xpath("//body/@class").get() or "")
+        yield "body-class", match.group(1) if match else None
+        article_id = sel.xpath('//article[starts-with(@id, "post-")]/@id').get()
+        yield (
+            "article-id",
+            article_id.split("-", 1)[1] if article_id and article_id.split("-", 1)[1].isdigit() else None,
+        )
+        yield from super().article_id()
+
+    #: the layout's h1 and byline
+    headline_xpath = "string(//h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])"
+    byline_xpath = (
+        "string((//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')]"
+        " | //*[contains(@class, 'single-article__author')])[1])"
+    )
+
+    #: classes only this layout's pages carry (its detector)
+    marks: tuple[str, ...] = ()
+
+    @classmethod
+    def detect(cls, sel) -> bool:
+        # As loose as the layout's selectors: a class that contains one of the names.
+        return bool(cls.marks) and bool(sel.xpath(_marked(*cls.marks)))
 
     def headline(self) -> Iterator[Candidate]:
-        # The h1 (layout A or B), then og:title without " - WNL". Yoast's JSON-LD headline is
-        # cut at 110 characters, so it is never used.
-        yield (
-            "site",
-            self.sel.xpath(
-                "string(//h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])"
-            ).get(),
-        )
+        # The layout's h1, then og:title without " - WNL". Yoast's JSON-LD headline is cut at 110
+        # characters, so it is never used.
+        yield "site", self.sel.xpath(self.headline_xpath).get()
         yield "og:title", _TITLE_SUFFIX.sub("", self.meta.get("og:title") or "")
         yield from list(self.visible_headline())[1:]  # <title>, the page's <h1>
 
     def description(self) -> Iterator[Candidate]:
         return iter(())  # WordPress has no lead: og:description is the first paragraph, not a lead
 
-    def body_blocks(self) -> list[str]:
-        if not self.post:
-            self.body_rule = "site:outside-article"
-        return self.blocks
+    def body_blocks(self) -> tuple[str, list[str]]:
+        return ("site" if self.post else "site:outside-article"), self.blocks
 
-    def authors(self) -> Iterator[Candidate]:
-        yield (
-            "byline",
-            self.sel.xpath(
-                "string((//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')] | //*[contains(@class, 'single-article__author')])[1])"
-            ).get(),
-        )
+    def authors(self, body: Chosen) -> Iterator[Candidate]:
+        yield "byline", self.sel.xpath(self.byline_xpath).get()
         yield "typed-byline", self.typed_byline  # "Door: …" as the post's last paragraph
-        yield from super().authors()  # a typed byline the generic body found, a "Door …" line, JSON-LD, meta
+        yield from super().authors(body)  # a typed byline the generic body found, a "Door …" line, JSON-LD, meta
 
     @cached_property
     def _date_line(self):
@@ -130,14 +139,13 @@ class WnlParser(ArticleParser):
     def visible_date(self) -> str:
         return normalize_text(self._date_line.xpath("string()").get()) if self._date_line else ""
 
-    def add_published(self, chosen: ChosenDate | None) -> str | None:
+    def date_published(self) -> ChosenDate | None:
+        chosen = super().date_published()
         if chosen:
-            return super().add_published(chosen)
+            return chosen
         # Layout B shows no date; without metadata only the URL's day is known. Never invent a time.
         url_day = "-".join(self.key.split(":", 1)[1].split("/")[:3])
-        self.loader.add_value("datePublished", url_day)
-        self.loader.add_value("datePublishedRaw", url_day)
-        return "url"
+        return ChosenDate(iso=url_day, raw=url_day, source="url")
 
     def visible_modified(self) -> str:
         return normalize_text(self.header.css(".post-header__updated").xpath("string()").get()).lstrip("| ").strip()
@@ -155,10 +163,56 @@ class WnlParser(ArticleParser):
         line = self.header.css("figcaption.post-header__caption").xpath("string()").get()
         return split_credit(line) if line else (None, None)
 
-    def related_urls(self) -> Iterator[Candidate]:
-        if self.content is not None and self.generic is None:
+    def related_urls(self, body: Chosen) -> Iterator[Candidate]:
+        if self.content is not None and generic_of(body) is None:
             yield "site", [a.get("href") for a in _LINKS(self.content) if not _in_boilerplate(a)] + self.lees_ook
-        yield from super().related_urls()
+        yield from super().related_urls(body)
+
+
+class WordPressA(WnlParser):
+    """Layout A (since 2023): ``h1.entry-title`` in a ``.post-header`` with the date line and
+    the hero's caption; the byline in the ``.entry-footer``."""
+
+    layout = "wordpress-a"
+    layouts = ()
+    valid_from = date(2023, 1, 1)
+    headline_xpath = "string(//h1[contains(@class, 'entry-title')])"
+    byline_xpath = "string(//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')])"
+
+    marks = ("entry-title", "post-header", "entry-footer")
+
+
+class WordPressB(WnlParser):
+    """Layout B (the 2024 redesign): ``h1.single-article__title``, the author under it, an
+    ``.article-tools`` bar, and no date on the page: no date line, caption or update line to read."""
+
+    layout = "wordpress-b"
+    layouts = ()
+    valid_from = date(2024, 1, 1)
+    headline_xpath = "string(//h1[contains(@class, 'single-article__title')])"
+    byline_xpath = "string((//*[contains(@class, 'single-article__author')])[1])"
+
+    marks = ("single-article__title", "single-article__author", "article-tools")
+
+    def visible_date_attr(self) -> str | None:
+        return None
+
+    def visible_date(self) -> str:
+        return ""
+
+    def visible_modified(self) -> str:
+        return ""
+
+    def image_caption(self) -> tuple[str | None, str | None]:
+        return None, None
+
+
+WnlParser.layouts = (WordPressB, WordPressA)
+
+
+def _marked(*names: str) -> str:
+    """XPath: the first element whose class contains one of the names."""
+    return "(//*[" + " or ".join(f"contains(@class, '{name}')" for name in names) + "])[1]"
 
 
 def _only_a_link(block: etree._Element) -> bool:
