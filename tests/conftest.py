@@ -54,8 +54,8 @@ def page_url(site: str, page_name: str) -> str:
     )
 
 
-def run_scrapy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """A `scrapy` command of the project, as a user runs it; fails the test on a non-zero exit.
+def run_scrapy(*args: str, cwd: Path | None = None, status: int = 0) -> subprocess.CompletedProcess:
+    """A `scrapy` command of the project, as a user runs it; fails the test unless it exits with ``status``.
 
     It runs in a scratch directory (the project found through SCRAPY_SETTINGS_MODULE), so that
     relative defaults (output/, the state store) never land in the work tree.
@@ -74,7 +74,7 @@ def run_scrapy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
             text=True,
             timeout=300,
         )
-    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.returncode == status, result.stderr[-4000:]
     return result
 
 

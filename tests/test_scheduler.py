@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.tools.cli import Scheduler, parse_interval
+from newscrawl.tools.scheduling import Scheduler, parse_interval
 
 
 class FakeScrapyd:
@@ -37,7 +37,7 @@ def test_never_a_second_job_of_a_spider_that_is_still_running(tmp_path):
 
 
 def test_unknown_spiders_are_refused_before_anything_is_scheduled(tmp_path):
-    from newscrawl.tools.cli import UnknownSpiders
+    from newscrawl.tools.scheduling import UnknownSpiders
 
     scrapyd = FakeScrapyd(active=set())
     with pytest.raises(
@@ -75,7 +75,7 @@ def test_bad_intervals(text):
 
 
 def test_settings_per_spider_and_relative_paths_made_absolute(tmp_path, monkeypatch):
-    from newscrawl.tools.cli import absolute_paths
+    from newscrawl.tools.scheduling import absolute_paths
 
     monkeypatch.chdir(tmp_path)
     assert absolute_paths("REPLAY_WARC", "a.warc.gz,/abs/b.warc.gz") == f"{tmp_path}/a.warc.gz,/abs/b.warc.gz"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -260,3 +261,17 @@ def plot_per_day(summary: Summary, out: Path) -> None:
     figure.tight_layout()
     figure.savefig(out, dpi=120)
     plt.close(figure)
+
+
+def read_all(paths: list[str], problems: list[Problem], same_schema: bool = False):
+    """Records of all files, with a progress bar when a person is watching; with ``same_schema``,
+    records of another schema version are left out as problems (merge and stats never mix them)."""
+    from tqdm import tqdm
+
+    for path in tqdm(paths, unit="file", disable=not sys.stderr.isatty(), leave=False):
+        for record in read_records(Path(path), problems):
+            other = other_schema_version(record) if same_schema else None
+            if other is not None:
+                problems.append(other)
+                continue
+            yield record

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,11 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def print_problems(problems: list, limit: int = 200) -> None:
+    """Problems of dataset files on stderr, as inert text, at most ``limit`` of them."""
+    for problem in problems[:limit]:
+        print(for_terminal(problem), file=sys.stderr)
+    if len(problems) > limit:
+        print(f"… and {len(problems) - limit} more problems", file=sys.stderr)

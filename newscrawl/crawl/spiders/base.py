@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -27,19 +27,11 @@ from newscrawl.crawl.frontier import Frontier
 from newscrawl.crawl.outcomes import request_key, resolve
 from newscrawl.crawl.render import RenderPolicy
 from newscrawl.crawl.scope import OutOfScope, Scope
+from newscrawl.crawl.spiders.arguments import PASSED_THROUGH, SpiderArgs
 from newscrawl.sites.common import Link, Skip
 from newscrawl.sites.item import ArticleItem
 from newscrawl.sites.registry import Site
 from newscrawl.sites.urls import link_key
-
-
-def _parse_since(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError as exc:
-        raise ValueError(f"since must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
 
 
 def as_html(response: Response) -> Response:
@@ -51,50 +43,27 @@ def as_html(response: Response) -> Response:
     return response
 
 
-def _flag(value: Any) -> bool:
-    return str(value).lower() in ("1", "true", "yes")
-
-
 class NewsSpider(scrapy.Spider):
-    """Arguments (``-a name=value``; strings, from `scrapy crawl` and Scrapyd alike):
-
-    start_urls     comma-separated URLs to start from instead of the discovery pages
-    sections       comma-separated section/category slugs whose page and feed are read
-    since          ISO date: skip articles published (or last modified) before it
-    max_articles   request at most this many articles, the newest first
-    related_depth  related-link hops to follow from an article (default: RELATED_DEPTH)
-    archive        1 = walk every archive sitemap (a backfill)
-    render         auto (default) | 1 | 0: JavaScript rendering, for sites that can render
-    """
+    """A site's crawl; its arguments (``-a name=value``) are :class:`SpiderArgs`
+    (newscrawl/crawl/spiders/arguments.py)."""
 
     site: Site  # set on each generated subclass (newscrawl/crawl/spiders/sites.py)
     frontier: Frontier  # set in from_crawler
     render: RenderPolicy  # set in from_crawler
 
-    def __init__(
-        self,
-        *args: Any,
-        start_urls: str | None = None,
-        since: str | None = None,
-        max_articles: str | int | None = None,
-        related_depth: str | int | None = None,
-        render: str | None = None,
-        sections: str | None = None,
-        archive: str | None = None,
-        **kwargs: Any,
-    ):
+    def __init__(self, *args: Any, **kwargs: Any):
+        # Ours are read into one typed object (a wrong one is one line: BadArgument); Scrapy's
+        # own (``_job`` from Scrapyd) become attributes as usual.
+        ours = {name: kwargs.pop(name) for name in SpiderArgs.names() if name in kwargs}
+        self.args = SpiderArgs.parse({**ours, **{k: v for k, v in kwargs.items() if k not in PASSED_THROUGH}})
         super().__init__(*args, **kwargs)
-        self.sections = (
-            [s.strip().strip("/") for s in sections.split(",") if s.strip()]
-            if sections is not None
-            else list(self.site.default_sections)
-        )
-        self.walk_archive = _flag(archive)
-        self.render_arg = render
-        self.start_url_override = [u.strip() for u in start_urls.split(",") if u.strip()] if start_urls else []
-        self.since = _parse_since(since)
-        self.max_articles = int(max_articles) if max_articles not in (None, "") else None
-        self.related_depth_arg = int(related_depth) if related_depth not in (None, "") else None
+        self.sections = list(self.args.sections if self.args.sections is not None else self.site.default_sections)
+        self.walk_archive = self.args.archive
+        self.render_arg = self.args.render
+        self.start_url_override = list(self.args.start_urls)
+        self.since = self.args.since
+        self.max_articles = self.args.max_articles
+        self.related_depth_arg = self.args.related_depth
         self.discovery = self.site.discovery_reader
         self.sitemaps_requested = 0  # child sitemaps requested in this run (SITEMAP_MAX_FILES)
 

@@ -26,6 +26,7 @@ from scrapy.settings import Settings
 
 from newscrawl.crawl.archive import WarcArchive
 from newscrawl.crawl.feeds import local_path, with_spider_name
+from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
 from newscrawl.run.alerts import SECRETS
 from newscrawl.run.monitor import RENAMED_SETTINGS
 
@@ -82,7 +83,7 @@ class Command(ScrapyCrawl):
         if len(args) != 1:
             raise UsageError
         try:
-            self.locks = self.preflight(args[0])
+            self.locks = self.preflight(args[0], dict(getattr(opts, "spargs", {}) or {}))
         except Refused as refusal:
             print(f"newscrawl: refused: {refusal}", file=sys.stderr)
             self.exitcode = 2
@@ -100,9 +101,13 @@ class Command(ScrapyCrawl):
         self.crawler = super()._create_crawler(spidercls)
         return self.crawler
 
-    def preflight(self, spider: str) -> list[IO[bytes]]:
-        """Refuse what must not start (secrets given as settings, a second crawl, a bad state or
-        archive); returns the locks the crawl holds."""
+    def preflight(self, spider: str, spider_args: dict[str, str] | None = None) -> list[IO[bytes]]:
+        """Refuse what must not start (a wrong spider argument, secrets given as settings, a second
+        crawl, a bad state or archive); returns the locks the crawl holds."""
+        try:
+            SpiderArgs.parse(spider_args or {})
+        except BadArgument as exc:
+            raise Refused(str(exc)) from None
         settings = self.project_settings
         for name, variable in SECRETS.items():
             if settings.get(name):

@@ -1,0 +1,1 @@
+"""The `newscrawl` commands, one module each (newscrawl/tools/cli.py puts them together)."""

@@ -1,0 +1,68 @@
+"""`newscrawl export FILE… -o OUT.parquet`: typed Parquet (or .csv) for pandas, DuckDB, Polars."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from newscrawl.tools.dataset import (
+    Problem,
+    merge,
+    read_all,
+)
+from newscrawl.tools.present import print_problems
+
+
+def add_to(commands) -> None:
+    export = commands.add_parser(
+        "export",
+        help="typed Parquet or CSV: articleId a string, times with their zone, nested fields kept",
+        description="Export JSONL datasets as Parquet (-o out.parquet: lists and structs, timestamps with the Europe/Amsterdam zone, "
+        "publishedDate the local day) or CSV (-o out.csv: nested fields as JSON text). The latest revision of each article, "
+        "or every revision with --all-revisions.",
+    )
+    export.add_argument("files", nargs="+", metavar="FILE")
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet or out.csv")
+    export.add_argument("--all-revisions", action="store_true", help="keep every revision, not only the latest")
+    export.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="CSV cells exactly as in the data; by default a cell starting with =, +, -, @, tab or CR gets a leading ' "
+        "so that spreadsheets do not run it as a formula",
+    )
+    export.set_defaults(handler=run)
+
+
+def run(options: argparse.Namespace) -> int:
+    """Typed Parquet or CSV (by the extension of -o): the latest revision of each article, or every revision."""
+    from newscrawl.tools.export import write_csv, write_parquet
+
+    out = Path(options.output)
+    writer = {".parquet": write_parquet, ".csv": write_csv}.get(out.suffix.lower())
+    if writer is None:
+        print(f"-o {options.output}: give a .parquet or .csv file", file=sys.stderr)
+        return 2
+    if out.is_dir() or not out.resolve().parent.is_dir():
+        print(f"-o {options.output}: not a file in an existing directory", file=sys.stderr)
+        return 2
+    problems: list[Problem] = []
+    items = merge(read_all(options.files, problems, same_schema=True), options.all_revisions)
+    print_problems(problems)
+    fatal = [p for p in problems if p.fatal]
+    if fatal:
+        print(
+            f"not exported: {len(fatal)} unreadable or other-version line(s) or file(s); nothing written",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        count = write_csv(items, out, raw=options.csv_raw) if writer is write_csv else writer(items, out)
+    except ImportError:
+        print("Parquet needs pyarrow: pip install 'newscrawl[export]'", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"-o {options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{count} articles → {options.output}")
+    return 0

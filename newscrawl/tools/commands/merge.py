@@ -1,0 +1,60 @@
+"""`newscrawl merge FILE… -o OUT`: one dataset, the latest revision of each article."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from newscrawl.tools.dataset import (
+    Problem,
+    merge,
+    read_all,
+    write_jsonl,
+)
+from newscrawl.tools.present import print_problems
+
+
+def add_to(commands) -> None:
+    merge_cmd = commands.add_parser(
+        "merge",
+        help="one dataset from many runs: the latest revision of each article",
+        description="Merge JSONL dataset files into one: the latest revision of each article (or all revisions), ordered by datePublished, then site and articleId. A torn final line (a crash mid-write) is dropped and reported; any other unreadable line stops the merge. The output is written atomically.",
+    )
+    merge_cmd.add_argument("files", nargs="+", metavar="FILE")
+    merge_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="the merged JSONL file")
+    merge_cmd.add_argument("--all-revisions", action="store_true", help="keep every revision, not only the latest")
+    merge_cmd.set_defaults(handler=run)
+
+
+def run(options: argparse.Namespace) -> int:
+    if Path(options.output).is_dir():
+        print(f"-o {options.output}: is a directory; give the merged file's name", file=sys.stderr)
+        return 2
+    problems: list[Problem] = []
+    lines = 0
+
+    def counted(records):
+        nonlocal lines
+        for record in records:
+            lines += 1
+            yield record
+
+    # Streamed: only the latest revision of each article is kept while reading.
+    merged = merge(counted(read_all(options.files, problems, same_schema=True)), options.all_revisions)
+    torn = [p for p in problems if "torn final line" in p.message]
+    fatal = [p for p in problems if p.fatal]
+    print_problems(problems)
+    if fatal:
+        print(f"not merged: {len(fatal)} unreadable line(s) or file(s); nothing written", file=sys.stderr)
+        return 1
+    try:
+        count = write_jsonl(merged, Path(options.output))
+    except OSError as exc:
+        print(f"-o {options.output}: cannot write: {exc.strerror or exc}; nothing written", file=sys.stderr)
+        return 1
+    print(
+        f"{count} articles from {lines} lines in {len(options.files)} file(s) → {options.output}"
+        + (f" ({len(torn)} torn final line(s) dropped)" if torn else "")
+    )
+    return 0

@@ -1,0 +1,68 @@
+"""`newscrawl runs DATA_DIR [--html R.html]`: every scheduled job's outcome, from the run log (and as a page)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from newscrawl.tools.present import for_terminal
+from newscrawl.tools.scheduling import (
+    RunLog,
+)
+
+
+def add_to(commands) -> None:
+    runs = commands.add_parser(
+        "runs",
+        help="every scheduled job's outcome (the run log of a data directory)",
+        description="Print <data-dir>/runs.jsonl, written by `newscrawl schedule --data-dir`: one row per finished "
+        "Scrapyd job with its status, items, new and revised articles, failures, rejects and problems. "
+        "Exit 1 when the latest job of any spider failed.",
+    )
+    runs.add_argument("data_dir", metavar="DATA_DIR")
+    runs.add_argument(
+        "--html",
+        metavar="REPORT",
+        help="also write the runs as one self-contained HTML page (a table, charts per site)",
+    )
+    runs.set_defaults(handler=run)
+
+
+def run(options: argparse.Namespace) -> int:
+    """Every logged job of a data directory, as a table; exit 1 when the latest job of any spider failed."""
+    log = RunLog(Path(options.data_dir))
+    if not log.path.exists():
+        print(
+            f"{log.path}: no run log yet (newscrawl schedule --data-dir {options.data_dir} writes it)", file=sys.stderr
+        )
+        return 2
+    entries = log.entries()
+    print(
+        f"{'end':<26} {'spider':<8} {'job':<34} {'status':<7} {'items':>6} {'new':>5} {'rev':>4} {'fail':>5} {'rej':>4}  problems"
+    )
+    if options.html:
+        from newscrawl.tools.runsreport import render
+
+        try:
+            Path(options.html).write_text(render(entries), encoding="utf-8")
+        except OSError as exc:
+            print(f"--html {options.html}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"report written to {options.html}", file=sys.stderr)
+    latest: dict[str, dict] = {}
+    for entry in entries:
+        latest[str(entry.get("spider"))] = entry
+
+        # Every value from the run log or Scrapyd as inert text: no escape sequence reaches the terminal.
+        def cell(name: str, entry: dict = entry) -> str:
+            return for_terminal(entry.get(name, 0) if name != "end" else str(entry.get("end"))[:26])
+
+        problems = entry.get("problems")
+        problems = "; ".join(map(str, problems)) if isinstance(problems, list) else str(problems or "")
+        print(
+            f"{cell('end'):<26} {cell('spider'):<8} {cell('job'):<34} "
+            f"{'FAILED' if entry.get('status') != 'ok' else 'ok':<7} {cell('items'):>6} {cell('new'):>5} "
+            f"{cell('revised'):>4} {cell('failures'):>5} {cell('rejects'):>4}  {for_terminal(problems[:120])}"
+        )
+    return 1 if any(entry.get("status") != "ok" for entry in latest.values()) else 0

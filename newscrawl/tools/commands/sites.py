@@ -1,0 +1,21 @@
+"""`newscrawl sites`: the registered sites, one per line (name, host, title)."""
+
+from __future__ import annotations
+
+from newscrawl.sites.registry import sites
+
+
+def add_to(commands) -> None:
+    listing = commands.add_parser(
+        "sites",
+        help="list the registered sites (newscrawl/sites/<name>/)",
+        description="One line per registered site: its name (the spider), canonical host and title. --names: names only.",
+    )
+    listing.add_argument("--names", action="store_true", help="only the names, one per line (for shell loops)")
+    listing.set_defaults(handler=run)
+
+
+def run(options) -> int:
+    for site in sites().values():
+        print(site.name if options.names else f"{site.name}\t{site.host}\t{site.title}")
+    return 0

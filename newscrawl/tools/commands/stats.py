@@ -1,0 +1,91 @@
+"""`newscrawl stats FILE… [--plot out.png]`: counts per site, section and day; coverage; date range."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from newscrawl.tools.dataset import (
+    Problem,
+    article_key,
+    latest_lines,
+    plot_per_day,
+    read_all,
+    summarise,
+)
+from newscrawl.tools.present import for_terminal, print_problems
+
+
+def add_to(commands) -> None:
+    stats = commands.add_parser(
+        "stats",
+        help="counts per site, section and day; date range; field coverage; revisions",
+        description="Summarise JSONL dataset files: articles per site, section and day, the datePublished range, field coverage and later revisions.",
+    )
+    stats.add_argument("files", nargs="+", metavar="FILE")
+    stats.add_argument("--json", action="store_true", help="print the summary as JSON")
+    stats.add_argument(
+        "--all-revisions",
+        action="store_true",
+        help="count every revision of an article (default: each article once, its latest revision)",
+    )
+    stats.add_argument(
+        "--plot", metavar="PNG", help="also draw articles per day per site into this PNG (needs matplotlib)"
+    )
+    stats.set_defaults(handler=run)
+
+
+def run(options: argparse.Namespace) -> int:
+    if options.plot and not Path(options.plot).resolve().parent.is_dir():
+        print(f"--plot {options.plot}: no such directory {Path(options.plot).resolve().parent}", file=sys.stderr)
+        return 2
+    problems: list[Problem] = []
+    records = read_all(options.files, problems, same_schema=True)
+    if not options.all_revisions:
+        # Each article once, in its latest revision: a first pass finds where each article's latest
+        # line is (a few bytes per article), the second summarises those lines only.
+        latest = latest_lines(read_all(options.files, [], same_schema=True))
+        records = (record for record in records if latest.get(article_key(record.item)) == (record.path, record.line))
+    summary = summarise(records)
+    print_problems(problems)
+    if not summary.articles:
+        print("no articles found", file=sys.stderr)
+        return 1
+    mixed = [p for p in problems if p.message.startswith("schema version")]
+    if mixed:
+        print(
+            f"not summarised: {len(mixed)} line(s) of another schema version; summarise each version apart",
+            file=sys.stderr,
+        )
+        return 1
+    data = summary.as_dict()
+    if options.json:
+        print(json.dumps(data, indent=1, ensure_ascii=False))  # JSON escapes every control character
+    else:
+        # Sites, sections and dates come from the data: printed as inert text (newscrawl/tools/present.py).
+        t = for_terminal
+        print(f"articles: {data['articles']} (of which later revisions: {data['laterRevisions']})")
+        print(
+            f"datePublished: {t(data['datePublished']['min'])} … {t(data['datePublished']['max'])}"
+            if data["datePublished"]
+            else "datePublished: none"
+        )
+        print("per site:    " + ", ".join(f"{t(site)} {n}" for site, n in data["perSite"].items()))
+        print("per section: " + ", ".join(f"{t(section)} {n}" for section, n in data["perSection"].items()))
+        print("per day:")
+        for day, sites in data["perDay"].items():
+            print(f"  {t(day)}  " + ", ".join(f"{t(site)} {n}" for site, n in sorted(sites.items())))
+        print("field coverage: " + ", ".join(f"{name} {share:.0%}" for name, share in data["fieldCoverage"].items()))
+    if options.plot:
+        try:
+            plot_per_day(summary, Path(options.plot))
+        except ImportError:
+            print("--plot needs matplotlib: pip install 'newscrawl[plot]'", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"--plot {options.plot}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        print(f"plot written to {options.plot}", file=sys.stderr)
+    return 1 if any(p.fatal for p in problems) else 0

@@ -1,0 +1,359 @@
+"""Scheduling on Scrapyd: its JSON API, the run log of a data directory and the scheduler's tick.
+
+The `newscrawl schedule` and `newscrawl runs` commands (newscrawl/tools/commands/) drive these.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+from newscrawl.run.verdict import Verdict
+from newscrawl.tools.present import as_dict, for_terminal, number, read_manifest, safe_name
+
+logger = logging.getLogger("newscrawl.schedule")
+
+_INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> int:
+    """ "15m" → 900 seconds."""
+    match = _INTERVAL.match(text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"interval like 30s, 15m, 1h or 1d, not {text!r}")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def parse_pairs(values: list[str], what: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        if "=" not in value:
+            raise SystemExit(f"error: {what} must be NAME=VALUE, got {value!r}")
+        name, _, rest = value.partition("=")
+        pairs.append((name, rest))
+    return pairs
+
+
+# Settings that name files: Scrapyd runs jobs in its own directory, so a relative path would mean
+# something else there; they are made absolute against where `newscrawl schedule` was run.
+PATH_SETTINGS = frozenset(
+    {
+        "REPLAY_WARC",
+        "RECORD_WARC",
+        "STATE_DB",
+        "STATS_FILE",
+        "REJECTS_FILE",
+        "DEFAULT_FEED",
+        "HEALTH_SAMPLES_DIR",
+        "JOBDIR",
+    }
+)
+
+
+def absolute_paths(name: str, value: str) -> str:
+    """A path setting's relative paths made absolute (each of a comma list, as REPLAY_WARC takes)."""
+    if name.rpartition(":")[2] not in PATH_SETTINGS or "://" in value:
+        return value
+    return ",".join(
+        str(Path(part).expanduser().absolute()) if part and not Path(part).expanduser().is_absolute() else part
+        for part in value.split(",")
+    )
+
+
+@dataclass
+class Scrapyd:
+    """The few Scrapyd JSON endpoints the scheduler needs, with HTTP basic auth."""
+
+    url: str
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+    def _request(self, endpoint: str, data: list[tuple[str, str]] | None = None, query: dict | None = None) -> dict:
+        url = f"{self.url.rstrip('/')}/{endpoint}"
+        if query:
+            url += "?" + urlencode(query)
+        body = urlencode(data).encode() if data is not None else None
+        request = Request(url, data=body)
+        if self.username:
+            token = base64.b64encode(f"{self.username}:{self.password or ''}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        with urlopen(request, timeout=self.timeout) as response:
+            answer = json.loads(response.read().decode("utf-8"))
+        if answer.get("status") != "ok":
+            raise RuntimeError(f"Scrapyd {endpoint}: {answer.get('message', answer)}")
+        return answer
+
+    def spiders(self, project: str) -> list[str]:
+        return self._request("listspiders.json", query={"project": project})["spiders"]
+
+    def finished_jobs(self, project: str) -> list[dict]:
+        """Jobs Scrapyd ran to an end (it keeps the last ``finished_to_keep``): id, spider, start_time, end_time, log_url."""
+        return self._request("listjobs.json", query={"project": project}).get("finished", [])
+
+    def active_jobs(self, project: str) -> list[dict]:
+        """Pending and running jobs: id, spider and state ("pending" or "running")."""
+        jobs = self._request("listjobs.json", query={"project": project})
+        return [
+            {"id": job.get("id"), "spider": job.get("spider"), "state": state}
+            for state in ("pending", "running")
+            for job in jobs.get(state, [])
+            if isinstance(job, dict)
+        ]
+
+    def schedule(self, project: str, spider: str, settings: list[tuple[str, str]], args: list[tuple[str, str]]) -> str:
+        data = [("project", project), ("spider", spider)]
+        data += [("setting", f"{name}={value}") for name, value in settings]
+        data += args
+        return self._request("schedule.json", data=data)["jobid"]
+
+
+class RunLog:
+    """``<data-dir>/runs.jsonl``: one line per finished Scrapyd job, appended once, from its manifest.
+
+    A job that ended without a manifest (it crashed before its feed closed: a bad setting, a
+    missing archive, a kill) gets a stub manifest with ``status: failed`` and the reason, so every
+    job's outcome is on disk.
+    """
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.path = data_dir / "runs.jsonl"
+
+    def entries(self) -> list[dict]:
+        """The logged jobs, oldest first (a line that is not a JSON object is passed over)."""
+        if not self.path.exists():
+            return []
+        entries = []
+        for line in self.path.read_text("utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                entries.append(entry)
+        return entries
+
+    def logged(self) -> set[str]:
+        return {str(entry.get("job")) for entry in self.entries() if entry.get("job") is not None}
+
+    def manifests_by_job(self) -> dict[str, Path]:
+        found = {}
+        for path in self.data_dir.glob("*/*.manifest.json"):
+            manifest, _ = read_manifest(path)
+            job = manifest.get("job")
+            if isinstance(job, str) and job:
+                found[job] = path
+        return found
+
+    def record(self, finished: list[dict]) -> list[dict]:
+        """Log the finished jobs not logged yet; returns the new entries."""
+        done = self.logged()
+        new = [job for job in finished if job.get("id") and job["id"] not in done]
+        if not new:
+            return []
+        manifests = self.manifests_by_job()
+        entries = []
+        for job in new:
+            entry = {
+                "job": job["id"],
+                "spider": job.get("spider"),
+                "start": job.get("start_time"),
+                "end": job.get("end_time"),
+            }
+            if not safe_name(job["id"]) or not safe_name(job.get("spider")):
+                # Scrapyd takes a job id from whoever schedules: it never names a file of ours unchecked.
+                logger.error(
+                    "Scrapyd job %s of spider %s: not a safe file name; recorded as failed, no stub written",
+                    for_terminal(repr(job["id"])),
+                    for_terminal(repr(job.get("spider"))),
+                )
+                entries.append(
+                    {
+                        **entry,
+                        "status": "failed",
+                        "finishReason": None,
+                        "items": 0,
+                        "new": 0,
+                        "revised": 0,
+                        "failures": 0,
+                        "rejects": 0,
+                        "problems": ["job id or spider name is not a safe file name"],
+                        "manifest": None,
+                    }
+                )
+                continue
+            path = manifests.get(job["id"]) or self.crash_stub(job)
+            manifest, wrong = read_manifest(path)
+            if wrong:
+                logger.error("Job %s: %s (%s): recorded as failed", job["id"], wrong, path)
+            counts = as_dict(manifest.get("counts"))
+            verdict = Verdict.from_manifest(manifest)
+            entries.append(
+                {
+                    **entry,
+                    "status": "failed" if wrong or verdict.failed else "ok",
+                    "finishReason": manifest.get("finishReason"),
+                    **{
+                        name: number(counts.get(name)) or 0
+                        for name in ("items", "new", "revised", "failures", "rejects")
+                    },
+                    "problems": [wrong] if wrong else list(verdict.problems),
+                    "manifest": str(path),
+                }
+            )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as stream:
+            for entry in entries:
+                stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        return entries
+
+    def crash_stub(self, job: dict) -> Path:
+        reason = f"the job ended without a manifest (it crashed before its feed was closed); Scrapyd's log: {job.get('log_url')}"
+        stub = {
+            "spider": job.get("spider"),
+            "job": job["id"],
+            "startTime": job.get("start_time"),
+            "finishTime": job.get("end_time"),
+            "finishReason": "crashed",
+            "status": "failed",
+            "counts": {},
+            "layout": {"status": "failed", "problems": [reason]},
+        }
+        path = self.data_dir / str(job.get("spider")) / f"{job.get('spider')}-{job['id']}.crashed.manifest.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stub, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return path
+
+
+class UnknownSpiders(ValueError):
+    pass
+
+
+@dataclass
+class Scheduler:
+    scrapyd: Scrapyd
+    project: str
+    spiders: list[str]
+    data_dir: Path | None = None
+    settings: list[tuple[str, str]] = field(default_factory=list)
+    args: list[tuple[str, str]] = field(default_factory=list)
+    # A job still pending after this many seconds is reported (Scrapyd at max_proc, a stuck runner).
+    max_pending: float = 3600.0
+    # job id → when this scheduler first saw it pending (Scrapyd does not say when a job was queued)
+    pending_since: dict[str, float] = field(default_factory=dict)
+
+    def job_settings(self, spider: str | None = None) -> list[tuple[str, str]]:
+        """Where each job writes: its own dataset file, one shared state, rejects per spider."""
+        settings: list[tuple[str, str]] = []
+        if self.data_dir is not None:
+            base = str(self.data_dir.resolve())
+            settings += [
+                ("DEFAULT_FEED", f"{base}/%(name)s/%(name)s-%(time)s.jsonl"),
+                ("STATE_DB", f"{base}/state.sqlite3"),
+                # One rejects file per job, in a folder of its own: `<spider>/<spider>-*.jsonl` stays the datasets.
+                ("REJECTS_FILE", f"{base}/%(name)s/rejects/%(name)s-%(time)s.rejects.jsonl"),
+                ("STATS_FILE", f"{base}/%(name)s/%(name)s-%(time)s.stats.json"),
+            ]
+        # The user's own settings win; "SPIDER:NAME" ones only for that spider.
+        for name, value in self.settings:
+            target, _, own_name = name.rpartition(":")
+            if not target or target == spider:
+                settings.append((own_name, value))
+        return settings
+
+    def alert_settings(self):
+        """The project's settings with the user's --setting values for every job (ALERT_* among them)."""
+        from scrapy.settings import Settings
+
+        settings = Settings()
+        settings.setmodule("newscrawl.settings", priority="project")
+        settings.setdict({name: value for name, value in self.settings if ":" not in name}, priority="cmdline")
+        return settings
+
+    def alert_crash(self, entry: dict) -> None:
+        """A job that crashed never ran its own checks: the scheduler sends its alert instead."""
+        content = {
+            "site": entry["spider"],
+            "status": "failed",
+            "reasons": entry["problems"],
+            "manifest": entry["manifest"],
+            "finishReason": "crashed",
+            "items": 0,
+            "requests": None,
+            "job": entry["job"],
+        }
+        from newscrawl.run.alerts import send_alerts
+
+        for problem in send_alerts(self.alert_settings(), content):
+            logger.error("Alert for job %s not sent: %s", entry["job"], problem)
+
+    def tick(self) -> dict[str, str]:
+        """Record how earlier jobs ended, then schedule every spider that is not pending or running;
+        returns spider → job id or reason."""
+        outcome: dict[str, str] = {}
+        if self.data_dir is not None:
+            for entry in RunLog(self.data_dir).record(self.scrapyd.finished_jobs(self.project)):
+                log = logger.error if entry["status"] != "ok" else logger.info
+                log(
+                    "%s job %s ended %s: %s",
+                    entry["spider"],
+                    entry["job"],
+                    entry["status"],
+                    "; ".join(entry["problems"]) or f"{entry['items']} items",
+                )
+                if entry["finishReason"] == "crashed":
+                    self.alert_crash(entry)
+        known = self.scrapyd.spiders(self.project)
+        unknown = [spider for spider in self.spiders if spider not in known]
+        if unknown:
+            # Refused before anything is scheduled: a typo must not leave half the sites unscheduled.
+            raise UnknownSpiders(
+                f"no spider {', '.join(map(repr, unknown))} in Scrapyd project {self.project!r}; it has: {', '.join(known) or 'none'}"
+            )
+        active = self.scrapyd.active_jobs(self.project)
+        now = time.monotonic()
+        self.pending_since = {
+            job["id"]: self.pending_since.get(job["id"], now) for job in active if job["state"] == "pending"
+        }
+        for spider in self.spiders:
+            mine = [job for job in active if job["spider"] == spider]
+            stuck = [job for job in mine if now - self.pending_since.get(job["id"], now) > self.max_pending]
+            if stuck:
+                waited = now - self.pending_since[stuck[0]["id"]]
+                outcome[spider] = (
+                    f"skipped: job {stuck[0]['id']} pending for {waited:.0f} s (over {self.max_pending:.0f} s)"
+                )
+                logger.error(
+                    "%s: job %s has been pending for %.0f s: Scrapyd runs nothing for it (max_proc reached? a stuck job?)",
+                    spider,
+                    for_terminal(stuck[0]["id"]),
+                    waited,
+                )
+                continue
+            if mine:
+                outcome[spider] = "skipped: a job is still pending or running"
+                logger.info("%s: not scheduled, its previous job is still pending or running", spider)
+                continue
+            job = self.scrapyd.schedule(self.project, spider, self.job_settings(spider), self.args)
+            outcome[spider] = job
+            logger.info("%s: scheduled job %s", spider, job)
+        return outcome
+
+
+# Setting names that hold secrets: never sent as Scrapyd job settings (listjobs.json, ps show them).
+_SECRET_SETTING = re.compile(r"(PASSWORD|TOKEN|SECRET|DSN|WEBHOOK_URL)$")
+
+
+def secret_settings(pairs: list[tuple[str, str]]) -> list[str]:
+    """The names among ``[SPIDER:]NAME`` settings that hold secrets."""
+    return [name for name, _ in pairs if _SECRET_SETTING.search(name.rpartition(":")[2])]
