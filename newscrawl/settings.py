@@ -236,6 +236,10 @@ CLUSTER_RATE_LIMIT = True
 CLUSTER_HEARTBEAT = 1.0
 CLUSTER_DEAD_AFTER = 30
 CLUSTER_CLOSE_AFTER = 5.0
+# The http/https download handlers the cluster's polite handlers wrap (newscrawl/cluster/politeness.py).
+# Filled in by the add-on from DOWNLOAD_HANDLERS when a crawl joins a cluster; set it only to wrap
+# other handlers than the configured ones.
+CLUSTER_INNER_DOWNLOAD_HANDLERS: dict[str, str] = {}
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

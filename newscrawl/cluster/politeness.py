@@ -197,7 +197,11 @@ def wrap_download_handlers(settings) -> None:
     inner = {scheme: handlers[scheme] for scheme in ("http", "https") if handlers.get(scheme)}
     if not inner or any(str(path).startswith(__name__) for path in inner.values()):
         return
-    settings.set("CLUSTER_INNER_DOWNLOAD_HANDLERS", inner, priority="addon")
+    if not settings.getdict("CLUSTER_INNER_DOWNLOAD_HANDLERS"):
+        # Declared empty in the project's settings: filled at that same priority (an add-on's lower
+        # one would lose to the empty declaration); one given by the user is kept.
+        priority = settings.getpriority("CLUSTER_INNER_DOWNLOAD_HANDLERS") or 0
+        settings.set("CLUSTER_INNER_DOWNLOAD_HANDLERS", inner, priority=max(priority, 15))
     wrapped = {
         **settings.getdict("DOWNLOAD_HANDLERS"),
         **{

@@ -293,9 +293,6 @@ class WarcArchive:
     def __len__(self) -> int:
         return len(self.index)
 
-    def __contains__(self, url: str) -> bool:
-        return _archive_key(url) in self.index
-
     def get(self, url: str, rendered: bool = False) -> dict[str, Any] | None:
         """{url, status, headers, body, date} of the archived response, body as sent (maybe compressed)."""
         location = self.index.get(_archive_key(url, rendered))

@@ -73,8 +73,3 @@ def short_link_key(url: str) -> str | None:
 def link_key(url: str) -> str | None:
     """Which article a link points to: its key, or the key its short link redirects to."""
     return article_key(url) or short_link_key(url)
-
-
-def is_article_url(url: str, site: str | None = None) -> bool:
-    key = article_key(url)
-    return key is not None and (site is None or key.startswith(site + ":"))

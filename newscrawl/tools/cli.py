@@ -8,6 +8,7 @@
     newscrawl export FILE… -o OUT.parquet     typed Parquet (or .csv) for pandas, DuckDB, Polars
     newscrawl check-run MANIFEST…             exit 1 when a run failed (layout change, unaccounted URLs)
     newscrawl schema-doc                      the fields table generated from the schema
+    newscrawl settings-doc                    the settings reference generated from the settings module
     newscrawl sites                           the registered sites (one per line: name, host, title)
     newscrawl runs DATA_DIR [--html R.html]   every scheduled job's outcome, from the run log (and as a page)
 
@@ -22,10 +23,21 @@ import logging
 import os
 import sys
 
-from newscrawl.tools.commands import check_run, export, merge, runs, schedule, schema_doc, sites, stats, validate
+from newscrawl.tools.commands import (
+    check_run,
+    export,
+    merge,
+    runs,
+    schedule,
+    schema_doc,
+    settings_doc,
+    sites,
+    stats,
+    validate,
+)
 
 # In the order `newscrawl --help` lists them.
-COMMANDS = (schedule, validate, stats, merge, export, check_run, schema_doc, runs, sites)
+COMMANDS = (schedule, validate, stats, merge, export, check_run, schema_doc, settings_doc, runs, sites)
 
 
 def build_parser() -> argparse.ArgumentParser:
