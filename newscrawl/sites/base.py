@@ -60,6 +60,7 @@ from newscrawl.sites.loader import (
     to_date,
     to_related_url,
 )
+from newscrawl.sites.registry import Site
 from newscrawl.sites.urls import normalize_url
 
 # (source, raw value): one candidate of a field; the first that gives a value wins.
@@ -100,7 +101,7 @@ class ArticleParser:
         cls.loader_class = type(f"{cls.__name__}Loader", (ArticleLoader,), processors(cls.fields))
 
     @classmethod
-    def for_page(cls, response: Response, site) -> ArticleParser:
+    def for_page(cls, response: Response, site: Site) -> ArticleParser:
         """The parser of the layout that served this page: among the layouts valid on the day it
         was fetched (an archived page is read with the rules of its day), the first whose detector
         knows the page, else the newest of them (a redesign nobody has described yet)."""
@@ -124,7 +125,7 @@ class ArticleParser:
         """Whether the page is in this layout (a layout among several overrides this)."""
         return True
 
-    def __init__(self, response: Response, site):
+    def __init__(self, response: Response, site: Site):
         self.response = response
         self.site = site
         self.sel: ScrapySelector = page_selector(response)
@@ -523,7 +524,7 @@ def jsonld_image(ld: dict[str, Any]) -> str | None:
 
 
 def trust_visible_over_offset_bug(
-    chosen: ChosenDate | None, candidates: list[Candidate], reference
+    chosen: ChosenDate | None, candidates: list[Candidate], reference: datetime
 ) -> ChosenDate | None:
     """A meta time that is the visible date line's time off by a whole hour or two is a time-zone
     bug of the page's metadata (local time written as UTC, a fixed +01:00 in summer): the line
@@ -543,8 +544,11 @@ def trust_visible_over_offset_bug(
         seen = choose_date([(source, raw)], reference, raw)
         if seen is None:
             return chosen
+
         # Wall clocks, not instants: an autumn 02:30 is both +02:00 and +01:00, and either agrees.
-        wall = lambda iso: datetime.fromisoformat(iso[:19])  # noqa: E731
+        def wall(iso: str) -> datetime:
+            return datetime.fromisoformat(iso[:19])
+
         shift = abs((wall(seen.iso) - wall(chosen.iso)).total_seconds())
         if shift in (3600, 7200):
             return ChosenDate(iso=seen.iso, raw=chosen.raw, source="visible", detail="visible", machine=False)

@@ -20,6 +20,7 @@ from weakref import WeakKeyDictionary
 from lxml import etree
 from parsel import Selector
 from scrapy.http import Response
+from scrapy.loader import ItemLoader
 from scrapy.selector import Selector as ScrapySelector
 
 from newscrawl.article.dates import AMSTERDAM, normalize_date, normalize_date_or_day, parse_machine_date
@@ -343,7 +344,7 @@ def choose_date(
     return None
 
 
-def add_date(loader, field_name: str, chosen: ChosenDate | None) -> None:
+def add_date(loader: ItemLoader, field_name: str, chosen: ChosenDate | None) -> None:
     """``datePublished``/``dateModified`` and their ``…Raw`` twin, when a date was found."""
     if chosen:
         loader.add_value(field_name, chosen.iso)

@@ -8,6 +8,7 @@ an article (or a short link) of the site.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.http import Response
@@ -15,14 +16,15 @@ from scrapy.http import Response
 from newscrawl.article.text import normalize_text
 from newscrawl.sites import common
 from newscrawl.sites.common import Link, SitemapRef, page_selector
+from newscrawl.sites.registry import Site
 from newscrawl.sites.urls import link_key, normalize_url
 
 
 class Discovery:
-    def __init__(self, site):
+    def __init__(self, site: Site):
         self.site = site
 
-    def make_link(self, href: str | None, base: str, via: str, **hints) -> Link | None:
+    def make_link(self, href: str | None, base: str, via: str, **hints: Any) -> Link | None:
         """A discovered link if it is one of the site's articles (or a short link that redirects to one)."""
         url = normalize_url(href, base)
         key = link_key(url) if url else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from newscrawl.article.schema import field_order
 
@@ -57,10 +57,13 @@ class NotAnArticle(Exception):
     """Raised by a field method: the page is not an article, and why."""
 
 
-def field(name: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def field(name: str, **options: Any) -> Callable[[Method], Method]:
     """Declare the decorated parser method as the field ``name`` (options: see FieldSpec)."""
 
-    def declare(method: Callable[..., Any]) -> Callable[..., Any]:
+    def declare(method: Method) -> Method:
         method.__field__ = FieldSpec(name, method.__name__, **options)  # type: ignore[attr-defined]
         return method
 

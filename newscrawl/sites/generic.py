@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
@@ -213,7 +214,7 @@ def visible_date_near(headline: etree._Element | None, scope: etree._Element) ->
 
 
 # --- section, image --------------------------------------------------------------
-def breadcrumb_section(objects: Iterable[dict], root: etree._Element) -> str | None:
+def breadcrumb_section(objects: Iterable[dict[str, Any]], root: etree._Element) -> str | None:
     """The section from a JSON-LD BreadcrumbList (the item after "home"), else a category link's slug."""
     for obj in objects:
         if obj.get("@type") == "BreadcrumbList" and isinstance(obj.get("itemListElement"), list):
@@ -397,13 +398,13 @@ def structural_body(container: etree._Element | None, headline: str | None, lead
 
 # Measured on real pages of 300 other sites (benchmarks/realworld.py): trafilatura's defaults
 # (tables kept, no precision bias, no deduplication), on the whole page, find the most main text.
-TRAFILATURA_SETTINGS: dict = {}
+TRAFILATURA_SETTINGS: dict[str, Any] = {}
 MAX_LINK_BLOCK = 80
 _HIDDEN_XPATH = "//*[@hidden] | //*[@aria-hidden='true'] | //*[contains(translate(@style, 'DISPLAYNOE: ', 'displaynoe'), 'display:none')]"
 
 
 def trafilatura_body(
-    root: etree._Element, boilerplate_xpath: str | None, headline: str | None, lead: str | None, **settings
+    root: etree._Element, boilerplate_xpath: str | None, headline: str | None, lead: str | None, **settings: Any
 ) -> GenericBody | None:
     """trafilatura on a copy of the page without what no reader sees (and the site's known boilerplate), block by block."""
     import copy
@@ -417,7 +418,7 @@ def trafilatura_body(
     return trafilatura_html_body(etree.tostring(page, encoding="unicode", method="html"), headline, lead, **settings)
 
 
-def trafilatura_html_body(html: str, headline: str | None, lead: str | None, **settings) -> GenericBody | None:
+def trafilatura_html_body(html: str, headline: str | None, lead: str | None, **settings: Any) -> GenericBody | None:
     import trafilatura  # heavy import, only needed on the fallback path
 
     xml = trafilatura.extract(

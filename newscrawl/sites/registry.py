@@ -101,14 +101,16 @@ class Site:
         return host == self.host or host in self.aliases
 
     @cached_property
-    def parser_class(self):
+    def parser_class(self) -> Any:
+        """The ArticleParser subclass (typed Any: the registry imports no parser, they import it)."""
         return _load(self.parser)
 
     @cached_property
-    def discovery_reader(self):
+    def discovery_reader(self) -> Any:
+        """The site's Discovery reader (typed Any, as parser_class)."""
         return _load(self.discovery)(self)
 
-    def parse_article(self, response):
+    def parse_article(self, response: Any) -> Any:
         """One article page → ArticleItem, or a Skip saying why it is not one."""
         return self.parser_class.for_page(response, self).parse()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -88,11 +89,11 @@ class WnlDiscovery(Discovery):
         return links, _total_pages(response.headers.get(b"X-WP-TotalPages"))
 
 
-def _text(value) -> str | None:
+def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _rendered_text(title) -> str | None:
+def _rendered_text(title: Any) -> str | None:
     """WordPress's ``{"rendered": "…"}`` title (HTML), or a plain string from another plugin."""
     raw = title.get("rendered") if isinstance(title, dict) else title
     if not isinstance(raw, str) or not raw.strip():

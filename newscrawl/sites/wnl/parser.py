@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from lxml import etree
+from parsel import Selector, SelectorList
 
 from newscrawl.article.text import block_text, normalize_text
 from newscrawl.sites.base import ArticleParser, Candidate, generic_of
@@ -107,7 +108,7 @@ class WnlParser(ArticleParser):
     marks: tuple[str, ...] = ()
 
     @classmethod
-    def detect(cls, sel) -> bool:
+    def detect(cls, sel: Selector) -> bool:
         # As loose as the layout's selectors: a class that contains one of the names.
         return bool(cls.marks) and bool(sel.xpath(_marked(*cls.marks)))
 
@@ -130,8 +131,9 @@ class WnlParser(ArticleParser):
         yield from super().authors(body)  # a typed byline the generic body found, a "Door …" line, JSON-LD, meta
 
     @cached_property
-    def _date_line(self):
-        return self.header.css("time.post-header__date")[:1]
+    def _date_line(self) -> SelectorList[Selector]:
+        found: SelectorList[Selector] = self.header.css("time.post-header__date")[:1]
+        return found
 
     def visible_date_attr(self) -> str | None:
         return self._date_line.attrib.get("datetime") if self._date_line else None
