@@ -132,3 +132,10 @@ def test_layout_a_reads_the_date_line_layout_b_has_none():
     b = WordPressB(page, WNL).parse()
     assert a["datePublishedRaw"] == "30 maart 2025 — 08:12"
     assert b["datePublishedRaw"] != a["datePublishedRaw"]
+
+
+def test_the_h1_decides_between_layouts_before_other_classes_do():
+    # A layout B page that also carries a class of layout A's footer (a widget, a plugin) stays B.
+    page = wnl_page("post_500103_huurwet")
+    html = page.text.replace("</body>", '<div class="entry-footer">Delen</div></body>')
+    assert parser_of(wnl_page("post_500103_huurwet", html=html)) == "wnl/wordpress-b"
