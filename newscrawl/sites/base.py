@@ -70,6 +70,31 @@ Candidate = tuple[str, Any]
 # taken for an article (a section page or a stub at an article URL).
 MIN_GENERIC_BODY_WORDS = 25
 
+# Meta names other sites give a publication date under (Open Graph variants, Dublin Core, news CMSs);
+# read only when article:published_time and the page's visible date gave none.
+PUBLISHED_META = (
+    "og:published_time",
+    "article:published",
+    "DC.date.issued",
+    "dc.date.issued",
+    "DCTERMS.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "DC.date",
+    "dc.date",
+    "datePublished",
+    "date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "article.published",
+    "sailthru.date",
+    "parsely-pub-date",
+    "citation_publication_date",
+    "citation_date",
+)
+
 
 def body_text(body: GenericBody) -> str:
     """A body's blocks as articleBody's text: joined by blank lines."""
@@ -371,7 +396,25 @@ class ArticleParser:
         yield "visible", visible
         yield "visible:time", generic.first_datetime_attr(self.article_root)
         yield "visible:text", self.generic_visible_date
+        # Only when none of the above said a date: the page's other standards, then htmldate's
+        # reading of the page (its markup and text in many languages), then the URL's day; what
+        # discovery said (a feed's date) is the last resort.
+        yield "json-ld:other", jsonld_any_published(self.jsonld)
+        yield "meta:other", self.meta.get(*PUBLISHED_META)
+        yield "meta:itemprop", generic.itemprop_date(self.root, "datePublished")
+        yield "visible:htmldate", self.htmldate_published
+        yield "url", generic.url_day(self.canonical)
         yield "feed", self.context.hints.published
+
+    @cached_property
+    def htmldate_published(self) -> str | None:
+        """htmldate's publication day of the page (extensive search, the original date; the page's
+        modification metadata taken out first, so that a modified date is never read as the
+        publication), unless it is the URL's own day (then said so by the url candidate)."""
+        found = generic.htmldate_day(self.root)
+        if found and found == generic.url_day(self.canonical):
+            return None
+        return found
 
     @cached_property
     def generic_visible_date(self) -> str | None:
@@ -392,11 +435,20 @@ class ArticleParser:
         chosen = self.choose_date("datePublished", self.date_published_candidates(visible), visible)
         if chosen is None or chosen.source == "json-ld":
             return chosen
+        if chosen.source == "url":
+            return self.feed_time_of_day(chosen)
         # A wall time read from text, or a meta time: the rest of the page may correct it.
         candidates = list(self.date_published_candidates(visible))
         return trust_visible_over_offset_bug(
             settle_wall_time(chosen, candidates), candidates, self.context.reference_time
         )
+
+    def feed_time_of_day(self, url_day: ChosenDate) -> ChosenDate:
+        """The URL names the day only: a feed date on that same day gives its time (the page agrees)."""
+        hint = choose_date([("feed", self.context.hints.published)], self.context.reference_time, "")
+        if hint and len(hint.iso) > 10 and hint.iso[:10] == url_day.iso:
+            return hint
+        return url_day
 
     def visible_modified(self) -> str:
         return ""
@@ -502,6 +554,17 @@ def generic_of(body: Chosen) -> GenericBody | None:
 
 ArticleParser.fields = declared_fields(ArticleParser)
 ArticleParser.loader_class = type("ArticleParserLoader", (ArticleLoader,), processors(ArticleParser.fields))
+
+
+def jsonld_any_published(objects: list[dict[str, Any]]) -> str | None:
+    """``datePublished`` (else ``dateCreated``) of any JSON-LD object that has one (a WebPage, a
+    BlogPosting, a ReportageNewsArticle in a @graph …), the article's own type having none."""
+    for name in ("datePublished", "dateCreated"):
+        for obj in objects:
+            value = obj.get(name)
+            if isinstance(value, str) and value.strip():
+                return value
+    return None
 
 
 def jsonld_author_names(ld: dict[str, Any]) -> list[str]:

@@ -191,6 +191,55 @@ def first_datetime_attr(scope: etree._Element) -> str | None:
     return None
 
 
+_ITEMPROP = etree.XPath("//*[@itemprop=$name]")
+_MODIFIED = etree.XPath(
+    "//meta[contains(translate(@property, 'MODIFEDUPAT', 'modifedupat'), 'modified')"
+    " or contains(translate(@property, 'MODIFEDUPAT', 'modifedupat'), 'updated')"
+    " or contains(translate(@name, 'MODIFEDUPAT', 'modifedupat'), 'modified')"
+    " or contains(translate(@name, 'MODIFEDUPAT', 'modifedupat'), 'updated')]"
+    " | //*[@itemprop='dateModified']"
+)
+_URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:[/-]|$)")
+
+
+def itemprop_date(root: etree._Element, name: str) -> str | None:
+    """A microdata date (``itemprop="datePublished"``): its content or datetime attribute, else its text."""
+    for element in _ITEMPROP(root, name=name):
+        value = (element.get("content") or element.get("datetime") or normalize_text(element.text_content())).strip()
+        if value:
+            return value
+    return None
+
+
+def url_day(url: str) -> str | None:
+    """The day a URL's path names (``/2024/10/06/…``, ``/2024-10-06-…``), as YYYY-MM-DD."""
+    match = _URL_DAY.search(url.split("?", 1)[0])
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def htmldate_day(root: etree._Element) -> str | None:
+    """htmldate's publication day of the page (extensive search, the original rather than the
+    last-modified date), or None. Run only when the page's own standards named no date: a copy
+    of the page is searched (htmldate cleans the tree it is given), without its modification
+    metadata (meta …modified/…updated, itemprop dateModified)."""
+    import copy
+
+    import htmldate  # only needed on this path
+
+    page = copy.deepcopy(root)
+    for element in _MODIFIED(page):  # never a modification date for the publication
+        element.getparent().remove(element)
+    try:
+        found = htmldate.find_date(page, extensive_search=True, original_date=True)
+    except Exception:  # noqa: BLE001 (a third-party heuristic's failure is no date, never a lost page)
+        logger.debug("htmldate failed on a page", exc_info=True)
+        return None
+    return found if isinstance(found, str) and found else None
+
+
 def visible_date_near(headline: etree._Element | None, scope: etree._Element) -> str | None:
     """The first Dutch date in the short text lines after the headline (the date line), within ``scope``."""
     started = headline is None
