@@ -89,6 +89,14 @@ def main() -> None:
             f"| {score(dates, key, halves['held out'])} |"
         )
     print(f"\nnewscrawl took the feed's date (the last resort) on {feed_dated} pages.")
+    own = {
+        url: date
+        for url, date in ours.items()
+        if url in key and (items[url].get("metadata") or {}).get("datePublishedSource") != "feed"
+    }
+    print(f"newscrawl, the page's own dates only (the feed's left out): {score(own, key, urls)}")
+    not_items = [url for url in urls if url not in items]
+    print(f"newscrawl made no item of {len(not_items)} pages (not an article: a video page, a stub …).")
 
 
 if __name__ == "__main__":

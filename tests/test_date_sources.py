@@ -113,3 +113,28 @@ def test_the_url_day_comes_before_the_feed_and_the_feed_gives_its_time_only_on_t
     same_day = "2025-03-28T07:45:00+01:00"
     assert published(page(url=WNL_URL, feed=same_day))[:2] == (same_day, "feed")
     assert published(page(url=WNL_URL, feed=FEED)) == ("2025-03-28", "url", "url", "day")
+
+
+def test_a_coins_citation_gives_the_day():
+    # Blog and library software put an OpenURL citation (COinS) beside a post; a whole day counts.
+    title = "ctx_ver=Z39.88-2004&amp;rft.title=Een+bericht&amp;rft.date=2014-05-18&amp;rft.type=blogPost"
+    body = f'<span class="Z3988" title="{title}"></span>'
+    assert published(page(body=body)) == ("2014-05-18", "meta", "meta:coins", "day")
+    year_only = body.replace("2014-05-18", "2014")
+    assert published(page(body=year_only))[:2] == (FEED, "feed")
+
+
+@pytest.mark.parametrize(
+    "footer",
+    ["© 2021 De Uitgever", "Copyright 2019-2021 De Uitgever", "Archief: 12/2021"],
+)
+def test_a_copyright_year_or_a_bare_month_is_never_the_publication_day(footer):
+    # htmldate answers the 1st of a month when it found only a year or a month: not a day.
+    assert published(page(body=f"<footer><p>{footer}</p></footer>"))[:2] == (FEED, "feed")
+
+
+@pytest.mark.parametrize(
+    "line", ["Veröffentlicht am 1. Dezember 2021", "Published December 1st, 2021", "Publié le 01/12/2021"]
+)
+def test_the_first_of_a_month_named_as_a_day_is_kept(line):
+    assert published(page(body=f"<p class='byline'>{line}</p>"))[:3] == ("2021-12-01", "visible", "visible:htmldate")

@@ -402,6 +402,7 @@ class ArticleParser:
         yield "json-ld:other", jsonld_any_published(self.jsonld)
         yield "meta:other", self.meta.get(*PUBLISHED_META)
         yield "meta:itemprop", generic.itemprop_date(self.root, "datePublished")
+        yield "meta:coins", generic.coins_date(self.root)
         yield "visible:htmldate", self.htmldate_published
         yield "url", generic.url_day(self.canonical)
         yield "feed", self.context.hints.published

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from lxml import etree
 
@@ -199,6 +200,8 @@ _MODIFIED = etree.XPath(
     " or contains(translate(@name, 'MODIFEDUPAT', 'modifedupat'), 'updated')]"
     " | //*[@itemprop='dateModified']"
 )
+_COINS = etree.XPath("//span[contains(concat(' ', normalize-space(@class), ' '), ' Z3988 ')][@title]")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:[/-]|$)")
 
 
@@ -220,11 +223,24 @@ def url_day(url: str) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+def coins_date(root: etree._Element) -> str | None:
+    """The day of a COinS citation (``<span class="Z3988" title="…&rft.date=2014-05-18…">``, the
+    OpenURL metadata blog and library software put beside a post), when it names a whole day."""
+    for element in _COINS(root):
+        values: list[str] = parse_qs(str(element.get("title") or "")).get("rft.date", [])
+        for value in values:
+            if _ISO_DAY.match(value.strip()):
+                return value.strip()[:10]
+    return None
+
+
 def htmldate_day(root: etree._Element) -> str | None:
     """htmldate's publication day of the page (extensive search, the original rather than the
     last-modified date), or None. Run only when the page's own standards named no date: a copy
     of the page is searched (htmldate cleans the tree it is given), without its modification
-    metadata (meta …modified/…updated, itemprop dateModified)."""
+    metadata (meta …modified/…updated, itemprop dateModified). htmldate answers the 1st of a month when it
+    found only a month or a year (a copyright line, "12/2021"): such an answer is kept only when
+    the page names that 1st as a whole day."""
     import copy
 
     import htmldate  # only needed on this path
@@ -237,7 +253,43 @@ def htmldate_day(root: etree._Element) -> str | None:
     except Exception:  # noqa: BLE001 (a third-party heuristic's failure is no date, never a lost page)
         logger.debug("htmldate failed on a page", exc_info=True)
         return None
-    return found if isinstance(found, str) and found else None
+    if not isinstance(found, str) or not _ISO_DAY.match(found):
+        return None
+    if found.endswith("-01") and not names_first_of_month(etree.tostring(page, encoding="unicode"), found):
+        return None
+    return found
+
+
+_MONTH_NAMES = (
+    ("january", "januar", "janvier", "januari", "enero", "gennaio", "jan"),
+    ("february", "februar", "février", "februari", "febrero", "febbraio", "feb", "fév"),
+    ("march", "märz", "mars", "maart", "marzo", "mar", "mrt", "mär"),
+    ("april", "avril", "abril", "aprile", "apr", "avr"),
+    ("may", "mai", "mei", "mayo", "maggio"),
+    ("june", "juni", "juin", "junio", "giugno", "jun"),
+    ("july", "juli", "juillet", "julio", "luglio", "jul", "juil"),
+    ("august", "août", "augustus", "agosto", "aug", "ago"),
+    ("september", "septembre", "septiembre", "settembre", "sep", "sept", "set"),
+    ("october", "oktober", "octobre", "octubre", "ottobre", "oct", "okt", "ott"),
+    ("november", "novembre", "noviembre", "nov"),
+    ("december", "dezember", "décembre", "diciembre", "dicembre", "dec", "dez", "déc", "dic"),
+)
+
+
+def names_first_of_month(html: str, day: str) -> bool:
+    """Whether ``html`` names ``day`` (the 1st of a month, YYYY-MM-01) as a whole day: in ISO or
+    numeric form, or with the month's name in one of the languages a page may use."""
+    year, month = day[:4], int(day[5:7])
+    names = "|".join(sorted(_MONTH_NAMES[month - 1], key=len, reverse=True))
+    mm = f"0?{month}"
+    pattern = re.compile(
+        rf"(?<!\d){year}[-/.]{mm}[-/.]0?1(?!\d)|(?<!\d){year}{month:02d}01(?!\d)"
+        rf"|(?<![\d.])0?1[./-]\s?{mm}[./-]\s?{year}(?!\d)|(?<!\d){mm}/0?1/{year}(?!\d)"
+        rf"|(?<!\d)0?1(?:st|er|\.|º)?\s+(?:de\s+)?(?:{names})\.?,?\s+(?:de\s+)?{year}(?!\d)"
+        rf"|\b(?:{names})\.?\s+0?1(?:st)?,?\s+{year}(?!\d)",
+        re.IGNORECASE,
+    )
+    return pattern.search(html) is not None
 
 
 def visible_date_near(headline: etree._Element | None, scope: etree._Element) -> str | None:
