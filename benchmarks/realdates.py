@@ -18,7 +18,6 @@ checked here (tests/ check times on pages written for them).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import tempfile
@@ -26,11 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from realworld import ROOT, crawl_items  # noqa: E402
-
-
-def half(url: str) -> str:
-    return "tune" if hashlib.sha256(url.encode()).digest()[0] % 2 == 0 else "held out"
+from realworld import ROOT, crawl_items, half  # noqa: E402
 
 
 def score(dates: dict[str, str | None], key: dict[str, dict], urls: list[str]) -> str:
