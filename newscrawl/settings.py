@@ -3,6 +3,8 @@
 Override any of them per run with ``-s NAME=value``.
 """
 
+import os
+
 from newscrawl import __version__
 from newscrawl.article.schema import field_order
 
@@ -10,6 +12,14 @@ BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.crawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.crawl.spiders"
 COMMANDS_MODULE = "newscrawl.tools.scrapy_commands"
+# The spiders of SPIDER_MODULES plus one for each site SITES_FILE declares.
+SPIDER_LOADER_CLASS = "newscrawl.crawl.spiders.loader.SiteSpiderLoader"
+# A TOML file of sites declared without Python ([sites.<name>] tables: host, article_path, feeds,
+# selectors …; docs/sites/declared.md), loaded beside the packages under newscrawl/sites/. A wrong
+# file stops every command with its mistakes, one line each. Empty: the built-in sites only.
+# Default: the environment's NEWSCRAWL_SITES_FILE, so that Scrapyd lists and runs the declared
+# spiders when its environment names the file.
+SITES_FILE = os.environ.get("NEWSCRAWL_SITES_FILE", "")
 
 # --- Identity and politeness -------------------------------------------------
 # Who we are; {contact} is replaced by CONTACT_URL so site owners can reach the operator.

@@ -67,6 +67,10 @@ class LayoutMonitor:
         # The share of articles whose headline and body the site's own rules found (metadata.sources).
         self.min_site_rules = settings.getfloat("HEALTH_MIN_SITE_RULES")
         self.site_rules = 0
+        # The fields the site's own rules give (its parser says); none for a site of standards only.
+        self.own_rules: frozenset[str] = (
+            site.parser_class.site_rules if site else frozenset({"headline", "articleBody"})
+        )
         self.max_parse_error_share = settings.getfloat("HEALTH_MAX_PARSE_ERROR_SHARE")
         self.max_lost_share = settings.getfloat("HEALTH_MAX_LOST_SHARE")
         self.parse_errors = 0
@@ -102,18 +106,25 @@ class LayoutMonitor:
             if adapter.get(name):
                 self.present[name] += 1
         metadata = adapter.get("metadata") or {}
-        fallback = metadata.get("bodyExtractor") not in (None, "selectors")
+        # Judged by what the site declares: the generic body is a fallback only for a site with body rules.
+        fallback = "articleBody" in self.own_rules and metadata.get("bodyExtractor") not in (None, "selectors")
         self.fallbacks += fallback
         sources = metadata.get("sources") or {}
         # A page without a body is counted by the coverage check; here only which rules found what there is.
-        by_site_rules = sources.get("headline") == "site" and sources.get("articleBody", "site") == "site"
+        by_site_rules = all(
+            sources.get(name, "site") == "site" for name in self.own_rules if name != "articleBody"
+        ) and ("articleBody" not in self.own_rules or sources.get("articleBody", "site") == "site")
         self.site_rules += by_site_rules
         if missing or fallback or not by_site_rules:
             problems = [f"no {name}" for name in missing] + (["body by fallback extractor"] if fallback else [])
             problems += (
                 []
                 if by_site_rules
-                else [f"headline by {sources.get('headline')}, body by {sources.get('articleBody')}"]
+                else [
+                    f"{name} by {sources.get(name)}"
+                    for name in sorted(self.own_rules)
+                    if sources.get(name, "site") != "site"
+                ]
             )
             self.keep_sample(response, problems)
 
@@ -196,7 +207,7 @@ class LayoutMonitor:
         site_share = round(self.site_rules / self.articles, 4) if self.articles else None
         if site_share is not None and site_share < self.min_site_rules:
             problems.append(
-                f"the site's own rules found headline and body on {site_share:.0%} of articles (minimum {self.min_site_rules:.0%}): "
+                f"the site's own rules found {' and '.join(sorted(self.own_rules))} on {site_share:.0%} of articles (minimum {self.min_site_rules:.0%}): "
                 "the rest fell back to standards (see metadata.sources)"
             )
         if self.articles < self.min_articles:

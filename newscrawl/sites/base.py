@@ -112,6 +112,9 @@ class ArticleParser:
     valid_until: date | None = None
     #: ``articleType`` when the page's JSON-LD declares none
     default_article_type: str = "Article"
+    #: the fields the site's own rules give (metadata.sources says "site"): run health expects them
+    #: from those rules, and the generic body counts as a fallback only when articleBody is one
+    site_rules: frozenset[str] = frozenset()
     #: XPath of the site's known boilerplate containers, removed before trafilatura reads the page
     #: (generic header/nav/footer tags stay: on real pages of other sites removing them lost text)
     boilerplate_xpath: str = ""

@@ -62,10 +62,10 @@ class Site:
     title: str  # for people: "NU.nl"
     host: str  # the canonical host
     article_path: re.Pattern[str]  # the path of a canonical article URL, with a named group ``id``
-    parser: str  # dotted path of the ArticleParser subclass
+    parser: str | type  # the ArticleParser subclass, or its dotted path (imported when first used)
     discovery: str  # dotted path of the Discovery subclass (readers of feeds, sitemaps, listings, API)
     sources: tuple[Source, ...]
-    check: Check
+    check: Check | None  # None: no ``scrapy check`` contract (a declared site has no fixture)
     aliases: frozenset[str] = frozenset()  # other hosts that serve the same site
     trailing_slash: bool = False  # WordPress paths end in "/"
     # Short links that redirect to an article (/-/<id>/): same ``id`` group, fetched to follow the redirect.
@@ -103,7 +103,7 @@ class Site:
     @cached_property
     def parser_class(self) -> Any:
         """The ArticleParser subclass (typed Any: the registry imports no parser, they import it)."""
-        return _load(self.parser)
+        return self.parser if isinstance(self.parser, type) else _load(self.parser)
 
     @cached_property
     def discovery_reader(self) -> Any:
@@ -120,9 +120,28 @@ def _load(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+# Sites declared outside the packages (a SITES_FILE, see newscrawl.sites.declared), by name.
+_declared_sites: dict[str, Site] = {}
+
+
+def register_declared(declared: Mapping[str, Site]) -> None:
+    """Hold these declared sites (replacing any held before) beside the packages' sites."""
+    _declared_sites.clear()
+    _declared_sites.update(declared)
+    for cached in (sites, site_for_host, coverage_fields, baseline_fields):
+        cached.cache_clear()
+
+
 @cache
 def sites() -> dict[str, Site]:
-    """Every registered site by name: the ``SITE`` of each package under newscrawl/sites/."""
+    """Every registered site by name: the ``SITE`` of each package under newscrawl/sites/, then
+    the declared ones (``register_declared``)."""
+    return {**package_sites(), **_declared_sites}
+
+
+@cache
+def package_sites() -> dict[str, Site]:
+    """The sites of the packages under newscrawl/sites/."""
     from newscrawl.sites import __name__ as package_name
     from newscrawl.sites import __path__ as package_path
 

@@ -49,6 +49,7 @@ PATH_SETTINGS = frozenset(
     {
         "REPLAY_WARC",
         "RECORD_WARC",
+        "SITES_FILE",
         "STATE_DB",
         "STATS_FILE",
         "REJECTS_FILE",

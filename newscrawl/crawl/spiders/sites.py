@@ -19,6 +19,8 @@ _RENDER_HANDLERS = {
 
 def _contract(site: Site) -> str:
     check = site.check
+    if check is None:  # a declared site: no fixture to check against
+        return f"Articles of {site.title}, read by the declared selectors and the page's standards.\n"
     low, high = check.requests
     return (
         f"Contracts, checked offline by `scrapy check {site.name} -s REPLAY_WARC=tests/fixtures/{site.name}/site.warc.gz`.\n\n"
@@ -40,7 +42,7 @@ def spider_class(site: Site) -> type[NewsSpider]:
         (NewsSpider,),
         {
             "__module__": __name__,
-            "__doc__": f"{site.title}: discovery from {', '.join(sorted({s.kind for s in site.sources}))}; articles by {site.parser.rsplit('.', 1)[-1]}.",
+            "__doc__": f"{site.title}: discovery from {', '.join(sorted({s.kind for s in site.sources}))}; articles by {site.parser_class.__name__}.",
             "name": site.name,
             "site": site,
             # Redirects to any other host (even an alias) are counted as offsite.

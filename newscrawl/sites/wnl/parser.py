@@ -66,6 +66,7 @@ class WnlParser(ArticleParser):
 
     layout = "wordpress"
     default_article_type = "Article"  # what WordPress/Yoast declares for every post
+    site_rules = frozenset({"headline", "articleBody"})
     boilerplate_xpath = f"//*[{_BOILERPLATE_TEST}]"
 
     def locate(self) -> None:

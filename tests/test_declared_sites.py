@@ -1,0 +1,145 @@
+"""Sites declared in a TOML file (SITES_FILE): a spider, a line of `newscrawl sites`, items read by
+the declared selectors and the page's standards, run health judged by what the site declares, and
+every mistake in the file refused with one line before anything is crawled."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, PROJECT, replay_crawl, run_scrapy
+
+from newscrawl.crawl.archive import pack
+from newscrawl.sites.declared import SitesFileError, load_sites
+from newscrawl.sites.registry import package_sites, sites
+
+DECLARED = FIXTURES / "declared"
+SITES_FILE = DECLARED / "sites.toml"
+EXPECTED = json.loads((DECLARED / "expected.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("declared") / "site.warc.gz"
+    pack(DECLARED / "site.json", path)
+    return path
+
+
+def crawl(tmp_path: Path, archive: Path, sites_file: Path = SITES_FILE, *extra: str) -> tuple[list[dict], dict]:
+    lines, stats, _ = replay_crawl("stadsblad", tmp_path, "-s", f"SITES_FILE={sites_file}", *extra, archive=archive)
+    return [json.loads(line) for line in lines], stats
+
+
+def test_a_declared_site_crawls_from_its_toml_file_alone(tmp_path, archive):
+    items, stats = crawl(tmp_path, archive)
+    by_url = {item["url"]: item for item in items}
+    assert sorted(by_url) == sorted(EXPECTED)  # the feed's two, and the third from the front page
+    for url, expected in EXPECTED.items():
+        item = by_url[url]
+        assert item["site"] == "stadsblad" and item["metadata"]["parser"] == "stadsblad/declared"
+        for name, value in expected.items():
+            if name == "sources":
+                assert {k: item["metadata"]["sources"].get(k) for k in value} == value, url
+            else:
+                assert item.get(name) == value, (url, name)
+        assert "relatedUrls" in expected or item["relatedUrls"] == []
+    assert stats["item_scraped_count"] == 3
+
+
+def test_newscrawl_sites_and_scrapy_list_name_the_declared_site(tmp_path):
+    listed = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "sites", "--sites-file", str(SITES_FILE)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert listed[-1] == "stadsblad\twww.stadsblad.test\tStadsblad"
+    assert [line.split("\t")[0] for line in listed[:-1]] == sorted(package_sites())
+    spiders = run_scrapy("list", "-s", f"SITES_FILE={SITES_FILE}").stdout.split()
+    assert "stadsblad" in spiders and set(package_sites()) <= set(spiders)
+    assert "stadsblad" not in run_scrapy("list").stdout.split()  # only with the file
+
+
+def test_a_site_without_body_selectors_is_judged_by_what_it_declares(tmp_path, archive):
+    # The same pages, one declared with selectors (that miss the third page's new markup) and one
+    # with none: the first run fails for its selectors, the second is not failed for the generic body.
+    few = ("-s", "HEALTH_MIN_ARTICLES=1")
+    _, stats = crawl(tmp_path / "selectors", archive, SITES_FILE, *few)
+    assert stats["run/status"] == "failed"
+    bare = tmp_path / "bare.toml"
+    text = SITES_FILE.read_text("utf-8")
+    bare.write_text(text[: text.index("[sites.stadsblad.selectors]")], "utf-8")
+    items, stats = crawl(tmp_path / "bare", archive, bare, *few)
+    assert stats["run/status"] == "ok"
+    assert {item["metadata"]["bodyExtractor"] for item in items} == {"trafilatura"}
+    assert sorted(item["headline"] for item in items) == sorted(e["headline"] for e in EXPECTED.values())
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sites.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_every_mistake_in_a_sites_file_is_one_line(tmp_path):
+    path = write(
+        tmp_path,
+        """
+[sites.nu]
+host = "www.nu.nl"
+article_path = '^/(?P<id>\\d+)$'
+feeds = ["/rss"]
+
+[sites.Blad]
+host = "https://blad.test/"
+article_path = '/nieuws/(\\d+)'
+colour = "red"
+
+[sites.krant]
+host = "www.krant.test"
+article_path = '^/(?P<id>\\d+'
+feeds = ["rss.xml"]
+selectors = { headline = "h1..kop", byline = "span", articleBody = "xpath://div[" }
+""",
+    )
+    with pytest.raises(SitesFileError) as raised:
+        load_sites(path, package_sites())
+    lines = str(raised.value).splitlines()
+    expected = [
+        "[sites.nu] the name is taken by a built-in site (NU.nl)",
+        "[sites.nu] host www.nu.nl already belongs to site nu",
+        "[sites.Blad] the name must be",
+        "[sites.Blad] unknown key 'colour'",
+        "[sites.Blad] 'https://blad.test/' is not a host name",
+        "[sites.Blad] article_path needs a named group (?P<id>…)",
+        "[sites.Blad] declares no discovery source",
+        "[sites.krant] article_path is not a regular expression",
+        "[sites.krant] feeds: 'rss.xml' must be a path",
+        "[sites.krant] selectors.headline: 'h1..kop' is not CSS",
+        "[sites.krant] selectors.byline: not a field a selector can give",
+        "[sites.krant] selectors.articleBody: 'xpath://div[' is not XPath",
+    ]
+    for part in expected:
+        assert sum(part in line for line in lines) == 1, (part, lines)
+    assert len(lines) == len(expected)
+    assert all(line.startswith(f"{path}: [sites.") for line in lines)
+
+
+def test_a_wrong_sites_file_stops_scrapy_with_its_mistakes_not_a_traceback(tmp_path):
+    path = write(tmp_path, '[sites.krant]\nhost = "www.krant.test"\nfeeds = ["/rss.xml"]\n')
+    result = run_scrapy("crawl", "krant", "-s", f"SITES_FILE={path}", status=2)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "newscrawl: refused: SITES_FILE",
+        f"{path}: [sites.krant] article_path is required",
+    ]
+    missing = run_scrapy("list", "-s", f"SITES_FILE={tmp_path / 'none.toml'}", status=2)
+    assert "cannot be read" in missing.stderr and "Traceback" not in missing.stderr
+    not_toml = write(tmp_path, "[sites.krant\n")
+    assert "not TOML" in run_scrapy("list", "-s", f"SITES_FILE={not_toml}", status=2).stderr
+
+
+def test_the_declared_sites_are_not_registered_without_the_file():
+    assert "stadsblad" not in sites()
