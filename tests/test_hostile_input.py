@@ -16,9 +16,9 @@ from newscrawl.article.text import block_text
 from newscrawl.sites.common import Skip
 from newscrawl.sites.registry import site_named, sites
 
-NU_URL = "https://www.nu.nl/binnenland/6400199/een-artikel.html"
-WNL_URL = "https://wnl.tv/2025/03/31/een-bericht/"
-URLS = {"nu": NU_URL, "wnl": WNL_URL}
+# An article URL of every registered site (its `scrapy check` URL): no site named here.
+URLS = {name: site.check.url for name, site in sites().items() if site.check}
+WNL_URL = "https://wnl.tv/2025/03/31/een-bericht/"  # the WordPress API test below is about WNL's API
 TEXT = "".join(f"<p>Alinea {n} van een bericht met genoeg woorden voor een echte zin erin.</p>" for n in range(4))
 
 json_values = st.recursive(

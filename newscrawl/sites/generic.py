@@ -356,11 +356,28 @@ def split_credit(line: str) -> tuple[str | None, str | None]:
     return text or None, None
 
 
+_CREDIT_TAGS = frozenset({"span", "small", "cite", "em", "i"})
+
+
 def figure_caption(scope: etree._Element) -> tuple[str | None, str | None]:
+    """(caption, credit) of the first visible figure: "Foto: …" in the text, else a short last
+    element of the caption set apart as the credit (``…in Ter Apel<span>ANP</span>``), never glued on."""
     for figure in scope.iter("figure"):
         caption = figure.find(".//figcaption")
-        if caption is not None and not is_hidden(figure):
-            return split_credit(caption.text_content())
+        if caption is None or is_hidden(figure):
+            continue
+        last = caption[-1] if len(caption) else None
+        if (
+            last is not None
+            and isinstance(last.tag, str)
+            and last.tag in _CREDIT_TAGS
+            and not (last.tail or "").strip()
+        ):
+            credit = normalize_text(last.text_content())
+            rest = normalize_text("".join(caption.itertext())[: -len("".join(last.itertext())) or None])
+            if credit and rest and len(credit) <= 60 and not re.search(r"(?i)\b(?:foto|beeld)\s*:", rest):
+                return rest, re.sub(r"(?i)^(?:foto|beeld)\s*:\s*", "", credit) or None
+        return split_credit(caption.text_content())
     return None, None
 
 

@@ -1,0 +1,43 @@
+"""NOS (nos.nl): the site, its discovery sources and its parser. Markup: docs/sites/nos.md."""
+
+import re
+
+from newscrawl.sites.registry import Check, Site, Source
+
+SITE = Site(
+    name="nos",
+    title="NOS",
+    host="nos.nl",
+    aliases=frozenset({"www.nos.nl"}),
+    # /artikel/<id>-<slug>; liveblogs and video pages share the id sequence and are typed (skipped
+    # with their outcome) when fetched. The slug is not part of the identity.
+    article_path=re.compile(r"^/(?:artikel|liveblog|video)/(?P<id>\d{6,8})-[a-z0-9-]+$"),
+    parser="newscrawl.sites.nos.parser.NosParser",
+    discovery="newscrawl.sites.discovery.Discovery",  # standard RSS, sitemaps and listing links
+    sources=(
+        Source("feed", "https://feeds.nos.nl/nosnieuwsalgemeen"),
+        Source("feed", "https://feeds.nos.nl/nosnieuws{section}"),
+        Source("sitemap", "/sitemap/nieuws.xml"),
+        Source("listing", "/nieuws/laatste"),
+        Source("listing", "/nieuws/{section}"),
+    ),
+    default_sections=("binnenland", "politiek"),
+    layout_min_coverage={"authors": 0.0},  # NOS names a reporter on few articles; the organisation always
+    check=Check(
+        url="https://nos.nl/artikel/2561001-gemeenten-krijgen-meer-tijd-voor-opvang-van-asielzoekers",
+        scrapes=(
+            "url",
+            "canonicalUrl",
+            "site",
+            "articleId",
+            "articleType",
+            "headline",
+            "articleBody",
+            "authors",
+            "datePublished",
+            "articleSection",
+            "relatedUrls",
+            "metadata",
+        ),
+    ),
+)

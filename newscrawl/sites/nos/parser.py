@@ -1,0 +1,111 @@
+"""NOS article pages (a Next.js app; docs/sites/nos.md). No crawling here.
+
+The app's class names (``sc-6d77a1d1-1 eFgHiJ``) are generated per build, so nothing here
+selects by class: the article is the <article> in <main>, its body the element of it that holds
+the most paragraphs, its section the section link above the headline, its related links the
+"Meer over dit onderwerp" list. JSON-LD gives headline, dates and authors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from newscrawl.article.text import block_text, normalize_text
+from newscrawl.sites.base import ArticleParser, Candidate, generic_of
+from newscrawl.sites.fields import Chosen
+
+_ARTICLE = etree.XPath("//main//article")
+_BLOCKS = etree.XPath(
+    ".//*[self::p or self::h2 or self::h3 or self::li or self::blockquote]"
+    "[not(ancestor::li) and not(ancestor::p) and not(ancestor::blockquote)]"
+)
+_NEVER_BODY = frozenset({"figure", "figcaption", "header", "nav", "aside", "section", "footer", "button", "script"})
+_SECTION_LINK = re.compile(r"^/nieuws/(?P<section>[a-z-]+)$")
+_MORE_ABOUT = re.compile(r"^meer over dit onderwerp", re.IGNORECASE)
+
+
+class NosParser(ArticleParser):
+    layout = "nextjs"
+    default_article_type = "NewsArticle"
+    site_rules = frozenset({"headline", "articleBody"})
+
+    def page_type(self) -> str | None:
+        # Liveblogs grow all day (every crawl a new revision) and video pages hold no text: not items.
+        kind = urlsplit(self.response.url).path.split("/")[1]
+        return {"liveblog": "liveblog", "video": "video"}.get(kind)
+
+    def locate(self) -> None:
+        found = _ARTICLE(self.root)
+        self.article = found[0] if found else None
+
+    def headline(self) -> Iterator[Candidate]:
+        h1 = self.article.find(".//h1") if self.article is not None else None
+        if h1 is not None:
+            yield "site", block_text(h1)
+        yield from super().headline()
+
+    def description(self) -> Iterator[Candidate]:
+        # NOS shows no lead apart from the text: the page's summary (JSON-LD, og:description) is the description.
+        yield "json-ld", self.ld.get("description")
+        yield "og:description", self.meta.get("og:description")
+        yield "meta", self.meta.get("description")
+
+    def body_blocks(self) -> tuple[str, list[str]]:
+        """The blocks of the article's text box: the element of the <article> with the most <p>
+        children (the app wraps the text in one), without embeds, figures and the topic list."""
+        if self.article is None:
+            return "site", []
+        boxes = [element for element in self.article.iter("div") if not self._outside_text(element)]
+        box = max(boxes, key=lambda element: sum(child.tag == "p" for child in element), default=None)
+        if box is None or not any(child.tag == "p" for child in box):
+            return "site", []
+        blocks = [
+            block_text(element)
+            for element in _BLOCKS(box)
+            if not self._outside_text(element, box) and not self._in_embed(element, box)
+        ]
+        return "site", [block for block in blocks if block]
+
+    def _outside_text(self, element: etree._Element, stop: etree._Element | None = None) -> bool:
+        node: etree._Element | None = element
+        while node is not None and node is not stop and node is not self.article:
+            if node.tag in _NEVER_BODY:
+                return True
+            node = node.getparent()
+        return False
+
+    @staticmethod
+    def _in_embed(element: etree._Element, box: etree._Element) -> bool:
+        node = element.getparent()
+        while node is not None and node is not box:
+            if node.get("data-embed") is not None:
+                return True
+            node = node.getparent()
+        return False
+
+    def section(self) -> Iterator[Candidate]:
+        # The section link above the headline (/nieuws/binnenland), then the standards; never the
+        # URL's first segment ("artikel" is the page type, not the section).
+        if self.article is not None:
+            header = self.article.find(".//header")
+            for link in (header if header is not None else self.article).iter("a"):
+                match = _SECTION_LINK.match(link.get("href") or "")
+                if match:
+                    yield "site", match.group("section")
+                    break
+        section = self.ld.get("articleSection")
+        yield "json-ld", section if isinstance(section, str) else None
+        yield "meta", self.meta.get("article:section")
+
+    def related_urls(self, body: Chosen) -> Iterator[Candidate]:
+        if generic_of(body) is None and self.article is not None:
+            for heading in self.article.iter("h2", "h3"):
+                if _MORE_ABOUT.match(normalize_text(heading.text_content())):
+                    box = heading.getparent()
+                    yield "site", [a.get("href") for a in box.iter("a") if a.get("href")] if box is not None else []
+                    break
+        yield from super().related_urls(body)
