@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newscrawl.article.text import block_text, normalize_text
-from newscrawl.sites.base import ArticleParser, Candidate, generic_of
+from newscrawl.sites.base import ArticleParser, Candidate
 from newscrawl.sites.fields import Chosen
 
 _ARTICLE = etree.XPath("//main//article")
@@ -90,20 +90,24 @@ class NosParser(ArticleParser):
     def section(self) -> Iterator[Candidate]:
         # The section link above the headline (/nieuws/binnenland), then the standards; never the
         # URL's first segment ("artikel" is the page type, not the section).
-        if self.article is not None:
-            header = self.article.find(".//header")
-            for link in (header if header is not None else self.article).iter("a"):
-                match = _SECTION_LINK.match(link.get("href") or "")
-                if match:
-                    yield "site", match.group("section")
-                    break
+        # The link sits beside the headline (in the article's header): look in the h1's parent.
+        scope = self.article if self.article is not None else self.root.find(".//main")
+        h1 = scope.find(".//h1") if scope is not None else None
+        parent = h1.getparent() if h1 is not None else None
+        for link in parent.iter("a") if parent is not None else ():
+            match = _SECTION_LINK.match(link.get("href") or "")
+            if match:
+                yield "site", match.group("section")
+                break
         section = self.ld.get("articleSection")
         yield "json-ld", section if isinstance(section, str) else None
         yield "meta", self.meta.get("article:section")
 
     def related_urls(self, body: Chosen) -> Iterator[Candidate]:
-        if generic_of(body) is None and self.article is not None:
-            for heading in self.article.iter("h2", "h3"):
+        # The topic list by its heading, in the article or (an <article> gone in a redesign) the page.
+        scope = self.article if self.article is not None else self.root
+        if scope is not None:
+            for heading in scope.iter("h2", "h3"):
                 if _MORE_ABOUT.match(normalize_text(heading.text_content())):
                     box = heading.getparent()
                     yield "site", [a.get("href") for a in box.iter("a") if a.get("href")] if box is not None else []

@@ -1,0 +1,38 @@
+"""NOS pages: the parser reads no class name (Next.js generates them per build), so a new build,
+or an <article> turned into <div>s, changes nothing in the item but where the body was found."""
+
+import json
+import re
+
+from conftest import FIXTURES, fixture_response, page_url
+from scrapy.http import HtmlResponse
+
+from newscrawl.sites.common import Skip
+from newscrawl.sites.registry import site_named
+
+NOS = site_named("nos")
+NAME = "article_2561001"
+EXPECTED = json.loads((FIXTURES / "nos" / "expected" / f"{NAME}.json").read_text("utf-8"))
+
+
+def mutated(change) -> HtmlResponse:
+    original = fixture_response("nos", page_url("nos", NAME))
+    return original.replace(body=change(original.text).encode("utf-8"))
+
+
+def test_a_new_build_with_other_class_names_gives_the_same_item():
+    item = NOS.parse_article(mutated(lambda html: re.sub(r'class="[^"]*"', 'class="sc-00000000-9 zZzZzZ"', html)))
+    item["metadata"].pop("sources")
+    assert dict(item) == EXPECTED
+
+
+def test_without_an_article_element_the_text_and_topic_links_are_still_found():
+    item = NOS.parse_article(mutated(lambda html: re.sub(r"<(/?)article\b", r"<\1div", html)))
+    for name in ("headline", "articleBody", "relatedUrls", "articleSection", "datePublished"):
+        assert item.get(name) == EXPECTED.get(name), name
+
+
+def test_liveblogs_and_video_pages_are_typed_not_items():
+    for name, reason in (("liveblog_2561004", "liveblog"), ("video_2561005", "video")):
+        result = NOS.parse_article(fixture_response("nos", page_url("nos", name)))
+        assert isinstance(result, Skip) and result.reason == reason
