@@ -36,3 +36,13 @@ def test_liveblogs_and_video_pages_are_typed_not_items():
     for name, reason in (("liveblog_2561004", "liveblog"), ("video_2561005", "video")):
         result = NOS.parse_article(fixture_response("nos", page_url("nos", name)))
         assert isinstance(result, Skip) and result.reason == reason
+
+
+def test_a_feed_given_as_a_start_url_is_read_as_a_feed_whatever_its_path(tmp_path):
+    # feeds.nos.nl/nosnieuwsbinnenland has no /rss or /feed in its path: its content says it is RSS.
+    from conftest import replay_crawl
+
+    feed = "https://feeds.nos.nl/nosnieuwsbinnenland"
+    lines, stats, _ = replay_crawl("nos", tmp_path, "-a", f"start_urls={feed}", "-a", "related_depth=0")
+    assert sorted(json.loads(line)["articleId"] for line in lines) == ["2561001", "2561002"]
+    assert stats["discovery/kind_by_content/feed"] == 1

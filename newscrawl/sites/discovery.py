@@ -39,7 +39,8 @@ class Discovery:
         return path if "://" in path else self.site.base_url + path
 
     def source_kind(self, url: str) -> str:
-        """What a start URL given by the user is: article, feed, sitemap, api or listing."""
+        """What a start URL given by the user is: article, feed, sitemap, api or listing (by its path;
+        a "listing" whose content is a feed or a sitemap is read as one: ``content_kind``)."""
         path = urlsplit(url).path
         if link_key(url):
             return "article"
@@ -49,6 +50,20 @@ class Discovery:
             return "feed"
         if path.startswith("/wp-json/"):
             return "api"
+        return "listing"
+
+    @staticmethod
+    def content_kind(response: Response) -> str:
+        """What a discovery page is by its content, whatever its URL said: "feed" (RSS, Atom, RDF),
+        "sitemap" (urlset, sitemapindex) or "listing" (anything else: an HTML page)."""
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+        start = response.body[:1024].lstrip().lower()
+        if b"<urlset" in start or b"<sitemapindex" in start:
+            return "sitemap"
+        if any(kind in content_type for kind in ("rss", "atom")) or any(
+            tag in start for tag in (b"<rss", b"<feed", b"<rdf:rdf")
+        ):
+            return "feed"
         return "listing"
 
     # --- readers -------------------------------------------------------------

@@ -170,6 +170,12 @@ class NewsSpider(scrapy.Spider):
             yield self.discovery_request(self.discovery.source_url(source.path, page=page + 1), "api", page=page + 1)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
+        # A start URL is classed by its path; a feed or sitemap at any other path is known by its content.
+        kind = self.discovery.content_kind(response)
+        if kind != "listing":
+            self.crawler.stats.inc_value(f"discovery/kind_by_content/{kind}")
+            yield from self.parse_feed(response) if kind == "feed" else self.parse_sitemap(response)
+            return
         if self.discovery.needs_rendering(response):
             rendered = self.render.rendered_again(response)
             if rendered is not None:
