@@ -123,13 +123,12 @@ def main() -> None:
         )
         with tempfile.TemporaryDirectory() as tmp:
             items, stats = crawl_items(site, warc, Path(tmp))
-        ours = score({url: item.get("articleBody", "") for url, item in items.items()}, key, urls)
+        bodies = {url: item.get("articleBody", "") for url, item in items.items()}
         # The lead (description) is text of the article too: taken out of the body, not lost.
-        with_lead = score(
-            {url: f"{item.get('description', '')} {item.get('articleBody', '')}" for url, item in items.items()},
-            key,
-            urls,
-        )
+        lead_bodies = {
+            url: f"{item.get('description', '')} {item.get('articleBody', '')}" for url, item in items.items()
+        }
+        ours, with_lead = score(bodies, key, urls), score(lead_bodies, key, urls)
         their_bodies = trafilatura_bodies(warc, urls)
         theirs = score(their_bodies, key, urls)
         skips = {k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("skipped/")}
@@ -138,21 +137,9 @@ def main() -> None:
             f"| {theirs[0]}/{len(urls)}, {theirs[1]:.1f} %, {theirs[2]:.1f} % | {skips} |",
             flush=True,
         )
-        bodies = {url: item.get("articleBody", "") for url, item in items.items()}
         for name in ("tune", "held out"):
             part = [url for url in urls if half(url) == name]
-            mine, lead, other = (
-                score(bodies, key, part),
-                score(
-                    {
-                        url: f"{item.get('description', '')} {item.get('articleBody', '')}"
-                        for url, item in items.items()
-                    },
-                    key,
-                    part,
-                ),
-                score(their_bodies, key, part),
-            )
+            mine, lead, other = score(bodies, key, part), score(lead_bodies, key, part), score(their_bodies, key, part)
             halves.append(
                 f"| {site}, {name} ({len(part)}) | {mine[0]}, {mine[1]:.1f} %, {mine[2]:.1f} % "
                 f"| {lead[1]:.1f} %, {lead[2]:.1f} % | {other[0]}, {other[1]:.1f} %, {other[2]:.1f} % |"

@@ -111,9 +111,7 @@ class LayoutMonitor:
         self.fallbacks += fallback
         sources = metadata.get("sources") or {}
         # A page without a body is counted by the coverage check; here only which rules found what there is.
-        by_site_rules = all(
-            sources.get(name, "site") == "site" for name in self.own_rules if name != "articleBody"
-        ) and ("articleBody" not in self.own_rules or sources.get("articleBody", "site") == "site")
+        by_site_rules = all(sources.get(name, "site") == "site" for name in self.own_rules)
         self.site_rules += by_site_rules
         if missing or fallback or not by_site_rules:
             problems = [f"no {name}" for name in missing] + (["body by fallback extractor"] if fallback else [])

@@ -115,6 +115,10 @@ class ArticleParser:
     #: the fields the site's own rules give (metadata.sources says "site"): run health expects them
     #: from those rules, and the generic body counts as a fallback only when articleBody is one
     site_rules: frozenset[str] = frozenset()
+    #: whether the site marks a lead up apart from the text; when it does, a page whose body the
+    #: site's rules found but that shows no lead has none (its summary meta is a teaser). False: the
+    #: page's summary (JSON-LD, og:description, meta) is the description
+    lead_markup: bool = True
     #: XPath of the site's known boilerplate containers, removed before trafilatura reads the page
     #: (generic header/nav/footer tags stay: on real pages of other sites removing them lost text)
     boilerplate_xpath: str = ""
@@ -261,7 +265,7 @@ class ArticleParser:
                 return NOTHING
             add_date(loader, spec.name, when)
             return Chosen(when.detail or when.source, when, loader.get_output_value(spec.name))
-        for source, raw in method(*inputs):
+        for source, raw in self.candidates(spec, *inputs):
             value = usable(raw, structured=spec.structured)
             if not value:
                 continue
@@ -272,6 +276,10 @@ class ArticleParser:
         if spec.required:
             raise NotAnArticle(spec.required)
         return NOTHING
+
+    def candidates(self, spec: FieldSpec, *inputs: Chosen) -> Iterator[Candidate]:
+        """A (non-date) field's candidates in order of precedence: its declared method's."""
+        yield from getattr(self, spec.method)(*inputs)
 
     # --- page type and scope ------------------------------------------------------
     def page_type(self) -> str | None:
@@ -337,8 +345,9 @@ class ArticleParser:
     @field("description")
     def description(self) -> Iterator[Candidate]:
         # While the site's body markup is there, its lead markup is trusted too: a page that shows
-        # no lead has none (og:description is then a teaser text, not the article's lead).
-        if self.site_body[1]:
+        # no lead has none (og:description is then a teaser text, not the article's lead) —
+        # unless the site prints no lead markup at all (lead_markup False).
+        if self.lead_markup and self.site_body[1]:
             return
         yield "json-ld", self.ld.get("description")
         yield "og:description", self.meta.get("og:description")

@@ -23,7 +23,6 @@ from parsel import Selector
 from newscrawl.article.text import normalize_text
 from newscrawl.sites.base import ArticleParser, Candidate
 from newscrawl.sites.fields import Chosen, FieldSpec
-from newscrawl.sites.loader import ArticleLoader
 from newscrawl.sites.registry import SOURCE_KINDS, Site, Source, package_sites, register_declared
 
 #: fields a declaration may give selectors for (the rest come from the page's standards or the registry)
@@ -69,6 +68,7 @@ class DeclaredParser(ArticleParser):
     """The parser of a declared site: its selectors first, then everything the base parser reads."""
 
     layout = "declared"
+    lead_markup = False  # no lead selector: the page's summary is the description
     #: field name → selector expressions (CSS, or XPath after "xpath:"), tried in order
     selectors: Mapping[str, tuple[str, ...]] = {}
 
@@ -81,19 +81,12 @@ class DeclaredParser(ArticleParser):
                 return found
         return []
 
-    def read_field(self, loader: ArticleLoader, spec: FieldSpec, *inputs: Chosen) -> Chosen:
-        if spec.name in self.selectors and spec.take in ("first", "list") and spec.name != "articleBody":
-            found = self.select(spec.name)
-            if found:
-                loader.add_value(spec.name, found if spec.take == "list" else found[0])
-                got = (
-                    loader.get_collected_values(spec.name)
-                    if spec.take == "list"
-                    else loader.get_output_value(spec.name)
-                )
-                if got:
-                    return Chosen("site", found, got)
-        return super().read_field(loader, spec, *inputs)
+    def candidates(self, spec: FieldSpec, *inputs: Chosen) -> Iterator[Candidate]:
+        # The declared selector is the site's rule: before every other candidate of the field.
+        found = self.select(spec.name) if spec.name != "articleBody" else []
+        if found:
+            yield "site", found if spec.take == "list" else found[0]
+        yield from super().candidates(spec, *inputs)
 
     def body_blocks(self) -> tuple[str, list[str]]:
         return "site", self.select("articleBody")
@@ -105,12 +98,6 @@ class DeclaredParser(ArticleParser):
     def visible_modified(self) -> str:
         found = self.select("dateModified")
         return found[0] if found else ""
-
-    def description(self) -> Iterator[Candidate]:
-        # No lead markup declared: the page's standards, whether or not the body selectors work.
-        yield "json-ld", self.ld.get("description")
-        yield "og:description", self.meta.get("og:description")
-        yield "meta", self.meta.get("description")
 
 
 def select_texts(sel: Selector, expression: str) -> list[str]:

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 from lxml import etree
 
 from newscrawl.article.text import BOILERPLATE_PHRASES, block_text, normalize_lines, normalize_text
+from newscrawl.sites.loader import strip_photo_prefix
 
 logger = logging.getLogger(__name__)
 # trafilatura logs a WARNING for every page it finds nothing in; the caller reports that itself.
@@ -376,7 +377,7 @@ def figure_caption(scope: etree._Element) -> tuple[str | None, str | None]:
             credit = normalize_text(last.text_content())
             rest = normalize_text("".join(caption.itertext())[: -len("".join(last.itertext())) or None])
             if credit and rest and len(credit) <= 60 and not re.search(r"(?i)\b(?:foto|beeld)\s*:", rest):
-                return rest, re.sub(r"(?i)^(?:foto|beeld)\s*:\s*", "", credit) or None
+                return rest, strip_photo_prefix(credit) or None
         return split_credit(caption.text_content())
     return None, None
 

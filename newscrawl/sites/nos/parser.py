@@ -32,6 +32,7 @@ class NosParser(ArticleParser):
     layout = "nextjs"
     default_article_type = "NewsArticle"
     site_rules = frozenset({"headline", "articleBody"})
+    lead_markup = False  # NOS prints no lead apart from the text: the page's summary is the description
 
     def page_type(self) -> str | None:
         # Liveblogs grow all day (every crawl a new revision) and video pages hold no text: not items.
@@ -47,12 +48,6 @@ class NosParser(ArticleParser):
         if h1 is not None:
             yield "site", block_text(h1)
         yield from super().headline()
-
-    def description(self) -> Iterator[Candidate]:
-        # NOS shows no lead apart from the text: the page's summary (JSON-LD, og:description) is the description.
-        yield "json-ld", self.ld.get("description")
-        yield "og:description", self.meta.get("og:description")
-        yield "meta", self.meta.get("description")
 
     def body_blocks(self) -> tuple[str, list[str]]:
         """The blocks of the article's text box: the element of the <article> with the most <p>
