@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from realworld import ROOT, crawl_items, half  # noqa: E402
+from realworld import ROOT, archives, crawl_items, half, site_urls  # noqa: E402
 
 
 def score(dates: dict[str, str | None], key: dict[str, dict], urls: list[str]) -> str:
@@ -66,15 +66,20 @@ def library_dates(warc: Path, urls: list[str]) -> dict[str, dict[str, str | None
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "realworld")
     key = json.loads((folder / "dates.json").read_text("utf-8"))
-    warc = folder / "nu.warc.gz"
     urls = sorted(key)
-    with tempfile.TemporaryDirectory() as tmp:
-        items, _ = crawl_items("nu", warc, Path(tmp))
-    ours = {url: item.get("datePublished") for url, item in items.items()}
+    items: dict[str, dict] = {}
+    results: dict[str, dict[str, str | None]] = {"newscrawl": {}}
+    for site, warc, feeds in archives(folder):  # the archives of the sites the known dates are on
+        if not (mine := site_urls(site, key)):
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            items.update(crawl_items(site, warc, Path(tmp), feeds)[0])
+        for name, dates in library_dates(warc, mine).items():
+            results.setdefault(name, {}).update(dates)
+    ours = results["newscrawl"] = {url: item.get("datePublished") for url, item in items.items()}
     feed_dated = sum(
         1 for url in urls if (items.get(url, {}).get("metadata") or {}).get("datePublishedSource") == "feed"
     )
-    results = {"newscrawl": ours, **library_dates(warc, urls)}
     halves = {name: [url for url in urls if half(url) == name] for name in ("tune", "held out")}
     print(f"{len(urls)} pages with a known day ({len(halves['tune'])} tune, {len(halves['held out'])} held out)\n")
     print("| extractor | all: day right, coverage, precision | tune half | held-out half |\n|---|---|---|---|")

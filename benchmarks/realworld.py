@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/realworld.py [REALWORLD_DIR]     (default: ../shared/realworld)
 
-The folder holds nu.warc.gz and wnl.warc.gz (real pages at article URLs, listed in each site's
-feed) and key.json ({url: {"with": main-text phrases, "without": chrome phrases}}). Each site is
+The folder holds <site>.warc.gz for registered sites (real pages at the site's article URLs,
+listed in a feed of the site's in the same archive) and key.json ({url: {"with": main-text phrases, "without": chrome phrases}}). Each site is
 crawled in replay as a user would (start at the feed, since=2000-01-01, no related links); each
 URL's body is taken from the dataset or the rejects file. Printed per site: pages with a body,
 recall (share of "with" phrases found in the body) and leaks (share of "without" phrases found),
@@ -22,7 +22,35 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FEEDS = {"nu": "https://www.nu.nl/rss/Algemeen", "wnl": "https://wnl.tv/feed/"}
+
+
+def archives(folder: Path) -> list[tuple[str, Path, str]]:
+    """(site, WARC, start URLs) for each <site>.warc.gz of a registered site: its feeds in the archive."""
+    sys.path.insert(0, str(ROOT))
+    from newscrawl.crawl.archive import WarcArchive
+    from newscrawl.sites.registry import sites
+
+    found = []
+    for warc in sorted(folder.glob("*.warc.gz")):
+        site = sites().get(warc.name.removesuffix(".warc.gz"))
+        if site is None:
+            continue
+        reader = site.discovery_reader
+        feeds = sorted(
+            url
+            for url, rendered in WarcArchive([str(warc)]).index
+            if not rendered and reader.source_kind(url) == "feed"
+        )
+        found.append((site.name, warc, ",".join(feeds)))
+    return found
+
+
+def site_urls(site: str, key: dict) -> list[str]:
+    from urllib.parse import urlsplit
+
+    from newscrawl.sites.registry import site_for_host
+
+    return sorted(url for url in key if (owner := site_for_host(urlsplit(url).hostname or "")) and owner.name == site)
 
 
 def half(url: str) -> str:
@@ -34,7 +62,7 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip().lower()
 
 
-def crawl_items(site: str, warc: Path, tmp: Path) -> tuple[dict[str, dict], dict]:
+def crawl_items(site: str, warc: Path, tmp: Path, start_urls: str) -> tuple[dict[str, dict], dict]:
     feed, rejects, stats = tmp / f"{site}.jsonl", tmp / f"{site}.rejects.jsonl", tmp / f"{site}.stats.json"
     subprocess.run(
         [
@@ -46,7 +74,7 @@ def crawl_items(site: str, warc: Path, tmp: Path) -> tuple[dict[str, dict], dict
             "-O",
             str(feed),
             "-a",
-            f"start_urls={FEEDS[site]}",
+            f"start_urls={start_urls}",
             "-a",
             "since=2000-01-01",
             "-a",
@@ -116,13 +144,10 @@ def main() -> None:
         "| site URLs | project: bodies / recall / leaks | project, lead + body: recall / leaks | trafilatura.extract: bodies / recall / leaks | project's skips |\n|---|---|---|---|---|"
     )
     halves: list[str] = []
-    for site in ("nu", "wnl"):
-        warc = folder / f"{site}.warc.gz"
-        urls = sorted(
-            url for url in key if url.startswith(FEEDS[site].split("/")[0] + "//" + FEEDS[site].split("/")[2])
-        )
+    for site, warc, feeds in archives(folder):
+        urls = site_urls(site, key)
         with tempfile.TemporaryDirectory() as tmp:
-            items, stats = crawl_items(site, warc, Path(tmp))
+            items, stats = crawl_items(site, warc, Path(tmp), feeds)
         bodies = {url: item.get("articleBody", "") for url, item in items.items()}
         # The lead (description) is text of the article too: taken out of the body, not lost.
         lead_bodies = {

@@ -8,7 +8,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,47 @@ hypothesis_settings.load_profile("newscrawl")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).parent.parent
+
+
+@dataclass(frozen=True)
+class FixtureSite:
+    """A registered site with its fixture folder tests/fixtures/<name>/: a package's, or one
+    declared in a fixture folder's sites.toml (crawled with that file as SITES_FILE)."""
+
+    name: str
+    site: object  # newscrawl.sites.registry.Site
+    options: tuple[str, ...] = ()  # scrapy options that register the site
+
+    @property
+    def folder(self) -> Path:
+        return FIXTURES / self.name
+
+    @contextmanager
+    def registered(self):
+        """The site in the registry for the block (a declared site is not, unless its file is named)."""
+        from newscrawl.sites.registry import register_declared
+
+        if not self.options:
+            yield self.site
+            return
+        register_declared({self.name: self.site})
+        try:
+            yield self.site
+        finally:
+            register_declared({})
+
+
+@cache
+def fixture_sites() -> dict[str, FixtureSite]:
+    """Every site the tests hold to the same checks, by name: the packages' and the declared ones."""
+    from newscrawl.sites.declared import load_sites
+    from newscrawl.sites.registry import package_sites
+
+    found = {name: FixtureSite(name, site) for name, site in package_sites().items()}
+    for path in sorted(FIXTURES.glob("*/sites.toml")):
+        for name, site in load_sites(path, package_sites()).items():
+            found[name] = FixtureSite(name, site, ("-s", f"SITES_FILE={path}"))
+    return found
 
 
 def manifest(site: str) -> dict:
@@ -84,6 +128,8 @@ def replay_crawl(
     """`scrapy crawl <spider>` replayed from a WARC: (dataset lines, final stats, log)."""
     name = name or spider
     archive = archive or FIXTURES / spider / "site.warc.gz"
+    known = fixture_sites().get(spider)
+    extra = (*(known.options if known else ()), *extra)  # a later -s of the same name wins
     feed, stats_file = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.stats.json"
     result = run_scrapy(
         "crawl",

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -199,3 +200,33 @@ def test_a_later_capture_is_its_site_with_the_changes_applied(tmp_path):
     )
     with pytest.raises(ValueError, match="no longer fits"):
         pack(stale, tmp_path / "stale.warc.gz")
+
+
+def test_packing_refuses_a_fixture_site_with_each_problem_on_a_line(tmp_path):
+    # The rules a fixture site must keep, said by the packing tool instead of found by experiment.
+    site = tmp_path / "voorbeeld"
+    shutil.copytree(FIXTURES / "stadsblad", site, ignore=shutil.ignore_patterns("*.warc.gz"))
+    manifest = json.loads((site / "site.json").read_text("utf-8"))
+    manifest["records"] = [
+        r
+        for r in manifest["records"]
+        if not r["url"].endswith(("/robots.txt", "/1202/bibliotheek-verlengt-openingstijden"))
+    ]
+    manifest["records"].append({"url": "https://cdn.stadsblad.test/logo.png", "status": 200, "file": "site/logo.png"})
+    (site / "site.json").write_text(json.dumps(manifest), "utf-8")
+    (site / "expected" / "article_1203.json").rename(site / "expected" / "markt.json")
+    result = subprocess.run(
+        [sys.executable, "-m", "newscrawl.crawl.archive", "pack", str(site / "site.json"), str(tmp_path / "x.warc.gz")],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+    )
+    assert result.returncode == 1 and not (tmp_path / "x.warc.gz").exists()
+    assert result.stderr.splitlines()[1:] == [
+        "  no record of https://cdn.stadsblad.test/robots.txt (every host the crawl asks needs one)",
+        "  no record of https://www.stadsblad.test/robots.txt (every host the crawl asks needs one)",
+        "  https://cdn.stadsblad.test/logo.png: its file site/logo.png is not there",
+        "  expected/article_1201.json: links https://www.stadsblad.test/nieuws/1202/bibliotheek-verlengt-openingstijden, which the archive does not hold",
+        "  expected/article_1202.json: no record serves site/article_1202.html at its url 'https://www.stadsblad.test/nieuws/1202/bibliotheek-verlengt-openingstijden'",
+        "  expected/markt.json: no record serves site/markt.html at its url 'https://www.stadsblad.test/nieuws/1203/markt-verhuist-tijdelijk-naar-het-plein'",
+    ], result.stderr

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES, PROJECT, replay_crawl
+from conftest import FIXTURES, PROJECT, fixture_sites, replay_crawl
 
 from newscrawl.article.schema import SCHEMA_VERSION
 from newscrawl.tools.schemadoc import render
@@ -21,10 +21,11 @@ def newscrawl(*args, cwd=None) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def datasets(tmp_path_factory):
-    """output/nu.jsonl and output/wnl.jsonl as a replay crawl writes them, with their manifests."""
+    """output/<site>.jsonl of every fixture site as a replay crawl writes them, with their manifests
+    (the tests below that name NU.nl and WNL check the figures the README's demo shows)."""
     root = tmp_path_factory.mktemp("data")
     (root / "output").mkdir()
-    for spider in ("nu", "wnl"):
+    for spider in fixture_sites():
         replay_crawl(spider, root / "output", "-s", f"STATE_DB={root / spider}.sqlite3")
     return root
 
@@ -54,6 +55,20 @@ def test_manifest_beside_each_feed_file(datasets):
         manifest["fieldCoverage"]["headline"] == 1.0 and manifest["fieldCoverage"]["description"] == 0.5
     )  # 3 of 6 NU articles have a lead
     assert manifest["datePublished"] == {"min": "2024-10-27T02:30:00+01:00", "max": "2025-03-31T14:05:00+02:00"}
+
+
+@pytest.mark.parametrize("site", sorted(fixture_sites()))
+def test_every_sites_dataset_validates_and_counts(datasets, site):
+    path = f"output/{site}.jsonl"
+    lines = (datasets / path).read_text("utf-8").splitlines()
+    # A declared site's dataset is valid where its file is named (its name is not a built-in site's).
+    sites_file = [o.removeprefix("SITES_FILE=") for o in fixture_sites()[site].options if o.startswith("SITES_FILE=")]
+    result = newscrawl("validate", path, *(["--sites-file", *sites_file] if sites_file else []), cwd=datasets)
+    assert result.returncode == 0 and f"{len(lines)} of {len(lines)} lines valid" in result.stdout, result.stderr
+    stats = json.loads(newscrawl("stats", "--json", path, cwd=datasets).stdout)
+    assert stats["perSite"] == {site: len({json.loads(line)["articleId"] for line in lines})}
+    manifest = json.loads((datasets / f"{path}.manifest.json").read_text("utf-8"))
+    assert manifest["spider"] == site and manifest["file"]["lines"] == len(lines)
 
 
 def test_validate_accepts_crawled_datasets(datasets):

@@ -136,3 +136,17 @@ def test_listing_with_renamed_teasers_still_gives_its_article_links():
     )
     links = WNL.discovery_reader.parse_listing(response)
     assert [(link.url, link.title) for link in links] == [("https://wnl.tv/2025/03/31/een-bericht/", "Een bericht")]
+
+
+def test_a_byline_that_goes_on_to_the_date_gives_only_the_names():
+    # Found by the redesign harness on the declared fixture site: the byline's date part was a name.
+    body = f"<h1>Kop</h1><p>Door Ilse de Groot · 1 april 2025, 09:30</p>{PARAGRAPHS}"
+    assert WNL.parse_article(page(body))["authors"] == [{"name": "Ilse de Groot"}]
+    for line, names in [
+        ("Door Anne-Marie Jansen | 09:30", ["Anne-Marie Jansen"]),
+        ("Door Piet Jansen en Eva de Wit — Den Haag", ["Piet Jansen", "Eva de Wit"]),
+        ("Door Jan-Willem de Vries", ["Jan-Willem de Vries"]),
+    ]:
+        assert WNL.parse_article(page(f"<h1>Kop</h1><p>{line}</p>{PARAGRAPHS}"))["authors"] == [
+            {"name": n} for n in names
+        ], line

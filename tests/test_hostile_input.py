@@ -7,6 +7,7 @@ found by hand, each as it was met.
 
 import json
 
+from conftest import fixture_sites
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
@@ -14,10 +15,12 @@ from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from newscrawl.article.requestinfo import META_KEY, RequestInfo
 from newscrawl.article.text import block_text
 from newscrawl.sites.common import Skip
-from newscrawl.sites.registry import site_named, sites
+from newscrawl.sites.registry import site_named
 
-# An article URL of every registered site (its `scrapy check` URL): no site named here.
-URLS = {name: site.check.url for name, site in sites().items() if site.check}
+# Every site with a fixture site (package or declared), by an article URL of it (its `scrapy check`
+# URL): no site named here but WNL for its WordPress API.
+SITES = sorted(fixture_sites())
+URLS = {name: fixture_sites()[name].site.check.url for name in SITES}
 WNL_URL = "https://wnl.tv/2025/03/31/een-bericht/"  # the WordPress API test below is about WNL's API
 TEXT = "".join(f"<p>Alinea {n} van een bericht met genoeg woorden voor een echte zin erin.</p>" for n in range(4))
 
@@ -52,13 +55,14 @@ def page(site: str, head: str, body: str = f"<h1>Kop</h1>{TEXT}") -> HtmlRespons
 
 
 def parse(site: str, response):
-    result = site_named(site).parse_article(response)
+    with fixture_sites()[site].registered() as registered:
+        result = registered.parse_article(response)
     assert isinstance(result, Skip) or result["site"] == site
     return result
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(site=st.sampled_from(sorted(sites())), values=st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6))
+@given(site=st.sampled_from(SITES), values=st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6))
 def test_any_json_ld_value_in_any_field(site, values):
     block = json.dumps({"@type": "NewsArticle", **values}).replace("</", "<\\/")
     parse(site, page(site, f'<script type="application/ld+json">{block}</script>'))
@@ -86,8 +90,13 @@ def test_any_feed_item_text(title, link, date, guid):
         f"<?xml version='1.0'?><rss version='2.0'><channel><item><title>{clean(title)}</title><link>{clean(link)}</link>"
         f"<pubDate>{clean(date)}</pubDate><guid>{clean(guid)}</guid></item></channel></rss>"
     )
-    for site, url in (("nu", "https://www.nu.nl/rss/Algemeen"), ("wnl", "https://wnl.tv/feed/")):
-        site_named(site).discovery_reader.parse_feed(XmlResponse(url, body=body.encode("utf-8")))
+    for name in SITES:
+        reader = fixture_sites()[name].site.discovery_reader
+        for source in fixture_sites()[name].site.sources:
+            if source.kind == "feed":
+                url = reader.source_url(source.path, "binnenland" if source.per_section else None)
+                with fixture_sites()[name].registered():
+                    reader.parse_feed(XmlResponse(url, body=body.encode("utf-8")))
 
 
 @settings(max_examples=60, deadline=None)
@@ -102,7 +111,7 @@ def test_any_html_nesting(tags, text):
     from xml.sax.saxutils import escape
 
     body = "".join(f"<{t}>" for t in tags) + escape(text) + "".join(f"</{t}>" for t in reversed(tags)) + TEXT
-    for site in sorted(sites()):
+    for site in SITES:
         parse(site, page(site, "", body))
 
 
@@ -118,14 +127,15 @@ def test_json_ld_values_of_the_wrong_type_give_nothing_rather_than_an_error():
             "image": 7,
         }
     )
-    item = parse("wnl", page("wnl", f'<script type="application/ld+json">{block}</script>'))
-    assert item["headline"] == "Kop" and "authors" not in item and "keywords" not in item
+    for site in SITES:
+        item = parse(site, page(site, f'<script type="application/ld+json">{block}</script>'))
+        assert item["headline"] == "Kop" and "authors" not in item and "keywords" not in item, site
 
 
 def test_absurdly_nested_json_ld_is_ignored():
     deep = "[" * 100_000 + "]" * 100_000
-    item = parse("nu", page("nu", f'<script type="application/ld+json">{deep}</script>'))
-    assert item["headline"] == "Kop"
+    for site in SITES:
+        assert parse(site, page(site, f'<script type="application/ld+json">{deep}</script>'))["headline"] == "Kop"
 
 
 def test_thousands_of_nested_inline_tags_are_one_block():
@@ -139,7 +149,8 @@ def test_thousands_of_nested_inline_tags_are_one_block():
     assert block_text(paragraph) == "diep en verder"
     # And as a page: no exception, a headline still found.
     deep = "<span>" * 5000 + "diep" + "</span>" * 5000
-    assert parse("nu", page("nu", "", f"<h1>Kop</h1>{TEXT}<p>{deep}</p>"))["headline"] == "Kop"
+    for site in SITES:
+        assert parse(site, page(site, "", f"<h1>Kop</h1>{TEXT}<p>{deep}</p>"))["headline"] == "Kop"
 
 
 def test_api_items_that_are_not_posts_and_a_bogus_page_count():

@@ -31,6 +31,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -443,10 +444,42 @@ def _record_body(base: Path, entry: dict[str, Any]) -> bytes:
     return body
 
 
+def fixture_problems(manifest_path: Path, manifest: dict[str, Any]) -> list[str]:
+    """What makes a fixture site unusable, one line each: a host without a robots.txt record (the
+    crawl asks every host for one first), a file a record names that is not there, an expected item
+    (expected/<page>.json beside the manifest) whose page site/<page>.html is not served at its URL,
+    or that links an article the archive does not hold (the crawl follows it and finds nothing)."""
+    base = manifest_path.parent
+    problems: list[str] = []
+    served = {entry["url"]: entry for entry in manifest["records"] if not entry.get("rendered")}
+    for host in sorted({urlsplit(url).netloc for url in served}):
+        if not any(urlsplit(url).netloc == host and urlsplit(url).path == "/robots.txt" for url in served):
+            problems.append(f"no record of https://{host}/robots.txt (every host the crawl asks needs one)")
+    for entry in manifest["records"]:
+        if entry.get("file") and not (base / entry["file"]).is_file():
+            problems.append(f"{entry['url']}: its file {entry['file']} is not there")
+    if manifest_path.name != "site.json":
+        return problems  # expected items are of the site itself, not of a later capture
+    for path in sorted((base / "expected").glob("*.json")):
+        expected = json.loads(path.read_text("utf-8"))
+        page = f"site/{path.stem}.html"
+        entry = served.get(expected.get("url", ""))
+        if entry is None or entry.get("file") != page:
+            problems.append(f"expected/{path.name}: no record serves {page} at its url {expected.get('url')!r}")
+        for link in expected.get("relatedUrls", []):
+            if link not in served:
+                problems.append(f"expected/{path.name}: links {link}, which the archive does not hold")
+    return problems
+
+
 def pack(manifest_path: Path, out_path: Path) -> int:
-    """Pack a fixture site: a JSON manifest of records {url, status, file?, headers?, date?, rendered?} → one WARC."""
+    """Pack a fixture site: a JSON manifest of records {url, status, file?, headers?, date?, rendered?} → one WARC.
+    A fixture with problems (``fixture_problems``) is refused, every problem one line."""
     manifest = load_manifest(manifest_path)
     base = manifest_path.parent
+    problems = fixture_problems(manifest_path, manifest)
+    if problems:
+        raise ValueError(f"{manifest_path}: not packed:\n" + "\n".join(f"  {line}" for line in problems))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with out_path.open("wb") as stream:
@@ -482,7 +515,11 @@ def main(argv: list[str] | None = None) -> int:
     list_cmd.add_argument("archive")
     args = parser.parse_args(argv)
     if args.command == "pack":
-        count = pack(args.manifest, args.out)
+        try:
+            count = pack(args.manifest, args.out)
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 1
         print(f"packed {count} responses into {args.out}")
     else:
         archive = WarcArchive.open(args.archive)

@@ -17,13 +17,14 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
 from newscrawl.article.text import normalize_text
 from newscrawl.sites.base import ArticleParser, Candidate
 from newscrawl.sites.fields import Chosen, FieldSpec
-from newscrawl.sites.registry import SOURCE_KINDS, Site, Source, package_sites, register_declared
+from newscrawl.sites.registry import SOURCE_KINDS, Check, Site, Source, package_sites, register_declared
 
 #: fields a declaration may give selectors for (the rest come from the page's standards or the registry)
 SELECTOR_FIELDS = (
@@ -52,8 +53,10 @@ _KEYS = {
     "article_type": str,
     "min_coverage": dict,
     "settings": dict,
+    "check_url": str,
 }
 _REQUIRED = ("host", "article_path")
+CHECK_FIELDS = ("url", "canonicalUrl", "site", "articleId", "headline", "articleBody")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 _HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 _SOURCE_KEYS = {"feeds": "feed", "sitemaps": "sitemap", "listings": "listing"}
@@ -186,6 +189,13 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
         for field_name, share in min_coverage.items():
             if not isinstance(share, (int, float)) or not 0 <= share <= 1:
                 problems.append(f"min_coverage.{field_name} must be a share between 0 and 1")
+    check_url = entry.get("check_url")
+    if isinstance(check_url, str) and article_path is not None:
+        parts = urlsplit(check_url)
+        if parts.hostname != host or not article_path.match(parts.path):
+            problems.append(
+                f"check_url {check_url!r} is not an article URL of this site (https://{host} + article_path)"
+            )
     if problems or article_path is None:
         return None
     parser = type(
@@ -212,7 +222,8 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
         default_sections=tuple(s for s in entry.get("sections", []) if isinstance(s, str)),
         layout_min_coverage=dict(min_coverage),
         settings=dict(entry.get("settings", {})),
-        check=None,
+        # `scrapy check <name>` parses this article: it must give the fields every item needs.
+        check=Check(url=check_url, scrapes=CHECK_FIELDS, requests=(0, 50)) if isinstance(check_url, str) else None,
     )
 
 

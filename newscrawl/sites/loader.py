@@ -27,12 +27,14 @@ from newscrawl.sites.urls import article_key, normalize_url
 PRESS_AGENCIES = frozenset({"anp", "afp", "ap", "reuters", "dpa", "belga", "bloomberg", "novum"})
 _BYLINE_PREFIX = re.compile(r"^\s*door\s*:?\s*", re.IGNORECASE)
 _AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|&|\ben\b|\bm\.m\.v\.)\s*", re.IGNORECASE)
+# Where a byline line goes on to the date or place: "Door Ilse de Groot · 1 april 2025, 09:30".
+_BYLINE_END = re.compile(r"\s*(?:[·•|]|\s[–—-]\s).*$", re.DOTALL)
 _PHOTO_PREFIX = re.compile(r"^\s*(?:foto|beeld)\s*:\s*", re.IGNORECASE)
 
 
 def split_authors(byline: str) -> list[str]:
     """ "Door Lena Sanders en Jeroen de Vries" → ["Lena Sanders", "Jeroen de Vries"]; agencies dropped."""
-    text = _BYLINE_PREFIX.sub("", normalize_text(byline))
+    text = _BYLINE_END.sub("", _BYLINE_PREFIX.sub("", normalize_text(byline)))
     names = [normalize_text(name) for name in _AUTHOR_SEPARATORS.split(text)]
     return [name for name in names if name and name.lower() not in PRESS_AGENCIES]
 

@@ -45,7 +45,29 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_to(commands)
+    for sub in commands.choices.values():
+        if not any("--sites-file" in action.option_strings for action in sub._actions):
+            # Every command knows the declared sites: a dataset of one is valid, its spider schedulable.
+            sub.add_argument(
+                "--sites-file",
+                metavar="TOML",
+                help="a file of declared sites (default: the project's SITES_FILE setting, env NEWSCRAWL_SITES_FILE)",
+            )
     return parser
+
+
+def register_sites_file(options: argparse.Namespace) -> bool:
+    """The declared sites registered beside the packages'; False (and why, on stderr) for a wrong file."""
+    from scrapy.utils.project import get_project_settings
+
+    from newscrawl.sites.declared import SitesFileError, use_sites_file
+
+    try:
+        use_sites_file(options.sites_file or get_project_settings().get("SITES_FILE") or None)
+    except SitesFileError as error:
+        print(f"newscrawl: refused: sites file\n{error}", file=sys.stderr)
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("newscrawl").setLevel(logging.INFO)
     options = build_parser().parse_args(argv)
+    if not register_sites_file(options):
+        return 2
     try:
         return options.handler(options)
     except KeyboardInterrupt:

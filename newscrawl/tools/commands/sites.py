@@ -3,11 +3,6 @@ newscrawl/sites/ and the sites the SITES_FILE declares."""
 
 from __future__ import annotations
 
-import sys
-
-from scrapy.utils.project import get_project_settings
-
-from newscrawl.sites.declared import SitesFileError, use_sites_file
 from newscrawl.sites.registry import sites
 
 
@@ -27,11 +22,7 @@ def add_to(commands) -> None:
 
 
 def run(options) -> int:
-    try:
-        use_sites_file(options.sites_file or get_project_settings().get("SITES_FILE") or None)
-    except SitesFileError as error:
-        print(f"newscrawl: refused: sites file\n{error}", file=sys.stderr)
-        return 2
+    # The declared sites are registered (and a wrong file refused) by the `newscrawl` command itself.
     for site in sites().values():
         print(site.name if options.names else f"{site.name}\t{site.host}\t{site.title}")
     return 0
