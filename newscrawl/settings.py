@@ -155,7 +155,9 @@ HEALTH_SAMPLES_DIR = "output/%(name)s-layout-samples"
 # --- Alerts (newscrawl/run/alerts.py, on Spidermon) -------------------------------
 # At the end of each run Spidermon checks its health (layout, lost articles, parse errors, URL
 # outcomes, finish reason); a failed run sends one message to every channel configured below.
-SPIDERMON_ENABLED = True
+# Only `scrapy crawl` is a run: it switches Spidermon on; `scrapy parse`, `check` and `shell` run
+# the same spiders without checks or alerts (-s SPIDERMON_ENABLED=0 turns them off for a crawl).
+SPIDERMON_ENABLED = False
 SPIDERMON_SPIDER_CLOSE_MONITORS = ("newscrawl.run.alerts.RunAlerts",)
 ALERT_EMAIL_TO: list[str] = []  # e-mail addresses; with ALERT_SMTP_HOST set, failed runs are mailed there
 ALERT_EMAIL_FROM = "newscrawl@localhost"

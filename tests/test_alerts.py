@@ -95,3 +95,18 @@ def test_the_alert_names_the_manifest_of_a_per_job_file(tmp_path, receivers):
     )
     [manifest] = (tmp_path / "nu").glob("nu-*.jsonl.manifest.json")
     assert len(posts) == 1 and posts[0]["manifest"] == str(manifest.resolve())
+
+
+@pytest.mark.parametrize("command", ["parse", "check"])
+def test_scrapy_parse_and_check_send_no_alert_and_log_no_run_check(tmp_path, receivers, command):
+    # Alerts and run checks belong to crawls: `scrapy parse` of one article, or the contracts, are
+    # not a run with URLs to account for (they sent "1 URLs without an outcome" before).
+    messages, posts, settings = receivers
+    archive = f"REPLAY_WARC={FIXTURES / 'nu' / 'site.warc.gz'}"
+    url = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
+    args = ["parse", "--spider", "nu", "-c", "parse_article", url] if command == "parse" else ["check", "nu"]
+    result = run_scrapy(*args, *settings, "-s", archive, "-s", f"STATE_DB={tmp_path / 's.sqlite3'}")
+    assert messages == [] and posts == []
+    assert "Spidermon" not in result.stderr and "Traceback" not in result.stderr, result.stderr[-3000:]
+    if command == "parse":
+        assert "Gemeente sluit zwembad" in result.stdout

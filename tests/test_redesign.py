@@ -69,13 +69,17 @@ def test_every_variant_keeps_its_articles_and_fields(results, variant):
 @pytest.mark.parametrize("variant", [v.name for v in VARIANTS if v.name != "none"])
 def test_a_variant_that_breaks_the_sites_own_rules_is_noticed_by_the_run(results, variant):
     # The run judges a site by what it declares: when the site's own rules stop finding a field
-    # they found before, the run is failed; when they still find everything, it is not.
+    # they found before, the run is failed; when the items did not change at all, it is not (a
+    # field lost to every page, such as authors only the JSON-LD named, may fail it on coverage).
     site, scores = results
     score = scores[variant]
+    unchanged = score["f1_min"] == 100 and all(
+        score[name] == 100 for name in ("headline", "authors", "datePublished", "related")
+    )
     if score["rules_lost"]:
         assert score["status"] == "failed", f"{site}: the run did not notice '{variant}' ({score['rules_lost']} lost)"
-    else:
-        assert score["status"] == unmutated_status(site), f"{site}: '{variant}' broke none of the site's rules: {score}"
+    elif unchanged:
+        assert score["status"] == unmutated_status(site), f"{site}: '{variant}' changed no item: {score}"
 
 
 def test_rouge_l_counts_words_in_order():

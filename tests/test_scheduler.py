@@ -28,6 +28,12 @@ class FakeScrapyd:
         self.scheduled.append((spider, dict(settings), args))
         return f"job-{spider}"
 
+    def log_url(self, path):
+        return path
+
+    def log_tail(self, path):
+        return ""
+
 
 def test_never_a_second_job_of_a_spider_that_is_still_running(tmp_path):
     scrapyd = FakeScrapyd(active={"nu"})
@@ -224,3 +230,116 @@ def test_a_crashed_job_is_alerted_by_the_scheduler(tmp_path, monkeypatch):
     assert len(posts) == 1  # the crash only: a finished run alerts from its own checks
     assert posts[0]["site"] == "wnl" and posts[0]["job"] == "crash-2" and posts[0]["finishReason"] == "crashed"
     assert posts[0]["manifest"].endswith("wnl-crash-2.crashed.manifest.json") and "crashed" in posts[0]["reasons"][0]
+
+
+CRASH_LOG = """2025-04-01 09:00:01 [scrapy.utils.log] INFO: Scrapy started (bot: newscrawl)
+2025-04-01 09:00:01 [scrapy.middleware] INFO: Enabled extensions: ...
+Traceback (most recent call last):
+  File "/srv/venv/lib/python3.11/site-packages/scrapy/crawler.py", line 150, in crawl
+    yield self.engine.open_spider(self.spider, start_requests)
+FileNotFoundError: REPLAY_WARC: no file matches '/srv/captures/missing-*.warc.gz'
+"""
+
+
+def test_a_crashed_jobs_alert_run_log_and_report_say_why_from_its_log(tmp_path, monkeypatch):
+    import json
+    import subprocess
+    import sys
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from loopback import webhook_receiver
+
+    from newscrawl.tools.scheduling import Scrapyd
+
+    logs = tmp_path / "scrapyd"
+    (logs / "logs" / "newscrawl" / "wnl").mkdir(parents=True)
+    (logs / "logs" / "newscrawl" / "wnl" / "0123456789abcdef0123456789abcdef.log").write_text(CRASH_LOG)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(logs))
+    handler.log_message = lambda *a: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    Thread(target=server.serve_forever, daemon=True).start()
+
+    class LogServingScrapyd(FakeScrapyd, Scrapyd):  # the jobs made up, the log read over HTTP as from Scrapyd
+        log_url, log_tail = Scrapyd.log_url, Scrapyd.log_tail
+
+        def __init__(self):
+            Scrapyd.__init__(self, f"http://127.0.0.1:{server.server_port}")
+            FakeScrapyd.__init__(self, active=())
+
+    scrapyd = LogServingScrapyd()
+    scrapyd.finished = [
+        {
+            "id": "0123456789abcdef0123456789abcdef",
+            "spider": "wnl",
+            "log_url": "/logs/newscrawl/wnl/0123456789abcdef0123456789abcdef.log",
+        }
+    ]
+    data = tmp_path / "data"
+    cause = "FileNotFoundError: REPLAY_WARC: no file matches '/srv/captures/missing-*.warc.gz'"
+    full_log = f"http://127.0.0.1:{server.server_port}/logs/newscrawl/wnl/0123456789abcdef0123456789abcdef.log"
+    try:
+        with webhook_receiver() as (url, posts):
+            monkeypatch.setenv("NEWSCRAWL_ALERT_WEBHOOK_URL", url)
+            Scheduler(scrapyd, "newscrawl", [], data).tick()
+    finally:
+        server.shutdown()
+    stub = json.loads((data / "wnl" / "wnl-0123456789abcdef0123456789abcdef.crashed.manifest.json").read_text())
+    assert stub["logTail"] == [cause] and stub["logUrl"] == full_log and cause in stub["layout"]["problems"][0]
+    [entry] = [json.loads(line) for line in (data / "runs.jsonl").read_text().splitlines()]
+    assert entry["logTail"] == [cause] and entry["logUrl"] == full_log
+    assert len(posts) == 1 and posts[0]["logTail"] == [cause] and posts[0]["logUrl"] == full_log
+    runs = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "runs", str(data), "--html", str(tmp_path / "runs.html")],
+        capture_output=True,
+        text=True,
+    )
+    assert f"    {cause}" in runs.stdout and f"    log: {full_log}" in runs.stdout
+    page = (tmp_path / "runs.html").read_text()
+    assert "no file matches &#x27;/srv/captures/missing-*.warc.gz&#x27;" in page and f'href="{full_log}"' in page
+
+
+def test_record_only_logs_finished_jobs_and_schedules_nothing(tmp_path):
+    # The run log without waiting for the next tick, and without starting new crawls.
+    import json
+    import subprocess
+    import sys
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    asked = []
+
+    class Api(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            asked.append(self.path)
+            body = {"status": "ok", "pending": [], "running": [], "finished": [{"id": "j9", "spider": "nu"}]}
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(json.dumps(body).encode())
+
+        def do_POST(self):  # noqa: N802
+            asked.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    Thread(target=server.serve_forever, daemon=True).start()
+    (tmp_path / "nu").mkdir()
+    (tmp_path / "nu" / "nu-1.jsonl.manifest.json").write_text(
+        json.dumps({"spider": "nu", "job": "j9", "status": "ok", "counts": {"items": 4}})
+    )
+    try:
+        command = [sys.executable, "-m", "newscrawl", "schedule", "--record-only", "--data-dir", str(tmp_path)]
+        result = subprocess.run(
+            [*command, "--url", f"http://127.0.0.1:{server.server_port}"], capture_output=True, text=True
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"j9": "ok"}
+    assert [json.loads(line)["items"] for line in (tmp_path / "runs.jsonl").read_text().splitlines()] == [4]
+    assert all(path.startswith("/listjobs.json") for path in asked)  # nothing scheduled

@@ -123,6 +123,10 @@ def send_email(settings, content: dict, timeout: float = 30.0) -> None:
     ]
     if content["job"]:
         lines.append(f"Scrapyd job: {content['job']}")
+    if content.get("logTail"):
+        lines += ["", "The last error lines of its log:", *(f"  {line}" for line in content["logTail"])]
+    if content.get("logUrl"):
+        lines.append(f"Full log: {content['logUrl']}")
     message.set_content("\n".join(lines))
     with smtplib.SMTP(settings.get("ALERT_SMTP_HOST"), settings.getint("ALERT_SMTP_PORT"), timeout=timeout) as smtp:
         if settings.getbool("ALERT_SMTP_TLS"):

@@ -326,6 +326,9 @@ class LayoutMonitor:
             records.append(
                 {"url": url, "status": status, "file": f"site/{name}", "headers": headers, "problems": problems}
             )
+        # A replay asks each host for robots.txt first: "none" (404) lets it read the samples.
+        for origin in sorted({url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url, *_ in self.samples}):
+            records.insert(0, {"url": f"{origin}/robots.txt", "status": 404})
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         manifest = {
             "description": f"Pages of a {spider_name} run where the layout seemed to have changed",

@@ -96,6 +96,18 @@ def line_chart(title: str, series: dict[str, list[float | None]], failed: list[b
     return '<div class="chart">' + "".join(parts) + (f'<div class="legend">{legend}</div>' if legend else "") + "</div>"
 
 
+def _log_cause(entry: dict) -> str:
+    """A crashed job's last error lines and its full log's link (only an http(s) URL is a link)."""
+    tail = entry.get("logTail")
+    html = ""
+    if isinstance(tail, list) and tail:
+        html += '<pre class="log">' + escape("\n".join(map(str, tail))) + "</pre>"
+    url = entry.get("logUrl")
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        html += f'<a href="{escape(url, quote=True)}">full log</a>'
+    return html
+
+
 def render(entries: list[dict]) -> str:
     rows: list[Any] = []
     sites: dict[str, Any] = {}
@@ -113,12 +125,13 @@ def render(entries: list[dict]) -> str:
         )
         if wrong and entry.get("manifest"):
             problems.append(wrong)
+        cause = _log_cause(entry)
         rows.append(
             f'<tr class="{"failed" if failed else "ok"}"><td>{escape(str(entry.get("end")))}</td><td>{escape(str(entry.get("spider")))}</td>'
             f'<td>{escape(str(entry.get("job")))}</td><td class="status">{"FAILED" if failed else "ok"}</td>'
             f'<td class="n">{_count(entry.get("items"))}</td><td class="n">{_count(entry.get("new"))} / {_count(entry.get("revised"))}</td>'
             f'<td>{escape(failures_by_reason(manifest))}</td><td class="n">{_count(entry.get("rejects"))}</td>'
-            f"<td>{escape('; '.join(problems))}</td><td>{_manifest_link(entry.get('manifest'))}</td></tr>"
+            f"<td>{escape('; '.join(problems))}{cause}</td><td>{_manifest_link(entry.get('manifest'))}</td></tr>"
         )
     charts = []
     for site, runs in sites.items():

@@ -79,16 +79,19 @@ class Scrapyd:
     password: str | None = None
     timeout: float = 30.0
 
+    def _open(self, url: str, body: bytes | None = None, headers: dict[str, str] | None = None):
+        request = Request(url, data=body, headers=headers or {})
+        if self.username:
+            token = base64.b64encode(f"{self.username}:{self.password or ''}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        return urlopen(request, timeout=self.timeout)
+
     def _request(self, endpoint: str, data: list[tuple[str, str]] | None = None, query: dict | None = None) -> dict:
         url = f"{self.url.rstrip('/')}/{endpoint}"
         if query:
             url += "?" + urlencode(query)
         body = urlencode(data).encode() if data is not None else None
-        request = Request(url, data=body)
-        if self.username:
-            token = base64.b64encode(f"{self.username}:{self.password or ''}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
-        with urlopen(request, timeout=self.timeout) as response:
+        with self._open(url, body) as response:
             answer = json.loads(response.read().decode("utf-8"))
         if answer.get("status") != "ok":
             raise RuntimeError(f"Scrapyd {endpoint}: {answer.get('message', answer)}")
@@ -111,11 +114,33 @@ class Scrapyd:
             if isinstance(job, dict)
         ]
 
+    def log_url(self, log_url: str | None) -> str | None:
+        """The whole URL of a job's log (Scrapyd gives a path on itself)."""
+        return f"{self.url.rstrip('/')}/{log_url.lstrip('/')}" if log_url else None
+
+    def log_tail(self, log_url: str | None, size: int = 65536) -> str:
+        """The end of a job's log (its last ``size`` bytes): where a crash says why."""
+        url = self.log_url(log_url)
+        if url is None:
+            return ""
+        with self._open(url, headers={"Range": f"bytes=-{size}"}) as response:
+            return response.read()[-size:].decode("utf-8", "replace")
+
     def schedule(self, project: str, spider: str, settings: list[tuple[str, str]], args: list[tuple[str, str]]) -> str:
         data = [("project", project), ("spider", spider)]
         data += [("setting", f"{name}={value}") for name, value in settings]
         data += args
         return self._request("schedule.json", data=data)["jobid"]
+
+
+_LOG_ERROR = re.compile(r"\] (?:ERROR|CRITICAL): |^\w+(?:\.\w+)*(?:Error|Exception|Exit)\b.*:")
+
+
+def error_lines(log: str, keep: int = 5) -> list[str]:
+    """The last error lines of a log: ERROR and CRITICAL records and the exception that ended a
+    traceback, the newest last (what an operator reads first to know why a job crashed)."""
+    found = [line.strip() for line in log.splitlines() if _LOG_ERROR.search(line.strip())]
+    return [for_terminal(line[:400]) for line in found[-keep:]]
 
 
 class RunLog:
@@ -156,8 +181,9 @@ class RunLog:
                 found[job] = path
         return found
 
-    def record(self, finished: list[dict]) -> list[dict]:
-        """Log the finished jobs not logged yet; returns the new entries."""
+    def record(self, finished: list[dict], log_tail=None) -> list[dict]:
+        """Log the finished jobs not logged yet; returns the new entries. ``log_tail(job)`` gives
+        the end of a job's log (read for a job that crashed without a manifest)."""
         done = self.logged()
         new = [job for job in finished if job.get("id") and job["id"] not in done]
         if not new:
@@ -193,7 +219,7 @@ class RunLog:
                     }
                 )
                 continue
-            path = manifests.get(job["id"]) or self.crash_stub(job)
+            path = manifests.get(job["id"]) or self.crash_stub(job, log_tail)
             manifest, wrong = read_manifest(path)
             if wrong:
                 logger.error("Job %s: %s (%s): recorded as failed", job["id"], wrong, path)
@@ -210,6 +236,8 @@ class RunLog:
                     },
                     "problems": [wrong] if wrong else list(verdict.problems),
                     "manifest": str(path),
+                    **({"logTail": manifest["logTail"]} if manifest.get("logTail") else {}),
+                    **({"logUrl": manifest["logUrl"]} if manifest.get("logUrl") else {}),
                 }
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -218,8 +246,16 @@ class RunLog:
                 stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
         return entries
 
-    def crash_stub(self, job: dict) -> Path:
-        reason = f"the job ended without a manifest (it crashed before its feed was closed); Scrapyd's log: {job.get('log_url')}"
+    def crash_stub(self, job: dict, log_tail=None) -> Path:
+        log_url = job.get("log_url")
+        tail: list[str] = []
+        if log_tail is not None and log_url:
+            try:
+                tail = error_lines(log_tail(job))
+            except (OSError, ValueError) as exc:
+                tail = [f"(the log could not be read: {exc})"]
+        reason = "the job ended without a manifest (it crashed before its feed was closed)"
+        reason += f": {tail[-1]}" if tail else f"; Scrapyd's log: {log_url}"
         stub = {
             "spider": job.get("spider"),
             "job": job["id"],
@@ -229,6 +265,8 @@ class RunLog:
             "status": "failed",
             "counts": {},
             "layout": {"status": "failed", "problems": [reason]},
+            "logTail": tail,
+            "logUrl": job.get("log_full_url") or log_url,
         }
         path = self.data_dir / str(job.get("spider")) / f"{job.get('spider')}-{job['id']}.crashed.manifest.json"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -292,28 +330,42 @@ class Scheduler:
             "items": 0,
             "requests": None,
             "job": entry["job"],
+            "logTail": entry.get("logTail", []),
+            "logUrl": entry.get("logUrl"),
         }
         from newscrawl.run.alerts import send_alerts
 
         for problem in send_alerts(self.alert_settings(), content):
             logger.error("Alert for job %s not sent: %s", entry["job"], problem)
 
+    def record(self) -> list[dict]:
+        """Record how the jobs Scrapyd lists as finished ended (each once) in the data directory's run
+        log, and alert on a crash (a crashed job never ran its own checks); returns the new entries."""
+        if self.data_dir is None:
+            return []
+        finished = [
+            {**job, "log_full_url": self.scrapyd.log_url(job.get("log_url"))}
+            for job in self.scrapyd.finished_jobs(self.project)
+        ]
+        entries = RunLog(self.data_dir).record(finished, lambda job: self.scrapyd.log_tail(job.get("log_url")))
+        for entry in entries:
+            log = logger.error if entry["status"] != "ok" else logger.info
+            log(
+                "%s job %s ended %s: %s",
+                entry["spider"],
+                entry["job"],
+                entry["status"],
+                "; ".join(entry["problems"]) or f"{entry['items']} items",
+            )
+            if entry["finishReason"] == "crashed":
+                self.alert_crash(entry)
+        return entries
+
     def tick(self) -> dict[str, str]:
         """Record how earlier jobs ended, then schedule every spider that is not pending or running;
         returns spider → job id or reason."""
         outcome: dict[str, str] = {}
-        if self.data_dir is not None:
-            for entry in RunLog(self.data_dir).record(self.scrapyd.finished_jobs(self.project)):
-                log = logger.error if entry["status"] != "ok" else logger.info
-                log(
-                    "%s job %s ended %s: %s",
-                    entry["spider"],
-                    entry["job"],
-                    entry["status"],
-                    "; ".join(entry["problems"]) or f"{entry['items']} items",
-                )
-                if entry["finishReason"] == "crashed":
-                    self.alert_crash(entry)
+        self.record()
         known = self.scrapyd.spiders(self.project)
         unknown = [spider for spider in self.spiders if spider not in known]
         if unknown:

@@ -65,4 +65,8 @@ def run(options: argparse.Namespace) -> int:
             f"{'FAILED' if entry.get('status') != 'ok' else 'ok':<7} {cell('items'):>6} {cell('new'):>5} "
             f"{cell('revised'):>4} {cell('failures'):>5} {cell('rejects'):>4}  {for_terminal(problems[:120])}"
         )
+        if entry.get("logUrl"):  # a crash: why it ended, and where the whole log is
+            for line in entry.get("logTail") or []:
+                print(f"    {for_terminal(line)}")
+            print(f"    log: {for_terminal(entry['logUrl'])}")
     return 1 if any(entry.get("status") != "ok" for entry in latest.values()) else 0

@@ -3,7 +3,10 @@
 A spider is scheduled only when Scrapyd has no pending or running job of it, so a slow crawl is
 never overlapped by the next one. Each job writes its own dataset file under ``--data-dir``:
 ``<data-dir>/<spider>/<spider>-<time>.jsonl`` (plus its stats), all jobs share one dedup state
-``<data-dir>/state.sqlite3``, and rejects go to ``<data-dir>/<spider>/rejects.jsonl``.
+``<data-dir>/state.sqlite3``, and each job's rejects go to
+``<data-dir>/<spider>/rejects/<spider>-<time>.rejects.jsonl``. Before it schedules, each tick
+records how the finished jobs ended in ``<data-dir>/runs.jsonl`` (``newscrawl runs`` shows it);
+``--record-only`` does only that.
 """
 
 from __future__ import annotations
@@ -37,12 +40,22 @@ def add_to(commands) -> None:
         description=(__doc__ or "").split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    schedule.add_argument("spiders", nargs="+", metavar="SPIDER", help=f"spiders to schedule ({', '.join(sites())})")
+    schedule.add_argument(
+        "spiders",
+        nargs="*",
+        metavar="SPIDER",
+        help=f"spiders to schedule ({', '.join(sites())}; none with --record-only)",
+    )
     when = schedule.add_mutually_exclusive_group(required=True)
     when.add_argument(
         "--every", type=parse_interval, metavar="INTERVAL", help="tick every INTERVAL (30s, 15m, 1h) until stopped"
     )
     when.add_argument("--once", action="store_true", help="one tick, then exit (for systemd timers and cron)")
+    when.add_argument(
+        "--record-only",
+        action="store_true",
+        help="record how finished jobs ended in <data-dir>/runs.jsonl (alerting on crashes), schedule nothing",
+    )
     schedule.add_argument(
         "--url", default=os.environ.get("SCRAPYD_URL", "http://127.0.0.1:6800"), help="Scrapyd URL (env SCRAPYD_URL)"
     )
@@ -80,6 +93,12 @@ def add_to(commands) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    if options.record_only and not options.data_dir:
+        print("newscrawl schedule: --record-only needs --data-dir (or NEWSCRAWL_DATA_DIR)", file=sys.stderr)
+        return 2
+    if not options.record_only and not options.spiders:
+        print("newscrawl schedule: name the spiders to schedule", file=sys.stderr)
+        return 2
     secrets = secret_settings(parse_pairs(options.setting, "--setting"))
     if secrets:
         print(
@@ -103,6 +122,14 @@ def run(options: argparse.Namespace) -> int:
         parse_pairs(options.arg, "--arg"),
         max_pending=options.max_pending,
     )
+    if options.record_only:
+        try:
+            entries = scheduler.record()
+        except (HTTPError, URLError, RuntimeError, OSError) as exc:
+            logging.getLogger("newscrawl.schedule").error("Scrapyd at %s: %s", options.url, exc)
+            return 1
+        print(json.dumps({entry["job"]: entry["status"] for entry in entries}), flush=True)
+        return 0
     while True:
         try:
             outcome = scheduler.tick()

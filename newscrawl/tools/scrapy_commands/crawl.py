@@ -1,7 +1,8 @@
 """`scrapy crawl`, which alone writes the default feed (DEFAULT_FEED) when no -o/-O or FEEDS is given.
 
 `scrapy parse`, `scrapy check` and `scrapy shell` run the same spiders and add-ons: without this
-they would write an empty dataset and overwrite the manifest of the last real crawl.
+they would write an empty dataset and overwrite the manifest of the last real crawl. Only this
+command switches on the run's checks and alerts (Spidermon): a parse of one page is not a run.
 
 Before the crawl starts it takes a lock on each local dataset file and on the spider's SQLite
 state (a second crawl of the same spider onto them refuses at once, with one line), and refuses
@@ -78,6 +79,8 @@ class Command(ScrapyCrawl):
     def process_options(self, args, opts) -> None:
         super().process_options(args, opts)
         self.project_settings.set("WRITE_DEFAULT_FEED", True, priority="cmdline")
+        # A crawl is a run: its health is checked and a failure alerted (unless -s turned it off).
+        self.project_settings.set("SPIDERMON_ENABLED", True, priority="project")  # -s (cmdline) still wins
 
     def run(self, args: list[str], opts) -> None:
         if len(args) != 1:
