@@ -452,9 +452,10 @@ def fixture_problems(manifest_path: Path, manifest: dict[str, Any]) -> list[str]
     base = manifest_path.parent
     problems: list[str] = []
     served = {entry["url"]: entry for entry in manifest["records"] if not entry.get("rendered")}
-    for host in sorted({urlsplit(url).netloc for url in served}):
-        if not any(urlsplit(url).netloc == host and urlsplit(url).path == "/robots.txt" for url in served):
-            problems.append(f"no record of https://{host}/robots.txt (every host the crawl asks needs one)")
+    parts = [urlsplit(url) for url in served]
+    with_robots = {part.netloc for part in parts if part.path == "/robots.txt"}
+    for host in sorted({part.netloc for part in parts} - with_robots):
+        problems.append(f"no record of https://{host}/robots.txt (every host the crawl asks needs one)")
     for entry in manifest["records"]:
         if entry.get("file") and not (base / entry["file"]).is_file():
             problems.append(f"{entry['url']}: its file {entry['file']} is not there")

@@ -22,6 +22,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -327,8 +328,8 @@ class LayoutMonitor:
                 {"url": url, "status": status, "file": f"site/{name}", "headers": headers, "problems": problems}
             )
         # A replay asks each host for robots.txt first: "none" (404) lets it read the samples.
-        for origin in sorted({url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url, *_ in self.samples}):
-            records.insert(0, {"url": f"{origin}/robots.txt", "status": 404})
+        origins = sorted({f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url, *_ in self.samples})
+        records[:0] = [{"url": f"{origin}/robots.txt", "status": 404} for origin in origins]
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         manifest = {
             "description": f"Pages of a {spider_name} run where the layout seemed to have changed",

@@ -181,9 +181,9 @@ class RunLog:
                 found[job] = path
         return found
 
-    def record(self, finished: list[dict], log_tail=None) -> list[dict]:
-        """Log the finished jobs not logged yet; returns the new entries. ``log_tail(job)`` gives
-        the end of a job's log (read for a job that crashed without a manifest)."""
+    def record(self, finished: list[dict], logs: Scrapyd | None = None) -> list[dict]:
+        """Log the finished jobs not logged yet; returns the new entries. ``logs`` serves the jobs'
+        logs (read for a job that crashed without a manifest)."""
         done = self.logged()
         new = [job for job in finished if job.get("id") and job["id"] not in done]
         if not new:
@@ -219,7 +219,7 @@ class RunLog:
                     }
                 )
                 continue
-            path = manifests.get(job["id"]) or self.crash_stub(job, log_tail)
+            path = manifests.get(job["id"]) or self.crash_stub(job, logs)
             manifest, wrong = read_manifest(path)
             if wrong:
                 logger.error("Job %s: %s (%s): recorded as failed", job["id"], wrong, path)
@@ -246,12 +246,12 @@ class RunLog:
                 stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
         return entries
 
-    def crash_stub(self, job: dict, log_tail=None) -> Path:
+    def crash_stub(self, job: dict, logs: Scrapyd | None = None) -> Path:
         log_url = job.get("log_url")
         tail: list[str] = []
-        if log_tail is not None and log_url:
+        if logs is not None and log_url:
             try:
-                tail = error_lines(log_tail(job))
+                tail = error_lines(logs.log_tail(log_url))
             except (OSError, ValueError) as exc:
                 tail = [f"(the log could not be read: {exc})"]
         reason = "the job ended without a manifest (it crashed before its feed was closed)"
@@ -266,7 +266,7 @@ class RunLog:
             "counts": {},
             "layout": {"status": "failed", "problems": [reason]},
             "logTail": tail,
-            "logUrl": job.get("log_full_url") or log_url,
+            "logUrl": logs.log_url(log_url) if logs is not None else log_url,
         }
         path = self.data_dir / str(job.get("spider")) / f"{job.get('spider')}-{job['id']}.crashed.manifest.json"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -343,11 +343,7 @@ class Scheduler:
         log, and alert on a crash (a crashed job never ran its own checks); returns the new entries."""
         if self.data_dir is None:
             return []
-        finished = [
-            {**job, "log_full_url": self.scrapyd.log_url(job.get("log_url"))}
-            for job in self.scrapyd.finished_jobs(self.project)
-        ]
-        entries = RunLog(self.data_dir).record(finished, lambda job: self.scrapyd.log_tail(job.get("log_url")))
+        entries = RunLog(self.data_dir).record(self.scrapyd.finished_jobs(self.project), self.scrapyd)
         for entry in entries:
             log = logger.error if entry["status"] != "ok" else logger.info
             log(
