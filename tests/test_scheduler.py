@@ -26,6 +26,8 @@ class FakeScrapyd:
 
     def schedule(self, project, spider, settings, args):
         self.scheduled.append((spider, dict(settings), args))
+        # Pending until the test says otherwise, as on Scrapyd.
+        self.pending = [*getattr(self, "pending", []), {"id": f"job-{spider}", "spider": spider, "state": "pending"}]
         return f"job-{spider}"
 
     def log_url(self, path):
@@ -343,3 +345,71 @@ def test_record_only_logs_finished_jobs_and_schedules_nothing(tmp_path):
     assert json.loads(result.stdout) == {"j9": "ok"}
     assert [json.loads(line)["items"] for line in (tmp_path / "runs.jsonl").read_text().splitlines()] == [4]
     assert all(path.startswith("/listjobs.json") for path in asked)  # nothing scheduled
+
+
+def _manifest_errors(manifest: dict) -> list[str]:
+    import json
+
+    from conftest import PROJECT
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((PROJECT / "schemas" / "manifest.schema.json").read_text())
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return [f"{list(error.path)}: {error.message}" for error in validator.iter_errors(manifest)]
+
+
+def test_a_job_scrapyd_forgot_is_recorded_from_its_manifest_or_as_lost(tmp_path, monkeypatch):
+    """Scrapyd restarted with in-memory job storage, or while jobs ran: every job this scheduler
+    started still gets its one line, from its own manifest when it wrote one, else failed and alerted."""
+    import json
+
+    from loopback import webhook_receiver
+
+    scrapyd = FakeScrapyd(active=())
+    data = tmp_path / "data"
+    scheduler = Scheduler(scrapyd, "newscrawl", ["nu", "wnl"], data)
+    assert scheduler.tick() == {"nu": "job-nu", "wnl": "job-wnl"}
+    assert scheduler.record() == []  # both still pending: nothing to record
+    # The nu job finished and wrote its manifest; then Scrapyd restarted and lists neither job.
+    (data / "nu").mkdir(exist_ok=True)
+    manifest = {
+        "spider": "nu",
+        "job": "job-nu",
+        "status": "ok",
+        "startTime": "2025-04-01T09:00:00+00:00",
+        "finishTime": "2025-04-01T09:01:00+00:00",
+        "finishReason": "finished",
+        "counts": {"items": 6, "new": 6},
+    }
+    (data / "nu" / "nu-2025-04-01T09-00-00.jsonl.manifest.json").write_text(json.dumps(manifest))
+    scrapyd.pending = []
+    with webhook_receiver() as (url, posts):
+        monkeypatch.setenv("NEWSCRAWL_ALERT_WEBHOOK_URL", url)
+        entries = scheduler.record()
+        assert scheduler.record() == []  # each job once
+    assert [(e["job"], e["status"], e["finishReason"], e["items"]) for e in entries] == [
+        ("job-nu", "ok", "finished", 6),
+        ("job-wnl", "failed", "lost", 0),
+    ]
+    assert entries[0]["start"] == "2025-04-01T09:00:00+00:00" and entries[0]["end"] == "2025-04-01T09:01:00+00:00"
+    assert "Scrapyd no longer knows the job" in entries[1]["problems"][0]
+    assert [(post["job"], post["finishReason"]) for post in posts] == [("job-wnl", "lost")]
+    stub = json.loads((data / "wnl" / "wnl-job-wnl.lost.manifest.json").read_text())
+    assert _manifest_errors(stub) == [] and stub["status"] == "failed" and stub["file"] is None
+
+
+def test_a_crash_stub_is_a_valid_manifest(tmp_path):
+    import json
+
+    from newscrawl.tools.scheduling import RunLog
+
+    job = {
+        "id": "j2",
+        "spider": "wnl",
+        "start_time": "2025-04-01 09:00:00.250000",
+        "end_time": "2025-04-01 09:00:02.500000",
+        "log_url": "/logs/newscrawl/wnl/j2.log",
+    }
+    stub = json.loads(RunLog(tmp_path).crash_stub(job).read_text())
+    assert _manifest_errors(stub) == []
+    assert stub["finishReason"] == "crashed" and stub["counts"]["items"] == 0 and stub["startTime"].endswith("+00:00")

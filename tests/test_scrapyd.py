@@ -63,9 +63,8 @@ def running_scrapyd(home: Path, port: int):
         server.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
-def scrapyd(tmp_path_factory):
-    home = tmp_path_factory.mktemp("scrapyd")
+def scrapyd_home(home: Path) -> int:
+    """``home`` made a Scrapyd home with the shipped config on a free port (returned)."""
     port = free_port()
     (home / "scrapyd.conf").write_text(
         (PROJECT / "deploy" / "scrapyd.conf")
@@ -73,7 +72,13 @@ def scrapyd(tmp_path_factory):
         .replace("http_port     = 6800", f"http_port     = {port}")
         .replace("poll_interval = 2.0", "poll_interval = 0.5")
     )
-    with running_scrapyd(home, port) as url:
+    return port
+
+
+@pytest.fixture(scope="module")
+def scrapyd(tmp_path_factory):
+    home = tmp_path_factory.mktemp("scrapyd")
+    with running_scrapyd(home, scrapyd_home(home)) as url:
         yield url, home
 
 
@@ -248,6 +253,72 @@ def test_scheduled_incremental_crawls(deployed, tmp_path):
         f"second run wnl: {wnl_stats['downloader/request_count']} requests, {len(wnl_items)} items, "
         f"fetched={wnl_stats['run/fetched']} not_modified={wnl_stats['run/not_modified']} unchanged_skipped={wnl_stats['run/unchanged_skipped']}"
     )
+
+
+def test_every_scheduled_job_is_recorded_across_a_scrapyd_restart(deployed, scrapyd, tmp_path):
+    """One job finished before Scrapyd restarted, one was running when it went down (the machine
+    rebooted), one another client started: after the restart the run log has all three, the running one
+    failed as lost."""
+    import shutil
+    import signal
+
+    home = tmp_path / "scrapyd"
+    home.mkdir()
+    shutil.copytree(scrapyd[1] / "eggs", home / "eggs")  # the project as deployed
+    port = scrapyd_home(home)
+    data = tmp_path / "data"
+    command = [str(BIN / "newscrawl"), "schedule", "--url", f"http://127.0.0.1:{port}"]
+    command += ["--username", USER, "--password", PASSWORD, "--data-dir", str(data)]
+    # An archive that is a FIFO no one writes to: the wnl job blocks opening it, still running when Scrapyd goes down.
+    hang = tmp_path / "hang.warc.gz"
+    os.mkfifo(hang)
+    with running_scrapyd(home, port) as url:
+        started = subprocess.run(
+            [
+                *command,
+                "--once",
+                "--setting",
+                f"nu:REPLAY_WARC={FIXTURES / 'nu' / 'site.warc.gz'}",
+                "--setting",
+                f"wnl:REPLAY_WARC={hang}",
+                "nu",
+                "wnl",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert started.returncode == 0, started.stderr
+        jobs = json.loads(started.stdout.strip().splitlines()[-1])
+        # A job started by other means than this scheduler (scrapyd-client, curl): Scrapyd's own
+        # record of it is all there is, so it must survive the restart (SQLite job storage).
+        from newscrawl.tools.scheduling import Scheduler, Scrapyd
+
+        server = Scrapyd(url, USER, PASSWORD)
+        settings = Scheduler(server, "newscrawl", [], data).job_settings("nos")
+        jobs["nos"] = server.schedule(
+            "newscrawl", "nos", [*settings, ("REPLAY_WARC", str(FIXTURES / "nos" / "site.warc.gz"))], []
+        )
+        wait_finished(url, {jobs["nu"], jobs["nos"]})
+        listing = api(url, "listjobs.json", project="newscrawl")
+        assert [job["id"] for job in listing["running"]] == [jobs["wnl"]], listing
+        [running] = listing["running"]
+        assert running["id"] == jobs["wnl"]
+    # Scrapyd is down; its job goes down with the machine.
+    try:
+        os.kill(int(running["pid"]), signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    with running_scrapyd(home, port):
+        recorded = subprocess.run([*command, "--record-only"], capture_output=True, text=True, timeout=60)
+    assert recorded.returncode == 0, recorded.stderr
+    log = {entry["job"]: entry for entry in map(json.loads, (data / "runs.jsonl").read_text().splitlines())}
+    assert set(log) == {jobs["nu"], jobs["wnl"], jobs["nos"]}
+    assert (log[jobs["nu"]]["status"], log[jobs["nu"]]["items"]) == ("ok", 6)
+    assert (log[jobs["nos"]]["status"], log[jobs["nos"]]["items"]) == ("ok", 3)  # Scrapyd kept it across the restart
+    assert (log[jobs["wnl"]]["status"], log[jobs["wnl"]]["finishReason"]) == ("failed", "lost")
+    assert "Scrapyd no longer knows the job" in log[jobs["wnl"]]["problems"][0]
+    assert "ended failed: Scrapyd no longer knows the job" in recorded.stderr  # and the log says so
 
 
 def test_egg_free_scrapyd_serves_the_installed_project(tmp_path):

@@ -12,10 +12,13 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
+from newscrawl import __version__
+from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.run.verdict import Verdict
 from newscrawl.tools.present import as_dict, for_terminal, number, read_manifest, safe_name
 
@@ -154,6 +157,7 @@ class RunLog:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self.path = data_dir / "runs.jsonl"
+        self.scheduled_path = data_dir / "scheduled.jsonl"
 
     def entries(self) -> list[dict]:
         """The logged jobs, oldest first (a line that is not a JSON object is passed over)."""
@@ -180,6 +184,39 @@ class RunLog:
             if isinstance(job, str) and job:
                 found[job] = path
         return found
+
+    def note_scheduled(self, job: str, spider: str) -> None:
+        """Remember a job this data directory's scheduler started, so its outcome is recorded even
+        when Scrapyd forgets it (a restart while it was pending or running)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        line = {"job": job, "spider": spider, "scheduled": datetime.now(UTC).isoformat(timespec="seconds")}
+        with self.scheduled_path.open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    def scheduled(self) -> list[dict]:
+        """The jobs noted as scheduled, oldest first."""
+        if not self.scheduled_path.exists():
+            return []
+        jobs = []
+        for line in self.scheduled_path.read_text("utf-8").splitlines():
+            try:
+                job = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(job, dict) and isinstance(job.get("job"), str):
+                jobs.append(job)
+        return jobs
+
+    def lost(self, listed: set[str]) -> list[dict]:
+        """Jobs noted as scheduled that Scrapyd no longer lists (pending, running or finished) and that
+        are not logged yet: Scrapyd restarted while they were pending or running, or more jobs finished
+        between two ticks than it keeps. As job dicts for ``record``, marked ``lost``."""
+        done = self.logged() | listed
+        return [
+            {"id": job["job"], "spider": job.get("spider"), "start_time": job.get("scheduled"), "lost": True}
+            for job in self.scheduled()
+            if job["job"] not in done
+        ]
 
     def record(self, finished: list[dict], logs: Scrapyd | None = None) -> list[dict]:
         """Log the finished jobs not logged yet; returns the new entries. ``logs`` serves the jobs'
@@ -221,6 +258,9 @@ class RunLog:
                 continue
             path = manifests.get(job["id"]) or self.crash_stub(job, logs)
             manifest, wrong = read_manifest(path)
+            if job.get("lost"):
+                # Scrapyd forgot the job: its own manifest (or the stub) says when it ran.
+                entry["start"], entry["end"] = manifest.get("startTime"), manifest.get("finishTime")
             if wrong:
                 logger.error("Job %s: %s (%s): recorded as failed", job["id"], wrong, path)
             counts = as_dict(manifest.get("counts"))
@@ -247,6 +287,8 @@ class RunLog:
         return entries
 
     def crash_stub(self, job: dict, logs: Scrapyd | None = None) -> Path:
+        """A manifest for a job that wrote none, valid against the manifest schema: no file, nothing
+        counted, status failed and why (the end of its Scrapyd log when there is one)."""
         log_url = job.get("log_url")
         tail: list[str] = []
         if logs is not None and log_url:
@@ -254,24 +296,65 @@ class RunLog:
                 tail = error_lines(logs.log_tail(log_url))
             except (OSError, ValueError) as exc:
                 tail = [f"(the log could not be read: {exc})"]
-        reason = "the job ended without a manifest (it crashed before its feed was closed)"
-        reason += f": {tail[-1]}" if tail else f"; Scrapyd's log: {log_url}"
+        if job.get("lost"):
+            finish_reason = "lost"
+            reason = (
+                "Scrapyd no longer knows the job and it wrote no manifest "
+                "(Scrapyd restarted while it was pending or running?)"
+            )
+        else:
+            finish_reason = "crashed"
+            reason = "the job ended without a manifest (it crashed before its feed was closed)"
+            reason += f": {tail[-1]}" if tail else f"; Scrapyd's log: {log_url}"
         stub = {
             "spider": job.get("spider"),
             "job": job["id"],
-            "startTime": job.get("start_time"),
-            "finishTime": job.get("end_time"),
-            "finishReason": "crashed",
+            "projectVersion": __version__,
+            "schemaVersion": SCHEMA_VERSION,
+            "fields": field_order(),
+            "startTime": utc_time(job.get("start_time")),
+            "finishTime": utc_time(job.get("end_time")) or datetime.now(UTC).isoformat(timespec="seconds"),
+            "finishReason": finish_reason,
+            "counts": dict.fromkeys(COUNTS, 0),
+            "fieldCoverage": {},
+            "datePublished": None,
+            "file": None,
             "status": "failed",
-            "counts": {},
-            "layout": {"status": "failed", "problems": [reason]},
+            "problems": [reason],
+            "layout": {"status": "failed", "articles": 0, "problems": [reason]},
             "logTail": tail,
             "logUrl": logs.log_url(log_url) if logs is not None else log_url,
         }
-        path = self.data_dir / str(job.get("spider")) / f"{job.get('spider')}-{job['id']}.crashed.manifest.json"
+        path = self.data_dir / str(job.get("spider")) / f"{job.get('spider')}-{job['id']}.{finish_reason}.manifest.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(stub, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         return path
+
+
+# The counts every manifest carries (newscrawl/run/manifest.py).
+COUNTS = (
+    "items",
+    "new",
+    "revised",
+    "rejects",
+    "failures",
+    "duplicatesDropped",
+    "notArticles",
+    "fallbackExtractions",
+    "requests",
+)
+
+
+def utc_time(text: str | None) -> str | None:
+    """Scrapyd's job times ("2025-04-01 09:00:01.123456", the server's local time) or an ISO time, in
+    UTC as manifests give them; None for nothing readable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class UnknownSpiders(ValueError):
@@ -326,7 +409,7 @@ class Scheduler:
             "status": "failed",
             "reasons": entry["problems"],
             "manifest": entry["manifest"],
-            "finishReason": "crashed",
+            "finishReason": entry["finishReason"],
             "items": 0,
             "requests": None,
             "job": entry["job"],
@@ -343,17 +426,23 @@ class Scheduler:
         log, and alert on a crash (a crashed job never ran its own checks); returns the new entries."""
         if self.data_dir is None:
             return []
-        entries = RunLog(self.data_dir).record(self.scrapyd.finished_jobs(self.project), self.scrapyd)
+        log = RunLog(self.data_dir)
+        # Active before finished: a job moves pending → running → finished, so one missing from both
+        # answers is gone from Scrapyd, not between lists.
+        active = {str(job["id"]) for job in self.scrapyd.active_jobs(self.project)}
+        finished = self.scrapyd.finished_jobs(self.project)
+        lost = log.lost(active | {str(job.get("id")) for job in finished})
+        entries = log.record(finished + lost, self.scrapyd)
         for entry in entries:
-            log = logger.error if entry["status"] != "ok" else logger.info
-            log(
+            say = logger.error if entry["status"] != "ok" else logger.info
+            say(
                 "%s job %s ended %s: %s",
                 entry["spider"],
                 entry["job"],
                 entry["status"],
                 "; ".join(entry["problems"]) or f"{entry['items']} items",
             )
-            if entry["finishReason"] == "crashed":
+            if entry["finishReason"] in ("crashed", "lost"):
                 self.alert_crash(entry)
         return entries
 
@@ -394,6 +483,8 @@ class Scheduler:
                 logger.info("%s: not scheduled, its previous job is still pending or running", spider)
                 continue
             job = self.scrapyd.schedule(self.project, spider, self.job_settings(spider), self.args)
+            if self.data_dir is not None:
+                RunLog(self.data_dir).note_scheduled(job, spider)
             outcome[spider] = job
             logger.info("%s: scheduled job %s", spider, job)
         return outcome
