@@ -5,6 +5,8 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, PROJECT, fixture_sites, replay_crawl
@@ -193,56 +195,90 @@ def readme_snippets(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", section, re.S)
 
 
+@pytest.fixture(scope="module")
+def demo(datasets, tmp_path_factory):
+    """output/ as `bash scripts/crawl-demo.sh` leaves it: the crawl of the site an hour later
+    (tests/fixtures/nu/later.json: one article changed, one new) appended to output/nu.jsonl."""
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(datasets / "output", root / "output")
+    state = root / "nu.sqlite3"
+    shutil.copy(datasets / "nu.sqlite3", state)
+    later, stats, _ = replay_crawl(
+        "nu", root, "-s", f"STATE_DB={state}", archive=FIXTURES / "nu" / "later.warc.gz", name="nu-later"
+    )
+    assert (stats["run/new"], stats["run/revised"]) == (1, 1)
+    with (root / "output" / "nu.jsonl").open("a", encoding="utf-8") as dataset:
+        dataset.writelines(line + "\n" for line in later)
+    return root
+
+
+def stats_of(root: Path, *files: str) -> dict:
+    result = newscrawl("stats", "--json", *files, cwd=root)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def latest_items(root: Path, *files: str) -> list[dict]:
+    """Each article's latest revision, as `newscrawl merge` keeps them."""
+    merged = root / "latest.jsonl"
+    assert newscrawl("merge", *files, "-o", str(merged), cwd=root).returncode == 0
+    return [json.loads(line) for line in merged.read_text().splitlines()]
+
+
 @pytest.mark.parametrize("index", range(2), ids=["pandas", "duckdb"])
-def test_readme_snippets_run_on_a_crawled_dataset(datasets, index):
+def test_readme_snippets_count_articles_as_newscrawl_stats_does(demo, index):
+    files = ("output/nu.jsonl", "output/wnl.jsonl")
+    lines = sum(len((demo / name).read_text().splitlines()) for name in files)
+    per_site = stats_of(demo, *files)["perSite"]
+    assert per_site == {"nu": 7, "wnl": 8} and lines == 16  # a revised article: 8 NU.nl lines, 7 articles
     snippet = readme_snippets("python")[index]
-    result = subprocess.run([sys.executable, "-c", snippet], cwd=datasets, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", snippet], cwd=demo, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     if index == 0:
-        assert re.search(r"^nu\s+6$", result.stdout, re.M) and re.search(r"^wnl\s+8$", result.stdout, re.M)
+        counts = dict(re.findall(r"^(nu|wnl)\s+(\d+)$", result.stdout, re.M))
+        assert {site: int(n) for site, n in counts.items()} == per_site
         # articleId stays a string, so it joins with DuckDB's VARCHAR and the schema's type.
         dtype = subprocess.run(
             [sys.executable, "-c", snippet + "\nprint('DTYPE', df['articleId'].map(type).unique())"],
-            cwd=datasets,
+            cwd=demo,
             capture_output=True,
             text=True,
             timeout=120,
         ).stdout
         assert "DTYPE [<class 'str'>]" in dtype
     else:
-        assert "│ nu      │        6 │" in result.stdout and "Redactie" in result.stdout
+        counts = dict(re.findall(r"│ (nu|wnl)\s+│\s+(\d+) │", result.stdout))
+        assert {site: int(n) for site, n in counts.items()} == per_site
+        # Each author once per article, on its latest revision: counted here from what merge keeps.
+        authors = Counter(author["name"] for item in latest_items(demo, *files) for author in item.get("authors", []))
+        table = {name.strip(): int(n) for name, n in re.findall(r"│ ([^│┌┐─]+?)\s+│\s+(\d+) │$", result.stdout, re.M)}
+        assert {name: n for name, n in table.items() if name not in per_site} == dict(authors)
 
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
-def test_readme_jq_snippet(datasets):
+def test_readme_jq_snippet_lists_each_article_once(demo):
     first = readme_snippets("bash")[0].splitlines()[0]
-    result = subprocess.run(first, shell=True, cwd=datasets, capture_output=True, text=True)
-    assert result.returncode == 0 and len(result.stdout.splitlines()) == 14
+    result = subprocess.run(first, shell=True, cwd=demo, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert len(rows) == stats_of(demo, "output/nu.jsonl", "output/wnl.jsonl")["articles"] == 15
+    latest = latest_items(demo, "output/nu.jsonl", "output/wnl.jsonl")
+    assert sorted(rows) == sorted([item["site"], item["datePublished"], item["headline"]] for item in latest)
 
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
-def test_readme_revision_query_finds_the_demo_revision(datasets, tmp_path):
+def test_readme_revision_query_finds_the_demo_revision(demo):
     """The demo appends a crawl of the site an hour later (tests/fixtures/nu/later.json) to output/nu.jsonl."""
-    output = tmp_path / "output"
-    shutil.copytree(datasets / "output", output)
-    state = tmp_path / "nu.sqlite3"
-    shutil.copy(datasets / "nu.sqlite3", state)
-    later, stats, _ = replay_crawl(
-        "nu", tmp_path, "-s", f"STATE_DB={state}", archive=FIXTURES / "nu" / "later.warc.gz", name="nu-later"
-    )
-    assert (stats["run/new"], stats["run/revised"]) == (1, 1)
-    with (output / "nu.jsonl").open("a", encoding="utf-8") as dataset:
-        dataset.writelines(line + "\n" for line in later)
     query = readme_snippets("bash")[0].splitlines()[1]
-    result = subprocess.run(query, shell=True, cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(query, shell=True, cwd=demo, capture_output=True, text=True)
     assert result.returncode == 0 and [json.loads(line) for line in result.stdout.splitlines()] == [
         {
             "url": "https://www.nu.nl/algemeen/6400103/storm-trekt-over-noorse-kust-in-nacht-van-de-klokwissel.html",
             "revision": 2,
         }
     ]
-    merged = tmp_path / "merged.jsonl"
-    assert newscrawl("merge", "output/nu.jsonl", "-o", str(merged), cwd=tmp_path).returncode == 0
+    merged = demo / "merged.jsonl"
+    assert newscrawl("merge", "output/nu.jsonl", "-o", str(merged), cwd=demo).returncode == 0
     storm = [json.loads(line) for line in merged.read_text().splitlines() if '"6400103"' in line]
     assert [item["metadata"]["revision"] for item in storm] == [2] and "Inmiddels varen ze weer." in storm[0][
         "articleBody"
