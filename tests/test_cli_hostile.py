@@ -82,3 +82,37 @@ def test_datasets_are_streamed(tmp_path, command):
     peak_mb = int(result.stdout.rsplit("PEAK", 1)[1]) / 1024
     print(f"\n{command} of {size_mb:.0f} MB: peak RSS {peak_mb:.0f} MB")
     assert size_mb > 100 and peak_mb < 100
+
+
+def _manifest_of_a_run(tmp_path):
+    """A manifest as the crawl writes it: pretty-printed JSON over many lines."""
+    manifest = {
+        "spider": "nu",
+        "fields": ["headline", "articleBody", "datePublished"],
+        "counts": {"items": 6, "new": 6, "revised": 0, "rejects": 1, "failures": 7},
+        "fieldCoverage": {"headline": 1.0, "articleBody": 1.0},
+        "file": {"path": "nu.jsonl", "bytes": 100, "lines": 6, "sha256": "0" * 64},
+    }
+    path = tmp_path / "nu.jsonl.manifest.json"
+    path.write_text(json.dumps(manifest, indent=1) + "\n")
+    assert len(path.read_text().splitlines()) > 20
+    return path
+
+
+@pytest.mark.parametrize("command", ["validate", "stats", "merge", "export"])
+def test_a_manifest_given_as_a_dataset_is_said_once(tmp_path, command):
+    path = _manifest_of_a_run(tmp_path)
+    out = {"merge": ["-o", str(tmp_path / "out.jsonl")], "export": ["-o", str(tmp_path / "out.csv")]}
+    result = newscrawl(command, str(path), *out.get(command, []))
+    assert_clean_failure(result)
+    said = [line for line in (result.stderr + result.stdout).splitlines() if str(path) in line]
+    assert said == [f"{path}: a run manifest, not a dataset: give the dataset it describes (nu.jsonl)"]
+
+
+def test_a_text_file_given_as_a_dataset_stops_after_its_first_lines(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("".join(f"line {n} of some notes\n" for n in range(500)))
+    result = newscrawl("validate", str(path))
+    assert_clean_failure(result)
+    said = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if str(path) in line]
+    assert len(said) == 21 and said[-1].endswith("not a JSONL dataset: its first 20 lines are unreadable; stopped")

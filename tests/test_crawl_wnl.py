@@ -100,6 +100,9 @@ def test_second_run_skips_what_lastmod_says_is_unchanged(first_crawl):
     # which only a request (301) can resolve.
     assert stats["run/unchanged_skipped"] == 5
     assert stats["run/fetched"] == stats["dedup/unchanged"] == 4
+    # Unchanged articles are not duplicates: the manifest counts them apart.
+    counts = json.loads((tmp_path / "again.jsonl.manifest.json").read_text())["counts"]
+    assert (counts["unchanged"], counts["duplicatesDropped"], counts["unchangedSkipped"]) == (4, 0, 5)
 
 
 # --- Real rendering: Chromium against a listing served on 127.0.0.1 ----------------------------

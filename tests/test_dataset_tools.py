@@ -413,3 +413,30 @@ def test_dataset_card_covers_every_site_and_schema_version_and_the_licences():
     licence = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["license"]
     licence = licence if isinstance(licence, str) else licence.get("text", "")
     assert licence.startswith("MIT") and (PROJECT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_merge_and_export_write_files_with_the_usual_mode(datasets, tmp_path):
+    """A merged dataset is shared like any other file: not left 0600 by its temporary file."""
+    import stat
+
+    merged, exported = tmp_path / "merged.jsonl", tmp_path / "nu.csv"
+    assert newscrawl("merge", str(datasets / "output" / "nu.jsonl"), "-o", str(merged)).returncode == 0
+    assert newscrawl("export", str(datasets / "output" / "nu.jsonl"), "-o", str(exported)).returncode == 0
+    (tmp_path / "plain").write_text("")
+    usual = stat.S_IMODE((tmp_path / "plain").stat().st_mode)
+    assert usual & 0o044  # group and others may read under the usual umask 022
+    assert stat.S_IMODE(merged.stat().st_mode) == stat.S_IMODE(exported.stat().st_mode) == usual
+
+
+def test_the_fields_doc_gives_each_sites_default_article_type():
+    """WNL's items are Articles (its WordPress says so), NU.nl's and NOS's NewsArticles: the doc says which."""
+    from scrapy.utils.misc import load_object
+
+    from newscrawl.article.schema import article_schema
+    from newscrawl.sites.registry import sites
+
+    said = article_schema()["properties"]["articleType"]["description"]
+    for site in sites().values():
+        default = load_object(site.parser).default_article_type
+        assert re.search(rf"(?<!\w){default}\b[^,;]*\b{re.escape(site.title)}(?!\w)", said), (site.name, default, said)
+    assert said in (PROJECT / "docs" / "fields.md").read_text()

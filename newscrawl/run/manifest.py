@@ -99,6 +99,7 @@ class FeedManifest:
             "rejects": stats.get_value("validation/rejected", 0),
             "failures": total("failures/"),
             "duplicatesDropped": stats.get_value("dedup/dropped", 0),
+            "unchanged": stats.get_value("dedup/unchanged", 0),
             "notArticles": total("skipped/"),
             "fallbackExtractions": stats.get_value("extraction/body/fallback", 0),
             "requests": stats.get_value("downloader/request_count", 0),

@@ -59,17 +59,46 @@ def read_records(path: Path, problems: list[Problem]) -> Iterator[Record]:
         except OSError as exc:  # a directory, a device
             problems.append(Problem(name, None, f"cannot read: {exc.strerror or exc}"))
             return
-        seen_text = False
+        seen_text, good, bad_run = False, 0, 0
         for number, raw in enumerate(stream, start=1):
             if not raw.strip():
                 continue
+            if not seen_text and raw.strip() in (b"{", b"["):
+                # Pretty-printed JSON (a run manifest, a stats file): one problem, not one per line.
+                problems.append(Problem(name, None, _not_jsonl(path)))
+                return
             seen_text = True
+            before = len(problems)
             record = _record(name, number, raw, problems)
             if record is not None:
+                good, bad_run = good + 1, 0
                 yield record
+            elif len(problems) > before and problems[-1].fatal:
+                bad_run += 1
+                if not good and bad_run == _GIVE_UP_AFTER:
+                    problems.append(
+                        Problem(name, None, f"not a JSONL dataset: its first {bad_run} lines are unreadable; stopped")
+                    )
+                    return
         if not seen_text:
             # A scheduled run without new or changed articles leaves an empty file: nothing to read, nothing wrong.
             problems.append(Problem(name, None, "empty file: no articles", fatal=False))
+
+
+# A file whose first lines are all unreadable is not a dataset: said once, not for each of its lines.
+_GIVE_UP_AFTER = 20
+
+
+def _not_jsonl(path: Path) -> str:
+    """What a file of one pretty-printed JSON document is, for the one line that says so."""
+    try:
+        document = json.loads(path.read_text("utf-8")) if path.stat().st_size < 16 << 20 else None
+    except (OSError, ValueError, RecursionError):
+        document = None
+    if isinstance(document, dict) and "spider" in document and "counts" in document:
+        dataset = path.name.removesuffix(".manifest.json")
+        return f"a run manifest, not a dataset: give the dataset it describes ({dataset})"
+    return "one JSON document over several lines, not JSONL (one article object per line)"
 
 
 def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Record | None:
@@ -172,12 +201,20 @@ def merge(records: Iterable[Record], all_revisions: bool = False) -> list[dict]:
     return [dict(sorted(item.items(), key=lambda kv: order.get(kv[0], len(order)))) for item in items]
 
 
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_jsonl(items: Iterable[dict], out: Path) -> int:
     """Write atomically: a reader never sees a half-written dataset."""
     out.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     descriptor, temporary = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
     try:
+        # mkstemp makes the file 0600; the dataset gets the mode any new file gets (export's, the crawl's).
+        os.fchmod(descriptor, 0o666 & ~current_umask())
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
             for item in items:
                 stream.write(json.dumps(item, ensure_ascii=False) + "\n")

@@ -88,7 +88,10 @@ class DedupPipeline:
 
     def _drop(self, reason: str, message: str) -> DuplicateItem:
         self.stats.inc_value(f"dedup/{reason}")
-        self.stats.inc_value("dedup/dropped")
+        if reason != "unchanged":
+            # dedup/dropped: duplicates (one article twice, one text under two ids). An article
+            # unchanged since an earlier run is no duplicate: dedup/unchanged counts those.
+            self.stats.inc_value("dedup/dropped")
         return DuplicateItem(message, log_level="DEBUG")
 
     def process_item(self, item, spider: Spider | None = None):
