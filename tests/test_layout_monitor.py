@@ -67,3 +67,11 @@ def test_a_redesigned_site_fails_the_run_and_saves_samples(tmp_path):
     pack(samples / "site.json", tmp_path / "samples.warc.gz")
     packed = WarcArchive.open(str(tmp_path / "samples.warc.gz"))
     assert {url for url, _ in packed.index} == {r["url"] for r in sample_manifest["records"]}
+
+
+def test_a_failed_run_without_samples_says_none_were_kept(tmp_path):
+    """The NU.nl spider on the WNL site: every source fails, no page to keep; the log says so plainly."""
+    _, _, log = replay_crawl("nu", tmp_path, archive=FIXTURES / "wnl" / "site.warc.gz")
+    failed = [line for line in log.splitlines() if "ERROR: Run failed on nu" in line]
+    assert len(failed) == 1 and failed[0].endswith("no sample pages kept.")
+    assert "saved to" not in log
