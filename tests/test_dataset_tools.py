@@ -440,3 +440,25 @@ def test_the_fields_doc_gives_each_sites_default_article_type():
         default = load_object(site.parser).default_article_type
         assert re.search(rf"(?<!\w){default}\b[^,;]*\b{re.escape(site.title)}(?!\w)", said), (site.name, default, said)
     assert said in (PROJECT / "docs" / "fields.md").read_text()
+
+
+def test_export_doc_is_generated_and_lists_the_columns_an_export_writes(datasets, tmp_path):
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from newscrawl.tools.schemadoc import render_export
+
+    doc = (PROJECT / "docs" / "export.md").read_text()
+    assert doc == render_export(), "regenerate: newscrawl schema-doc --export > docs/export.md"
+    documented = re.findall(r"^\| `([A-Za-z]+)` \|", doc, re.M)
+    parquet, table = tmp_path / "nu.parquet", tmp_path / "nu.csv"
+    for out in (parquet, table):
+        assert newscrawl("export", str(datasets / "output" / "nu.jsonl"), "-o", str(out)).returncode == 0
+    assert pq.read_schema(parquet).names == documented
+    with table.open(encoding="utf-8") as stream:
+        assert next(csv.reader(stream)) == documented
+    # What the doc says of the added columns holds in the file: a time known to the second.
+    rows = pq.read_table(parquet).to_pylist()
+    assert {row["datePublishedPrecision"] for row in rows} == {"second"} and '`"second"`' in doc
+    assert all(row["publishedDate"] == row["datePublished"].date() for row in rows)

@@ -24,6 +24,14 @@ TZ = "Europe/Amsterdam"
 # What an export adds to the schema's fields: the local day of publication and whether a time was
 # known at all ("second", or "day": metadata.datePublishedPrecision), beside datePublished.
 _PUBLISHED_EXTRAS = ("publishedDate", "datePublishedPrecision")
+# Their meaning, for docs/export.md (the rest comes from the article schema).
+EXTRA_MEANINGS = {
+    "publishedDate": "Derived from `datePublished`: the day of publication in Amsterdam (a bare-day "
+    "`datePublished` is that day). Empty when `datePublished` is.",
+    "datePublishedPrecision": 'From `metadata.datePublishedPrecision`, filled in: `"second"` when '
+    '`datePublished` has a time, `"day"` when the page named only the day (the timestamp column then '
+    "holds that day's start, 00:00 in Amsterdam); empty when there is no `datePublished`.",
+}
 
 
 def _is_instant(name: str, prop: dict, siblings: dict) -> bool:
@@ -67,6 +75,18 @@ def _columns() -> list[tuple[str, dict, dict, bool]]:
             columns.append(("datePublishedPrecision", metadata["datePublishedPrecision"], {}, True))
     columns += [(name, prop, metadata, True) for name, prop in metadata.items() if name not in _PUBLISHED_EXTRAS]
     return columns
+
+
+def columns() -> list[tuple[str, str, dict]]:
+    """(column, where it comes from, its schema) in export order, for docs/export.md."""
+    found = []
+    for name, prop, _, in_metadata in _columns():
+        if name in _PUBLISHED_EXTRAS:
+            source = "derived"
+        else:
+            source = f"metadata.{name}" if in_metadata else name
+        found.append((name, source, prop))
+    return found
 
 
 def arrow_schema():

@@ -1,6 +1,6 @@
-"""The human documentation of the item: a fields table generated from schemas/article.schema.json.
-
-``newscrawl schema-doc > docs/fields.md``; a test fails when the committed table and the schema differ.
+"""The human documentation of the item, generated from schemas/article.schema.json: the fields
+table (``newscrawl schema-doc > docs/fields.md``) and the export's columns (``newscrawl schema-doc
+--export > docs/export.md``). A test fails when a committed page and the code differ.
 """
 
 from __future__ import annotations
@@ -62,4 +62,53 @@ def render() -> str:
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
     for rule in schema.get("allOf", []):
         lines += ["", f"Rule: {rule.get('$comment', '')}"]
+    return "\n".join(lines) + "\n"
+
+
+def _csv_form(arrow_type) -> str:
+    """How a CSV cell holds a column of this Arrow type."""
+    text = str(arrow_type)
+    if text.startswith("timestamp"):
+        return "ISO 8601 with the Amsterdam offset"
+    if text.startswith("date32"):
+        return "YYYY-MM-DD"
+    if text.startswith(("list", "struct", "map")):
+        return "JSON text"
+    return {"int32": "integer", "double": "number", "bool": "true/false"}.get(text, "text")
+
+
+def render_export() -> str:
+    """docs/export.md: the columns of `newscrawl export` (Parquet and CSV), made from the code that writes them."""
+    from newscrawl.tools.export import EXTRA_MEANINGS, arrow_schema, columns
+
+    schema = arrow_schema()
+    lines = [
+        f"# Export columns (schema version {SCHEMA_VERSION})",
+        "",
+        "Generated from `newscrawl/tools/export.py` and `schemas/article.schema.json` by",
+        "`newscrawl schema-doc --export`; do not edit by hand.",
+        "",
+        "`newscrawl export FILE… -o out.parquet` (or `out.csv`) writes one row per article (its latest",
+        "revision, unless `--all-revisions`) with the columns below, in this order. It differs from the",
+        "JSONL lines in three ways:",
+        "",
+        "- `metadata` is flattened: each of its fields is a top-level column (`revision`, `contentHash`, …);",
+        "- two columns are added after `datePublished`: `publishedDate` and `datePublishedPrecision`;",
+        "- types are explicit: `articleId` is text, times are timestamps with the Europe/Amsterdam zone",
+        "  (a bare-day `datePublished` becomes that day's start; `datePublishedPrecision` says so), lists and",
+        "  objects stay lists and structs in Parquet and are JSON text in CSV, a free-form map",
+        "  (`sources`) is a map of text to text.",
+        "",
+        "An empty CSV cell (a Parquet null) is a field the article lacks. CSV cells that a spreadsheet would",
+        "run as a formula (starting with `=`, `+`, `-`, `@`, a tab or CR) get a leading `'` unless `--csv-raw`.",
+        "",
+        "| column | from | Parquet type | CSV cell | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for name, source, prop in columns():
+        arrow_type = schema.field(name).type
+        meaning = EXTRA_MEANINGS.get(name) or " ".join(prop.get("description", "").split())
+        cells = [f"`{name}`", "derived" if source == "derived" else f"`{source}`", f"`{arrow_type}`"]
+        cells += [_csv_form(arrow_type), meaning]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
