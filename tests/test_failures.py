@@ -27,7 +27,7 @@ from newscrawl.crawl.failures import failure_reason
         (DownloadTimeoutError("took longer than 1.0 seconds"), "timeout"),
         (DownloadCancelledError("expected response size larger than download max size"), "too_large"),
         (ResponseDataLossError("Connection closed before the full body was received"), "truncated"),
-        (ValueError("something else"), "ValueError"),
+        (ValueError("something else"), "other"),
     ],
 )
 def test_failure_reasons(error, reason):

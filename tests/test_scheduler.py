@@ -145,8 +145,11 @@ def test_every_finished_job_is_logged_once_and_a_crash_leaves_a_failed_stub(tmp_
 
     result = subprocess.run([sys.executable, "-m", "newscrawl", "runs", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 1  # wnl's latest job failed
-    rows = result.stdout.splitlines()[1:]
-    assert "j1" in rows[0] and " ok " in rows[0] and "j2" in rows[1] and "FAILED" in rows[1] and "crashed" in rows[1]
+    rows = [
+        line for line in result.stdout.splitlines()[1:] if not line.startswith(" ")
+    ]  # not the log lines under a crash
+    # In the order the jobs ended: j2 crashed at 09:00:02, j1 finished at 09:01.
+    assert "j2" in rows[0] and "FAILED" in rows[0] and "crashed" in rows[0] and "j1" in rows[1] and " ok " in rows[1]
 
 
 def _need_chromium() -> str:
@@ -162,54 +165,137 @@ def _need_chromium() -> str:
     return chromium
 
 
-def test_the_runs_page_shows_every_job_and_marks_the_failed_one_in_a_real_browser(tmp_path):
-    """The page opened in Debian's Chromium (through Playwright, as the project renders pages)."""
+def _runs_page(tmp_path, monkeypatch) -> Path:
+    """A data directory of four jobs: nu ended at 00:00, 01:00 and 04:00 (recorded out of order),
+    wnl's only job crashed at 05:00. Scrapyd's times are the server's local time: UTC here."""
     import json
-    import subprocess
-    import sys
+    import time
 
-    chromium = _need_chromium()
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     data = tmp_path / "data"
     (data / "nu").mkdir(parents=True)
-    for n in range(3):
+    ends = {"j0": "00", "j1": "01", "j2": "04"}
+    for n, job in enumerate(ends):
+        failures = {"failure:http_404": n} | ({"failure:ValueError": 1} if job == "j1" else {})
         manifest = {
             "spider": "nu",
-            "job": f"j{n}",
+            "job": job,
             "status": "ok",
             "counts": {"items": 5 + n, "new": 5, "revised": n},
-            "fieldCoverage": {"headline": 1.0, "mainImage": 0.8},
+            "fieldCoverage": {"headline": 1.0, "mainImage": 0.8, "authors": 0.5 + n / 10},
             "layout": {"status": "ok", "fallbackShare": 0.1, "problems": []},
-            "urls": {"outcomeDetails": {"item": 5, "failure:http_404": n}},
+            "urls": {"outcomeDetails": {"item": 5, **failures}},
         }
         (data / "nu" / f"nu-{n}.jsonl.manifest.json").write_text(json.dumps(manifest))
     scrapyd = FakeScrapyd(active=())
-    scrapyd.finished = [{"id": f"j{n}", "spider": "nu", "end_time": f"2025-04-01 0{n}:00:00"} for n in range(3)]
-    scrapyd.finished.append({"id": "j9", "spider": "wnl", "end_time": "2025-04-01 04:00:00", "log_url": "/logs/j9.log"})
+    scrapyd.finished = [
+        {"id": job, "spider": "nu", "end_time": f"2025-04-01 {ends[job]}:00:00"} for job in ("j2", "j0", "j1")
+    ]
+    scrapyd.finished.append({"id": "j9", "spider": "wnl", "end_time": "2025-04-01 05:00:00", "log_url": "/logs/j9.log"})
     Scheduler(scrapyd, "newscrawl", [], data).tick()
+    return data
+
+
+def _open(chromium: str, report: Path, check):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(report.as_uri())
+        check(page)
+        browser.close()
+    assert errors == []
+
+
+def test_the_runs_page_in_a_real_browser_charts_every_run_over_time(tmp_path, monkeypatch):
+    """The page opened in Debian's Chromium (through Playwright, as the project renders pages)."""
+    import subprocess
+    import sys
+
+    from newscrawl.sites.registry import coverage_fields
+
+    chromium = _need_chromium()
+    data = _runs_page(tmp_path, monkeypatch)
     report = tmp_path / "runs.html"
     result = subprocess.run(
         [sys.executable, "-m", "newscrawl", "runs", str(data), "--html", str(report)], capture_output=True, text=True
     )
     assert result.returncode == 1 and report.exists()
 
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page()
-        errors = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(report.as_uri())
+    def check(page):
         rows = page.locator("tbody tr")
-        assert rows.count() == 4
+        # Rows in the order the jobs ended, not the order they were recorded.
+        assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(4)] == ["j0", "j1", "j2", "j9"]
         failed = page.locator("tbody tr.failed")
         assert failed.count() == 1 and "j9" in failed.inner_text() and "FAILED" in failed.inner_text()
         assert failed.locator("td.status").evaluate("cell => getComputedStyle(cell).color") == "rgb(176, 0, 32)"
-        assert page.locator(".chart svg").count() == 6  # three charts for each of the two sites
-        assert "http_404 2" in page.locator("tbody tr").nth(2).inner_text()
-        browser.close()
-    assert errors == []
+        # Failures by the documented short reasons: an exception's name is "other".
+        assert rows.nth(1).locator("td").nth(6).inner_text() == "http_404 1, other 1"
+        assert rows.nth(2).locator("td").nth(6).inner_text() == "http_404 2"
+        for site in ("nu", "wnl"):
+            charts = page.locator(f"#site-{site} .chart svg")
+            # Items, the generic extractor's share, and one chart per covered field: one series each.
+            assert charts.count() == 2 + len(coverage_fields())
+            assert all(charts.nth(i).locator("polyline").count() <= 1 for i in range(charts.count()))
+        # wnl's single run is a visible dot, with its time under the axis.
+        wnl_items = page.locator("#site-wnl .chart svg").first
+        dot = wnl_items.locator("circle.point")
+        assert dot.count() == 1 and dot.bounding_box()["width"] > 0 and dot.is_visible()
+        assert wnl_items.locator("circle.failed-run").count() == 1
+        assert wnl_items.locator("text.time").all_text_contents() == ["2025-04-01 05:00"]
+        # nu's runs stand where they ended: 1 h, then 3 h apart; the axis says from when to when.
+        nu_items = page.locator("#site-nu .chart svg").first
+        assert nu_items.locator("text.time").all_text_contents() == ["2025-04-01 00:00", "2025-04-01 04:00"]
+        xs = [box["x"] for box in (nu_items.locator("circle.point").nth(i).bounding_box() for i in range(3))]
+        assert abs((xs[2] - xs[1]) / (xs[1] - xs[0]) - 3) < 0.05
+        # Coverage of authors rose over the runs: its own chart, its own line, not under headline's.
+        authors = page.locator("#site-nu .coverage svg[aria-label='authors']")
+        assert authors.locator("polyline").count() == 1 and authors.locator("circle.point").count() == 3
+
+    _open(chromium, report, check)
+
+
+@pytest.mark.parametrize(
+    "options, jobs",
+    [
+        (["--last", "2"], ["j2", "j9"]),
+        (["--since", "2025-04-01T00:30:00"], ["j1", "j2", "j9"]),
+        (["--since", "2025-04-01T03:30:00+01:00"], ["j2", "j9"]),
+        (["--since", "1d"], []),
+    ],
+)
+def test_runs_shows_only_recent_jobs_when_asked(tmp_path, monkeypatch, options, jobs):
+    import subprocess
+    import sys
+
+    data = _runs_page(tmp_path, monkeypatch)
+    report = tmp_path / "runs.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "runs", str(data), *options, "--html", str(report)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1  # wnl's latest job failed, shown or not
+    assert [line.split()[2] for line in result.stdout.splitlines()[1:] if line.startswith("2025")] == jobs
+    assert report.read_text().count("<tr class=") == len(jobs)
+
+
+def test_runs_refuses_a_since_it_cannot_read(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    data = _runs_page(tmp_path, monkeypatch)
+    result = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "runs", str(data), "--since", "last tuesday"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "an ISO date or time" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_crashed_job_is_alerted_by_the_scheduler(tmp_path, monkeypatch):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from scrapy.exceptions import (
     DownloadCancelledError,
     DownloadConnectionRefusedError,
@@ -25,9 +27,40 @@ from twisted.web._newclient import ResponseFailed
 
 from newscrawl.crawl.scope import RefusedAddress
 
+# Every failure reason there is (README, "Every URL has an outcome"), besides http_<status>: what
+# failures/… stats, manifests and the run report say. An error none of them names is "other".
+REASONS = (
+    "offsite",
+    "refused_address",
+    "url_too_long",
+    "dns",
+    "timeout",
+    "connection",
+    "truncated",
+    "too_large",
+    "redirect_loop",
+    "ignored",
+    "parse_error",
+    "other",
+)
+_HTTP = re.compile(r"^http_\d{3}$")
+
+
+def short_reason(reason: str) -> str:
+    """A reason of the vocabulary as it is; any other (an exception's name in an older manifest) is "other"."""
+    return reason if reason in REASONS or _HTTP.match(reason) else "other"
+
+
+def failure_detail(failure: Failure) -> str:
+    """The error's message; for an "other" failure, its exception's name first (the reason no longer says it)."""
+    message = failure.getErrorMessage()
+    if failure_reason(failure) == "other":
+        return f"{type(failure.value).__name__}: {message}"
+    return message
+
 
 def failure_reason(failure: Failure) -> str:
-    """http_<status>, too_large, redirect_loop, ignored, dns, timeout, truncated, connection, or the exception's name."""
+    """http_<status>, too_large, redirect_loop, ignored, dns, timeout, truncated, connection, or other."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
     if failure.check(IgnoreRequest):
@@ -53,4 +86,4 @@ def failure_reason(failure: Failure) -> str:
         DownloadFailedError,
     ):
         return "connection"
-    return type(failure.value).__name__
+    return "other"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,20 @@ def print_problems(problems: list, limit: int = 200) -> None:
         print(for_terminal(problem), file=sys.stderr)
     if len(problems) > limit:
         print(f"… and {len(problems) - limit} more problems", file=sys.stderr)
+
+
+def moment(text: Any) -> datetime | None:
+    """A time from a run log, a manifest or Scrapyd ("2025-04-01 09:00:01.123456", the server's local
+    time, or ISO 8601 with a zone) as an aware UTC datetime; None for anything else."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def utc_time(text: Any) -> str | None:
+    """The same time as ISO 8601 in UTC, to the second (how manifests and the run log give times)."""
+    found = moment(text)
+    return found.isoformat(timespec="seconds") if found else None

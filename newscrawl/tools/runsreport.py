@@ -1,32 +1,38 @@
 """`newscrawl runs DATA_DIR --html report.html`: the run log as one self-contained HTML page.
 
-A row per job (status, items, new/revised, failures by reason, rejects, problems, its manifest)
-and, per site, charts over the runs of items, field coverage and fallback share: the early signs
-of a redesign. Failed jobs are marked in the table and on the charts. No script, no external
-file: the page opens anywhere, from a mail attachment too.
+A row per job in the order they ended (status, items, new/revised, failures by short reason,
+rejects, problems, its manifest) and, per site, charts over time of items, the generic
+extractor's share and each field's coverage (one series per chart): the early signs of a
+redesign. Failed jobs are marked in the table and on the charts. No script, no external file:
+the page opens anywhere, from a mail attachment too.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from newscrawl.crawl.failures import short_reason
 from newscrawl.sites.registry import coverage_fields
-from newscrawl.tools.present import as_dict, number, read_manifest
+from newscrawl.tools.present import as_dict, moment, number, read_manifest
 
-COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
+COLOUR = "#1f77b4"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin-bottom: 2em; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
 td.n { text-align: right; }
+td.end { white-space: nowrap; }
 tr.failed td { background: #fde2e2; }
 tr.failed td.status { color: #b00020; font-weight: bold; }
 .chart { margin: 0 2em 2em 0; display: inline-block; vertical-align: top; }
-.legend span { margin-right: 1em; }
+.coverage { max-width: 1300px; }
+h3 { font-size: 14px; margin: 0 0 .3em; }
 """
 
 
@@ -54,46 +60,105 @@ def _manifest_link(path) -> str:
 
 
 def failures_by_reason(manifest: dict) -> str:
+    """The job's failures by their short reason (README, "Every URL has an outcome")."""
     details = as_dict(as_dict(manifest.get("urls")).get("outcomeDetails"))
-    reasons = {str(key).split(":", 1)[1]: n for key, n in details.items() if str(key).startswith("failure:")}
-    return ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items())) or "–"
+    reasons: dict[str, int] = {}
+    for key, n in details.items():
+        if str(key).startswith("failure:") and isinstance(number(n), int):
+            reason = short_reason(str(key).split(":", 1)[1])
+            reasons[reason] = reasons.get(reason, 0) + int(n)
+    return ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()) if n) or "–"
 
 
-def line_chart(title: str, series: dict[str, list[float | None]], failed: list[bool], top: float | None = None) -> str:
-    """An SVG line chart of one or more series over the runs, failed runs marked with a red ring."""
-    width, height, pad = 420, 160, 30
-    runs = max((len(values) for values in series.values()), default=0)
-    peak = top or max([v for values in series.values() for v in values if v is not None] + [1])
+def in_time_order(entries: list[dict]) -> list[dict]:
+    """The jobs by when they ended (the log is in the order they were recorded); a job without a
+    readable end time last, in log order."""
+    return sorted(entries, key=lambda entry: (moment(entry.get("end")) is None, moment(entry.get("end")) or EPOCH))
+
+
+def recent(entries: list[dict], since: datetime | None = None, last: int | None = None) -> list[dict]:
+    """The jobs that ended at or after ``since``, of those the ``last`` latest; in time order."""
+    chosen = in_time_order(entries)
+    if since is not None:
+        chosen = [entry for entry in chosen if (moment(entry.get("end")) or EPOCH) >= since]
+    return chosen[-last:] if last else chosen
+
+
+def _label(when: datetime, small: bool = False) -> str:
+    return when.strftime("%m-%d %H:%M" if small else "%Y-%m-%d %H:%M")
+
+
+def line_chart(
+    title: str,
+    values: list[float | None],
+    times: list[datetime | None],
+    failed: list[bool],
+    top: float | None = None,
+    small: bool = False,
+) -> str:
+    """An SVG chart of one series over the runs: x is when each run ended (by order when a time is
+    missing), a dot per run (one run is one dot), failed runs ringed in red, the first and last
+    times under the axis. One series per chart: lines never hide each other."""
+    width, height = (230, 110) if small else (420, 170)
+    left, right, top_pad, bottom = 34, 14, 24, 34
+    known = [t for t in times if t is not None]
+    by_time = len(known) == len(times) and len(known) > 1 and max(known) > min(known)
+    peak = top or max([v for v in values if v is not None] + [1])
 
     def x(i: int) -> float:
-        return pad + (width - 2 * pad) * (i / max(runs - 1, 1))
+        span = width - left - right
+        if len(values) == 1:
+            return left + span / 2
+        if by_time:
+            first, whole = min(known), (max(known) - min(known)).total_seconds()
+            return left + span * ((times[i] - first).total_seconds() / whole)  # type: ignore[operator]
+        return left + span * i / (len(values) - 1)
 
     def y(v: float) -> float:
-        return height - pad - (height - 2 * pad) * (v / peak)
+        return height - bottom - (height - bottom - top_pad) * (v / peak)
 
+    axis = height - bottom
     parts = [
         f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="{pad}" y="16">{escape(title)}</text>',
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>',
-        f'<text x="2" y="{y(peak) + 4:.0f}" font-size="10">{peak:g}</text>',
+        f'<text x="{left}" y="14" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{axis}" x2="{width - right}" y2="{axis}" stroke="#999"/>',
+        f'<line x1="{left}" y1="{top_pad}" x2="{left}" y2="{axis}" stroke="#ddd"/>',
+        f'<text x="{left - 4}" y="{y(peak) + 4:.0f}" font-size="10" text-anchor="end">{peak:g}</text>',
+        f'<text x="{left - 4}" y="{axis + 4}" font-size="10" text-anchor="end">0</text>',
     ]
-    for (name, values), colour in zip(series.items(), COLOURS * 4):
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values) if v is not None)
+    # Time labels under the axis: the first and the last run's end (one label for a single run).
+    ends = [i for i in (0, len(values) - 1) if times and times[i] is not None]
+    for i in sorted(set(ends)):
+        anchor = "middle" if len(values) == 1 else "start" if i == 0 else "end"
         parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"><title>{escape(name)}</title></polyline>'
+            f'<text class="time" x="{x(i):.1f}" y="{axis + 14}" font-size="10" text-anchor="{anchor}">'
+            f"{escape(_label(times[i], small))}</text>"  # type: ignore[arg-type]
         )
-        for i, v in enumerate(values):
-            if v is not None and i < len(failed) and failed[i]:
-                parts.append(
-                    f'<circle class="failed-run" cx="{x(i):.1f}" cy="{y(v):.1f}" r="5" fill="none" stroke="#b00020" stroke-width="2"/>'
-                )
+    if ends:
+        parts.append(
+            f'<text x="{(left + width - right) / 2:.0f}" y="{axis + 28}" font-size="10" fill="#666" '
+            f'text-anchor="middle">run end, UTC</text>'
+        )
+    points = [(x(i), y(v)) for i, v in enumerate(values) if v is not None]
+    if len(points) > 1:
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        parts.append(f'<polyline fill="none" stroke="{COLOUR}" stroke-width="2" points="{path}"/>')
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        when = _label(times[i]) if i < len(times) and times[i] is not None else f"run {i + 1}"  # type: ignore[arg-type]
+        parts.append(
+            f'<circle class="point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{COLOUR}">'
+            f"<title>{escape(when)}: {v:g}</title></circle>"
+        )
+        if i < len(failed) and failed[i]:
+            parts.append(
+                f'<circle class="failed-run" cx="{x(i):.1f}" cy="{y(v):.1f}" r="6" fill="none" stroke="#b00020" stroke-width="2"/>'
+            )
+    if not points:
+        parts.append(f'<text x="{left + 8}" y="{axis - 8}" font-size="11" fill="#666">no value in these runs</text>')
     parts.append("</svg>")
-    legend = (
-        "".join(f'<span style="color:{c}">■ {escape(n)}</span>' for n, c in zip(series, COLOURS * 4))
-        if len(series) > 1
-        else ""
-    )
-    return '<div class="chart">' + "".join(parts) + (f'<div class="legend">{legend}</div>' if legend else "") + "</div>"
+    return '<div class="chart">' + "".join(parts) + "</div>"
 
 
 def _log_cause(entry: dict) -> str:
@@ -109,6 +174,8 @@ def _log_cause(entry: dict) -> str:
 
 
 def render(entries: list[dict]) -> str:
+    """The page of these jobs, in the order they ended."""
+    entries = in_time_order(entries)
     rows: list[Any] = []
     sites: dict[str, Any] = {}
     for entry in entries:
@@ -127,7 +194,7 @@ def render(entries: list[dict]) -> str:
             problems.append(wrong)
         cause = _log_cause(entry)
         rows.append(
-            f'<tr class="{"failed" if failed else "ok"}"><td>{escape(str(entry.get("end")))}</td><td>{escape(str(entry.get("spider")))}</td>'
+            f'<tr class="{"failed" if failed else "ok"}"><td class="end">{escape(str(entry.get("end")))}</td><td>{escape(str(entry.get("spider")))}</td>'
             f'<td>{escape(str(entry.get("job")))}</td><td class="status">{"FAILED" if failed else "ok"}</td>'
             f'<td class="n">{_count(entry.get("items"))}</td><td class="n">{_count(entry.get("new"))} / {_count(entry.get("revised"))}</td>'
             f'<td>{escape(failures_by_reason(manifest))}</td><td class="n">{_count(entry.get("rejects"))}</td>'
@@ -136,16 +203,19 @@ def render(entries: list[dict]) -> str:
     charts = []
     for site, runs in sites.items():
         failed = [f for _, _, f in runs]
-        items = {"items": [number(e.get("items")) for e, _, _ in runs]}
-        coverage = {
-            name: [number(as_dict(m.get("fieldCoverage")).get(name)) for _, m, _ in runs] for name in coverage_fields()
-        }
-        fallback = {"fallback share": [number(as_dict(m.get("layout")).get("fallbackShare")) for _, m, _ in runs]}
+        times = [moment(e.get("end")) for e, _, _ in runs]
+        coverage = "".join(
+            line_chart(
+                name, [number(as_dict(m.get("fieldCoverage")).get(name)) for _, m, _ in runs], times, failed, 1.0, True
+            )
+            for name in coverage_fields()
+        )
+        fallback = [number(as_dict(m.get("layout")).get("fallbackShare")) for _, m, _ in runs]
         charts.append(
-            f"<h2>{escape(str(site))}</h2>"
-            + line_chart("items per run", items, failed)
-            + line_chart("field coverage", coverage, failed, top=1.0)
-            + line_chart("generic extractor share", fallback, failed, top=1.0)
+            f'<section class="site" id="site-{escape(quote(str(site)))}"><h2>{escape(str(site))}</h2>'
+            + line_chart("items per run", [number(e.get("items")) for e, _, _ in runs], times, failed)
+            + line_chart("generic extractor share", fallback, times, failed, top=1.0)
+            + f'<h3>field coverage</h3><div class="coverage">{coverage}</div></section>'
         )
     failed_count = sum(1 for entry in entries if entry.get("status") != "ok")
     return (

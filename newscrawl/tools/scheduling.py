@@ -20,7 +20,7 @@ from urllib.request import Request, urlopen
 from newscrawl import __version__
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.run.verdict import Verdict
-from newscrawl.tools.present import as_dict, for_terminal, number, read_manifest, safe_name
+from newscrawl.tools.present import as_dict, for_terminal, number, read_manifest, safe_name, utc_time
 
 logger = logging.getLogger("newscrawl.schedule")
 
@@ -231,8 +231,8 @@ class RunLog:
             entry = {
                 "job": job["id"],
                 "spider": job.get("spider"),
-                "start": job.get("start_time"),
-                "end": job.get("end_time"),
+                "start": utc_time(job.get("start_time")),
+                "end": utc_time(job.get("end_time")),
             }
             if not safe_name(job["id"]) or not safe_name(job.get("spider")):
                 # Scrapyd takes a job id from whoever schedules: it never names a file of ours unchecked.
@@ -343,18 +343,6 @@ COUNTS = (
     "fallbackExtractions",
     "requests",
 )
-
-
-def utc_time(text: str | None) -> str | None:
-    """Scrapyd's job times ("2025-04-01 09:00:01.123456", the server's local time) or an ISO time, in
-    UTC as manifests give them; None for nothing readable."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class UnknownSpiders(ValueError):

@@ -22,7 +22,7 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlRespon
 from twisted.python.failure import Failure
 
 from newscrawl.article.requestinfo import META_KEY, RequestInfo, info
-from newscrawl.crawl.failures import failure_reason
+from newscrawl.crawl.failures import failure_detail, failure_reason
 from newscrawl.crawl.frontier import Frontier
 from newscrawl.crawl.outcomes import request_key, resolve
 from newscrawl.crawl.render import RenderPolicy
@@ -323,6 +323,6 @@ class NewsSpider(scrapy.Spider):
         reason = failure_reason(failure)
         kind = "discovery" if info(request).discovery else "article"
         self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
-        resolve(self.crawler, request_key(request), f"failure:{reason}", failure.getErrorMessage())
+        resolve(self.crawler, request_key(request), f"failure:{reason}", failure_detail(failure))
         level = logging.INFO if kind == "discovery" and reason == "http_404" else logging.WARNING
-        self.logger.log(level, "Failed %s (%s): %s — %s", kind, reason, request.url, failure.getErrorMessage())
+        self.logger.log(level, "Failed %s (%s): %s — %s", kind, reason, request.url, failure_detail(failure))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newscrawl.tools.present import for_terminal
-from newscrawl.tools.scheduling import (
-    RunLog,
-)
+from newscrawl.tools.runsreport import in_time_order, recent
+from newscrawl.tools.scheduling import RunLog, parse_interval
 
 
 def add_to(commands) -> None:
@@ -18,7 +18,8 @@ def add_to(commands) -> None:
         help="every scheduled job's outcome (the run log of a data directory)",
         description="Print <data-dir>/runs.jsonl, written by `newscrawl schedule --data-dir`: one row per finished "
         "Scrapyd job with its status, items, new and revised articles, failures, rejects and problems. "
-        "Exit 1 when the latest job of any spider failed.",
+        "Jobs in the order they ended; --since and --last show only recent ones. "
+        "Exit 1 when the latest job of any spider failed (of all jobs, whatever is shown).",
     )
     runs.add_argument("data_dir", metavar="DATA_DIR")
     runs.add_argument(
@@ -26,7 +27,36 @@ def add_to(commands) -> None:
         metavar="REPORT",
         help="also write the runs as one self-contained HTML page (a table, charts per site)",
     )
+    runs.add_argument(
+        "--since",
+        metavar="WHEN",
+        type=since_time,
+        help="only jobs that ended since WHEN: an ISO date or time (2025-04-01, 2025-04-01T09:00+02:00; UTC "
+        "without a zone) or a time back from now (36h, 7d)",
+    )
+    runs.add_argument("--last", metavar="N", type=positive, help="only the N jobs that ended last")
     runs.set_defaults(handler=run)
+
+
+def since_time(text: str) -> datetime:
+    """--since: an ISO date or time (UTC when it names no zone), or a span back from now (7d, 36h)."""
+    try:
+        return datetime.now(UTC) - timedelta(seconds=parse_interval(text))
+    except argparse.ArgumentTypeError:
+        pass
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"an ISO date or time (2025-04-01T09:00) or a span (7d, 36h), not {text!r}"
+        ) from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"a number of jobs (1 or more), not {text!r}")
+    return int(text)
 
 
 def run(options: argparse.Namespace) -> int:
@@ -37,7 +67,8 @@ def run(options: argparse.Namespace) -> int:
             f"{log.path}: no run log yet (newscrawl schedule --data-dir {options.data_dir} writes it)", file=sys.stderr
         )
         return 2
-    entries = log.entries()
+    everything = log.entries()
+    entries = recent(everything, options.since, options.last)
     print(
         f"{'end':<26} {'spider':<8} {'job':<34} {'status':<7} {'items':>6} {'new':>5} {'rev':>4} {'fail':>5} {'rej':>4}  problems"
     )
@@ -50,10 +81,8 @@ def run(options: argparse.Namespace) -> int:
             print(f"--html {options.html}: cannot write: {exc.strerror or exc}", file=sys.stderr)
             return 2
         print(f"report written to {options.html}", file=sys.stderr)
-    latest: dict[str, dict] = {}
+    latest = {str(entry.get("spider")): entry for entry in in_time_order(everything)}
     for entry in entries:
-        latest[str(entry.get("spider"))] = entry
-
         # Every value from the run log or Scrapyd as inert text: no escape sequence reaches the terminal.
         def cell(name: str, entry: dict = entry) -> str:
             return for_terminal(entry.get(name, 0) if name != "end" else str(entry.get("end"))[:26])
