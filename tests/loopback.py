@@ -35,6 +35,29 @@ class LoopbackResolver(CachingThreadedResolver):
         return defer.succeed("127.0.0.1")
 
 
+class DieAfterWriting:
+    """Extension for a test worker: the process dies (SIGKILL, no clean-up) right after the
+    ``DIE_AFTER_WRITING``-th article's line is on disk, before the state records it: the one
+    moment a killed writer can leave an article written but unrecorded."""
+
+    def __init__(self, crawler, after: int):
+        self.after, self.written = after, 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from newscrawl.crawl.durability import item_written
+
+        extension = cls(crawler, crawler.settings.getint("DIE_AFTER_WRITING"))
+        # Connected before the dedup pipeline's handler (extensions are made before pipelines): runs first.
+        crawler.signals.connect(extension.item_written, signal=item_written)
+        return extension
+
+    def item_written(self, item, spider) -> None:
+        self.written += 1
+        if self.written == self.after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -88,6 +88,31 @@ def test_a_killed_worker_loses_nothing(tmp_path, redis_url, site):
     assert stats["cluster/dead_workers"] == 1 and stats["cluster/sweeps"] == 1
 
 
+def test_a_worker_killed_between_writing_and_recording_an_article_does_not_double_it(tmp_path, redis_url, site):
+    """The victim dies right after its 300th line reached the disk, before the state recorded that
+    article: the survivor reads the victim's dataset before it sweeps, so the article is not written again."""
+    from newscrawl import settings as project
+
+    outs = [tmp_path / "victim.jsonl", tmp_path / "survivor.jsonl"]
+    timing = {"CLUSTER_HEARTBEAT": 0.5, "CLUSTER_DEAD_AFTER": 4}
+    dying = {"EXTENSIONS": json.dumps({**project.EXTENSIONS, "loopback.DieAfterWriting": 0}), "DIE_AFTER_WRITING": 300}
+    victim = cluster_worker(outs[0], redis_url, "t-window", **timing, **dying)
+    survivor = cluster_worker(outs[1], redis_url, "t-window", **timing)
+    victim.wait(120)
+    assert victim.returncode == -signal.SIGKILL, outs[0].with_suffix(".log").read_text()[-2000:]
+    wait_for_worker(survivor, 300, outs[1].with_suffix(".log"))
+    victim_ids, survivor_ids = article_ids(outs[0]), article_ids(outs[1])
+    together = victim_ids + survivor_ids
+    assert len(victim_ids) == 300
+    assert set(together) == EXPECTED, f"lost: {sorted(EXPECTED - set(together))[:10]}"
+    assert len(together) == len(set(together)), (
+        f"written twice: {sorted({i for i in together if together.count(i) > 1})}"
+    )
+    stats = json.loads(outs[1].with_suffix(".stats.json").read_text())
+    assert stats["cluster/dead_workers"] == 1 and stats["cluster/dead_items_learned"] >= 1
+    assert "written but not recorded: recorded now" in outs[1].with_suffix(".log").read_text()
+
+
 def test_claims_stop_a_second_emission_and_lapse_with_their_worker(redis_url):
     import redis
 

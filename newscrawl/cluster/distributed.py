@@ -14,17 +14,22 @@ Every worker of a spider shares, in one Redis (keys under ``REDIS_KEY_PREFIX``):
 
 A worker closes by itself once the frontier is empty and every live worker has been idle for
 ``CLUSTER_CLOSE_AFTER`` seconds. A worker whose heartbeat expired (killed) is noticed by a
-survivor, which reads the discovery pages again and requests every article not finished in this
-run (its requests in flight are lost with it, and the seen-set would filter them); the claims
-and the state make sure nothing is emitted twice. The last worker to close removes the run's
+survivor, which first records what the dead worker wrote but had not recorded (its dataset
+files, published under ``<p>:<spider>:feeds``, when they are on the survivor's machine), then
+reads the discovery pages again and requests every article not finished in this run (its
+requests in flight are lost with it, and the seen-set would filter them); the claims and the
+state make sure nothing is emitted twice. The last worker to close removes the run's
 frontier, seen-set and done-set, so the next run starts afresh, while the state stays.
 Without ``REDIS_URL`` none of this is loaded and the crawl stays embedded (SQLite).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
 import time
+from pathlib import Path
 from typing import Any, cast
 
 from scrapy import Request, signals
@@ -36,8 +41,11 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from newscrawl.cluster.politeness import wrap_download_handlers
 from newscrawl.crawl import signals as crawl_signals
-from newscrawl.crawl.durability import flush_feeds
+from newscrawl.crawl.durability import feed_slots, flush_feeds
+from newscrawl.crawl.feeds import local_path, with_spider_name
 from newscrawl.crawl.fingerprint import redirect_within_article
+from newscrawl.crawl.pipelines.dedup import learn_from_feed
+from newscrawl.state import store_for
 from newscrawl.state.redis import connect, enabled, heartbeat_prefix, prefix, worker_id
 
 logger = logging.getLogger(__name__)
@@ -133,8 +141,11 @@ class Cluster:
         self.workers_key = f"{base}:workers"
         self.heartbeat_prefix = heartbeat_prefix(settings, name)
         self.done_key = f"{base}:done"
+        # worker id → {"host", "paths"}: the dataset files each worker writes, read when it dies.
+        self.feeds_key = f"{base}:feeds"
         self.run_keys = [
             self.done_key,
+            self.feeds_key,
             settings.get("SCHEDULER_QUEUE_KEY") % {"spider": name},
             settings.get("SCHEDULER_DUPEFILTER_KEY") % {"spider": name},
         ]
@@ -145,6 +156,7 @@ class Cluster:
         self.idle_since: float | None = None
         self.closing = False
         self.loop: Any = None  # the heartbeat's looping call, while the spider is open
+        self.published: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Cluster:
@@ -161,6 +173,7 @@ class Cluster:
         self.server.sadd(self.workers_key, self.id)
         logger.info("Worker %s joined %s (%d workers)", self.id, self.workers_key, self.server.scard(self.workers_key))
         self.crawler.stats.set_value("cluster/worker", self.id)
+        self.publish_feeds()
         self.loop = create_looping_call(self.tick)
         self.loop.start(self.interval, now=False)
 
@@ -169,6 +182,7 @@ class Cluster:
             self.loop.stop()
         pipe = self.server.pipeline()
         pipe.delete(self.heartbeat_prefix + self.id)
+        pipe.hdel(self.feeds_key, self.id)
         pipe.srem(self.workers_key, self.id)
         pipe.scard(self.workers_key)
         remaining = pipe.execute()[-1]
@@ -207,7 +221,23 @@ class Cluster:
             self.crawler.stats.inc_value("cluster/heartbeat_errors")
             logger.exception("Heartbeat failed; trying again in %.1f s", self.interval)
 
+    def publish_feeds(self) -> None:
+        """Say where this worker writes its dataset (once the feed exporter has opened its files):
+        a survivor on the same machine reads it if this worker dies."""
+        paths = sorted({str(path.resolve()) for path in self.feed_paths()})
+        if paths and paths != self.published:
+            self.server.hset(self.feeds_key, self.id, json.dumps({"host": socket.gethostname(), "paths": paths}))
+            self.published = paths
+
+    def feed_paths(self) -> list[Path]:
+        found = [local_path(slot.uri) for slot in feed_slots(self.crawler)]
+        if not found:  # the exporter opens its files on spider_opened too, maybe after this extension
+            name = self.crawler.spidercls.name
+            found = [local_path(with_spider_name(str(uri), name)) for uri in self.crawler.settings.getdict("FEEDS")]
+        return [path for path in found if path is not None and "%(" not in str(path)]
+
     def _tick(self) -> None:
+        self.publish_feeds()
         idle = self.local_idle()
         self.server.set(self.heartbeat_prefix + self.id, "idle" if idle else "busy", ex=self.dead_after)
         # Again every beat: a worker stalled past CLUSTER_DEAD_AFTER (and dropped by the others) rejoins.
@@ -262,7 +292,44 @@ class Cluster:
             "Worker %s stopped sending heartbeats (killed?): reading discovery again for the articles it had taken",
             member,
         )
+        self.learn_from(member)
         cast(Any, self.crawler.spider).sweep(self.is_done)  # a NewsSpider
+
+    def learn_from(self, member: str) -> None:
+        """A worker killed between writing an article's line and recording it left the article
+        unrecorded: the sweep would fetch and write it again. Its dataset files say what it wrote;
+        read them first (on this machine), as a restarted crawl reads its own feed."""
+        raw = self.server.hget(self.feeds_key, member)
+        self.server.hdel(self.feeds_key, member)
+        try:
+            published = json.loads(raw) if raw else {}
+        except ValueError:
+            published = {}
+        if not isinstance(published, dict) or not published.get("paths"):
+            return
+        if published.get("host") != socket.gethostname():
+            self.crawler.stats.inc_value("cluster/dead_feeds_elsewhere")
+            logger.warning(
+                "Worker %s wrote its dataset on %s, not here: an article it wrote but had not recorded may be "
+                "written again (newscrawl merge keeps one line of it)",
+                member,
+                published.get("host"),
+            )
+            return
+        store = store_for(self.crawler)
+        for name in published["paths"]:
+            path = Path(str(name))
+            if not path.is_file():
+                continue
+            learned = learn_from_feed(store, path)
+            self.crawler.stats.inc_value("cluster/dead_items_learned", learned)
+            if learned:
+                logger.warning(
+                    "%d articles in %s (worker %s) were written but not recorded: recorded now, not written again",
+                    learned,
+                    path,
+                    member,
+                )
 
     def spider_idle(self, spider) -> None:
         # The cluster, not this worker's queue, decides when the crawl is over (see tick()).

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
@@ -33,6 +34,28 @@ from newscrawl.crawl.outcomes import DuplicateItem
 from newscrawl.state import Store, store_for
 
 logger = logging.getLogger(__name__)
+
+
+def learn_from_feed(store: Store, path: Path) -> int:
+    """Record the articles a dataset file holds that the state does not know (a writer died
+    between writing a line and recording it); returns how many. The file is the truth."""
+    learned = 0
+    for item in emitted_lines(path):
+        metadata = item["metadata"]
+        seen = store.get(str(item.get("site")), str(item.get("articleId")))
+        if seen is None or (
+            seen.content_hash != metadata.get("contentHash") and metadata.get("revision", 0) >= seen.revision
+        ):
+            store.record(
+                item["site"],
+                item["articleId"],
+                metadata["contentHash"],
+                metadata.get("revision", 1),
+                item.get("canonicalUrl", ""),
+                metadata.get("dateDownloaded", ""),
+            )
+            learned += 1
+    return learned
 
 
 class DedupPipeline:
@@ -64,22 +87,7 @@ class DedupPipeline:
             if cut_torn_tail(path):
                 self.stats.inc_value("durability/torn_lines_cut")
                 logger.warning("Cut a torn final line (an earlier run died mid-write) from %s", path)
-            learned = 0
-            for item in emitted_lines(path):
-                metadata = item["metadata"]
-                seen = self.store.get(str(item.get("site")), str(item.get("articleId")))
-                if seen is None or (
-                    seen.content_hash != metadata.get("contentHash") and metadata.get("revision", 0) >= seen.revision
-                ):
-                    self.store.record(
-                        item["site"],
-                        item["articleId"],
-                        metadata["contentHash"],
-                        metadata.get("revision", 1),
-                        item.get("canonicalUrl", ""),
-                        metadata.get("dateDownloaded", ""),
-                    )
-                    learned += 1
+            learned = learn_from_feed(self.store, path)
             if learned:
                 self.stats.inc_value("durability/items_learned_from_feed", learned)
                 logger.warning(

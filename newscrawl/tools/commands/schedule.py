@@ -6,7 +6,8 @@ never overlapped by the next one. Each job writes its own dataset file under ``-
 ``<data-dir>/state.sqlite3``, and each job's rejects go to
 ``<data-dir>/<spider>/rejects/<spider>-<time>.rejects.jsonl``. Before it schedules, each tick
 records how the finished jobs ended in ``<data-dir>/runs.jsonl`` (``newscrawl runs`` shows it);
-``--record-only`` does only that.
+``--record-only`` does only that. Every job it starts is noted in ``<data-dir>/scheduled.jsonl``,
+so one Scrapyd forgets (a restart while it ran) is still recorded, as ``lost`` if it left no manifest.
 """
 
 from __future__ import annotations
