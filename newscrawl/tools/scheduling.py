@@ -159,19 +159,24 @@ class RunLog:
         self.path = data_dir / "runs.jsonl"
         self.scheduled_path = data_dir / "scheduled.jsonl"
 
-    def entries(self) -> list[dict]:
-        """The logged jobs, oldest first (a line that is not a JSON object is passed over)."""
-        if not self.path.exists():
+    @staticmethod
+    def _objects(path: Path) -> list[dict]:
+        """The JSON objects of a JSONL file, in order (a line that is not one is passed over)."""
+        if not path.exists():
             return []
-        entries = []
-        for line in self.path.read_text("utf-8").splitlines():
+        found = []
+        for line in path.read_text("utf-8").splitlines():
             try:
-                entry = json.loads(line)
+                value = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(entry, dict):
-                entries.append(entry)
-        return entries
+            if isinstance(value, dict):
+                found.append(value)
+        return found
+
+    def entries(self) -> list[dict]:
+        """The logged jobs, in the order they were recorded."""
+        return self._objects(self.path)
 
     def logged(self) -> set[str]:
         return {str(entry.get("job")) for entry in self.entries() if entry.get("job") is not None}
@@ -195,17 +200,7 @@ class RunLog:
 
     def scheduled(self) -> list[dict]:
         """The jobs noted as scheduled, oldest first."""
-        if not self.scheduled_path.exists():
-            return []
-        jobs = []
-        for line in self.scheduled_path.read_text("utf-8").splitlines():
-            try:
-                job = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(job, dict) and isinstance(job.get("job"), str):
-                jobs.append(job)
-        return jobs
+        return [job for job in self._objects(self.scheduled_path) if isinstance(job.get("job"), str)]
 
     def lost(self, listed: set[str]) -> list[dict]:
         """Jobs noted as scheduled that Scrapyd no longer lists (pending, running or finished) and that
