@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
-# A .venv left without pip (an earlier attempt without python3-venv) is made again.
-if [ -x .venv/bin/python ] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+# A .venv left without pip (an earlier attempt without python3-venv, never stamped) is made again.
+if [ ! -f "$stamp" ] && [ -x .venv/bin/python ] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
     rm -rf .venv
 fi
 if [ ! -x .venv/bin/python ]; then

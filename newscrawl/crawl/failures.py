@@ -51,10 +51,11 @@ def short_reason(reason: str) -> str:
     return reason if reason in REASONS or _HTTP.match(reason) else "other"
 
 
-def failure_detail(failure: Failure) -> str:
-    """The error's message; for an "other" failure, its exception's name first (the reason no longer says it)."""
+def failure_detail(failure: Failure, reason: str) -> str:
+    """The error's message; for an "other" failure (``reason``, from failure_reason), its
+    exception's name first: the reason no longer says it."""
     message = failure.getErrorMessage()
-    if failure_reason(failure) == "other":
+    if reason == "other":
         return f"{type(failure.value).__name__}: {message}"
     return message
 

@@ -18,6 +18,8 @@ import json
 import logging
 from collections import Counter
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,14 @@ from newscrawl.run.verdict import run_verdict
 from newscrawl.sites.registry import coverage_fields
 
 logger = logging.getLogger(__name__)
+
+
+@cache
+def required_counts() -> tuple[str, ...]:
+    """The counts every manifest carries (schemas/manifest.schema.json): a stub for a job that
+    wrote no manifest gives each as 0."""
+    schema = json.loads(resources.files("newscrawl").joinpath("schemas/manifest.schema.json").read_text("utf-8"))
+    return tuple(schema["properties"]["counts"]["required"])
 
 
 def manifest_path_for(feed: Path) -> Path:

@@ -70,17 +70,23 @@ def failures_by_reason(manifest: dict) -> str:
     return ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()) if n) or "–"
 
 
+def _ended(entry: dict) -> tuple[bool, datetime]:
+    """Sort key: when the job ended; a job without a readable end time after every other."""
+    end = moment(entry.get("end"))
+    return end is None, end or EPOCH
+
+
 def in_time_order(entries: list[dict]) -> list[dict]:
     """The jobs by when they ended (the log is in the order they were recorded); a job without a
     readable end time last, in log order."""
-    return sorted(entries, key=lambda entry: (moment(entry.get("end")) is None, moment(entry.get("end")) or EPOCH))
+    return sorted(entries, key=_ended)
 
 
 def recent(entries: list[dict], since: datetime | None = None, last: int | None = None) -> list[dict]:
     """The jobs that ended at or after ``since``, of those the ``last`` latest; in time order."""
     chosen = in_time_order(entries)
     if since is not None:
-        chosen = [entry for entry in chosen if (moment(entry.get("end")) or EPOCH) >= since]
+        chosen = [entry for entry in chosen if _ended(entry)[1] >= since]
     return chosen[-last:] if last else chosen
 
 
@@ -102,15 +108,16 @@ def line_chart(
     width, height = (230, 110) if small else (420, 170)
     left, right, top_pad, bottom = 34, 14, 24, 34
     known = [t for t in times if t is not None]
-    by_time = len(known) == len(times) and len(known) > 1 and max(known) > min(known)
+    first = min(known) if known else None
+    whole = (max(known) - first).total_seconds() if first else 0.0
+    by_time = len(known) == len(times) and whole > 0
     peak = top or max([v for v in values if v is not None] + [1])
+    span = width - left - right
 
     def x(i: int) -> float:
-        span = width - left - right
         if len(values) == 1:
             return left + span / 2
         if by_time:
-            first, whole = min(known), (max(known) - min(known)).total_seconds()
             return left + span * ((times[i] - first).total_seconds() / whole)  # type: ignore[operator]
         return left + span * i / (len(values) - 1)
 

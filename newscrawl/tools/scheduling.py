@@ -203,14 +203,14 @@ class RunLog:
         return [job for job in self._objects(self.scheduled_path) if isinstance(job.get("job"), str)]
 
     def lost(self, listed: set[str]) -> list[dict]:
-        """Jobs noted as scheduled that Scrapyd no longer lists (pending, running or finished) and that
-        are not logged yet: Scrapyd restarted while they were pending or running, or more jobs finished
-        between two ticks than it keeps. As job dicts for ``record``, marked ``lost``."""
-        done = self.logged() | listed
+        """Jobs noted as scheduled that Scrapyd no longer lists (pending, running or finished):
+        Scrapyd restarted while they were pending or running, or more jobs finished between two
+        ticks than it keeps. As job dicts for ``record`` (which passes over those logged already),
+        marked ``lost``."""
         return [
             {"id": job["job"], "spider": job.get("spider"), "start_time": job.get("scheduled"), "lost": True}
             for job in self.scheduled()
-            if job["job"] not in done
+            if job["job"] not in listed
         ]
 
     def record(self, finished: list[dict], logs: Scrapyd | None = None) -> list[dict]:
@@ -284,6 +284,8 @@ class RunLog:
     def crash_stub(self, job: dict, logs: Scrapyd | None = None) -> Path:
         """A manifest for a job that wrote none, valid against the manifest schema: no file, nothing
         counted, status failed and why (the end of its Scrapyd log when there is one)."""
+        from newscrawl.run.manifest import required_counts  # the crawl's modules: only for a stub
+
         log_url = job.get("log_url")
         tail: list[str] = []
         if logs is not None and log_url:
@@ -310,7 +312,7 @@ class RunLog:
             "startTime": utc_time(job.get("start_time")),
             "finishTime": utc_time(job.get("end_time")) or datetime.now(UTC).isoformat(timespec="seconds"),
             "finishReason": finish_reason,
-            "counts": dict.fromkeys(COUNTS, 0),
+            "counts": dict.fromkeys(required_counts(), 0),
             "fieldCoverage": {},
             "datePublished": None,
             "file": None,
@@ -324,20 +326,6 @@ class RunLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(stub, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         return path
-
-
-# The counts every manifest carries (newscrawl/run/manifest.py).
-COUNTS = (
-    "items",
-    "new",
-    "revised",
-    "rejects",
-    "failures",
-    "duplicatesDropped",
-    "notArticles",
-    "fallbackExtractions",
-    "requests",
-)
 
 
 class UnknownSpiders(ValueError):

@@ -46,6 +46,11 @@ def _rows(properties: dict[str, Any], required: set[str], prefix: str = "") -> l
     return rows
 
 
+def _table_row(cells) -> str:
+    """One Markdown table row (a | inside a cell escaped)."""
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
 def render() -> str:
     schema = article_schema()
     lines = [
@@ -58,8 +63,7 @@ def render() -> str:
         "| field | type | required | meaning | example |",
         "|---|---|---|---|---|",
     ]
-    for row in _rows(schema["properties"], set(schema.get("required", []))):
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    lines += [_table_row(row) for row in _rows(schema["properties"], set(schema.get("required", [])))]
     for rule in schema.get("allOf", []):
         lines += ["", f"Rule: {rule.get('$comment', '')}"]
     return "\n".join(lines) + "\n"
@@ -109,6 +113,5 @@ def render_export() -> str:
         arrow_type = schema.field(name).type
         meaning = EXTRA_MEANINGS.get(name) or " ".join(prop.get("description", "").split())
         cells = [f"`{name}`", "derived" if source == "derived" else f"`{source}`", f"`{arrow_type}`"]
-        cells += [_csv_form(arrow_type), meaning]
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        lines.append(_table_row([*cells, _csv_form(arrow_type), meaning]))
     return "\n".join(lines) + "\n"

@@ -322,7 +322,8 @@ class NewsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on a download's failure
         reason = failure_reason(failure)
         kind = "discovery" if info(request).discovery else "article"
+        detail = failure_detail(failure, reason)
         self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
-        resolve(self.crawler, request_key(request), f"failure:{reason}", failure_detail(failure))
+        resolve(self.crawler, request_key(request), f"failure:{reason}", detail)
         level = logging.INFO if kind == "discovery" and reason == "http_404" else logging.WARNING
-        self.logger.log(level, "Failed %s (%s): %s — %s", kind, reason, request.url, failure_detail(failure))
+        self.logger.log(level, "Failed %s (%s): %s — %s", kind, reason, request.url, detail)
