@@ -12,17 +12,23 @@ site and the key, so that a wrong file is refused before anything is crawled.
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from newscrawl.article.text import normalize_text
 from newscrawl.sites.base import ArticleParser, Candidate
+from newscrawl.sites.bounded import PathPattern, UnboundedPattern, compile_pattern, compile_xpath, matched_nodes
 from newscrawl.sites.fields import Chosen, FieldSpec
 from newscrawl.sites.registry import SOURCE_KINDS, Check, Site, Source, package_sites, register_declared
 
@@ -59,8 +65,57 @@ _REQUIRED = ("host", "article_path")
 CHECK_FIELDS = ("url", "canonicalUrl", "site", "articleId", "headline", "articleBody")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 _HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+_PREFIXED_CALL = compile_pattern(r"[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*\s*\(")  # RE2: any length
 _SOURCE_KEYS = {"feeds": "feed", "sitemaps": "sitemap", "listings": "listing"}
 _PROBE = Selector(text="<html><body><p>probe</p></body></html>")
+#: a sites file is a few KB; anything near this is not one (and is not read into memory)
+MAX_FILE_BYTES = 1024 * 1024
+# Names that never lead to a public news site: loopback, link-local/LAN suffixes, cloud metadata
+# services (metadata.google.internal …). The crawl's resolver refuses their addresses too; a
+# declaration naming one is refused when it is loaded.
+_PRIVATE_SUFFIXES = (
+    "localhost",
+    "local",
+    "localdomain",
+    "internal",
+    "intranet",
+    "lan",
+    "home",
+    "corp",
+    "private",
+    "arpa",
+    "onion",
+)
+_PRIVATE_NAMES = {"metadata.azure.com", "metadata.tencentyun.com", "instance-data.ec2.internal"}
+_SHARE = (float, 0.0, 1.0)
+#: the only settings a declaration may give, with their bounds (inclusive). A declaration may make the
+#: crawl gentler than the project's defaults, never harsher; it may tune its own run health and its
+#: discovery and render limits. Everything else (feeds, logs, alerts, Redis, robots.txt, the user
+#: agent, middlewares …) belongs to the operator and is refused at load.
+DECLARABLE_SETTINGS: dict[str, tuple[type, float, float]] = {
+    "DOWNLOAD_DELAY": (float, 0.25, 60.0),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (int, 1, 4),
+    "AUTOTHROTTLE_START_DELAY": (float, 0.25, 60.0),
+    "AUTOTHROTTLE_MAX_DELAY": (float, 1.0, 300.0),
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": (float, 0.5, 2.0),
+    "DOWNLOAD_TIMEOUT": (float, 5.0, 120.0),
+    "RELATED_DEPTH": (int, 0, 5),
+    "LISTING_MAX_PAGES": (int, 1, 50),
+    "SITEMAP_MAX_DEPTH": (int, 1, 8),
+    "SITEMAP_MAX_FILES": (int, 1, 5000),
+    "API_MAX_PAGES": (int, 1, 50),
+    "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": (int, 1000, 120_000),
+    "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": (int, 1, 8),
+    "HEALTH_MAX_FALLBACK_SHARE": _SHARE,
+    "HEALTH_MIN_SITE_RULES": _SHARE,
+    "HEALTH_MAX_PARSE_ERROR_SHARE": _SHARE,
+    "HEALTH_MAX_LOST_SHARE": _SHARE,
+    "HEALTH_BASELINE_DROP": _SHARE,
+    "HEALTH_BASELINE_FALLBACK_RISE": _SHARE,
+    "HEALTH_MIN_ARTICLES": (int, 1, 100),
+    "HEALTH_MIN_COVERAGE": (dict, 0.0, 1.0),  # {field: share}
+}
 
 
 class SitesFileError(ValueError):
@@ -103,15 +158,21 @@ class DeclaredParser(ArticleParser):
         return found[0] if found else ""
 
 
+@lru_cache(maxsize=512)
+def _xpath(expression: str) -> etree.XPath:
+    return compile_xpath(expression)
+
+
 def select_texts(sel: Selector, expression: str) -> list[str]:
     """What a selector finds, as texts: a node's whole text, or the strings ``::text``, ``::attr()``
-    or an XPath ``text()``/``@attr`` step select."""
+    or an XPath ``text()``/``@attr`` step select. XPath runs with its ``re:`` functions on RE2."""
     if expression.startswith("xpath:"):
-        found = sel.xpath(expression[len("xpath:") :])
-    else:
-        found = sel.css(expression)
+        return [
+            str(node.xpath("string()")) if isinstance(node, etree._Element) else str(node)
+            for node in matched_nodes(_xpath(expression[len("xpath:") :]), sel.root)
+        ]
     texts = []
-    for node in found:
+    for node in sel.css(expression):
         if isinstance(node.root, str):
             texts.append(node.root)
         else:
@@ -119,15 +180,40 @@ def select_texts(sel: Selector, expression: str) -> list[str]:
     return texts
 
 
+def _read(path: Path) -> str:
+    """The file's text, if it is a regular file of a sites file's size: a FIFO, a device or a
+    huge file is refused before it is opened (opening a FIFO waits for a writer)."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SitesFileError(f"{path}: not a regular file (a sites file is a TOML file)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise SitesFileError(f"{path}: {info.st_size} bytes, more than a sites file holds ({MAX_FILE_BYTES})")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the stat
+                raise SitesFileError(f"{path}: not a regular file (a sites file is a TOML file)")
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise SitesFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SitesFileError(f"{path}: more than a sites file holds ({MAX_FILE_BYTES} bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SitesFileError(f"{path}: not TOML ({error})") from None
+
+
 def load_sites(path: str | Path, taken: Mapping[str, Site]) -> dict[str, Site]:
     """The sites a TOML file declares, checked whole: a SitesFileError lists every mistake."""
     path = Path(path)
+    text = _read(path)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as error:
-        raise SitesFileError(f"{path}: cannot be read ({error.strerror or error})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise SitesFileError(f"{path}: not TOML ({error})") from None
+    except RecursionError:
+        raise SitesFileError(f"{path}: not a sites file (its tables or arrays nest too deep)") from None
     problems: list[str] = []
     unknown = sorted(set(data) - {"sites"})
     if unknown:
@@ -137,7 +223,7 @@ def load_sites(path: str | Path, taken: Mapping[str, Site]) -> dict[str, Site]:
         problems.append(f"{path}: no [sites.<name>] table")
         declared = {}
     found: dict[str, Site] = {}
-    hosts = {host: site.name for site in taken.values() for host in site.hosts}
+    hosts = {host: site.name for site in taken.values() for host in (*site.hosts, *site.crawl_hosts)}
     for name, entry in declared.items():
         site_problems: list[str] = []
         site = _site(name, entry, taken, hosts, site_problems)
@@ -171,19 +257,25 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
         [a for a in entry.get("aliases", []) if isinstance(a, str)] if isinstance(entry.get("aliases"), list) else []
     )
     for value in [host, *aliases] if host else aliases:
-        if not _HOST.match(value):
-            problems.append(f"{value!r} is not a host name (like www.example.nl, no scheme or path)")
+        reason = host_problem(value)
+        if reason:
+            problems.append(f"{value!r} {reason}")
         elif value in hosts:
             problems.append(f"host {value} already belongs to site {hosts[value]}")
     article_path = _article_path(entry.get("article_path"), problems)
-    sources = _sources(entry, host, problems)
+    sources = _sources(entry, host, hosts, problems)
     selectors = _selectors(entry.get("selectors"), problems)
     boilerplate = entry.get("boilerplate_xpath", "")
     if isinstance(boilerplate, str) and boilerplate:
+        # The generic extractor runs it as plain XPath 1.0: no extension functions (re:test would
+        # backtrack; lxml resolves a prefix only when a page reaches it, so look for one here).
+        unquoted = _LITERAL.sub("''", boilerplate)
         try:
-            _PROBE.xpath(boilerplate)
-        except ValueError as error:
-            problems.append(f"boilerplate_xpath is not XPath ({error})")
+            etree.XPath(boilerplate)(_PROBE.root)
+            if _PREFIXED_CALL.search(unquoted):
+                raise etree.XPathEvalError("it calls an extension function")
+        except etree.XPathError as error:
+            problems.append(f"boilerplate_xpath is not XPath 1.0 without extension functions ({error})")
     min_coverage = entry.get("min_coverage", {})
     if isinstance(min_coverage, dict):
         for field_name, share in min_coverage.items():
@@ -196,6 +288,7 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
             problems.append(
                 f"check_url {check_url!r} is not an article URL of this site (https://{host} + article_path)"
             )
+    declared_settings = _settings(entry.get("settings", {}), problems)
     if problems or article_path is None:
         return None
     parser = type(
@@ -221,7 +314,7 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
         sources=sources,
         default_sections=tuple(s for s in entry.get("sections", []) if isinstance(s, str)),
         layout_min_coverage=dict(min_coverage),
-        settings=dict(entry.get("settings", {})),
+        settings=declared_settings,
         # `scrapy check <name>` parses this article: it must give the fields every item needs.
         check=Check(url=check_url, scrapes=CHECK_FIELDS, requests=(0, 50)) if isinstance(check_url, str) else None,
     )
@@ -230,13 +323,57 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
 _TYPE_NAMES = {str: "string", list: "list", bool: "boolean", dict: "table"}
 
 
-def _article_path(value: Any, problems: list[str]) -> re.Pattern[str] | None:
+def host_problem(host: str) -> str:
+    """Why ``host`` cannot be a declared site's host ("" when it can)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return "is an IP address: a site is declared by its host name"
+    except ValueError:
+        pass
+    if not _HOST.match(host):
+        return "is not a host name (like www.example.nl, no scheme or path)"
+    labels = host.split(".")
+    if labels[-1].isdigit() or host in _PRIVATE_NAMES or labels[-1] in _PRIVATE_SUFFIXES:
+        return "is a local, private or metadata name, not a public news site"
+    return ""
+
+
+def _settings(value: Any, problems: list[str]) -> dict[str, Any]:
+    """The declared settings within DECLARABLE_SETTINGS and their bounds; every other key is a problem."""
+    if not isinstance(value, dict):
+        return {}
+    taken: dict[str, Any] = {}
+    for key, setting in value.items():
+        if key not in DECLARABLE_SETTINGS:
+            problems.append(
+                f"settings.{key}: not a setting a declaration may give (politeness, HEALTH_*, discovery and "
+                f"render limits: {', '.join(sorted(DECLARABLE_SETTINGS))}); the rest is the operator's"
+            )
+            continue
+        kind, low, high = DECLARABLE_SETTINGS[key]
+        shares = setting if kind is dict else {"": setting}
+        if not isinstance(shares, dict) or not shares:
+            problems.append(f"settings.{key} must be a table of field = share")
+            continue
+        for field_name, number in shares.items():
+            where = f"settings.{key}{'.' + field_name if field_name else ''}"
+            whole = kind is int
+            if isinstance(number, bool) or not isinstance(number, int if whole else (int, float)):
+                problems.append(f"{where} must be {'a whole number' if whole else 'a number'}")
+            elif not low <= number <= high:
+                problems.append(f"{where} must be between {low:g} and {high:g}, not {number}")
+        taken[key] = setting
+    return taken
+
+
+def _article_path(value: Any, problems: list[str]) -> PathPattern | None:
     if not isinstance(value, str):
         return None
     try:
-        pattern = re.compile(value)
-    except re.error as error:
-        problems.append(f"article_path is not a regular expression ({error})")
+        # Matched against every link of every page: RE2, linear in the URL (newscrawl.sites.bounded).
+        pattern: PathPattern = compile_pattern(value)
+    except UnboundedPattern as error:
+        problems.append(f"article_path is not a regular expression RE2 can match in linear time ({error})")
         return None
     if "id" not in pattern.groupindex:
         problems.append("article_path needs a named group (?P<id>…): the article's id on the site")
@@ -246,7 +383,7 @@ def _article_path(value: Any, problems: list[str]) -> re.Pattern[str] | None:
     return pattern
 
 
-def _sources(entry: dict[str, Any], host: str, problems: list[str]) -> tuple[Source, ...]:
+def _sources(entry: dict[str, Any], host: str, hosts: Mapping[str, str], problems: list[str]) -> tuple[Source, ...]:
     sources = []
     for key, kind in _SOURCE_KEYS.items():
         values = entry.get(key, [])
@@ -256,11 +393,40 @@ def _sources(entry: dict[str, Any], host: str, problems: list[str]) -> tuple[Sou
             if not isinstance(value, str) or not (value.startswith("/") or value.startswith("https://")):
                 problems.append(f"{key}: {value!r} must be a path on {host or 'the host'} (/…) or an https:// URL")
                 continue
+            if value.startswith("https://"):
+                reason = _url_problem(value, hosts)
+                if reason:
+                    problems.append(f"{key}: {_shown(value)} {reason}")
+                    continue
             sources.append(Source(kind, value))
     if not any(isinstance(entry.get(key), list) and entry[key] for key in _SOURCE_KEYS):
         problems.append(f"declares no discovery source: give at least one of {', '.join(_SOURCE_KEYS)}")
     assert {s.kind for s in sources} <= set(SOURCE_KINDS)
     return tuple(sources)
+
+
+def _url_problem(url: str, hosts: Mapping[str, str]) -> str:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is no number)
+    except ValueError as error:
+        return f"is not a URL ({error})"
+    if parts.username is not None or parts.password is not None:
+        return "carries a user name or password: a declaration holds no credentials"
+    reason = host_problem(parts.hostname or "")
+    if reason:
+        return f"names a host that {reason.removeprefix('is ')}" if reason.startswith("is ") else reason
+    if parts.hostname and parts.hostname in hosts:
+        return f"is on host {parts.hostname}, which belongs to site {hosts[parts.hostname]}"
+    return ""
+
+
+def _shown(url: str) -> str:
+    """A URL for an error line, its credentials (if any) left out."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return repr(url)
+    return repr(parts._replace(netloc="…@" + parts.netloc.rpartition("@")[2]).geturl())
 
 
 def _selectors(value: Any, problems: list[str]) -> dict[str, tuple[str, ...]]:
@@ -280,6 +446,10 @@ def _selectors(value: Any, problems: list[str]) -> dict[str, tuple[str, ...]]:
         for expression in listed:
             try:
                 select_texts(_PROBE, expression)
+            except UnboundedPattern as error:
+                problems.append(
+                    f"selectors.{field_name}: {expression!r} has a regular expression RE2 cannot match in linear time ({error})"
+                )
             except (ValueError, SyntaxError) as error:  # cssselect's SelectorSyntaxError is a SyntaxError
                 kind = "XPath" if expression.startswith("xpath:") else "CSS"
                 problems.append(f"selectors.{field_name}: {expression!r} is not {kind} ({error})")

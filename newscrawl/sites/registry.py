@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator
 
 from newscrawl.article.schema import errors_against, field_order, validator_for_sites
+from newscrawl.sites.bounded import PathPattern
 
 # Discovery sources a site can declare; each has a reader in the site's Discovery class.
 SOURCE_KINDS = ("feed", "sitemap", "api", "listing")
@@ -61,7 +62,8 @@ class Site:
     name: str  # the spider name and the item's ``site``
     title: str  # for people: "NU.nl"
     host: str  # the canonical host
-    article_path: re.Pattern[str]  # the path of a canonical article URL, with a named group ``id``
+    # The path of a canonical article URL, with a named group ``id`` (a declared site's is RE2's: newscrawl.sites.bounded).
+    article_path: re.Pattern[str] | PathPattern
     parser: str | type  # the ArticleParser subclass, or its dotted path (imported when first used)
     discovery: str  # dotted path of the Discovery subclass (readers of feeds, sitemaps, listings, API)
     sources: tuple[Source, ...]
