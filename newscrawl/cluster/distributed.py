@@ -61,7 +61,8 @@ class Distributed:
         for name, value in {
             "SCHEDULER": "newscrawl.cluster.distributed.SharedScheduler",
             "DUPEFILTER_CLASS": "newscrawl.cluster.distributed.SharedSeenSet",
-            "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+            # JSON entries, never pickles: whoever writes to the Redis must not run code on the workers.
+            "SCHEDULER_QUEUE_CLASS": "newscrawl.cluster.requests.DataQueue",
             "SCHEDULER_QUEUE_KEY": f"{p}:%(spider)s:requests",
             "SCHEDULER_DUPEFILTER_KEY": f"{p}:%(spider)s:dupefilter",
             # A worker that finishes first must not delete the frontier the others still use:

@@ -1,0 +1,112 @@
+"""Shared services hold data, not code: the cluster's Redis frontier takes JSON requests only (a
+pickle written into it runs nothing, on a real redis-server and a real worker), and a crawl opens
+no remote-control server or telnet console."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+from conftest import FIXTURES, cluster_worker, project_crawler, replay_crawl, wait_for_worker
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from loopback import LoopbackSite, available  # noqa: E402
+from synthetic_site import generate  # noqa: E402
+
+from newscrawl.article.requestinfo import Hints, RequestInfo  # noqa: E402
+from newscrawl.cluster.requests import NotData, decode, encode  # noqa: E402
+from newscrawl.crawl.render import render_meta  # noqa: E402
+
+ARTICLES = 60
+
+
+class Payload:
+    """What an attacker who can write to the Redis queues: unpickling it touches ``marker``."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    reason = available()
+    if reason:
+        pytest.skip(f"no loopback site: {reason}")
+    work = tmp_path_factory.mktemp("site")
+    served = LoopbackSite.from_warc(generate(ARTICLES, work / "site.warc.gz"), work)
+    served.start()
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="module")
+def nu_spider():
+    from newscrawl.crawl.spiders.sites import SPIDERS
+
+    return project_crawler(SPIDERS["nu"]).spider
+
+
+def test_a_queued_request_travels_as_json_and_comes_back_whole(nu_spider):
+    spider = nu_spider
+    info = RequestInfo(via="rss", article_key="nu:6333770", hints=Hints(published="2024-10-31T19:09:00+01:00"))
+    request = spider.request("https://www.nu.nl/binnenland/6333770/storm.html", spider.parse_article, info)
+    request.meta.update(render_meta(True), redirect_urls=["https://www.nu.nl/-/6333770/"])
+    request = request.replace(headers={"If-None-Match": '"v1"'})
+    encoded = encode(request, spider)
+    assert json.loads(encoded)["callback"] == "parse_article"
+    back = decode(encoded, spider)
+    assert back.url == request.url and back.callback == spider.parse_article and back.errback == spider.on_error
+    assert back.meta["newscrawl"] == info and back.headers[b"If-None-Match"] == b'"v1"'
+    assert [m.method for m in back.meta["playwright_page_methods"]] == [
+        m.method for m in request.meta["playwright_page_methods"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        pickle.dumps({"url": "https://www.nu.nl/"}),
+        b'{"url": "https://www.nu.nl/", "callback": "close"}',  # a spider method, not a parse callback
+        b'{"url": "https://www.nu.nl/", "callback": "parse_article", "_class": "os.system"}',
+        b'{"url": "https://www.nu.nl/", "meta": {"x": {"$pickle": "gASV"}}}',
+        b'{"url": "file:///etc/passwd", "callback": "parse_article"}',
+        b'{"url": "https://www.nu.nl/", "meta": {"newscrawl": {"$info": {"shell": "id"}}}}',
+        b'{"url": "https://www.nu.nl/", "meta": {"playwright_page_methods": {"$render": "evaluate:fetch()"}}}',
+    ],
+)
+def test_anything_but_a_data_request_is_refused(nu_spider, entry):
+    with pytest.raises(NotData):
+        decode(entry, nu_spider)
+
+
+def test_a_pickle_written_into_the_frontier_runs_no_code_on_a_worker(tmp_path, redis_url, site):
+    marker = tmp_path / "pwned"
+    server = redis.Redis.from_url(redis_url)
+    # First in the worker's priority queue (score -1000: the highest priority).
+    server.execute_command("ZADD", "t-pickle:nu:requests", -1000, pickle.dumps(Payload(marker)))
+    out = tmp_path / "w.jsonl"
+    worker = cluster_worker(out, redis_url, "t-pickle")
+    wait_for_worker(worker, 240, out.with_suffix(".log"))
+    log = out.with_suffix(".log").read_text()
+    assert not marker.exists(), "the worker unpickled the entry and ran its code"
+    assert "refused an entry of the shared frontier t-pickle:nu:requests: not JSON" in log
+    stats = json.loads(out.with_suffix(".stats.json").read_text())
+    assert stats["cluster/refused_requests"] == 1
+    assert len(out.read_text().splitlines()) == ARTICLES  # the crawl went on
+
+
+def test_a_crawl_opens_no_remote_control_or_telnet_server(tmp_path):
+    _, _, log = replay_crawl("stadsblad", tmp_path, archive=FIXTURES / "stadsblad" / "site.warc.gz")
+    enabled = log[log.index("Enabled extensions") :].split("]", 1)[0]
+    assert "RemoteControl" not in enabled and "TelnetConsole" not in enabled
+    assert "Remote control" not in log and "Telnet console listening" not in log
