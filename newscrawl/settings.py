@@ -170,12 +170,15 @@ ALERT_SMTP_USER = None
 ALERT_SMTP_PASSWORD_FILE = None
 ALERT_WEBHOOK_URL_FILE = None
 ALERT_SMTP_TLS = False  # STARTTLS before logging in, the server's certificate verified
+# A login (ALERT_SMTP_USER) without ALERT_SMTP_TLS would send the password in cleartext: the crawl
+# refuses to start, unless this says the server is one where that is acceptable (on this machine).
+ALERT_SMTP_PLAINTEXT_LOGIN = False
 ALERT_SMTP_CA_FILE = None  # CA certificates (PEM) for the SMTP server, instead of the system's
 # Seconds all channels of one alert get together; a channel still sending then is reported and left.
 ALERT_DEADLINE = 30
-# Spidermon's own channels work too: set SPIDERMON_SLACK_SENDER_TOKEN (+ _RECIPIENTS),
-# SPIDERMON_TELEGRAM_SENDER_TOKEN (+ _RECIPIENTS), SPIDERMON_DISCORD_WEBHOOK_URL,
-# SPIDERMON_SENTRY_DSN (+ _PROJECT_NAME, _ENVIRONMENT_TYPE) or SPIDERMON_REPORT_FILENAME (an HTML report).
+# Spidermon's HTML report of a failed run: set SPIDERMON_REPORT_FILENAME (a path). Spidermon's Slack,
+# Telegram, Discord and Sentry actions are not wired (their secrets would be settings): use the webhook.
+SPIDERMON_REPORT_TEMPLATE = "reports/email/monitors/result.jinja"  # the one Spidermon ships
 
 # Write the run's final stats as JSON here (e.g. "output/%(name)s.stats.json"); off by default.
 STATS_FILE = None
@@ -252,6 +255,11 @@ CLUSTER_CLOSE_AFTER = 5.0
 # Filled in by the add-on from DOWNLOAD_HANDLERS when a crawl joins a cluster; set it only to wrap
 # other handlers than the configured ones.
 CLUSTER_INNER_DOWNLOAD_HANDLERS: dict[str, str] = {}
+
+# Scrapy 2.19 starts an HTTP server that runs Python code sent to it (RemoteControl), and the telnet
+# console does the same: a crawl is no shell. Off unless an operator turns one on for a debugging session.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
