@@ -110,3 +110,13 @@ def test_scrapy_parse_and_check_send_no_alert_and_log_no_run_check(tmp_path, rec
     assert "Spidermon" not in result.stderr and "Traceback" not in result.stderr, result.stderr[-3000:]
     if command == "parse":
         assert "Gemeente sluit zwembad" in result.stdout
+
+
+def test_a_failed_run_writes_spidermons_html_report_when_asked(tmp_path):
+    # The one Spidermon channel the project wires: its template needs jinja2, a dependency now
+    # (before, SPIDERMON_REPORT_FILENAME ended every crawl at start with "No module named 'jinja2'").
+    report = tmp_path / "report.html"
+    _, _, log = replay_crawl("nu", tmp_path, "-s", f"SPIDERMON_REPORT_FILENAME={report}", archive=walls_site(tmp_path))
+    assert "No module named" not in log
+    page = report.read_text("utf-8")
+    assert "Run health" in page and "none became an item" in page

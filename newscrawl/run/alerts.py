@@ -22,9 +22,9 @@ NEWSCRAWL_ALERT_WEBHOOK_URL) or from a file on the host that runs the crawl (ALE
 ALERT_WEBHOOK_URL_FILE), and logs show the webhook only as scheme://host/…. All channels of one
 alert together get ALERT_DEADLINE seconds: a channel that has not answered by then is reported and
 left behind, so a trickling server cannot hold a crawl.
-* Spidermon's own: Slack (SPIDERMON_SLACK_SENDER_TOKEN …), Telegram (SPIDERMON_TELEGRAM_SENDER_TOKEN …),
-  Discord (SPIDERMON_DISCORD_WEBHOOK_URL), Sentry (SPIDERMON_SENTRY_DSN …) and an HTML report file
-  (SPIDERMON_REPORT_FILENAME), with Spidermon's settings as documented there.
+* Spidermon's HTML report file (SPIDERMON_REPORT_FILENAME; its template needs jinja2, a dependency).
+  Spidermon's Slack, Telegram, Discord and Sentry actions are not wired: they take their secrets as
+  settings. The webhook channel reaches a chat or incident service instead.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from spidermon.core.actions import Action
 
 from newscrawl.crawl.job import job_id
 from newscrawl.run.manifest import run_manifest_path
+from newscrawl.run.redact import inert_for_chat, redact
 from newscrawl.run.verdict import run_verdict
 
 logger = logging.getLogger(__name__)
@@ -100,17 +101,41 @@ def secret(settings, name: str) -> str | None:
 
 def redacted(url: str) -> str:
     """A webhook URL as logs may show it: its scheme and host, not the path or query that hold the token."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}/…" if parts.hostname else "(a webhook URL)"
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("http", "https") or any(c.isspace() for c in url.strip()):
+        return "(a webhook URL that is not an http(s) URL)"
+    return f"{parts.scheme}://{host}/…"
+
+
+class PlaintextLogin(ValueError):
+    """An SMTP login that would send the password in cleartext."""
+
+
+def plaintext_login(settings) -> str:
+    """Why the SMTP settings would send the password in cleartext ("" when they would not)."""
+    if settings.get("ALERT_SMTP_USER") and not settings.getbool("ALERT_SMTP_TLS"):
+        if not settings.getbool("ALERT_SMTP_PLAINTEXT_LOGIN"):
+            return (
+                "ALERT_SMTP_USER without ALERT_SMTP_TLS would send the SMTP password in cleartext: set "
+                "ALERT_SMTP_TLS=1 (or ALERT_SMTP_PLAINTEXT_LOGIN=1 for a server on this machine)"
+            )
+    return ""
 
 
 def send_email(settings, content: dict, timeout: float = 30.0) -> None:
     """One alert e-mail (ALERT_EMAIL_TO over ALERT_SMTP_*), sent synchronously with smtplib."""
+    refusal = plaintext_login(settings)
+    if refusal:
+        raise PlaintextLogin(refusal)
     to = settings.getlist("ALERT_EMAIL_TO")
     message = EmailMessage()
-    message["Subject"] = (
-        f"newscrawl: run of {content['site']} FAILED: {content['reasons'][0] if content['reasons'] else ''}"[:250]
-    )
+    message["Subject"] = redact(
+        f"newscrawl: run of {content['site']} FAILED: {content['reasons'][0] if content['reasons'] else ''}"
+    )[:250]
     message["From"] = settings.get("ALERT_EMAIL_FROM")
     message["To"] = ", ".join(to)
     lines = [f"The {content['site']} crawl failed its checks.", "", "Reasons:"]
@@ -127,7 +152,7 @@ def send_email(settings, content: dict, timeout: float = 30.0) -> None:
         lines += ["", "The last error lines of its log:", *(f"  {line}" for line in content["logTail"])]
     if content.get("logUrl"):
         lines.append(f"Full log: {content['logUrl']}")
-    message.set_content("\n".join(lines))
+    message.set_content(redact("\n".join(lines)))
     with smtplib.SMTP(settings.get("ALERT_SMTP_HOST"), settings.getint("ALERT_SMTP_PORT"), timeout=timeout) as smtp:
         if settings.getbool("ALERT_SMTP_TLS"):
             # smtplib's own default context checks no certificate: an impostor would get the password.
@@ -139,11 +164,32 @@ def send_email(settings, content: dict, timeout: float = 30.0) -> None:
 
 
 def post_webhook(url: str, content: dict, timeout: float = 30.0) -> None:
-    body = json.dumps(content, ensure_ascii=False).encode("utf-8")
+    # Secret-shaped text redacted, and nothing a chat service acts on (<!channel>, links, @here).
+    body = json.dumps(inert_for_chat(_redacted_content(content)), ensure_ascii=False).encode("utf-8")
     request = Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
     with urlopen(request, timeout=timeout) as answer:  # noqa: S310 (the operator's own URL)
         answer.read()
     logger.info("Alert posted to %s", redacted(url))
+
+
+def _redacted_content(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redacted_content(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _redacted_content(item) for key, item in value.items()}
+    return value
+
+
+def _failure(name: str, exc: Exception, settings) -> str:
+    """A channel's failure as logs may show it: the webhook by its type and redacted URL only (an
+    exception's text may quote the whole URL, or a file's content read as one)."""
+    if name == "webhook":
+        code = getattr(exc, "code", None)
+        status = f" {code}" if isinstance(code, int) else ""
+        return f"webhook {redacted(secret(settings, 'ALERT_WEBHOOK_URL') or '')}: {type(exc).__name__}{status}"
+    return redact(f"{name}: {type(exc).__name__}: {exc}")
 
 
 def configured_channels(settings) -> list[str]:
@@ -171,7 +217,7 @@ def send_alerts(settings, content: dict) -> list[str]:
             try:
                 senders[name]()
             except Exception as exc:  # any failure of a channel is reported, never raised into the crawl
-                problems.append(f"{name}: {type(exc).__name__}: {exc}")
+                problems.append(_failure(name, exc, settings))
 
         # Daemon threads: one still waiting on a trickling server is left behind when the process ends.
         thread = threading.Thread(target=send, name=f"alert-{name}", daemon=True)
@@ -208,17 +254,11 @@ class AlertNotSent(RuntimeError):
     """A channel failed or missed the deadline (each is logged as an ERROR by send_alerts)."""
 
 
-# Spidermon's own actions: (the setting that switches it on, the action).
-_SPIDERMON_ACTIONS = (
-    ("SPIDERMON_SLACK_SENDER_TOKEN", "spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"),
-    (
-        "SPIDERMON_TELEGRAM_SENDER_TOKEN",
-        "spidermon.contrib.actions.telegram.notifiers.SendTelegramMessageSpiderFinished",
-    ),
-    ("SPIDERMON_DISCORD_WEBHOOK_URL", "spidermon.contrib.actions.discord.notifiers.SendDiscordMessageSpiderFinished"),
-    ("SPIDERMON_SENTRY_DSN", "spidermon.contrib.actions.sentry.SendSentryMessage"),
-    ("SPIDERMON_REPORT_FILENAME", "spidermon.contrib.actions.reports.files.CreateFileReport"),
-)
+# Spidermon's own actions: (the setting that switches it on, the action). Only the HTML report file:
+# Spidermon's Slack, Telegram, Discord and Sentry actions take their tokens, webhook URLs and DSNs as
+# settings, which are logged and listed by Scrapyd; the project's webhook channel reaches the same
+# services with its URL kept secret.
+_SPIDERMON_ACTIONS = (("SPIDERMON_REPORT_FILENAME", "spidermon.contrib.actions.reports.files.CreateFileReport"),)
 
 
 class RunAlerts(MonitorSuite):

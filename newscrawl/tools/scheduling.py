@@ -19,6 +19,7 @@ from urllib.request import Request, urlopen
 
 from newscrawl import __version__
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
+from newscrawl.run.redact import redact
 from newscrawl.run.verdict import Verdict
 from newscrawl.tools.present import as_dict, for_terminal, number, read_manifest, safe_name, utc_time
 
@@ -143,7 +144,8 @@ def error_lines(log: str, keep: int = 5) -> list[str]:
     """The last error lines of a log: ERROR and CRITICAL records and the exception that ended a
     traceback, the newest last (what an operator reads first to know why a job crashed)."""
     found = [line.strip() for line in log.splitlines() if _LOG_ERROR.search(line.strip())]
-    return [for_terminal(line[:400]) for line in found[-keep:]]
+    # Redacted before anything is cut or copied: the tail goes to manifests, runs.jsonl, pages and alerts.
+    return [for_terminal(redact(line)[:400]) for line in found[-keep:]]
 
 
 class RunLog:
@@ -292,7 +294,7 @@ class RunLog:
             try:
                 tail = error_lines(logs.log_tail(log_url))
             except (OSError, ValueError) as exc:
-                tail = [f"(the log could not be read: {exc})"]
+                tail = [redact(f"(the log could not be read: {exc})")]
         if job.get("lost"):
             finish_reason = "lost"
             reason = (
@@ -320,7 +322,7 @@ class RunLog:
             "problems": [reason],
             "layout": {"status": "failed", "articles": 0, "problems": [reason]},
             "logTail": tail,
-            "logUrl": logs.log_url(log_url) if logs is not None else log_url,
+            "logUrl": redact(str(logs.log_url(log_url) if logs is not None else log_url)) if log_url else None,
         }
         path = self.data_dir / str(job.get("spider")) / f"{job.get('spider')}-{job['id']}.{finish_reason}.manifest.json"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -384,8 +386,9 @@ class Scheduler:
             "items": 0,
             "requests": None,
             "job": entry["job"],
-            "logTail": entry.get("logTail", []),
-            "logUrl": entry.get("logUrl"),
+            # Redacted again: a run log written by an older version holds the tail as it was.
+            "logTail": [redact(str(line)) for line in entry.get("logTail") or []],
+            "logUrl": redact(entry["logUrl"]) if entry.get("logUrl") else None,
         }
         from newscrawl.run.alerts import send_alerts
 
@@ -462,7 +465,8 @@ class Scheduler:
 
 
 # Setting names that hold secrets: never sent as Scrapyd job settings (listjobs.json, ps show them).
-_SECRET_SETTING = re.compile(r"(PASSWORD|TOKEN|SECRET|DSN|WEBHOOK_URL)$")
+# A <secret>_FILE names a file whose content is used as the secret: secret-bearing too (a job could point it anywhere).
+_SECRET_SETTING = re.compile(r"(PASSWORD|TOKEN|SECRET|DSN|WEBHOOK_URL)(_FILE)?$")
 
 
 def secret_settings(pairs: list[tuple[str, str]]) -> list[str]:

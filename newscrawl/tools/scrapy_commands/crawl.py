@@ -28,7 +28,7 @@ from scrapy.settings import Settings
 from newscrawl.crawl.archive import WarcArchive
 from newscrawl.crawl.feeds import local_path, with_spider_name
 from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
-from newscrawl.run.alerts import SECRETS
+from newscrawl.run.alerts import SECRETS, plaintext_login
 from newscrawl.run.monitor import RENAMED_SETTINGS
 
 #: stats that mean the dataset or its manifest on disk is not what the run reports
@@ -119,6 +119,9 @@ class Command(ScrapyCrawl):
                     f"{name} is a secret and is not taken as a setting (settings are logged and listed by Scrapyd): "
                     f"set {variable} in the environment, or {name}_FILE to a file that holds it"
                 )
+        refusal = plaintext_login(settings)
+        if refusal:
+            raise Refused(refusal)
         for old, new in RENAMED_SETTINGS.items():
             if settings.get(old) is not None:
                 raise Refused(f"{old} is now called {new} (the run's health settings share the HEALTH_ prefix)")
