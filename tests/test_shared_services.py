@@ -110,3 +110,43 @@ def test_a_crawl_opens_no_remote_control_or_telnet_server(tmp_path):
     enabled = log[log.index("Enabled extensions") :].split("]", 1)[0]
     assert "RemoteControl" not in enabled and "TelnetConsole" not in enabled
     assert "Remote control" not in log and "Telnet console listening" not in log
+
+
+def _line(article_id: str, **metadata) -> bytes:
+    item = {"site": "nu", "articleId": article_id, "canonicalUrl": f"https://www.nu.nl/x/{article_id}/y.html"}
+    meta = {"contentHash": f"hash-{article_id}", "revision": 1, "dateDownloaded": "2026-12-01T10:00:00+01:00"}
+    return json.dumps({**item, "metadata": {**meta, **metadata}}).encode() + b"\n"
+
+
+def test_a_dead_workers_file_with_broken_lines_is_read_on_in_bounded_memory(tmp_path):
+    # What the probe left in a dead worker's dataset: a line without contentHash, and a line of
+    # 96 MB without a newline until its end. Before, the first aborted the recovery (KeyError) and
+    # the second was read whole into memory; both lost the worker's other articles for the run.
+    import tracemalloc
+
+    from newscrawl.crawl.durability import MAX_LINE_BYTES
+    from newscrawl.crawl.pipelines.dedup import learn_from_feed
+    from newscrawl.state.sqlite import SqliteStore
+
+    path = tmp_path / "dead.jsonl"
+    with path.open("wb") as out:
+        out.write(_line("6000001"))
+        line = json.loads(_line("6000002"))
+        del line["metadata"]["contentHash"]
+        out.write(json.dumps(line).encode() + b"\n")
+        out.write(b'{"site": "nu", "articleBody": "' + b"x" * (96 << 20) + b'"}\n')
+        out.write(b"[1, 2, 3]\n")
+        out.write(_line("6000003"))
+    store = SqliteStore(tmp_path / "state.sqlite3")
+    skipped: dict[str, int] = {}
+    tracemalloc.start()
+    learned = learn_from_feed(store, path, skipped=skipped)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert learned == 2 and store.get("nu", "6000001") and store.get("nu", "6000003")
+    assert skipped == {"incomplete": 1, "too_long": 1, "not_an_item": 1}
+    assert peak < 2 * MAX_LINE_BYTES + (8 << 20) < 96 << 20, peak  # bounded by the limit, not by the line
+    # From an offset (where the dead worker's run began): only what it wrote in this run is read.
+    store2 = SqliteStore(tmp_path / "state2.sqlite3")
+    start = len(_line("6000001"))
+    assert learn_from_feed(store2, path, start) == 1 and store2.get("nu", "6000001") is None

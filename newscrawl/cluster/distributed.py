@@ -38,6 +38,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 from scrapy_redis.dupefilter import RFPDupeFilter as RedisSeenSet
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
+from twisted.internet import threads
 
 from newscrawl.cluster.politeness import wrap_download_handlers
 from newscrawl.crawl import signals as crawl_signals
@@ -158,6 +159,9 @@ class Cluster:
         self.closing = False
         self.loop: Any = None  # the heartbeat's looping call, while the spider is open
         self.published: list[str] = []
+        self.offsets: dict[str, int] = {}  # feed path → its size when this run's first line was still to come
+        self.published_offsets: dict[str, int] = {}
+        self.recovering = 0  # dead workers' files being read (in a thread)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Cluster:
@@ -226,9 +230,22 @@ class Cluster:
         """Say where this worker writes its dataset (once the feed exporter has opened its files):
         a survivor on the same machine reads it if this worker dies."""
         paths = sorted({str(path.resolve()) for path in self.feed_paths()})
-        if paths and paths != self.published:
-            self.server.hset(self.feeds_key, self.id, json.dumps({"host": socket.gethostname(), "paths": paths}))
-            self.published = paths
+        # Where this run's lines start in each file: a survivor reads only those (bounded by this
+        # run, not the file's history). Known only once the exporter has opened the file (-O has
+        # truncated it) and before the first item; else 0, the whole file.
+        opened = {str(path.resolve()) for path in self.opened_feed_paths()}
+        written = self.crawler.stats.get_value("item_scraped_count", 0)
+        for path in paths:
+            if path not in self.offsets and path in opened:
+                self.offsets[path] = Path(path).stat().st_size if not written and Path(path).exists() else 0
+        if paths and (paths != self.published or self.offsets != self.published_offsets):
+            published = {"host": socket.gethostname(), "paths": paths, "from": dict(self.offsets)}
+            self.server.hset(self.feeds_key, self.id, json.dumps(published))
+            self.published, self.published_offsets = paths, dict(self.offsets)
+
+    def opened_feed_paths(self) -> list[Path]:
+        found = [local_path(slot.uri) for slot in feed_slots(self.crawler)]
+        return [path for path in found if path is not None]
 
     def feed_paths(self) -> list[Path]:
         found = [local_path(slot.uri) for slot in feed_slots(self.crawler)]
@@ -254,7 +271,7 @@ class Cluster:
         waiting = self.frontier_size()
         if waiting:
             self.nudge_engine()
-        if idle and others_idle and waiting == 0:
+        if idle and others_idle and waiting == 0 and not self.recovering:
             now = time.monotonic()
             if self.idle_since is None:
                 self.idle_since = now
@@ -293,20 +310,28 @@ class Cluster:
             "Worker %s stopped sending heartbeats (killed?): reading discovery again for the articles it had taken",
             member,
         )
-        self.learn_from(member)
+        # Its files are read in a thread: a large file must not hold the reactor (and the heartbeats).
+        self.recovering += 1
+        done = threads.deferToThread(self.learn_from, member)
+        done.addErrback(lambda failure: logger.error("Reading worker %s's dataset failed: %s", member, failure.value))
+        done.addBoth(lambda _: self._sweep())
+
+    def _sweep(self) -> None:
+        self.recovering -= 1
         cast(Any, self.crawler.spider).sweep(self.is_done)  # a NewsSpider
 
     def learn_from(self, member: str) -> None:
         """A worker killed between writing an article's line and recording it left the article
         unrecorded: the sweep would fetch and write it again. Its dataset files say what it wrote;
-        read them first (on this machine), as a restarted crawl reads its own feed."""
+        read them first (on this machine), as a restarted crawl reads its own feed, from where its
+        run began. A line that is not a whole item is passed over and counted; the rest is read."""
         raw = self.server.hget(self.feeds_key, member)
         self.server.hdel(self.feeds_key, member)
         try:
             published = json.loads(raw) if raw else {}
         except ValueError:
             published = {}
-        if not isinstance(published, dict) or not published.get("paths"):
+        if not isinstance(published, dict) or not isinstance(published.get("paths"), list):
             return
         if published.get("host") != socket.gethostname():
             self.crawler.stats.inc_value("cluster/dead_feeds_elsewhere")
@@ -317,13 +342,20 @@ class Cluster:
                 published.get("host"),
             )
             return
+        starts = published["from"] if isinstance(published.get("from"), dict) else {}
         store = store_for(self.crawler)
         for name in published["paths"]:
             path = Path(str(name))
             if not path.is_file():
                 continue
-            learned = learn_from_feed(store, path)
+            start = starts.get(str(name), 0)
+            start = start if isinstance(start, int) and 0 <= start <= path.stat().st_size else 0
+            skipped: dict[str, int] = {}
+            learned = learn_from_feed(store, path, start, skipped)
             self.crawler.stats.inc_value("cluster/dead_items_learned", learned)
+            for reason, count in skipped.items():
+                self.crawler.stats.inc_value(f"cluster/dead_lines_skipped/{reason}", count)
+                logger.warning("%d lines of %s (worker %s) passed over: %s", count, path, member, reason)
             if learned:
                 logger.warning(
                     "%d articles in %s (worker %s) were written but not recorded: recorded now, not written again",

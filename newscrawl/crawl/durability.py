@@ -75,15 +75,40 @@ def cut_torn_tail(path: Path) -> bool:
         return True
 
 
-def emitted_lines(path: Path) -> Iterator[dict]:
+#: a dataset line longer than this is no line we wrote (a page is at most DOWNLOAD_MAXSIZE): skipped
+#: unread, so a file of one endless line costs this much memory, not its size
+MAX_LINE_BYTES = 32 * 1024 * 1024
+
+
+def emitted_lines(path: Path, start: int = 0, skipped: dict[str, int] | None = None) -> Iterator[dict]:
+    """The items a dataset file holds from byte ``start`` on; a line that is not one (not JSON, no
+    object, over MAX_LINE_BYTES) is passed over and counted in ``skipped`` by reason."""
     with path.open("rb") as stream:
-        for raw in stream:
+        stream.seek(start)
+        while True:
+            raw = stream.readline(MAX_LINE_BYTES)
+            if not raw:
+                return
+            if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                del raw
+                while (chunk := stream.readline(1 << 20)) and not chunk.endswith(b"\n"):
+                    pass
+                _count(skipped, "too_long")
+                continue
             try:
                 item = json.loads(raw)
             except ValueError:
+                _count(skipped, "not_json")
                 continue
             if isinstance(item, dict) and isinstance(item.get("metadata"), dict):
                 yield item
+            else:
+                _count(skipped, "not_an_item")
+
+
+def _count(counts: dict[str, int] | None, reason: str) -> None:
+    if counts is not None:
+        counts[reason] = counts.get(reason, 0) + 1
 
 
 #: Signal sent once an item's line is written and flushed to every feed (args: item, spider).

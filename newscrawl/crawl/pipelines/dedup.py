@@ -36,23 +36,30 @@ from newscrawl.state import Store, store_for
 logger = logging.getLogger(__name__)
 
 
-def learn_from_feed(store: Store, path: Path) -> int:
-    """Record the articles a dataset file holds that the state does not know (a writer died
-    between writing a line and recording it); returns how many. The file is the truth."""
+def learn_from_feed(store: Store, path: Path, start: int = 0, skipped: dict[str, int] | None = None) -> int:
+    """Record the articles a dataset file holds (from byte ``start``) that the state does not know
+    (a writer died between writing a line and recording it); returns how many. The file is the
+    truth; a line without the fields a record needs is passed over, counted in ``skipped``."""
     learned = 0
-    for item in emitted_lines(path):
+    for item in emitted_lines(path, start, skipped):
         metadata = item["metadata"]
-        seen = store.get(str(item.get("site")), str(item.get("articleId")))
-        if seen is None or (
-            seen.content_hash != metadata.get("contentHash") and metadata.get("revision", 0) >= seen.revision
+        site, article_id, content_hash = item.get("site"), item.get("articleId"), metadata.get("contentHash")
+        revision = metadata.get("revision", 1)
+        if not all(isinstance(value, str) and value for value in (site, article_id, content_hash)) or not (
+            isinstance(revision, int) and not isinstance(revision, bool)
         ):
+            if skipped is not None:
+                skipped["incomplete"] = skipped.get("incomplete", 0) + 1
+            continue
+        seen = store.get(str(site), str(article_id))
+        if seen is None or (seen.content_hash != content_hash and revision >= seen.revision):
             store.record(
-                item["site"],
-                item["articleId"],
-                metadata["contentHash"],
-                metadata.get("revision", 1),
-                item.get("canonicalUrl", ""),
-                metadata.get("dateDownloaded", ""),
+                str(site),
+                str(article_id),
+                str(content_hash),
+                revision,
+                str(item.get("canonicalUrl") or ""),
+                str(metadata.get("dateDownloaded") or ""),
             )
             learned += 1
     return learned
@@ -87,7 +94,11 @@ class DedupPipeline:
             if cut_torn_tail(path):
                 self.stats.inc_value("durability/torn_lines_cut")
                 logger.warning("Cut a torn final line (an earlier run died mid-write) from %s", path)
-            learned = learn_from_feed(self.store, path)
+            skipped: dict[str, int] = {}
+            learned = learn_from_feed(self.store, path, skipped=skipped)
+            for reason, count in skipped.items():
+                self.stats.inc_value(f"durability/lines_skipped/{reason}", count)
+                logger.warning("%d lines of %s are not whole items (%s): passed over", count, path, reason)
             if learned:
                 self.stats.inc_value("durability/items_learned_from_feed", learned)
                 logger.warning(
