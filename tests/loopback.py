@@ -82,8 +82,8 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: floa
 class RedisServer:
     """Debian's redis-server on a free loopback port, without persistence."""
 
-    def __init__(self, work: Path | None = None):
-        self.work = work
+    def __init__(self, work: Path | None = None, password: str | None = None):
+        self.work, self.password = work, password
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -100,6 +100,8 @@ class RedisServer:
         command = [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         if self.work is not None:
             command += ["--dir", str(self.work)]
+        if self.password:
+            command += ["--requirepass", self.password]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for_port(self.port, self.process, "redis-server")
         return self

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import FIXTURES, cluster_worker, project_crawler, replay_crawl, wait_for_worker
+from conftest import FIXTURES, cluster_worker, project_crawler, replay_crawl, run_scrapy, wait_for_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -150,3 +150,26 @@ def test_a_dead_workers_file_with_broken_lines_is_read_on_in_bounded_memory(tmp_
     store2 = SqliteStore(tmp_path / "state2.sqlite3")
     start = len(_line("6000001"))
     assert learn_from_feed(store2, path, start) == 1 and store2.get("nu", "6000001") is None
+
+
+def test_a_cluster_logs_in_to_an_authenticated_redis_with_a_password_kept_out_of_settings(tmp_path, site, monkeypatch):
+    from loopback import RedisServer
+
+    password = "k8s-redis-Secret-42"
+    server = RedisServer(tmp_path, password=password).start()
+    try:
+        with pytest.raises(redis.exceptions.AuthenticationError):  # the server really wants the password
+            redis.Redis.from_url(server.url).ping()
+        # In the URL it would be logged with the settings: refused before anything starts.
+        spoken = f"redis://:{password}@127.0.0.1:{server.port}/0"
+        refused = run_scrapy("crawl", "nu", "-s", f"REDIS_URL={spoken}", status=2)
+        assert "REDIS_URL carries a password" in refused.stderr and password not in refused.stderr
+        # From the environment: every client (state, frontier, seen-set, politeness) logs in.
+        monkeypatch.setenv("NEWSCRAWL_REDIS_PASSWORD", password)
+        out = tmp_path / "w.jsonl"
+        worker = cluster_worker(out, server.url, "t-auth")
+        wait_for_worker(worker, 240, out.with_suffix(".log"))
+        assert len(out.read_text().splitlines()) == ARTICLES
+        assert password not in out.with_suffix(".log").read_text()
+    finally:
+        server.stop()

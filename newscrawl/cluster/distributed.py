@@ -69,6 +69,8 @@ class Distributed:
             # A worker that finishes first must not delete the frontier the others still use:
             # the last worker of the run removes it (Cluster.spider_closed).
             "SCHEDULER_PERSIST": True,
+            # scrapy-redis' own clients log in as ours do: the password from the environment, never a setting.
+            "REDIS_PARAMS": {**settings.getdict("REDIS_PARAMS"), "redis_cls": "newscrawl.state.redis.SecretRedis"},
         }.items():
             # "project" priority: above settings.py's own dupefilter, below a -s on the command line.
             settings.set(name, value, priority="project")

@@ -21,10 +21,58 @@ def prefix(settings) -> str:
     return settings.get("REDIS_KEY_PREFIX")
 
 
-def connect(settings):
+#: the Redis password is a secret, never a setting (Scrapy logs settings, Scrapyd lists them): it comes
+#: from the environment, or from the file the environment names
+REDIS_PASSWORD_ENV = "NEWSCRAWL_REDIS_PASSWORD"
+
+
+def redis_password() -> str | None:
+    value = os.environ.get(REDIS_PASSWORD_ENV)
+    if value:
+        return value
+    path = os.environ.get(f"{REDIS_PASSWORD_ENV}_FILE")
+    if path:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip() or None
+    return None
+
+
+def _client_class():
     import redis
 
-    return redis.Redis.from_url(
+    class SecretRedis(redis.StrictRedis):
+        """A Redis client that logs in with the password from the environment (scrapy-redis builds
+        its scheduler's and seen-set's clients through this class too: REDIS_PARAMS redis_cls)."""
+
+        @classmethod
+        def from_url(cls, url, **kwargs):
+            password = redis_password()
+            if password and not kwargs.get("password"):
+                kwargs["password"] = password
+            return super().from_url(url, **kwargs)
+
+    return SecretRedis
+
+
+_made: list[type] = []
+
+
+def client_class() -> type:
+    """The Redis client class (made on first use: redis is imported only in distributed mode)."""
+    if not _made:
+        _made.append(_client_class())
+    return _made[0]
+
+
+def __getattr__(name: str):
+    # "newscrawl.state.redis.SecretRedis" for scrapy-redis' REDIS_PARAMS redis_cls, made lazily.
+    if name == "SecretRedis":
+        return client_class()
+    raise AttributeError(name)
+
+
+def connect(settings):
+    return client_class().from_url(
         settings.get("REDIS_URL"), decode_responses=True, socket_timeout=30, health_check_interval=30
     )
 

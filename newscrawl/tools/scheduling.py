@@ -469,6 +469,13 @@ class Scheduler:
 _SECRET_SETTING = re.compile(r"(PASSWORD|TOKEN|SECRET|DSN|WEBHOOK_URL)(_FILE)?$")
 
 
+_URL_PASSWORD = re.compile(r"://[^/@\s]*:[^/@\s]*@")
+
+
 def secret_settings(pairs: list[tuple[str, str]]) -> list[str]:
-    """The names among ``[SPIDER:]NAME`` settings that hold secrets."""
-    return [name for name, _ in pairs if _SECRET_SETTING.search(name.rpartition(":")[2])]
+    """The names among ``[SPIDER:]NAME`` settings that hold secrets (by name, or a URL with a password)."""
+    return [
+        name
+        for name, value in pairs
+        if _SECRET_SETTING.search(name.rpartition(":")[2]) or _URL_PASSWORD.search(str(value))
+    ]

@@ -20,6 +20,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -30,6 +31,7 @@ from newscrawl.crawl.feeds import local_path, with_spider_name
 from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
 from newscrawl.run.alerts import SECRETS, plaintext_login
 from newscrawl.run.monitor import RENAMED_SETTINGS
+from newscrawl.state.redis import REDIS_PASSWORD_ENV
 
 #: stats that mean the dataset or its manifest on disk is not what the run reports
 WRITE_FAILURES = ("feed/write_failed", "manifest/write_failed")
@@ -118,6 +120,17 @@ class Command(ScrapyCrawl):
                 raise Refused(
                     f"{name} is a secret and is not taken as a setting (settings are logged and listed by Scrapyd): "
                     f"set {variable} in the environment, or {name}_FILE to a file that holds it"
+                )
+        redis_url = settings.get("REDIS_URL")
+        if redis_url and "@" in str(redis_url):
+            try:
+                has_password = urlsplit(str(redis_url)).password is not None
+            except ValueError:
+                has_password = True
+            if has_password:
+                raise Refused(
+                    "REDIS_URL carries a password, and settings are logged and listed by Scrapyd: give the URL "
+                    f"without it and the password in {REDIS_PASSWORD_ENV} (or {REDIS_PASSWORD_ENV}_FILE, a file)"
                 )
         refusal = plaintext_login(settings)
         if refusal:
