@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections import Counter
 from datetime import UTC, datetime
 from functools import cache
@@ -62,15 +63,33 @@ def run_manifest_path(crawler) -> Path | None:
     return None
 
 
-def file_facts(path: Path) -> dict:
+def file_facts(path: Path, fd: int | None = None) -> dict:
+    """Name, size, lines and sha256 of the file at ``path``, or of the open file ``fd`` (read from its start)."""
     digest = hashlib.sha256()
     lines = size = 0
-    with path.open("rb") as stream:
+    # The exporter's descriptor is write-only: /proc opens the same file (inode) again for reading.
+    with path.open("rb") if fd is None else open(f"/proc/self/fd/{fd}", "rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
             lines += chunk.count(b"\n")
             size += len(chunk)
     return {"path": path.name, "bytes": size, "lines": lines, "sha256": digest.hexdigest()}
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    try:
+        named, written = path.stat(), os.fstat(fd)
+    except OSError:
+        return False
+    return (named.st_dev, named.st_ino) == (written.st_dev, written.st_ino)
+
+
+def _where(fd: int) -> str:
+    """Where an open file is now (Linux names it in /proc), for a file moved while written."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return "(unknown: moved or deleted)"
 
 
 class FeedManifest:
@@ -79,6 +98,9 @@ class FeedManifest:
         self.present: Counter[str] = Counter()
         self.items = 0
         self.published: list[str] = []
+        # feed path → a duplicate of the descriptor the exporter writes: the file the lines really
+        # went to, even if the name was moved or replaced during the crawl
+        self.written: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FeedManifest:
@@ -89,6 +111,8 @@ class FeedManifest:
         return extension
 
     def item_written(self, item, spider) -> None:
+        if not self.written:
+            self.hold_files()
         adapter = ItemAdapter(item)
         self.items += 1
         for name in coverage_fields():
@@ -117,14 +141,45 @@ class FeedManifest:
             "unchangedSkipped": stats.get_value("incremental/unchanged_skipped", 0),
         }
 
+    def hold_files(self) -> None:
+        for slot in feed_slots(self.crawler):
+            path = local_path(slot.uri)
+            handle = getattr(slot, "file", None)
+            if path is None or handle is None or getattr(handle, "closed", True):
+                continue
+            try:
+                self.written[str(path)] = os.dup(handle.fileno())
+            except (OSError, AttributeError, ValueError):  # not a plain file (a post-processing wrapper)
+                continue
+
     def feed_slot_closed(self, slot) -> None:
         path = local_path(slot.uri)
-        if path is None or not path.exists():
+        if path is None:
             return  # remote feed storages get no manifest
+        fd = self.written.pop(str(path), None)
+        try:
+            self.describe(slot, path, fd)
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def describe(self, slot, path: Path, fd: int | None) -> None:
+        moved = fd is not None and not _same_file(path, fd)
+        if not moved and not path.exists():
+            return
         # A per-run file (the URI names %(time)s, as the scheduler's job files do) that got no
         # article is not kept: a data directory of empty job files helps nobody. The manifest says so.
-        no_news = slot.itemcount == 0 and "%(time)s" in slot.uri_template and path.stat().st_size == 0
-        facts: dict[str, Any] | None = file_facts(path)
+        no_news = not moved and slot.itemcount == 0 and "%(time)s" in slot.uri_template and path.stat().st_size == 0
+        facts: dict[str, Any] | None = file_facts(path, fd if moved else None)
+        moved_problem = ""
+        if moved and fd is not None and facts is not None:
+            # The lines went to the file the exporter opened; the name now points elsewhere (or nowhere).
+            facts["path"] = _where(fd)
+            moved_problem = (
+                f"the dataset file {path} was moved or replaced during the crawl: its lines are in {facts['path']}"
+            )
+            logger.error("%s", moved_problem)
+            self.crawler.stats.set_value("manifest/file_moved", facts["path"])
         if no_news:
             path.unlink()
             facts = None
@@ -156,6 +211,9 @@ class FeedManifest:
             manifest.update(verdict.for_manifest())
             if verdict.layout is not None:
                 manifest["layout"] = verdict.layout
+        if moved_problem:
+            manifest["status"] = "failed"
+            manifest["problems"] = [*manifest.get("problems", []), moved_problem]
         ledger = self.crawler.get_extension(UrlLedger)
         if ledger is not None:
             # Every URL the crawl discovered, by outcome; the failures with their reasons.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import stat
 import sys
 from contextlib import closing
 from pathlib import Path
@@ -54,6 +55,25 @@ def _lock(path: Path, what: str, spider: str) -> IO[bytes]:
         handle.close()
         raise Refused(f"another crawl of {spider} is writing {what} {path}; wait for it to finish") from None
     return handle
+
+
+def check_dataset_path(path: Path) -> None:
+    """The dataset must be a regular file of its own, or new: a planted symlink or hard link would
+    make the crawl write into (or -O empty) another file; a FIFO or device would hang or swallow it."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise Refused(f"cannot use the dataset {path}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise Refused(
+            f"the dataset {path} is a symbolic link (to {os.readlink(path)}): give the real file or a new path"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused(f"the dataset {path} is not a regular file (a directory, FIFO or device)")
+    if info.st_nlink > 1:
+        raise Refused(f"the dataset {path} has {info.st_nlink} names (hard links): writing it would change the others")
 
 
 def check_state(path: Path) -> None:
@@ -161,6 +181,7 @@ class Command(ScrapyCrawl):
                     f"-O would replace {path} with only the articles new since the last run (the state {state} "
                     "knows the rest); append with -o, or set -s OVERWRITE_DATASET=1 to replace it anyway"
                 )
+            check_dataset_path(path)
             locks.append(_lock(path, "the dataset", spider))
         if settings.get("REPLAY_WARC"):
             try:
