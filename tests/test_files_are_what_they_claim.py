@@ -92,3 +92,89 @@ def test_the_manifest_describes_the_file_written_even_when_it_was_renamed_mid_cr
     assert manifest["file"]["sha256"] == hashlib.sha256(content).hexdigest()
     assert manifest["file"]["lines"] == 3 and manifest["file"]["path"] == str(moved)
     assert manifest["status"] == "failed" and any("moved or replaced" in p for p in manifest["problems"])
+
+
+# --- the scheduler's and `newscrawl runs`' files ----------------------------------------------
+def _manifest(job: str, **changes) -> dict:
+    manifest = {
+        "spider": "nu",
+        "job": job,
+        "startTime": "2025-04-01T09:00:00+00:00",
+        "finishTime": "2025-04-01T09:05:00+00:00",
+        "finishReason": "finished",
+        "counts": {"items": 5, "new": 5, "revised": 0, "failures": 0, "rejects": 0},
+        "status": "ok",
+        "problems": [],
+        "file": None,
+    }
+    return {**manifest, **changes}
+
+
+def _scheduler(tmp_path, finished=(), active=(), **options):
+    from test_scheduler import FakeScrapyd
+
+    from newscrawl.tools.scheduling import Scheduler
+
+    scrapyd = FakeScrapyd(active=())
+    scrapyd.finished = [{"id": job, "spider": "nu"} for job in finished]
+    scrapyd.pending = list(active)
+    return scrapyd, Scheduler(scrapyd, "newscrawl", ["nu"], tmp_path, **options)
+
+
+def test_a_bad_line_in_the_run_log_or_the_scheduled_jobs_stops_nothing(tmp_path):
+    good = json.dumps({"job": "j1", "spider": "nu", "status": "ok", "end": "2025-04-01T09:05:00+00:00", "items": 3})
+    year_one = json.dumps({"job": "j2", "spider": "nu", "status": "ok", "end": "0001-01-01T00:00:00+05:00"})
+    (tmp_path / "runs.jsonl").write_bytes(
+        b"\xff\xfe not UTF-8 \x80\n" + good.encode() + b"\n" + year_one.encode() + b"\n"
+    )
+    (tmp_path / "scheduled.jsonl").write_bytes(b'{"job": "j0", "spider": "nu", "scheduled": "\xc3\x28"}\n')
+    scrapyd, scheduler = _scheduler(tmp_path)
+    assert scheduler.tick() == {"nu": "job-nu"}  # one bad byte no longer stops all scheduling
+    runs = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "runs", str(tmp_path), "--html", str(tmp_path / "runs.html")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in runs.stderr, runs.stderr[-2000:]
+    assert "runs.jsonl: 1 line passed over (not UTF-8)" in runs.stderr
+    assert "j1" in runs.stdout and "j1" in (tmp_path / "runs.html").read_text()
+
+
+def test_a_fifo_or_device_named_like_a_manifest_is_passed_over_not_read(tmp_path):
+    (tmp_path / "nu").mkdir()
+    os.mkfifo(tmp_path / "nu" / "nu-fifo.jsonl.manifest.json")
+    (tmp_path / "nu" / "nu-zero.jsonl.manifest.json").symlink_to("/dev/zero")
+    (tmp_path / "nu" / "nu-j1.jsonl.manifest.json").write_text(json.dumps(_manifest("j1")))
+    _, scheduler = _scheduler(tmp_path, finished=["j1"])
+    started = time.monotonic()
+    [entry] = scheduler.record()
+    assert time.monotonic() - started < 10
+    assert entry["job"] == "j1" and entry["status"] == "ok" and entry["items"] == 5
+
+
+def test_a_hand_broken_manifest_is_recorded_as_failed(tmp_path):
+    (tmp_path / "nu").mkdir()
+    (tmp_path / "nu" / "nu-j1.jsonl.manifest.json").write_text(json.dumps(_manifest("j1", counts=[5, 5])))
+    (tmp_path / "nu" / "nu-j2.jsonl.manifest.json").write_text(json.dumps(_manifest("j2", status="fine")))
+    _, scheduler = _scheduler(tmp_path, finished=["j1", "j2"])
+    entries = {entry["job"]: entry for entry in scheduler.record()}
+    assert entries["j1"]["status"] == "failed" and "counts" in entries["j1"]["problems"][0]
+    assert entries["j2"]["status"] == "failed" and "status" in entries["j2"]["problems"][0]
+
+
+def test_a_job_running_too_long_is_reported_and_alerted_once(tmp_path, monkeypatch):
+    from loopback import webhook_receiver
+
+    running = {"id": "hung-1", "spider": "nu", "state": "running"}
+    _, scheduler = _scheduler(tmp_path, active=[running], max_running=0.0)
+    with webhook_receiver() as (url, posts):
+        monkeypatch.setenv("NEWSCRAWL_ALERT_WEBHOOK_URL", url)
+        seen = scheduler.tick()  # first seen running: the clock starts (Scrapyd's start time is its local time)
+        time.sleep(0.05)
+        late = scheduler.tick()
+        again = scheduler.tick()
+    assert seen["nu"] == "skipped: a job is still pending or running"
+    assert late["nu"].startswith("skipped: job hung-1 running for") and again["nu"].startswith("skipped: job hung-1")
+    assert len(posts) == 1 and posts[0]["job"] == "hung-1" and posts[0]["finishReason"] == "stuck"
+    assert "running for" in posts[0]["reasons"][0]

@@ -8,11 +8,20 @@ output (CSV, terminal, HTML) passes its values through one of these.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import sys
+from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+#: a manifest is a few KB; a file named like one but larger is not read
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+#: a run-log line is a few hundred bytes (a crash's log tail at most a few KB)
+MAX_LOG_LINE_BYTES = 1024 * 1024
 
 # OWASP's rule for CSV injection: a cell that starts with one of these is read as a formula by
 # spreadsheet programs; a leading apostrophe makes it text.
@@ -53,15 +62,95 @@ def safe_name(value: Any) -> bool:
     return isinstance(value, str) and _SAFE_NAME.fullmatch(value) is not None
 
 
+def open_regular(path: Path, max_bytes: int | None = None) -> IO[bytes]:
+    """``path`` opened for reading if it is a regular file (of at most ``max_bytes``): a FIFO would
+    block the reader, a device (/dev/zero) never end. ValueError says what it is instead."""
+    info = os.stat(path)  # through a symlink: what would be read
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file (a FIFO, device or directory)")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise ValueError(f"{info.st_size} bytes, more than such a file holds ({max_bytes})")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the stat
+        os.close(fd)
+        raise ValueError("not a regular file (a FIFO, device or directory)")
+    return os.fdopen(fd, "rb")
+
+
 def read_manifest(path: Path) -> tuple[dict, str | None]:
     """A manifest as a dict, or an empty one and what is wrong with the file (never an exception)."""
     try:
-        manifest = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+        with open_regular(path, MAX_MANIFEST_BYTES) as stream:
+            manifest = json.loads(stream.read(MAX_MANIFEST_BYTES + 1))
+    except (OSError, ValueError, RecursionError) as exc:
         return {}, f"manifest unreadable: {type(exc).__name__}: {exc}"[:300]
     if not isinstance(manifest, dict):
         return {}, f"manifest of the wrong shape (a JSON {type(manifest).__name__}, not an object)"
-    return manifest, None
+    wrong = manifest_shape_problem(manifest)
+    return (manifest, f"manifest of the wrong shape: {wrong}") if wrong else (manifest, None)
+
+
+def manifest_shape_problem(manifest: dict) -> str:
+    """What makes a manifest unusable as a run's record ("" when nothing): the fields a run log
+    reads must have their types, or a hand-broken file would pass as an ok run with 0 items."""
+    counts = manifest.get("counts")
+    if counts is not None and not (
+        isinstance(counts, dict)
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in counts.values())
+    ):
+        return "counts must be an object of whole numbers"
+    if "status" in manifest and manifest["status"] not in ("ok", "failed"):
+        return "status must be 'ok' or 'failed'"
+    problems = manifest.get("problems")
+    if problems is not None and not (isinstance(problems, list) and all(isinstance(p, str) for p in problems)):
+        return "problems must be a list of lines"
+    if not isinstance(manifest.get("finishReason"), (str, type(None))):
+        return "finishReason must be a string"
+    return ""
+
+
+def jsonl_objects(path: Path, skipped: Counter[str]) -> Iterator[dict]:
+    """The JSON objects of a JSONL file of ours (a run log), streamed: a line that is not one (not
+    UTF-8, not JSON, not an object, over MAX_LOG_LINE_BYTES) is passed over and counted by reason.
+    A path that is not a regular file is one problem, counted, never read."""
+    try:
+        stream = open_regular(path)
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        skipped[f"file {exc}"] += 1
+        return
+    with stream:
+        while raw := stream.readline(MAX_LOG_LINE_BYTES):
+            if len(raw) == MAX_LOG_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := stream.readline(MAX_LOG_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                skipped["too long"] += 1
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                skipped["not UTF-8"] += 1
+                continue
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except (ValueError, RecursionError):
+                skipped["not JSON"] += 1
+                continue
+            if isinstance(value, dict):
+                yield value
+            else:
+                skipped["not an object"] += 1
+
+
+def say_skipped(path: Path, skipped: Counter[str]) -> list[str]:
+    """One line per reason lines of ``path`` were passed over."""
+    return [
+        f"{path.name}: {count} line{'s' if count != 1 else ''} passed over ({reason})"
+        for reason, count in sorted(skipped.items())
+    ]
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -88,7 +177,7 @@ def moment(text: Any) -> datetime | None:
         return None
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # year 1 with an offset is before what UTC can hold
         return None
 
 

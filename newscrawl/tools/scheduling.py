@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,16 @@ from newscrawl import __version__
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.run.redact import redact
 from newscrawl.run.verdict import Verdict
-from newscrawl.tools.present import as_dict, for_terminal, number, read_manifest, safe_name, utc_time
+from newscrawl.tools.present import (
+    as_dict,
+    for_terminal,
+    jsonl_objects,
+    number,
+    read_manifest,
+    safe_name,
+    say_skipped,
+    utc_time,
+)
 
 logger = logging.getLogger("newscrawl.schedule")
 
@@ -160,21 +170,24 @@ class RunLog:
         self.data_dir = data_dir
         self.path = data_dir / "runs.jsonl"
         self.scheduled_path = data_dir / "scheduled.jsonl"
+        # why lines of each file were passed over (reported by `newscrawl runs` and the scheduler)
+        self.skipped: dict[Path, Counter[str]] = {}
 
-    @staticmethod
-    def _objects(path: Path) -> list[dict]:
-        """The JSON objects of a JSONL file, in order (a line that is not one is passed over)."""
-        if not path.exists():
-            return []
-        found = []
-        for line in path.read_text("utf-8").splitlines():
-            try:
-                value = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                found.append(value)
+    def _objects(self, path: Path) -> list[dict]:
+        """The JSON objects of a JSONL file, in order; a line that is not one (not UTF-8, not JSON)
+        is passed over, counted in ``skipped`` and logged once per reason: one bad byte must not
+        stop the scheduling or the report."""
+        skipped: Counter[str] = Counter()
+        found = list(jsonl_objects(path, skipped))
+        if skipped and skipped != self.skipped.get(path):
+            for line in say_skipped(path, skipped):
+                logger.warning("%s", line)
+        self.skipped[path] = skipped
         return found
+
+    def problems(self) -> list[str]:
+        """What was passed over in the files read so far, one line per file and reason."""
+        return [line for path, skipped in self.skipped.items() for line in say_skipped(path, skipped)]
 
     def entries(self) -> list[dict]:
         """The logged jobs, in the order they were recorded."""
@@ -346,6 +359,11 @@ class Scheduler:
     max_pending: float = 3600.0
     # job id → when this scheduler first saw it pending (Scrapyd does not say when a job was queued)
     pending_since: dict[str, float] = field(default_factory=dict)
+    # A job running longer than this is reported and alerted (a hung crawl would keep its spider
+    # from ever being scheduled again, and nobody would know).
+    max_running: float = 6 * 3600.0
+    running_since: dict[str, float] = field(default_factory=dict)
+    alerted: set[str] = field(default_factory=set)  # stuck jobs already alerted by this scheduler
 
     def job_settings(self, spider: str | None = None) -> list[tuple[str, str]]:
         """Where each job writes: its own dataset file, one shared state, rejects per spider."""
@@ -395,6 +413,38 @@ class Scheduler:
         for problem in send_alerts(self.alert_settings(), content):
             logger.error("Alert for job %s not sent: %s", entry["job"], problem)
 
+    def stuck(self, jobs: list[dict], now: float) -> tuple[dict, str, float, float] | None:
+        """The first of a spider's active jobs pending or running longer than allowed: (job, state, seconds, limit)."""
+        for job in jobs:
+            for state, since, limit in (
+                ("pending", self.pending_since, self.max_pending),
+                ("running", self.running_since, self.max_running),
+            ):
+                waited = now - since.get(job["id"], now)
+                if job.get("state") == state and waited > limit:
+                    return job, state, waited, limit
+        return None
+
+    def alert_stuck(self, job: dict, reason: str) -> None:
+        """A stuck job is alerted once (per scheduler process), like a crash: its own checks never run."""
+        if job["id"] in self.alerted:
+            return
+        self.alerted.add(job["id"])
+        content = {
+            "site": job.get("spider"),
+            "status": "failed",
+            "reasons": [reason],
+            "manifest": None,
+            "finishReason": "stuck",
+            "items": 0,
+            "requests": None,
+            "job": job["id"],
+        }
+        from newscrawl.run.alerts import send_alerts
+
+        for problem in send_alerts(self.alert_settings(), content):
+            logger.error("Alert for job %s not sent: %s", job["id"], problem)
+
     def record(self) -> list[dict]:
         """Record how the jobs Scrapyd lists as finished ended (each once) in the data directory's run
         log, and alert on a crash (a crashed job never ran its own checks); returns the new entries."""
@@ -437,20 +487,24 @@ class Scheduler:
         self.pending_since = {
             job["id"]: self.pending_since.get(job["id"], now) for job in active if job["state"] == "pending"
         }
+        self.running_since = {
+            job["id"]: self.running_since.get(job["id"], now) for job in active if job["state"] == "running"
+        }
         for spider in self.spiders:
             mine = [job for job in active if job["spider"] == spider]
-            stuck = [job for job in mine if now - self.pending_since.get(job["id"], now) > self.max_pending]
+            stuck = self.stuck(mine, now)
             if stuck:
-                waited = now - self.pending_since[stuck[0]["id"]]
-                outcome[spider] = (
-                    f"skipped: job {stuck[0]['id']} pending for {waited:.0f} s (over {self.max_pending:.0f} s)"
+                late, state, waited, limit = stuck
+                outcome[spider] = f"skipped: job {late['id']} {state} for {waited:.0f} s (over {limit:.0f} s)"
+                why = (
+                    "Scrapyd runs nothing for it (max_proc reached? a stuck job?)"
+                    if state == "pending"
+                    else "the crawl may hang (a site that never answers, a parser that never returns)"
                 )
                 logger.error(
-                    "%s: job %s has been pending for %.0f s: Scrapyd runs nothing for it (max_proc reached? a stuck job?)",
-                    spider,
-                    for_terminal(stuck[0]["id"]),
-                    waited,
+                    "%s: job %s has been %s for %.0f s: %s", spider, for_terminal(late["id"]), state, waited, why
                 )
+                self.alert_stuck(late, f"job {late['id']} {state} for {waited:.0f} s (over {limit:.0f} s): {why}")
                 continue
             if mine:
                 outcome[spider] = "skipped: a job is still pending or running"

@@ -68,6 +68,8 @@ def run(options: argparse.Namespace) -> int:
         )
         return 2
     everything = log.entries()
+    for problem in log.problems():
+        print(for_terminal(problem), file=sys.stderr)
     entries = recent(everything, options.since, options.last)
     print(
         f"{'end':<26} {'spider':<8} {'job':<34} {'status':<7} {'items':>6} {'new':>5} {'rev':>4} {'fail':>5} {'rej':>4}  problems"

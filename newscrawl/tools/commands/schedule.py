@@ -85,7 +85,14 @@ def add_to(commands) -> None:
         type=parse_interval,
         default=3600.0,
         metavar="INTERVAL",
-        help="report a job Scrapyd keeps pending longer than this (default 1h)",
+        help="report and alert a job Scrapyd keeps pending longer than this (default 1h)",
+    )
+    schedule.add_argument(
+        "--max-running",
+        type=parse_interval,
+        default=6 * 3600.0,
+        metavar="INTERVAL",
+        help="report and alert a job running longer than this: a hung crawl (default 6h)",
     )
     schedule.add_argument(
         "--arg", action="append", default=[], metavar="NAME=VALUE", help="a spider argument for every job (repeatable)"
@@ -122,6 +129,7 @@ def run(options: argparse.Namespace) -> int:
         [(name, absolute_paths(name, value)) for name, value in parse_pairs(options.setting, "--setting")],
         parse_pairs(options.arg, "--arg"),
         max_pending=options.max_pending,
+        max_running=options.max_running,
     )
     if options.record_only:
         try:
