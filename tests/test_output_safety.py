@@ -219,7 +219,8 @@ def test_a_malformed_manifest_never_stops_the_scheduler(tmp_path):
     assert (
         entries["j1"]["status"] == "failed" and "crashed" in entries["j1"]["problems"][0]
     )  # no manifest of its own: a stub
-    assert entries["j2"]["status"] == "ok" and entries["j2"]["items"] == 0
+    # A hand-broken manifest (counts not numbers) is a failed run, never an ok one with 0 items (issue 31).
+    assert entries["j2"]["status"] == "failed" and "counts must be an object" in entries["j2"]["problems"][0]
 
 
 def test_a_job_pending_too_long_is_reported(tmp_path, caplog):
