@@ -93,6 +93,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.crawl.middlewares.ContactUserAgentMiddleware": 500,
     # After decompression (590): a UTF-8 body labelled Latin-1 is read as UTF-8.
     "newscrawl.crawl.middlewares.CharsetRepairMiddleware": 580,
+    # After decompression too: a gzipped sitemap (.xml.gz) is unpacked within SITEMAP_MAX_BYTES, or fails as too_large.
+    "newscrawl.crawl.middlewares.GzippedDiscoveryMiddleware": 585,
     # Validators of the last fetch on article requests; 304s end there (newscrawl/crawl/incremental.py).
     "newscrawl.crawl.incremental.ConditionalRequestMiddleware": 560,
     # Last before the network: answers from the archive when REPLAY_WARC is set, else disabled.

@@ -67,8 +67,9 @@ class Discovery:
         return "listing"
 
     # --- readers -------------------------------------------------------------
-    def parse_feed(self, response: Response) -> list[Link]:
-        return common.parse_rss(response, self.make_link)
+    def parse_feed(self, response: Response, skipped: dict[str, int] | None = None) -> list[Link]:
+        """The feed's article links; entries passed over are counted in ``skipped`` by reason."""
+        return common.parse_rss(response, self.make_link, skipped)
 
     def parse_sitemap(self, response: Response) -> tuple[list[SitemapRef], list[Link]]:
         return common.parse_sitemap(response, self.make_link)

@@ -133,7 +133,12 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery pages -------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Request]:
-        yield from self.follow_links(self.discovery.parse_feed(response))
+        skipped: dict[str, int] = {}
+        links = self.discovery.parse_feed(response, skipped)
+        for reason, count in skipped.items():
+            self.crawler.stats.inc_value(f"discovery/feed_entries_skipped/{reason}", count)
+            self.logger.warning("%s: %d feed entries passed over (%s)", response.url, count, reason)
+        yield from self.follow_links(links)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         children, links = self.discovery.parse_sitemap(response)
