@@ -132,8 +132,10 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
 
 
 # Lone surrogates cannot be encoded as UTF-8 (the line would never be written); C0/C1 control
-# characters (but newline and tab) break terminals, CSV readers and some JSON tools.
-_UNCLEAN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# characters (but newline and tab) break terminals, CSV readers and some JSON tools; bidirectional
+# embeddings, overrides and isolates (U+202A-202E, U+2066-2069) reorder what a reader sees (the
+# "Trojan Source" trick), and tag characters (U+E0000-E007F) hide text no one sees.
+_UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\U000e0000-\U000e007f]")
 
 
 def clean_unicode(value: Any, counts: Counter[str]) -> Any:
@@ -148,7 +150,12 @@ def clean_unicode(value: Any, counts: Counter[str]) -> Any:
             if "\ud800" <= char <= "\udfff":
                 counts["surrogates_replaced"] += 1
                 return "\ufffd"
-            counts["control_chars_removed"] += 1
+            if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+                counts["bidi_controls_removed"] += 1
+            elif char >= "\U000e0000":
+                counts["tag_chars_removed"] += 1
+            else:
+                counts["control_chars_removed"] += 1
             return ""
 
         return _UNCLEAN.sub(fix, value)

@@ -28,6 +28,7 @@ from lxml import etree
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector as ScrapySelector
 
+from newscrawl.article.bounds import repair_and_cap
 from newscrawl.article.dates import AMSTERDAM, parse_machine_date
 from newscrawl.article.text import join_blocks, normalize_body, normalize_text, unique
 from newscrawl.sites import generic
@@ -245,6 +246,8 @@ class ArticleParser:
             for name in sorted(recorded & set(chosen))
             if item.get(name) and chosen[name].source
         }
+        # Mojibake repaired and absurd sizes cut, each with its warning (newscrawl.article.bounds).
+        self.warnings.extend(repair_and_cap(item))
         for name in ("headline", "articleBody"):
             broken = (item.get(name) or "").count("\ufffd")
             if broken:
