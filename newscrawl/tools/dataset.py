@@ -11,11 +11,13 @@ import os
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from newscrawl.article.dates import published_key
+from newscrawl.article.dates import AMSTERDAM, published_key
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.sites.registry import coverage_fields, schema_errors
 from newscrawl.tools.present import as_dict
@@ -101,6 +103,45 @@ def _not_jsonl(path: Path) -> str:
     return "one JSON document over several lines, not JSONL (one article object per line)"
 
 
+class NotJsonNumber(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity; no other JSON reader (jq, DuckDB, Arrow) does.
+    raise NotJsonNumber(name)
+
+
+#: date-time fields of an item a dataset tool places in time (export's columns, stats' days)
+DATE_FIELDS = (("datePublished",), ("dateModified",), ("metadata", "dateDownloaded"))
+
+
+def date_check(record: Record) -> list[Problem]:
+    """Only the dates of a line (what export needs to place it in time), as problems."""
+    return [Problem(record.path, record.line, error) for error in date_problems(record.item)]
+
+
+def date_problems(item: dict) -> list[str]:
+    """Dates the schema's format accepts but no tool can place in time: an instant of year 1 or
+    9999 with an offset falls outside what Amsterdam or UTC time can hold (export failed on it)."""
+    found = []
+    for path in DATE_FIELDS:
+        value: Any = item
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if not isinstance(value, str):
+            continue
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=AMSTERDAM)
+            moment.astimezone(AMSTERDAM)
+            moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            found.append(f"{'/'.join(path)}: {value!r} cannot be placed in Amsterdam or UTC time")
+    return found
+
+
 def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Record | None:
     torn = not raw.endswith(b"\n")  # only the last line of a file can lack its newline
     try:
@@ -109,7 +150,10 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Reco
         problems.append(Problem(name, number, f"not UTF-8 text (byte {exc.start})"))
         return None
     try:
-        item = json.loads(text)
+        item = json.loads(text, parse_constant=_no_constant)
+    except NotJsonNumber as exc:
+        problems.append(Problem(name, number, f"not JSON: {exc} (RFC 8259 has no NaN or Infinity)"))
+        return None
     except json.JSONDecodeError as exc:
         if torn:
             problems.append(
@@ -158,7 +202,8 @@ def check_record(record: Record) -> list[Problem]:
     if isinstance(metadata, dict) and metadata.get("schemaVersion") != SCHEMA_VERSION:
         # An earlier readable version: the current schema less what it added holds for it.
         item = {**item, "metadata": {**metadata, "schemaVersion": SCHEMA_VERSION}}
-    return [Problem(record.path, record.line, error) for error in schema_errors(item)]
+    errors = schema_errors(item) + date_problems(item)
+    return [Problem(record.path, record.line, error) for error in errors]
 
 
 def article_key(item: dict) -> tuple:
@@ -181,21 +226,31 @@ def latest_lines(records: Iterable[Record]) -> dict[tuple, tuple[str, int]]:
     return {key: (path, line) for key, (_, path, line) in best.items()}
 
 
-def merge(records: Iterable[Record], all_revisions: bool = False) -> list[dict]:
+def merge(
+    records: Iterable[Record],
+    all_revisions: bool = False,
+    problems: list[Problem] | None = None,
+    check: Callable[[Record], list[Problem]] | None = None,
+) -> list[dict]:
     """One dataset from many runs: the latest revision of each article (or every revision),
-    ordered by datePublished, then site, articleId and revision."""
+    ordered by datePublished, then site, articleId and revision. With ``problems``, each chosen
+    line is checked (by ``check``, else as ``newscrawl validate`` checks it) and its problems
+    added there: merge never writes a line validate rejects."""
 
     def revision(item: dict) -> int:
         return revision_rank(item)[0]
 
-    chosen: dict[tuple, dict] = {}
+    chosen: dict[tuple, Record] = {}
     for record in records:
         item = record.item
         key = article_key(item) + ((revision(item),) if all_revisions else ())
         current = chosen.get(key)
-        if current is None or revision_rank(item) > revision_rank(current):
-            chosen[key] = item
-    items = list(chosen.values())
+        if current is None or revision_rank(item) > revision_rank(current.item):
+            chosen[key] = record
+    if problems is not None:
+        for record in chosen.values():
+            problems.extend((check or check_record)(record))
+    items = [record.item for record in chosen.values()]
     items.sort(key=lambda i: (published_key(i), str(i.get("site")), str(i.get("articleId")), revision(i)))
     order = {name: index for index, name in enumerate(field_order())}
     return [dict(sorted(item.items(), key=lambda kv: order.get(kv[0], len(order)))) for item in items]

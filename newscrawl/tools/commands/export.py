@@ -8,6 +8,7 @@ from pathlib import Path
 
 from newscrawl.tools.dataset import (
     Problem,
+    date_check,
     merge,
     read_all,
 )
@@ -47,12 +48,13 @@ def run(options: argparse.Namespace) -> int:
         print(f"-o {options.output}: not a file in an existing directory", file=sys.stderr)
         return 2
     problems: list[Problem] = []
-    items = merge(read_all(options.files, problems, same_schema=True), options.all_revisions)
+    # A date no tool can place in time is the line's problem (validate says the same), not a crash of the export.
+    items = merge(read_all(options.files, problems, same_schema=True), options.all_revisions, problems, date_check)
     print_problems(problems)
     fatal = [p for p in problems if p.fatal]
     if fatal:
         print(
-            f"not exported: {len(fatal)} unreadable or other-version line(s) or file(s); nothing written",
+            f"not exported: {len(fatal)} line(s) or file(s) it cannot read or write (unreadable, another schema version, a date outside time); nothing written",
             file=sys.stderr,
         )
         return 1

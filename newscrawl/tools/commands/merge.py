@@ -41,12 +41,21 @@ def run(options: argparse.Namespace) -> int:
             yield record
 
     # Streamed: only the latest revision of each article is kept while reading.
-    merged = merge(counted(read_all(options.files, problems, same_schema=True)), options.all_revisions)
+    invalid: list[Problem] = []
+    merged = merge(counted(read_all(options.files, problems, same_schema=True)), options.all_revisions, invalid)
     torn = [p for p in problems if "torn final line" in p.message]
     fatal = [p for p in problems if p.fatal]
-    print_problems(problems)
+    print_problems(problems + invalid)
     if fatal:
         print(f"not merged: {len(fatal)} unreadable line(s) or file(s); nothing written", file=sys.stderr)
+        return 1
+    if invalid:
+        # One verdict: a merged dataset is one `newscrawl validate` accepts, line for line.
+        lines_wrong = len({(p.path, p.line) for p in invalid})
+        print(
+            f"not merged: {lines_wrong} line(s) newscrawl validate rejects would be the merged ones; nothing written",
+            file=sys.stderr,
+        )
         return 1
     try:
         count = write_jsonl(merged, Path(options.output))
