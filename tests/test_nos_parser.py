@@ -46,3 +46,42 @@ def test_a_feed_given_as_a_start_url_is_read_as_a_feed_whatever_its_path(tmp_pat
     lines, stats, _ = replay_crawl("nos", tmp_path, "-a", f"start_urls={feed}", "-a", "related_depth=0")
     assert sorted(json.loads(line)["articleId"] for line in lines) == ["2561001", "2561002"]
     assert stats["discovery/kind_by_content/feed"] == 1
+
+
+PROMO = (
+    '<article class="sc-11111111-0 pRoMo"><a href="/artikel/2561003-kamer-debatteert-over-spreidingswet">'
+    "<h2>Kamer debatteert over spreidingswet</h2><p>Lees het verslag van het debat van vanmiddag.</p></a></article>"
+)
+TEASERS = (
+    '<div class="sc-22222222-0 tEaSeR">'
+    + "".join(
+        f'<p><a href="/artikel/{2562000 + i}-teaser-{i}">Nieuws uit de regio: bericht nummer {i} van vandaag</a></p>'
+        for i in range(9)
+    )
+    + "</div>"
+)
+
+
+def test_a_promo_article_before_the_real_one_is_not_the_item():
+    # A promo card is an <article> too, first in <main>: the article is the one holding the h1.
+    item = NOS.parse_article(
+        mutated(
+            lambda html: html.replace(
+                '<main id="content" class="sc-e5f6a7b8-0 wXyZab">',
+                '<main id="content" class="sc-e5f6a7b8-0 wXyZab">' + PROMO,
+                1,
+            )
+        )
+    )
+    item["metadata"].pop("sources")
+    assert dict(item) == EXPECTED
+
+
+def test_a_block_of_nine_teaser_paragraphs_is_not_the_body():
+    # Nine <p> outnumber the text box's five; their text is links. The body is the text box's prose.
+    item = NOS.parse_article(
+        mutated(
+            lambda html: html.replace('<section class="sc-3c4d5e6f-0', TEASERS + '<section class="sc-3c4d5e6f-0', 1)
+        )
+    )
+    assert item["articleBody"] == EXPECTED["articleBody"]

@@ -102,6 +102,16 @@ def body_text(body: GenericBody) -> str:
     return join_blocks(body.blocks)
 
 
+def the_article(candidates: Iterable[etree._Element]) -> etree._Element | None:
+    """The page's article among its <article> elements: the one holding the headline (an h1), the
+    longest text among those; not simply the first (a promo or teaser card is an <article> too)."""
+    return max(
+        candidates,
+        key=lambda article: (article.find(".//h1") is not None, len(article.xpath("string()").strip())),
+        default=None,
+    )
+
+
 class ArticleParser:
     #: the layout this parser reads; ``metadata.parser`` says "<site>/<layout>" for every item
     layout: str = "standard"
@@ -188,7 +198,7 @@ class ArticleParser:
     @cached_property
     def article_root(self) -> etree._Element:
         """Where the article is: its <article>, else the container of the generic body, else the page."""
-        found = self.root.find(".//article")
+        found = the_article(self.root.iter("article"))
         if found is not None:
             return found
         container = self.densest_container

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newscrawl.article.text import block_text, normalize_text
-from newscrawl.sites.base import ArticleParser, Candidate
+from newscrawl.sites.base import ArticleParser, Candidate, the_article
 from newscrawl.sites.fields import Chosen
 
 _ARTICLE = etree.XPath("//main//article")
@@ -26,6 +26,17 @@ _BLOCKS = etree.XPath(
 _NEVER_BODY = frozenset({"figure", "figcaption", "header", "nav", "aside", "section", "footer", "button", "script"})
 _SECTION_LINK = re.compile(r"^/nieuws/(?P<section>[a-z-]+)$")
 _MORE_ABOUT = re.compile(r"^meer over dit onderwerp", re.IGNORECASE)
+
+
+def _own_prose(box: etree._Element) -> int:
+    """Characters of the box's own paragraphs (its <p> children) outside links."""
+    total = 0
+    for child in box:
+        if child.tag == "p":
+            text = len(normalize_text(child.xpath("string()")))
+            linked = sum(len(normalize_text(a.xpath("string()"))) for a in child.iter("a"))
+            total += max(0, text - linked)
+    return total
 
 
 class NosParser(ArticleParser):
@@ -40,8 +51,9 @@ class NosParser(ArticleParser):
         return {"liveblog": "liveblog", "video": "video"}.get(kind)
 
     def locate(self) -> None:
-        found = _ARTICLE(self.root)
-        self.article = found[0] if found else None
+        # The article is the one that holds the headline, not the first: a promo or teaser card
+        # before it is an <article> too. Among several with an h1, the one with the most text.
+        self.article = the_article(_ARTICLE(self.root))
 
     def headline(self) -> Iterator[Candidate]:
         h1 = self.article.find(".//h1") if self.article is not None else None
@@ -55,8 +67,10 @@ class NosParser(ArticleParser):
         if self.article is None:
             return "site", []
         boxes = [element for element in self.article.iter("div") if not self._outside_text(element)]
-        box = max(boxes, key=lambda element: sum(child.tag == "p" for child in element), default=None)
-        if box is None or not any(child.tag == "p" for child in box):
+        # The text box by what it holds: the most paragraph text that is not link text. A block of
+        # teasers has as many <p> (each a link, or a line) but little prose of its own.
+        box = max(boxes, key=_own_prose, default=None)
+        if box is None or not _own_prose(box):
             return "site", []
         blocks = [
             block_text(element)
