@@ -243,6 +243,10 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Set REDIS_URL (redis://host:6379/0) and every process started with it is a worker of one
 # crawl: shared frontier, seen-set and dedup/revision state. Unset: embedded (SQLite, no Redis).
 REDIS_URL = None
+# Extra keyword arguments for scrapy-redis' Redis clients (ssl_ca_certs for a rediss:// URL, …);
+# the add-on sets redis_cls so they log in with the password from NEWSCRAWL_REDIS_PASSWORD
+# (a REDIS_URL with a password in it is refused: settings are logged).
+REDIS_PARAMS: dict = {}
 # Namespace of all keys, so several projects or test runs can share one Redis.
 REDIS_KEY_PREFIX = "newscrawl"
 # Workers share each host's DOWNLOAD_DELAY (or AutoThrottle's larger delay) and
