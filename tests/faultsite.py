@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
+import os
 import random
 import socket
 import socketserver
@@ -151,6 +152,20 @@ class FaultSite:
         self.server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self.server.server_address[1]
+
+    def start_for_scrapy(self) -> dict[str, str]:
+        """Start, and the environment of a `python -m scrapy` process of the project whose every
+        request goes through this proxy."""
+        proxy = f"http://127.0.0.1:{self.start()}"
+        project = Path(__file__).resolve().parent.parent
+        return {
+            **os.environ,
+            "https_proxy": proxy,
+            "http_proxy": proxy,
+            "no_proxy": "",
+            "PYTHONPATH": str(project),
+            "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
+        }
 
     def stop(self) -> None:
         self.stopping.set()

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, PROJECT, run_scrapy
+from conftest import FIXTURES, run_scrapy
 from faultsite import FaultSite
 
 from newscrawl.sites.declared import SitesFileError, load_sites
@@ -245,15 +245,7 @@ def _hostile_site(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _crawl(tmp_path: Path, site: FaultSite, declared: Path) -> subprocess.Popen:
-    proxy = f"http://127.0.0.1:{site.start()}"
-    env = {
-        **os.environ,
-        "https_proxy": proxy,
-        "http_proxy": proxy,
-        "no_proxy": "",
-        "PYTHONPATH": str(PROJECT),
-        "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
-    }
+    env = site.start_for_scrapy()
     args = [sys.executable, "-m", "scrapy", "crawl", "stadsblad", "-o", str(tmp_path / "out.jsonl")]
     for setting in (
         f"SITES_FILE={declared}",
@@ -266,16 +258,22 @@ def _crawl(tmp_path: Path, site: FaultSite, declared: Path) -> subprocess.Popen:
     return subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
+def _ended(crawl: subprocess.Popen, timeout: float, otherwise: str) -> str:
+    """The crawl's log once it has ended within ``timeout`` seconds; else it is killed and the test fails."""
+    try:
+        return crawl.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        crawl.kill()
+        crawl.communicate()
+        pytest.fail(otherwise)
+
+
 def test_a_backtracking_slug_rule_and_selector_do_not_hang_a_live_crawl(tmp_path):
     manifest, declared = _hostile_site(tmp_path)
     site = FaultSite(manifest, {}, tmp_path)
     crawl = _crawl(tmp_path, site, declared)
     try:
-        _, log = crawl.communicate(timeout=90)
-    except subprocess.TimeoutExpired:
-        crawl.kill()
-        crawl.communicate()
-        pytest.fail("the crawl hung on a declared pattern")
+        log = _ended(crawl, 90, "the crawl hung on a declared pattern")
     finally:
         site.stop()
     assert crawl.returncode == 0, log[-3000:]
@@ -301,12 +299,7 @@ def test_sigterm_ends_a_crawl_with_a_manifest_that_says_why(tmp_path):
         time.sleep(1.5)
         crawl.send_signal(signal.SIGTERM)
         sent = time.monotonic()
-        try:
-            _, log = crawl.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            crawl.kill()
-            crawl.communicate()
-            pytest.fail("SIGTERM did not end the crawl")
+        _ended(crawl, 30, "SIGTERM did not end the crawl")
     finally:
         site.stop()
     assert time.monotonic() - sent < 30

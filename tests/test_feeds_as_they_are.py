@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, PROJECT
+from conftest import FIXTURES
 from faultsite import FaultSite
 from scrapy.http import HtmlResponse, XmlResponse
 
@@ -73,15 +72,7 @@ def _site_with(tmp_path: Path, declaration: str, records: list[dict], files: dic
 
 def _crawl(tmp_path: Path, manifest: Path, declared: Path) -> tuple[list[dict], dict, str]:
     site = FaultSite(manifest, {}, tmp_path)
-    proxy = f"http://127.0.0.1:{site.start()}"
-    env = {
-        **os.environ,
-        "https_proxy": proxy,
-        "http_proxy": proxy,
-        "no_proxy": "",
-        "PYTHONPATH": str(PROJECT),
-        "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
-    }
+    env = site.start_for_scrapy()
     out = tmp_path / "out.jsonl"
     args = [sys.executable, "-m", "scrapy", "crawl", "blad", "-o", str(out)]
     for setting in (f"SITES_FILE={declared}", f"STATE_DB={tmp_path / 'state.sqlite3'}", "HEALTH_MIN_ARTICLES=100"):

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import FIXTURES, PROJECT, run_scrapy
+from conftest import FIXTURES, run_scrapy
 from faultsite import FaultSite
 
 STADSBLAD = FIXTURES / "stadsblad"
@@ -59,15 +59,7 @@ def test_a_fifo_as_dataset_is_refused_not_hung(tmp_path):
 def test_the_manifest_describes_the_file_written_even_when_it_was_renamed_mid_crawl(tmp_path):
     slow = "https://www.stadsblad.test/nieuws/1203/markt-verhuist-tijdelijk-naar-het-plein"
     site = FaultSite(STADSBLAD / "site.json", {slow: "slow"}, tmp_path, max_delay=6)
-    proxy = f"http://127.0.0.1:{site.start()}"
-    env = {
-        **os.environ,
-        "https_proxy": proxy,
-        "http_proxy": proxy,
-        "no_proxy": "",
-        "PYTHONPATH": str(PROJECT),
-        "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
-    }
+    env = site.start_for_scrapy()
     dataset, moved = tmp_path / "stadsblad.jsonl", tmp_path / "elsewhere.jsonl"
     args = [sys.executable, "-m", "scrapy", "crawl", "stadsblad", "-o", str(dataset)]
     for setting in (
