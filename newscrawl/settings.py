@@ -21,6 +21,12 @@ SPIDER_LOADER_CLASS = "newscrawl.crawl.spiders.loader.SiteSpiderLoader"
 # spiders when its environment names the file.
 SITES_FILE = os.environ.get("NEWSCRAWL_SITES_FILE", "")
 
+# The crawl's "now" (an ISO 8601 instant with its offset, e.g. 2025-04-01T10:00:00+02:00), moving on
+# with the real seconds from the crawl's start: dateDownloaded, "gisteren" and the date sanity bounds,
+# what the state records (and so when it expires), baselines and the manifest's finishTime read it.
+# None: the real time. For tests and simulations of a living site (a week of hourly crawls in minutes).
+CRAWL_NOW = None
+
 # --- Identity and politeness -------------------------------------------------
 # Who we are; {contact} is replaced by CONTACT_URL so site owners can reach the operator.
 CONTACT_URL = "https://github.com/newscrawl/newscrawl"

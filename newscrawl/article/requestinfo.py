@@ -36,6 +36,7 @@ class RequestInfo:
     hints: Hints = field(default_factory=Hints)
     page: int = 1  # the page number of a paginated listing or API
     archived_at: datetime | None = None  # replay: when the archived response was recorded
+    fetched_at: datetime | None = None  # when the crawl received the response, on its clock (CRAWL_NOW)
 
 
 def info(request: Request | None) -> RequestInfo:

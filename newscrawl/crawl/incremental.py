@@ -15,13 +15,14 @@ that was rejected is fetched again next time. ``INCREMENTAL = False`` turns all 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from newscrawl.article.clock import crawl_clock
 from newscrawl.article.requestinfo import info, response_info
 from newscrawl.crawl.durability import flush_feeds
 from newscrawl.crawl.outcomes import DuplicateItem
@@ -91,7 +92,7 @@ class ConditionalRequestMiddleware:
             etag.decode("latin-1") if etag else None,
             last_modified.decode("latin-1") if last_modified else None,
             request.hints.modified,
-            datetime.now(UTC).isoformat(timespec="seconds"),
+            crawl_clock(self.crawler).iso(),
         )
 
     def item_done(self, item, response, spider) -> None:

@@ -18,7 +18,6 @@ import json
 import logging
 import os
 from collections import Counter
-from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -29,6 +28,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from newscrawl import __version__
+from newscrawl.article.clock import crawl_clock
 from newscrawl.article.dates import published_key
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.crawl.durability import feed_slots, item_written, write_atomically
@@ -194,7 +194,7 @@ class FeedManifest:
             "schemaVersion": SCHEMA_VERSION,
             "fields": field_order(),
             "startTime": start.isoformat(timespec="seconds") if start else None,
-            "finishTime": datetime.now(UTC).isoformat(timespec="seconds"),
+            "finishTime": crawl_clock(self.crawler).iso(),
             "finishReason": self.crawler.stats.get_value("finish_reason"),
             "counts": self.counts(),
             "fieldCoverage": {

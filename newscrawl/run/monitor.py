@@ -28,6 +28,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.feeds import with_spider_name
 from newscrawl.run.ledger import UrlLedger
@@ -285,7 +286,7 @@ class LayoutMonitor:
         store_for(self.crawler).record_baseline(
             self.site_name,
             Baseline({k: round(v, 4) for k, v in merged.items()}, runs),
-            datetime.now(UTC).isoformat(timespec="seconds"),
+            crawl_clock(self.crawler).iso(),
         )
 
     def conclude(self, status: str, spider_name: str, other_problems: list[str]) -> None:

@@ -88,7 +88,7 @@ class PageContext:
 
 def page_context(response: Response) -> PageContext:
     request = response_info(response)
-    downloaded_at = request.archived_at or datetime.now(UTC)
+    downloaded_at = request.archived_at or request.fetched_at or datetime.now(UTC)
     reference = downloaded_at
     warnings: tuple[str, ...] = ()
     date_header = response.headers.get(b"Date")

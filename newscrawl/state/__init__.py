@@ -6,6 +6,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newscrawl.article.clock import crawl_clock
 from newscrawl.state.base import Baseline, FetchRecord, SeenArticle, Store
 
 __all__ = ["Baseline", "FetchRecord", "SeenArticle", "StateStore", "Store", "store_for"]
@@ -37,7 +38,9 @@ class StateStore:
             else:
                 from newscrawl.state.sqlite import SqliteStore
 
-                self._store = SqliteStore(settings.get("STATE_DB"), settings.getfloat("STATE_EXPIRE_DAYS"))
+                self._store = SqliteStore(
+                    settings.get("STATE_DB"), settings.getfloat("STATE_EXPIRE_DAYS"), crawl_clock(self.crawler).now()
+                )
         return self._store
 
     def engine_stopped(self) -> None:

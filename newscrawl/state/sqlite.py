@@ -52,7 +52,7 @@ BATCH_SECONDS = 1.0
 
 
 class SqliteStore:
-    def __init__(self, path: str | Path, expire_days: float = 0):
+    def __init__(self, path: str | Path, expire_days: float = 0, now: datetime | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -60,7 +60,8 @@ class SqliteStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
         if expire_days:
-            self.expire(datetime.now(UTC) - timedelta(days=expire_days))
+            # Measured from the crawl's clock (CRAWL_NOW), so a simulated week expires as a real one would.
+            self.expire((now or datetime.now(UTC)) - timedelta(days=expire_days))
         # Items let through but not yet written, this run: (site, id) → hash and hash → "site:id".
         # Scrapy runs pipelines concurrently, so a copy can arrive before the original is recorded.
         self.claimed_keys: dict[tuple[str, str], str] = {}

@@ -15,13 +15,13 @@ original has been written.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl.durability import (
     SafeFeedExporter,
     append_mode_feeds,
@@ -172,7 +172,7 @@ class DedupPipeline:
             metadata["contentHash"],
             metadata["revision"],
             adapter["canonicalUrl"],
-            datetime.now(UTC).isoformat(timespec="seconds"),
+            crawl_clock(self.crawler).iso(),
         )
         # Recorded: the store answers for this article from now on, the claim has done its job.
         self.store.release(adapter["site"], adapter["articleId"], metadata["contentHash"])

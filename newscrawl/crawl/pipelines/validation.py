@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -19,6 +18,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.article.clock import crawl_clock
 from newscrawl.article.text import clean_unicode
 from newscrawl.crawl.feeds import local_path, run_time, with_spider_name
 from newscrawl.crawl.job import job_id
@@ -107,7 +107,7 @@ class ValidationPipeline:
             "reason": "schema",
             "errors": errors,
             "job": self.job,
-            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "time": crawl_clock(self.crawler).iso(),
             "item": data,
         }
         self.file.write(json.dumps(record, ensure_ascii=False) + "\n")

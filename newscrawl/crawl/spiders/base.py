@@ -21,7 +21,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
 from twisted.python.failure import Failure
 
-from newscrawl.article.requestinfo import META_KEY, RequestInfo, info
+from newscrawl.article.clock import crawl_clock
+from newscrawl.article.requestinfo import META_KEY, RequestInfo, attached_info, info
 from newscrawl.crawl.failures import failure_detail, failure_reason
 from newscrawl.crawl.frontier import Frontier
 from newscrawl.crawl.outcomes import request_key, resolve
@@ -284,6 +285,9 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             resolve(self.crawler, key, "not_modified")
             return  # not modified since the last fetch (counted by the middleware)
+        if response.request is not None and info(response.request).archived_at is None:
+            # When the page was fetched, on the crawl's clock (CRAWL_NOW): dateDownloaded, "gisteren", date bounds.
+            attached_info(response.request).fetched_at = crawl_clock(self.crawler).now()
         result = self.off_site(response) or self.unreadable(response) or self.site.parse_article(as_html(response))
         if not isinstance(result, Skip) and not self.scope.allows(result.get("canonicalUrl") or ""):
             result = Skip("off_site", f"canonical {result.get('canonicalUrl')} is not on the site")

@@ -27,6 +27,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
+from newscrawl.article.clock import BadInstant, Clock
 from newscrawl.crawl.archive import WarcArchive
 from newscrawl.crawl.feeds import local_path, with_spider_name
 from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
@@ -152,6 +153,10 @@ class Command(ScrapyCrawl):
                     "REDIS_URL carries a password, and settings are logged and listed by Scrapyd: give the URL "
                     f"without it and the password in {REDIS_PASSWORD_ENV} (or {REDIS_PASSWORD_ENV}_FILE, a file)"
                 )
+        try:
+            Clock.from_setting(settings.get("CRAWL_NOW"))
+        except BadInstant as exc:
+            raise Refused(str(exc)) from None
         refusal = plaintext_login(settings)
         if refusal:
             raise Refused(refusal)

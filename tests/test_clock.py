@@ -1,0 +1,72 @@
+"""The crawl's clock (issue 32, part 1): with CRAWL_NOW every time decision reads the simulated
+instant, not the machine's: dateDownloaded, the date sanity bounds, what the state records (and so
+when it expires) and the manifest's finishTime. A live crawl through the fault proxy proves it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import FIXTURES, fixture_response, page_url, run_scrapy
+from faultsite import FaultSite
+
+from newscrawl.article.requestinfo import attached_info
+from newscrawl.sites.registry import sites
+
+STADSBLAD = FIXTURES / "stadsblad"
+
+
+def _crawl(tmp_path: Path, now: str, name: str) -> tuple[list[dict], dict]:
+    site = FaultSite(STADSBLAD / "site.json", {}, tmp_path)
+    env = site.start_for_scrapy()
+    out = tmp_path / f"{name}.jsonl"
+    args = [sys.executable, "-m", "scrapy", "crawl", "stadsblad", "-o", str(out)]
+    for setting in (
+        f"SITES_FILE={STADSBLAD / 'sites.toml'}",
+        f"STATE_DB={tmp_path / 'state.sqlite3'}",
+        f"CRAWL_NOW={now}",
+        "STATE_EXPIRE_DAYS=30",
+        "INCREMENTAL=0",
+    ):
+        args += ["-s", setting]
+    try:
+        result = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        site.stop()
+    assert result.returncode == 0, result.stderr[-3000:]
+    items = [json.loads(line) for line in out.read_text().splitlines()]
+    return items, json.loads((tmp_path / f"{name}.jsonl.manifest.json").read_text())
+
+
+def test_a_live_crawl_reads_its_simulated_now_and_the_state_expires_by_it(tmp_path):
+    items, manifest = _crawl(tmp_path, "2025-05-10T09:00:00+02:00", "first")
+    assert len(items) == 3
+    for item in items:
+        assert item["metadata"]["dateDownloaded"].startswith("2025-05-10T07:0"), item["metadata"]["dateDownloaded"]
+    assert manifest["finishTime"].startswith("2025-05-10T07:0") and manifest["counts"]["new"] == 3
+    # A week later on the clock, the state (30 days) still knows them: nothing new.
+    items, manifest = _crawl(tmp_path, "2025-05-17T09:00:00+02:00", "week")
+    assert manifest["counts"]["new"] == 0 and manifest["counts"]["unchanged"] == 3
+    # Sixty days later the state's window has passed on the crawl's clock: new again.
+    items, manifest = _crawl(tmp_path, "2025-07-10T09:00:00+02:00", "later")
+    assert manifest["counts"]["new"] == 3 and manifest["finishTime"].startswith("2025-07-10T07:0")
+
+
+def test_the_date_sanity_bounds_follow_the_crawls_now():
+    # The page says it was published 2025-03-31; fetched (on the crawl's clock) a month before,
+    # that date lies in the future and is passed over with a warning.
+    response = fixture_response("nu", page_url("nu", "article_6400101_zwembad"))
+    attached_info(response.request).archived_at = None
+    attached_info(response.request).fetched_at = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    item = sites()["nu"].parse_article(response)
+    assert item["metadata"]["dateDownloaded"] == "2025-03-01T12:00:00Z"
+    assert any(w.startswith("datePublished: ") for w in item["metadata"].get("warnings", [])), item["metadata"]
+
+
+def test_a_crawl_now_that_is_no_instant_is_refused_in_one_line(tmp_path):
+    for value, says in (("next tuesday", "not an ISO 8601 instant"), ("2025-04-01T10:00:00", "needs its offset")):
+        result = run_scrapy("crawl", "nu", "-s", f"CRAWL_NOW={value}", "-s", f"STATE_DB={tmp_path / 's'}", status=2)
+        assert says in result.stderr and "Traceback" not in result.stderr
