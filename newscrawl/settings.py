@@ -32,6 +32,8 @@ CRAWL_NOW = None
 CONTACT_URL = "https://github.com/newscrawl/newscrawl"
 USER_AGENT = f"newscrawl/{__version__} (+{{contact}})"
 ROBOTSTXT_OBEY = True
+# A robots.txt Crawl-delay is honoured per host up to this many seconds (a larger one is capped and logged).
+ROBOTSTXT_CRAWL_DELAY_MAX = 60.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
@@ -97,6 +99,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.crawl.middlewares.ScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newscrawl.crawl.middlewares.ContactUserAgentMiddleware": 500,
+    # robots.txt's Crawl-delay for our user agent, per host (at most ROBOTSTXT_CRAWL_DELAY_MAX seconds).
+    "newscrawl.crawl.middlewares.CrawlDelayMiddleware": 510,
     # After decompression (590): a UTF-8 body labelled Latin-1 is read as UTF-8.
     "newscrawl.crawl.middlewares.CharsetRepairMiddleware": 580,
     # After decompression too: a gzipped sitemap (.xml.gz) is unpacked within SITEMAP_MAX_BYTES, or fails as too_large.

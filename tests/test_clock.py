@@ -70,3 +70,36 @@ def test_a_crawl_now_that_is_no_instant_is_refused_in_one_line(tmp_path):
     for value, says in (("next tuesday", "not an ISO 8601 instant"), ("2025-04-01T10:00:00", "needs its offset")):
         result = run_scrapy("crawl", "nu", "-s", f"CRAWL_NOW={value}", "-s", f"STATE_DB={tmp_path / 's'}", status=2)
         assert says in result.stderr and "Traceback" not in result.stderr
+
+
+def _gaps(tmp_path: Path, robots: str, name: str) -> list[float]:
+    """Seconds between the crawl's requests to the site after its robots.txt, through the fault proxy."""
+    work = tmp_path / name
+    (work / "site").mkdir(parents=True)
+    for page in (STADSBLAD / "site").iterdir():
+        (work / "site" / page.name).write_bytes(page.read_bytes())
+    (work / "site" / "robots.txt").write_text(robots)
+    (work / "site.json").write_text((STADSBLAD / "site.json").read_text("utf-8"), "utf-8")
+    site = FaultSite(work / "site.json", {}, work)
+    env = site.start_for_scrapy()
+    args = [sys.executable, "-m", "scrapy", "crawl", "stadsblad", "-o", str(work / "out.jsonl")]
+    for setting in (f"SITES_FILE={STADSBLAD / 'sites.toml'}", f"STATE_DB={work / 'state.sqlite3'}"):
+        args += ["-s", setting]
+    try:
+        result = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        site.stop()
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len((work / "out.jsonl").read_text().splitlines()) == 3
+    times = [entry.at for entry in site.log if not entry.url.endswith("/robots.txt")]
+    return [later - earlier for earlier, later in zip(times, times[1:])]
+
+
+def test_robots_crawl_delay_is_honoured_per_host(tmp_path):
+    # (issue 32, part 7) Without it the crawl's own politeness decides; with Crawl-delay: 3 every
+    # request to the host waits at least 3 s after the one before, as the proxy's log shows.
+    free = _gaps(tmp_path, "User-agent: *\nDisallow: /zoeken\n", "free")
+    asked = _gaps(tmp_path, "User-agent: *\nCrawl-delay: 3\nDisallow: /zoeken\n", "asked")
+    print(f"\ngaps without Crawl-delay: {[round(g, 2) for g in free]}; with Crawl-delay 3: {[round(g, 2) for g in asked]}")
+    assert min(free) < 2.5, free
+    assert len(asked) >= 4 and min(asked) >= 2.9, asked

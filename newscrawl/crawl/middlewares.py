@@ -279,3 +279,55 @@ class GzippedDiscoveryMiddleware:
             logger.warning("%s: gzip body not unpacked (%s)", response.url, exc)
             return response
         return response.replace(cls=XmlResponse, body=body)
+
+
+class CrawlDelayMiddleware:
+    """robots.txt's ``Crawl-delay`` for our user agent is honoured per host: the host's download
+    slot waits at least that long between requests, unrandomised, and AutoThrottle does not lower
+    it (``autothrottle_dont_adjust_delay``). Capped at ROBOTSTXT_CRAWL_DELAY_MAX (a robots.txt
+    asking an hour would stall the crawl: the cap is used and said). Counted as
+    ``robotstxt/crawl_delay/<host>``."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.delays: dict[str, float] = {}
+        self.user_agent = crawler.settings.get("USER_AGENT", "")
+        self.cap = crawler.settings.getfloat("ROBOTSTXT_CRAWL_DELAY_MAX")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request: Request, response, spider: Spider | None = None):
+        parts = urlsplit(request.url)
+        if parts.path == "/robots.txt" and response.status == 200 and parts.hostname:
+            from protego import Protego
+
+            try:
+                asked = Protego.parse(
+                    response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+                ).crawl_delay(self.user_agent)
+            except Exception:  # noqa: BLE001 (a robots.txt Protego cannot read sets no delay)
+                asked = None
+            if asked:
+                delay = min(float(asked), self.cap)
+                if delay < float(asked):
+                    logger.warning(
+                        "%s asks a Crawl-delay of %s s: capped at %s s (ROBOTSTXT_CRAWL_DELAY_MAX)",
+                        parts.hostname,
+                        asked,
+                        delay,
+                    )
+                self.delays[parts.hostname] = delay
+                self.crawler.stats.set_value(f"robotstxt/crawl_delay/{parts.hostname}", delay)
+        return response
+
+    def process_request(self, request: Request, spider: Spider | None = None):
+        delay = self.delays.get(urlsplit(request.url).hostname or "")
+        if delay:
+            request.meta["autothrottle_dont_adjust_delay"] = True
+            downloader = self.crawler.engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            if slot is not None and (slot.delay < delay or slot.randomize_delay):
+                slot.delay, slot.randomize_delay = max(slot.delay, delay), False
+        return None
