@@ -100,6 +100,8 @@ def test_robots_crawl_delay_is_honoured_per_host(tmp_path):
     # request to the host waits at least 3 s after the one before, as the proxy's log shows.
     free = _gaps(tmp_path, "User-agent: *\nDisallow: /zoeken\n", "free")
     asked = _gaps(tmp_path, "User-agent: *\nCrawl-delay: 3\nDisallow: /zoeken\n", "asked")
-    print(f"\ngaps without Crawl-delay: {[round(g, 2) for g in free]}; with Crawl-delay 3: {[round(g, 2) for g in asked]}")
+    print(
+        f"\ngaps without Crawl-delay: {[round(g, 2) for g in free]}; with Crawl-delay 3: {[round(g, 2) for g in asked]}"
+    )
     assert min(free) < 2.5, free
     assert len(asked) >= 4 and min(asked) >= 2.9, asked
