@@ -63,6 +63,7 @@ class Distributed:
             "SCHEDULER": "newscrawl.cluster.distributed.SharedScheduler",
             "DUPEFILTER_CLASS": "newscrawl.cluster.distributed.SharedSeenSet",
             # JSON entries, never pickles: whoever writes to the Redis must not run code on the workers.
+            "SCHEDULER_SERIALIZER": "newscrawl.cluster.requests",
             "SCHEDULER_QUEUE_CLASS": "newscrawl.cluster.requests.DataQueue",
             "SCHEDULER_QUEUE_KEY": f"{p}:%(spider)s:requests",
             "SCHEDULER_DUPEFILTER_KEY": f"{p}:%(spider)s:dupefilter",

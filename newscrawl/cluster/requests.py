@@ -1,6 +1,7 @@
 """The shared frontier holds data, never code: requests queued in Redis as JSON.
 
-scrapy-redis pickles queued requests by default, so whoever can write to the cluster's Redis runs
+This module is the frontier's serializer (SCHEDULER_SERIALIZER: ``dumps`` and ``loads``, the hook
+scrapy-redis offers) and its queue (DataQueue). scrapy-redis pickles queued requests by default, so whoever can write to the cluster's Redis runs
 code on every worker that pops one. Here a request is a JSON object: its URL, method, headers and
 body, the callback and errback by name (a ``parse…`` method of the spider, or ``on_error``), and its
 meta in plain JSON plus the project's own types, each tagged and rebuilt field by field
@@ -19,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapy import Request
+from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import PriorityQueue
 
 from newscrawl.article.requestinfo import Hints, RequestInfo
@@ -125,16 +127,18 @@ def _hashable(key: Any) -> Any:
     raise NotData("a dict key that is not a string, bytes or number")
 
 
-def encode(request: Request, spider: Any) -> bytes:
-    """The request as JSON (NotData when it carries something that is not data)."""
-    raw = request.to_dict(spider=spider)
-    if "_class" in raw:
-        raise NotData(f"a request of class {raw['_class']} (only scrapy.Request is queued)")
-    return json.dumps({k: _to_data(v, k) for k, v in raw.items()}, separators=(",", ":")).encode("utf-8")
+def dumps(obj: dict[str, Any]) -> bytes:
+    """A request's dict (``Request.to_dict``) as JSON: scrapy-redis' serializer hook
+    (SCHEDULER_SERIALIZER), so every queue of the frontier holds data. NotData when the request
+    carries something that is not data."""
+    if "_class" in obj:
+        raise NotData(f"a request of class {obj['_class']} (only scrapy.Request is queued)")
+    return json.dumps({k: _to_data(v, k) for k, v in obj.items()}, separators=(",", ":")).encode("utf-8")
 
 
-def decode(encoded: bytes, spider: Any) -> Request:
-    """A request from its JSON form, checked field by field (NotData says why it is refused)."""
+def loads(encoded: bytes | str) -> dict[str, Any]:
+    """A request's dict from its JSON form, checked field by field: NotData says why it is refused.
+    The callback and errback are names (``parse…``, ``on_error``) that the spider resolves."""
     if len(encoded) > MAX_ENCODED_BYTES:
         raise NotData(f"{len(encoded)} bytes, more than a request holds")
     try:
@@ -149,32 +153,34 @@ def decode(encoded: bytes, spider: Any) -> Request:
         raise NotData("a URL that is not http(s)")
     if request.get("method", "GET") not in _METHODS:
         raise NotData("an unexpected method")
-    callbacks: dict[str, Any] = {}
     for name in ("callback", "errback"):
-        wanted = request.pop(name, None)
-        if wanted is None:
-            continue
+        wanted = request.get(name)
         allowed = wanted in _ERRBACKS if name == "errback" else isinstance(wanted, str) and wanted.startswith("parse")
-        method = getattr(spider, wanted, None) if isinstance(wanted, str) and allowed else None
-        if not callable(method):
+        if wanted is not None and not allowed:
             raise NotData(f"{name} {str(wanted)[:60]!r} is not one of the spider's parse methods")
-        callbacks[name] = method
-    if not isinstance(request.get("meta", {}), dict) or not isinstance(request.get("cb_kwargs", {}), dict):
-        raise NotData("meta or cb_kwargs that is not an object")
-    headers = request.get("headers") or {}
-    if not isinstance(headers, dict):
-        raise NotData("headers that are not an object")
+    for name in ("meta", "cb_kwargs", "headers"):
+        if not isinstance(request.get(name) or {}, dict):
+            raise NotData(f"{name} that is not an object")
+    return request
+
+
+def encode(request: Request, spider: Any) -> bytes:
+    """The request as queued (what scrapy-redis' queue writes through ``dumps``)."""
+    return dumps(request.to_dict(spider=spider))
+
+
+def decode(encoded: bytes | str, spider: Any) -> Request:
+    """A queued request, its callbacks resolved on ``spider`` (a name it lacks is refused too)."""
+    request = loads(encoded)
     try:
-        return Request(**{**request, **callbacks})
-    except (TypeError, ValueError) as error:
+        return request_from_dict(request, spider=spider)
+    except (TypeError, ValueError) as error:  # Scrapy's "method not found" is a ValueError
         raise NotData(f"not a request ({error})") from None
 
 
 class DataQueue(PriorityQueue):
-    """scrapy-redis' priority queue with JSON requests: an entry that is not one is refused and skipped."""
-
-    def _encode_request(self, request: Request) -> bytes:
-        return encode(request, self.spider)
+    """scrapy-redis' priority queue over this module's serializer: an entry that is not a data-only
+    request is refused and skipped, and the next one taken."""
 
     def _decode_request(self, encoded_request: bytes) -> Request:
         return decode(encoded_request, self.spider)
