@@ -8,6 +8,7 @@ import json
 import os
 import pickle
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -138,7 +139,7 @@ def test_a_dead_workers_file_with_broken_lines_is_read_on_in_bounded_memory(tmp_
         out.write(b"[1, 2, 3]\n")
         out.write(_line("6000003"))
     store = SqliteStore(tmp_path / "state.sqlite3")
-    skipped: dict[str, int] = {}
+    skipped: Counter[str] = Counter()
     tracemalloc.start()
     learned = learn_from_feed(store, path, skipped=skipped)
     _, peak = tracemalloc.get_traced_memory()

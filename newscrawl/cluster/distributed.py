@@ -29,6 +29,7 @@ import json
 import logging
 import socket
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, cast
 
@@ -353,7 +354,7 @@ class Cluster:
                 continue
             start = starts.get(str(name), 0)
             start = start if isinstance(start, int) and 0 <= start <= path.stat().st_size else 0
-            skipped: dict[str, int] = {}
+            skipped: Counter[str] = Counter()
             learned = learn_from_feed(store, path, start, skipped)
             self.crawler.stats.inc_value("cluster/dead_items_learned", learned)
             for reason, count in skipped.items():

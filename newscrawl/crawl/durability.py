@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from scrapy.extensions.feedexport import FeedExporter
 
+from newscrawl.article.files import bounded_lines
 from newscrawl.crawl.feeds import local_path, with_spider_name
 
 logger = logging.getLogger(__name__)
@@ -80,35 +82,22 @@ def cut_torn_tail(path: Path) -> bool:
 MAX_LINE_BYTES = 32 * 1024 * 1024
 
 
-def emitted_lines(path: Path, start: int = 0, skipped: dict[str, int] | None = None) -> Iterator[dict]:
+def emitted_lines(path: Path, start: int = 0, skipped: Counter[str] | None = None) -> Iterator[dict]:
     """The items a dataset file holds from byte ``start`` on; a line that is not one (not JSON, no
     object, over MAX_LINE_BYTES) is passed over and counted in ``skipped`` by reason."""
+    skipped = Counter() if skipped is None else skipped
     with path.open("rb") as stream:
         stream.seek(start)
-        while True:
-            raw = stream.readline(MAX_LINE_BYTES)
-            if not raw:
-                return
-            if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                del raw
-                while (chunk := stream.readline(1 << 20)) and not chunk.endswith(b"\n"):
-                    pass
-                _count(skipped, "too_long")
-                continue
+        for raw in bounded_lines(stream, MAX_LINE_BYTES, skipped):
             try:
                 item = json.loads(raw)
             except ValueError:
-                _count(skipped, "not_json")
+                skipped["not_json"] += 1
                 continue
             if isinstance(item, dict) and isinstance(item.get("metadata"), dict):
                 yield item
             else:
-                _count(skipped, "not_an_item")
-
-
-def _count(counts: dict[str, int] | None, reason: str) -> None:
-    if counts is not None:
-        counts[reason] = counts.get(reason, 0) + 1
+                skipped["not_an_item"] += 1
 
 
 #: Signal sent once an item's line is written and flushed to every feed (args: item, spider).

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -390,7 +391,7 @@ def feed_selector(response: Response) -> Selector:
     return Selector(text=text, type="xml")
 
 
-def parse_rss(response: Response, make_link: LinkFactory, skipped: dict[str, int] | None = None) -> list[Link]:
+def parse_rss(response: Response, make_link: LinkFactory, skipped: Counter[str] | None = None) -> list[Link]:
     """RSS 2.0 items → links (``link``, else a permalink ``guid``), plus ``atom:link rel=related``.
 
     ``make_link(href, base, via, **hints)`` is the site's filter: it returns None for
@@ -403,7 +404,7 @@ def parse_rss(response: Response, make_link: LinkFactory, skipped: dict[str, int
             entry.xpath(".//@*").getall()
         ):
             if skipped is not None:
-                skipped["entity"] = skipped.get("entity", 0) + 1
+                skipped["entity"] += 1
             continue
         guid = (entry.xpath("guid/text()").get() or "").strip()
         href = entry.xpath("link/text()").get() or guid

@@ -13,9 +13,7 @@ site and the key, so that a wrong file is refused before anything is crawled.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
-import stat
 import tomllib
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -26,6 +24,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from parsel import Selector
 
+from newscrawl.article.files import NotRegularFile, open_regular
 from newscrawl.article.text import normalize_text
 from newscrawl.sites.base import ArticleParser, Candidate
 from newscrawl.sites.bounded import PathPattern, UnboundedPattern, compile_pattern, compile_xpath, matched_nodes
@@ -184,16 +183,10 @@ def _read(path: Path) -> str:
     """The file's text, if it is a regular file of a sites file's size: a FIFO, a device or a
     huge file is refused before it is opened (opening a FIFO waits for a writer)."""
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise SitesFileError(f"{path}: not a regular file (a sites file is a TOML file)")
-        if info.st_size > MAX_FILE_BYTES:
-            raise SitesFileError(f"{path}: {info.st_size} bytes, more than a sites file holds ({MAX_FILE_BYTES})")
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the stat
-                raise SitesFileError(f"{path}: not a regular file (a sites file is a TOML file)")
+        with open_regular(path, MAX_FILE_BYTES, "a sites file") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
+    except NotRegularFile as error:
+        raise SitesFileError(f"{path}: {error}") from None
     except OSError as error:
         raise SitesFileError(f"{path}: cannot be read ({error.strerror or error})") from None
     if len(data) > MAX_FILE_BYTES:

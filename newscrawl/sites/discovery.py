@@ -7,6 +7,7 @@ an article (or a short link) of the site.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,7 +68,7 @@ class Discovery:
         return "listing"
 
     # --- readers -------------------------------------------------------------
-    def parse_feed(self, response: Response, skipped: dict[str, int] | None = None) -> list[Link]:
+    def parse_feed(self, response: Response, skipped: Counter[str] | None = None) -> list[Link]:
         """The feed's article links; entries passed over are counted in ``skipped`` by reason."""
         return common.parse_rss(response, self.make_link, skipped)
 

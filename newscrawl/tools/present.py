@@ -8,15 +8,15 @@ output (CSV, terminal, HTML) passes its values through one of these.
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from newscrawl.article.files import bounded_lines, open_regular
 
 #: a manifest is a few KB; a file named like one but larger is not read
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
@@ -62,25 +62,10 @@ def safe_name(value: Any) -> bool:
     return isinstance(value, str) and _SAFE_NAME.fullmatch(value) is not None
 
 
-def open_regular(path: Path, max_bytes: int | None = None) -> IO[bytes]:
-    """``path`` opened for reading if it is a regular file (of at most ``max_bytes``): a FIFO would
-    block the reader, a device (/dev/zero) never end. ValueError says what it is instead."""
-    info = os.stat(path)  # through a symlink: what would be read
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError("not a regular file (a FIFO, device or directory)")
-    if max_bytes is not None and info.st_size > max_bytes:
-        raise ValueError(f"{info.st_size} bytes, more than such a file holds ({max_bytes})")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the stat
-        os.close(fd)
-        raise ValueError("not a regular file (a FIFO, device or directory)")
-    return os.fdopen(fd, "rb")
-
-
 def read_manifest(path: Path) -> tuple[dict, str | None]:
     """A manifest as a dict, or an empty one and what is wrong with the file (never an exception)."""
     try:
-        with open_regular(path, MAX_MANIFEST_BYTES) as stream:
+        with open_regular(path, MAX_MANIFEST_BYTES, "a manifest") as stream:
             manifest = json.loads(stream.read(MAX_MANIFEST_BYTES + 1))
     except (OSError, ValueError, RecursionError) as exc:
         return {}, f"manifest unreadable: {type(exc).__name__}: {exc}"[:300]
@@ -121,12 +106,7 @@ def jsonl_objects(path: Path, skipped: Counter[str]) -> Iterator[dict]:
         skipped[f"file {exc}"] += 1
         return
     with stream:
-        while raw := stream.readline(MAX_LOG_LINE_BYTES):
-            if len(raw) == MAX_LOG_LINE_BYTES and not raw.endswith(b"\n"):
-                while (rest := stream.readline(MAX_LOG_LINE_BYTES)) and not rest.endswith(b"\n"):
-                    pass
-                skipped["too long"] += 1
-                continue
+        for raw in bounded_lines(stream, MAX_LOG_LINE_BYTES, skipped, "too long"):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:

@@ -15,6 +15,7 @@ original has been written.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 
 from itemadapter import ItemAdapter
@@ -36,11 +37,12 @@ from newscrawl.state import Store, store_for
 logger = logging.getLogger(__name__)
 
 
-def learn_from_feed(store: Store, path: Path, start: int = 0, skipped: dict[str, int] | None = None) -> int:
+def learn_from_feed(store: Store, path: Path, start: int = 0, skipped: Counter[str] | None = None) -> int:
     """Record the articles a dataset file holds (from byte ``start``) that the state does not know
     (a writer died between writing a line and recording it); returns how many. The file is the
     truth; a line without the fields a record needs is passed over, counted in ``skipped``."""
     learned = 0
+    skipped = Counter() if skipped is None else skipped
     for item in emitted_lines(path, start, skipped):
         metadata = item["metadata"]
         site, article_id, content_hash = item.get("site"), item.get("articleId"), metadata.get("contentHash")
@@ -48,8 +50,7 @@ def learn_from_feed(store: Store, path: Path, start: int = 0, skipped: dict[str,
         if not all(isinstance(value, str) and value for value in (site, article_id, content_hash)) or not (
             isinstance(revision, int) and not isinstance(revision, bool)
         ):
-            if skipped is not None:
-                skipped["incomplete"] = skipped.get("incomplete", 0) + 1
+            skipped["incomplete"] += 1
             continue
         seen = store.get(str(site), str(article_id))
         if seen is None or (seen.content_hash != content_hash and revision >= seen.revision):
@@ -94,7 +95,7 @@ class DedupPipeline:
             if cut_torn_tail(path):
                 self.stats.inc_value("durability/torn_lines_cut")
                 logger.warning("Cut a torn final line (an earlier run died mid-write) from %s", path)
-            skipped: dict[str, int] = {}
+            skipped: Counter[str] = Counter()
             learned = learn_from_feed(self.store, path, skipped=skipped)
             for reason, count in skipped.items():
                 self.stats.inc_value(f"durability/lines_skipped/{reason}", count)

@@ -10,6 +10,7 @@ classes: no field extraction here.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cached_property
@@ -134,7 +135,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery pages -------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Request]:
-        skipped: dict[str, int] = {}
+        skipped: Counter[str] = Counter()
         links = self.discovery.parse_feed(response, skipped)
         for reason, count in skipped.items():
             self.crawler.stats.inc_value(f"discovery/feed_entries_skipped/{reason}", count)

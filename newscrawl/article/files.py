@@ -1,0 +1,47 @@
+"""Files the project reads that someone else may have put there (a sites file, a manifest, a run
+log, a dead worker's dataset): read only when they are regular files, of a bounded size, line by
+line with a bound on each line. A FIFO blocks its reader, /dev/zero never ends, and a file of one
+endless line would be read whole into memory."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+
+class NotRegularFile(ValueError):
+    """A path that is not a regular file, or larger than such a file is."""
+
+
+def open_regular(path: Path, max_bytes: int | None = None, what: str = "such a file") -> IO[bytes]:
+    """``path`` opened for reading if it is a regular file (of at most ``max_bytes``, ``what`` naming
+    it in the refusal); NotRegularFile says what it is instead, before anything blocks."""
+    info = os.stat(path)  # through a symlink: what would be read
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile("not a regular file (a FIFO, device or directory)")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise NotRegularFile(f"{info.st_size} bytes, more than {what} holds ({max_bytes})")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the stat
+        os.close(fd)
+        raise NotRegularFile("not a regular file (a FIFO, device or directory)")
+    return os.fdopen(fd, "rb")
+
+
+def bounded_lines(
+    stream: IO[bytes], max_bytes: int, skipped: Counter[str], too_long: str = "too_long"
+) -> Iterator[bytes]:
+    """The stream's lines (the last may lack its newline); a line longer than ``max_bytes`` is
+    passed over unread, in chunks, and counted in ``skipped`` as ``too_long``."""
+    while raw := stream.readline(max_bytes):
+        if len(raw) == max_bytes and not raw.endswith(b"\n"):
+            del raw
+            while (rest := stream.readline(min(max_bytes, 1 << 20))) and not rest.endswith(b"\n"):
+                pass
+            skipped[too_long] += 1
+            continue
+        yield raw
