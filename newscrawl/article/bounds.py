@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from newscrawl.article.text import map_strings
+
 #: characters past which a text field is cut (a long read's body is ~50,000)
 TEXT_LIMITS = {
     "headline": 1_000,
@@ -39,17 +41,6 @@ def _repair(text: str) -> str:
     return str(ftfy.fix_encoding(text))
 
 
-def _repaired(value: Any) -> Any:
-    """``value`` (text, or lists and objects of it: authors are {name, url}) with mojibake repaired."""
-    if isinstance(value, str):
-        return _repair(value)
-    if isinstance(value, list):
-        return [_repaired(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _repaired(v) for k, v in value.items()}
-    return value
-
-
 def _first_text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -73,7 +64,7 @@ def repair_and_cap(item: MutableMapping[str, Any]) -> list[str]:
     warnings: list[str] = []
     for name in REPAIRED:
         value = item.get(name)
-        fixed = _repaired(value)
+        fixed = map_strings(value, _repair)  # authors are {name, url}
         if fixed != value:
             item[name] = fixed
             before = _first_text([v for v, f in zip(value, fixed) if v != f] if isinstance(value, list) else value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from lxml import etree
@@ -136,6 +136,18 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
 # embeddings, overrides and isolates (U+202A-202E, U+2066-2069) reorder what a reader sees (the
 # "Trojan Source" trick), and tag characters (U+E0000-E007F) hide text no one sees.
 _UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\U000e0000-\U000e007f]")
+
+
+def map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    """``value`` (a string, or lists and objects of them: an item, an alert) with every string
+    value passed through ``change``; keys and other values as they are."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [map_strings(item, change) for item in value]
+    if isinstance(value, dict):
+        return {key: map_strings(item, change) for key, item in value.items()}
+    return value
 
 
 def clean_unicode(value: Any, counts: Counter[str]) -> Any:

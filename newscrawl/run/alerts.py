@@ -45,6 +45,7 @@ from urllib.request import Request, urlopen
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
+from newscrawl.article.text import map_strings
 from newscrawl.crawl.job import job_id
 from newscrawl.run.manifest import run_manifest_path
 from newscrawl.run.redact import inert_for_chat, redact
@@ -165,21 +166,11 @@ def send_email(settings, content: dict, timeout: float = 30.0) -> None:
 
 def post_webhook(url: str, content: dict, timeout: float = 30.0) -> None:
     # Secret-shaped text redacted, and nothing a chat service acts on (<!channel>, links, @here).
-    body = json.dumps(inert_for_chat(_redacted_content(content)), ensure_ascii=False).encode("utf-8")
+    body = json.dumps(inert_for_chat(map_strings(content, redact)), ensure_ascii=False).encode("utf-8")
     request = Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
     with urlopen(request, timeout=timeout) as answer:  # noqa: S310 (the operator's own URL)
         answer.read()
     logger.info("Alert posted to %s", redacted(url))
-
-
-def _redacted_content(value):
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list):
-        return [_redacted_content(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _redacted_content(item) for key, item in value.items()}
-    return value
 
 
 def _failure(name: str, exc: Exception, settings) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from newscrawl.article.text import map_strings
+
 MASK = "[redacted]"
 
 _PATTERNS = [
@@ -57,11 +59,11 @@ def inert_for_chat(value: Any) -> Any:
     """A JSON value whose strings no chat service acts on: ``<!channel>``, ``<@U123>`` and
     ``<https://…|click>`` are escaped as Slack asks (&, <, >), and ``@everyone``/``@here``
     (Discord, Mattermost) are broken by a zero-width space."""
-    if isinstance(value, str):
-        text = value.translate(_CHAT)
-        return re.sub(r"@(everyone|here|channel|all)\b", "@\u200b\\1", text)
-    if isinstance(value, list):
-        return [inert_for_chat(item) for item in value]
-    if isinstance(value, dict):
-        return {key: inert_for_chat(item) for key, item in value.items()}
-    return value
+    return map_strings(value, _inert)
+
+
+_MENTION = re.compile(r"@(everyone|here|channel|all)\b")
+
+
+def _inert(text: str) -> str:
+    return _MENTION.sub("@\u200b\\1", text.translate(_CHAT))
