@@ -252,7 +252,7 @@ class Cluster:
         return [path for path in found if path is not None]
 
     def feed_paths(self) -> list[Path]:
-        found = [local_path(slot.uri) for slot in feed_slots(self.crawler)]
+        found: list[Path | None] = list(self.opened_feed_paths())
         if not found:  # the exporter opens its files on spider_opened too, maybe after this extension
             name = self.crawler.spidercls.name
             found = [local_path(with_spider_name(str(uri), name)) for uri in self.crawler.settings.getdict("FEEDS")]

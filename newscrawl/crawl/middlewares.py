@@ -265,12 +265,11 @@ class GzippedDiscoveryMiddleware:
         from scrapy.exceptions import IgnoreRequest
         from scrapy.http import XmlResponse
         from scrapy.utils._compression import _DecompressionMaxSizeExceeded
-        from scrapy.utils.gz import gunzip
 
-        from newscrawl.sites.common import SITEMAP_MAX_BYTES
+        from newscrawl.sites.common import SITEMAP_MAX_BYTES, sitemap_body
 
         try:
-            body = gunzip(response.body, max_size=SITEMAP_MAX_BYTES)
+            body = sitemap_body(response)  # the sitemap reader's own unpacking, within its bound
         except _DecompressionMaxSizeExceeded:
             raise IgnoreRequest(
                 f"gzipped {response.url} unpacks past the size limit ({SITEMAP_MAX_BYTES} bytes, the sitemap protocol's)"
@@ -323,6 +322,8 @@ class CrawlDelayMiddleware:
         return response
 
     def process_request(self, request: Request, spider: Spider | None = None):
+        if not self.delays:  # no robots.txt asked for one: every request passes untouched
+            return None
         delay = self.delays.get(urlsplit(request.url).hostname or "")
         if delay:
             request.meta["autothrottle_dont_adjust_delay"] = True

@@ -384,11 +384,12 @@ def defused_xml(text: str) -> tuple[str, int]:
     return text, len(names)
 
 
-def feed_selector(response: Response) -> Selector:
-    """The feed's XML, whatever class Scrapy gave the response: a feed served as text/html is an
-    HtmlResponse, whose HTML parser makes <link> empty (0 articles from a healthy feed)."""
-    text, _ = defused_xml(response.text)
-    return Selector(text=text, type="xml")
+def feed_selector(response: Response) -> tuple[Selector, int]:
+    """The feed's XML, whatever class Scrapy gave the response (a feed served as text/html is an
+    HtmlResponse, whose HTML parser makes <link> empty: 0 articles from a healthy feed), and how
+    many entities it declared (newscrawl.sites.common.defused_xml)."""
+    text, declared = defused_xml(response.text)
+    return Selector(text=text, type="xml"), declared
 
 
 def parse_rss(response: Response, make_link: LinkFactory, skipped: Counter[str] | None = None) -> list[Link]:
@@ -399,9 +400,12 @@ def parse_rss(response: Response, make_link: LinkFactory, skipped: Counter[str] 
     passed over (counted in ``skipped`` as ``entity``); the others are read.
     """
     links: list[Link] = []
-    for entry in feed_selector(response).xpath("//channel/item"):
-        if _ENTITY_MARK in (entry.xpath("string()").get() or "") or _ENTITY_MARK in " ".join(
-            entry.xpath(".//@*").getall()
+    feed, declared = feed_selector(response)
+    for entry in feed.xpath("//channel/item"):
+        # Only a feed that declared entities can hold their marks: the common feed pays nothing here.
+        if declared and (
+            _ENTITY_MARK in (entry.xpath("string()").get() or "")
+            or _ENTITY_MARK in " ".join(entry.xpath(".//@*").getall())
         ):
             if skipped is not None:
                 skipped["entity"] += 1

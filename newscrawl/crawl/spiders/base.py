@@ -286,9 +286,10 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             resolve(self.crawler, key, "not_modified")
             return  # not modified since the last fetch (counted by the middleware)
-        if response.request is not None and info(response.request).archived_at is None:
+        fetch = attached_info(response.request) if response.request is not None else None
+        if fetch is not None and fetch.archived_at is None:
             # When the page was fetched, on the crawl's clock (CRAWL_NOW): dateDownloaded, "gisteren", date bounds.
-            attached_info(response.request).fetched_at = crawl_clock(self.crawler).now()
+            fetch.fetched_at = crawl_clock(self.crawler).now()
         result = self.off_site(response) or self.unreadable(response) or self.site.parse_article(as_html(response))
         if not isinstance(result, Skip) and not self.scope.allows(result.get("canonicalUrl") or ""):
             result = Skip("off_site", f"canonical {result.get('canonicalUrl')} is not on the site")
