@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
@@ -393,25 +394,36 @@ class Scheduler:
         settings.setdict({name: value for name, value in self.settings if ":" not in name}, priority="cmdline")
         return settings
 
-    def alert_crash(self, entry: dict) -> None:
-        """A job that crashed never ran its own checks: the scheduler sends its alert instead."""
+    def alert(self, job: str, spider: Any, reasons: list[str], finish_reason: str, **more: Any) -> None:
+        """A job whose own checks never ran (crashed, lost, stuck): the scheduler sends its alert."""
         content = {
-            "site": entry["spider"],
+            "site": spider,
             "status": "failed",
-            "reasons": entry["problems"],
-            "manifest": entry["manifest"],
-            "finishReason": entry["finishReason"],
+            "reasons": reasons,
+            "manifest": None,
+            "finishReason": finish_reason,
             "items": 0,
             "requests": None,
-            "job": entry["job"],
-            # Redacted again: a run log written by an older version holds the tail as it was.
-            "logTail": [redact(str(line)) for line in entry.get("logTail") or []],
-            "logUrl": redact(entry["logUrl"]) if entry.get("logUrl") else None,
+            "job": job,
+            **more,
         }
         from newscrawl.run.alerts import send_alerts
 
         for problem in send_alerts(self.alert_settings(), content):
-            logger.error("Alert for job %s not sent: %s", entry["job"], problem)
+            logger.error("Alert for job %s not sent: %s", job, problem)
+
+    def alert_crash(self, entry: dict) -> None:
+        """A job that crashed never ran its own checks: the scheduler sends its alert instead."""
+        self.alert(
+            entry["job"],
+            entry["spider"],
+            entry["problems"],
+            entry["finishReason"],
+            manifest=entry["manifest"],
+            # Redacted again: a run log written by an older version holds the tail as it was.
+            logTail=[redact(str(line)) for line in entry.get("logTail") or []],
+            logUrl=redact(entry["logUrl"]) if entry.get("logUrl") else None,
+        )
 
     def stuck(self, jobs: list[dict], now: float) -> tuple[dict, str, float, float] | None:
         """The first of a spider's active jobs pending or running longer than allowed: (job, state, seconds, limit)."""
@@ -430,20 +442,7 @@ class Scheduler:
         if job["id"] in self.alerted:
             return
         self.alerted.add(job["id"])
-        content = {
-            "site": job.get("spider"),
-            "status": "failed",
-            "reasons": [reason],
-            "manifest": None,
-            "finishReason": "stuck",
-            "items": 0,
-            "requests": None,
-            "job": job["id"],
-        }
-        from newscrawl.run.alerts import send_alerts
-
-        for problem in send_alerts(self.alert_settings(), content):
-            logger.error("Alert for job %s not sent: %s", job["id"], problem)
+        self.alert(job["id"], job.get("spider"), [reason], "stuck")
 
     def record(self) -> list[dict]:
         """Record how the jobs Scrapyd lists as finished ended (each once) in the data directory's run
