@@ -228,3 +228,23 @@ def wait_for_worker(process: subprocess.Popen, timeout: float, log: Path) -> Non
         process.kill()
         pytest.fail(f"worker did not finish within {timeout} s; log tail:\n{log.read_text()[-3000:]}")
     assert process.returncode == 0, log.read_text()[-3000:]
+
+
+@contextmanager
+def synthetic_site_served(work: Path, articles: int):
+    """nginx on 127.0.0.1 serving a synthetic NU.nl site of ``articles`` articles
+    (benchmarks/synthetic_site.py) for the distributed crawls; the test is skipped where it cannot run."""
+    from loopback import LoopbackSite, available
+
+    reason = available()
+    if reason:
+        pytest.skip(f"no loopback site: {reason}")
+    sys.path.insert(0, str(PROJECT / "benchmarks"))
+    from synthetic_site import generate
+
+    served = LoopbackSite.from_warc(generate(articles, work / "site.warc.gz"), work)
+    served.start()
+    try:
+        yield served
+    finally:
+        served.stop()

@@ -21,6 +21,8 @@ import random
 import socket
 import socketserver
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -50,6 +52,14 @@ CONSENT_WALL = """<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><ti
 <body><div class="privacy-gate"><h2>NU.nl gebruikt cookies en vergelijkbare technieken</h2>
 <p>Met jouw toestemming gebruiken wij en derde partijen cookies om je de beste ervaring te bieden.</p>
 <button>Akkoord</button> <a href="/privacy-instellingen">Instellingen aanpassen</a></div></body></html>"""
+
+
+def scrapy_crawl(spider: str, out: Path, *settings: str) -> list[str]:
+    """The command line of `scrapy crawl SPIDER -o OUT -s SETTING …` (a process of the project)."""
+    args = [sys.executable, "-m", "scrapy", "crawl", spider, "-o", str(out)]
+    for setting in settings:
+        args += ["-s", setting]
+    return args
 
 
 def self_signed_certificate(
@@ -166,6 +176,16 @@ class FaultSite:
             "PYTHONPATH": str(project),
             "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
         }
+
+    def crawl(self, spider: str, out: Path, cwd: Path, *settings: str, timeout: float = 120):
+        """`scrapy crawl SPIDER -o OUT -s …` through this proxy, run to its end; the proxy stops after."""
+        env = self.start_for_scrapy()
+        try:
+            return subprocess.run(
+                scrapy_crawl(spider, out, *settings), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+            )
+        finally:
+            self.stop()
 
     def stop(self) -> None:
         self.stopping.set()

@@ -5,8 +5,6 @@ when it expires) and the manifest's finishTime. A live crawl through the fault p
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,22 +18,17 @@ STADSBLAD = FIXTURES / "stadsblad"
 
 
 def _crawl(tmp_path: Path, now: str, name: str) -> tuple[list[dict], dict]:
-    site = FaultSite(STADSBLAD / "site.json", {}, tmp_path)
-    env = site.start_for_scrapy()
     out = tmp_path / f"{name}.jsonl"
-    args = [sys.executable, "-m", "scrapy", "crawl", "stadsblad", "-o", str(out)]
-    for setting in (
+    result = FaultSite(STADSBLAD / "site.json", {}, tmp_path).crawl(
+        "stadsblad",
+        out,
+        tmp_path,
         f"SITES_FILE={STADSBLAD / 'sites.toml'}",
         f"STATE_DB={tmp_path / 'state.sqlite3'}",
         f"CRAWL_NOW={now}",
         "STATE_EXPIRE_DAYS=30",
         "INCREMENTAL=0",
-    ):
-        args += ["-s", setting]
-    try:
-        result = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    finally:
-        site.stop()
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     items = [json.loads(line) for line in out.read_text().splitlines()]
     return items, json.loads((tmp_path / f"{name}.jsonl.manifest.json").read_text())
@@ -81,14 +74,13 @@ def _gaps(tmp_path: Path, robots: str, name: str) -> list[float]:
     (work / "site" / "robots.txt").write_text(robots)
     (work / "site.json").write_text((STADSBLAD / "site.json").read_text("utf-8"), "utf-8")
     site = FaultSite(work / "site.json", {}, work)
-    env = site.start_for_scrapy()
-    args = [sys.executable, "-m", "scrapy", "crawl", "stadsblad", "-o", str(work / "out.jsonl")]
-    for setting in (f"SITES_FILE={STADSBLAD / 'sites.toml'}", f"STATE_DB={work / 'state.sqlite3'}"):
-        args += ["-s", setting]
-    try:
-        result = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=120)
-    finally:
-        site.stop()
+    result = site.crawl(
+        "stadsblad",
+        work / "out.jsonl",
+        work,
+        f"SITES_FILE={STADSBLAD / 'sites.toml'}",
+        f"STATE_DB={work / 'state.sqlite3'}",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert len((work / "out.jsonl").read_text().splitlines()) == 3
     times = [entry.at for entry in site.log if not entry.url.endswith("/robots.txt")]

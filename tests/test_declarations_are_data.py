@@ -10,13 +10,12 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, run_scrapy
-from faultsite import FaultSite
+from faultsite import FaultSite, scrapy_crawl
 
 from newscrawl.sites.declared import SitesFileError, load_sites
 from newscrawl.sites.registry import package_sites
@@ -246,15 +245,15 @@ def _hostile_site(tmp_path: Path) -> tuple[Path, Path]:
 
 def _crawl(tmp_path: Path, site: FaultSite, declared: Path) -> subprocess.Popen:
     env = site.start_for_scrapy()
-    args = [sys.executable, "-m", "scrapy", "crawl", "stadsblad", "-o", str(tmp_path / "out.jsonl")]
-    for setting in (
+    args = scrapy_crawl(
+        "stadsblad",
+        tmp_path / "out.jsonl",
         f"SITES_FILE={declared}",
         f"STATE_DB={tmp_path / 'state.sqlite3'}",
         f"STATS_FILE={tmp_path / 'stats.json'}",
         f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
         "DOWNLOAD_TIMEOUT=20",
-    ):
-        args += ["-s", setting]
+    )
     return subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

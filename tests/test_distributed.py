@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 import time
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from conftest import cluster_worker, wait_for_worker  # noqa: E402
-from loopback import LoopbackSite, available  # noqa: E402
-from synthetic_site import generate  # noqa: E402
+from conftest import cluster_worker, synthetic_site_served, wait_for_worker
 
 ARTICLES = 2000
 EXPECTED = {str(7000000 + i) for i in range(ARTICLES)}
@@ -29,14 +22,8 @@ EXPECTED = {str(7000000 + i) for i in range(ARTICLES)}
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    reason = available()
-    if reason:
-        pytest.skip(f"no loopback site: {reason}")
-    work = tmp_path_factory.mktemp("site")
-    served = LoopbackSite.from_warc(generate(ARTICLES, work / "site.warc.gz"), work)
-    served.start()
-    yield served
-    served.stop()
+    with synthetic_site_served(tmp_path_factory.mktemp("site"), ARTICLES) as served:
+        yield served
 
 
 def article_ids(path: Path) -> list[str]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -72,16 +70,15 @@ def _site_with(tmp_path: Path, declaration: str, records: list[dict], files: dic
 
 
 def _crawl(tmp_path: Path, manifest: Path, declared: Path) -> tuple[list[dict], dict, str]:
-    site = FaultSite(manifest, {}, tmp_path)
-    env = site.start_for_scrapy()
     out = tmp_path / "out.jsonl"
-    args = [sys.executable, "-m", "scrapy", "crawl", "blad", "-o", str(out)]
-    for setting in (f"SITES_FILE={declared}", f"STATE_DB={tmp_path / 'state.sqlite3'}", "HEALTH_MIN_ARTICLES=100"):
-        args += ["-s", setting]
-    try:
-        result = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    finally:
-        site.stop()
+    result = FaultSite(manifest, {}, tmp_path).crawl(
+        "blad",
+        out,
+        tmp_path,
+        f"SITES_FILE={declared}",
+        f"STATE_DB={tmp_path / 'state.sqlite3'}",
+        "HEALTH_MIN_ARTICLES=100",
+    )
     items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
     manifest_data = json.loads((tmp_path / "out.jsonl.manifest.json").read_text())
     return items, manifest_data, result.stderr

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from conftest import FIXTURES, run_scrapy
-from faultsite import FaultSite
+from faultsite import FaultSite, scrapy_crawl
 
 STADSBLAD = FIXTURES / "stadsblad"
 
@@ -61,14 +61,14 @@ def test_the_manifest_describes_the_file_written_even_when_it_was_renamed_mid_cr
     site = FaultSite(STADSBLAD / "site.json", {slow: "slow"}, tmp_path, max_delay=6)
     env = site.start_for_scrapy()
     dataset, moved = tmp_path / "stadsblad.jsonl", tmp_path / "elsewhere.jsonl"
-    args = [sys.executable, "-m", "scrapy", "crawl", "stadsblad", "-o", str(dataset)]
-    for setting in (
+    args = scrapy_crawl(
+        "stadsblad",
+        dataset,
         f"SITES_FILE={STADSBLAD / 'sites.toml'}",
         f"STATE_DB={tmp_path / 'state.sqlite3'}",
         f"HEALTH_SAMPLES_DIR={tmp_path / 'samples'}",
         "DOWNLOAD_TIMEOUT=30",
-    ):
-        args += ["-s", setting]
+    )
     crawl = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60

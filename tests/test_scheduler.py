@@ -1,6 +1,7 @@
 """The scheduler's decisions, without a server (the real Scrapyd is in test_scrapyd.py)."""
 
 import argparse
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -329,21 +330,23 @@ FileNotFoundError: REPLAY_WARC: no file matches '/srv/captures/missing-*.warc.gz
 """
 
 
-def test_a_crashed_jobs_alert_run_log_and_report_say_why_from_its_log(tmp_path, monkeypatch):
-    import json
-    import subprocess
-    import sys
+CRASHED_JOB = "0123456789abcdef0123456789abcdef"
+
+
+@contextmanager
+def crashed_job_scrapyd(tmp_path: Path, log: str):
+    """A made-up Scrapyd whose one finished job (wnl, CRASHED_JOB) wrote no manifest, its ``log``
+    served over HTTP on 127.0.0.1 as Scrapyd serves logs: (the Scrapyd, the log's whole URL)."""
     from functools import partial
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
     from threading import Thread
 
-    from loopback import webhook_receiver
-
     from newscrawl.tools.scheduling import Scrapyd
 
+    path = f"/logs/newscrawl/wnl/{CRASHED_JOB}.log"
     logs = tmp_path / "scrapyd"
-    (logs / "logs" / "newscrawl" / "wnl").mkdir(parents=True)
-    (logs / "logs" / "newscrawl" / "wnl" / "0123456789abcdef0123456789abcdef.log").write_text(CRASH_LOG)
+    (logs / path.lstrip("/")).parent.mkdir(parents=True)
+    (logs / path.lstrip("/")).write_text(log)
     handler = partial(SimpleHTTPRequestHandler, directory=str(logs))
     handler.log_message = lambda *a: None
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -357,22 +360,26 @@ def test_a_crashed_jobs_alert_run_log_and_report_say_why_from_its_log(tmp_path, 
             FakeScrapyd.__init__(self, active=())
 
     scrapyd = LogServingScrapyd()
-    scrapyd.finished = [
-        {
-            "id": "0123456789abcdef0123456789abcdef",
-            "spider": "wnl",
-            "log_url": "/logs/newscrawl/wnl/0123456789abcdef0123456789abcdef.log",
-        }
-    ]
+    scrapyd.finished = [{"id": CRASHED_JOB, "spider": "wnl", "log_url": path}]
+    try:
+        yield scrapyd, f"http://127.0.0.1:{server.server_port}{path}"
+    finally:
+        server.shutdown()
+
+
+def test_a_crashed_jobs_alert_run_log_and_report_say_why_from_its_log(tmp_path, monkeypatch):
+    import json
+    import subprocess
+    import sys
+
+    from loopback import webhook_receiver
+
     data = tmp_path / "data"
     cause = "FileNotFoundError: REPLAY_WARC: no file matches '/srv/captures/missing-*.warc.gz'"
-    full_log = f"http://127.0.0.1:{server.server_port}/logs/newscrawl/wnl/0123456789abcdef0123456789abcdef.log"
-    try:
+    with crashed_job_scrapyd(tmp_path, CRASH_LOG) as (scrapyd, full_log):
         with webhook_receiver() as (url, posts):
             monkeypatch.setenv("NEWSCRAWL_ALERT_WEBHOOK_URL", url)
             Scheduler(scrapyd, "newscrawl", [], data).tick()
-    finally:
-        server.shutdown()
     stub = json.loads((data / "wnl" / "wnl-0123456789abcdef0123456789abcdef.crashed.manifest.json").read_text())
     assert stub["logTail"] == [cause] and stub["logUrl"] == full_log and cause in stub["layout"]["problems"][0]
     [entry] = [json.loads(line) for line in (data / "runs.jsonl").read_text().splitlines()]

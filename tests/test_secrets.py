@@ -116,7 +116,14 @@ def test_a_secret_given_as_a_setting_is_refused_and_not_shown(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["ALERT_SMTP_PASSWORD", "nu:ALERT_WEBHOOK_URL", "SPIDERMON_SLACK_SENDER_TOKEN", "SPIDERMON_SENTRY_DSN"]
+    "name",
+    [
+        "ALERT_SMTP_PASSWORD",
+        "nu:ALERT_WEBHOOK_URL",
+        "SPIDERMON_SLACK_SENDER_TOKEN",
+        "SPIDERMON_SENTRY_DSN",
+        "ALERT_WEBHOOK_URL_FILE",  # a job must not point a secret at another file either (issue 31)
+    ],
 )
 def test_the_scheduler_never_puts_a_secret_in_scrapyds_job_settings(name):
     # The URL points nowhere: the refusal comes before any request to Scrapyd.

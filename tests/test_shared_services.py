@@ -7,23 +7,24 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import redis
-from conftest import FIXTURES, cluster_worker, project_crawler, replay_crawl, run_scrapy, wait_for_worker
+from conftest import (
+    FIXTURES,
+    cluster_worker,
+    project_crawler,
+    replay_crawl,
+    run_scrapy,
+    synthetic_site_served,
+    wait_for_worker,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from loopback import LoopbackSite, available  # noqa: E402
-from synthetic_site import generate  # noqa: E402
-
-from newscrawl.article.requestinfo import Hints, RequestInfo  # noqa: E402
-from newscrawl.cluster.requests import NotData, decode, encode  # noqa: E402
-from newscrawl.crawl.render import render_meta  # noqa: E402
+from newscrawl.article.requestinfo import Hints, RequestInfo
+from newscrawl.cluster.requests import NotData, decode, encode
+from newscrawl.crawl.render import render_meta
 
 ARTICLES = 60
 
@@ -40,14 +41,8 @@ class Payload:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    reason = available()
-    if reason:
-        pytest.skip(f"no loopback site: {reason}")
-    work = tmp_path_factory.mktemp("site")
-    served = LoopbackSite.from_warc(generate(ARTICLES, work / "site.warc.gz"), work)
-    served.start()
-    yield served
-    served.stop()
+    with synthetic_site_served(tmp_path_factory.mktemp("site"), ARTICLES) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
