@@ -91,16 +91,25 @@ article_path = '^/nieuws/(?P<id>\\d{4,})/[a-z0-9-]+$'
 """
 
 
-def test_a_feed_served_as_text_html_gives_its_articles_live(tmp_path):
-    feed = (STADSBLAD / "site" / "feed.xml").read_bytes()
-    record = {
+def _feed_record(content_type: str) -> dict:
+    """The fixture site's feed, served with ``content_type``."""
+    return {
         "url": "https://www.stadsblad.test/rss/nieuws.xml",
         "status": 200,
         "file": "site/feed.xml",
-        "headers": {"Content-Type": "text/html; charset=utf-8"},
+        "headers": {"Content-Type": content_type},
     }
+
+
+FEED = (STADSBLAD / "site" / "feed.xml").read_bytes()
+
+
+def test_a_feed_served_as_text_html_gives_its_articles_live(tmp_path):
     manifest, declared = _site_with(
-        tmp_path, DECLARATION + 'feeds = ["/rss/nieuws.xml"]\n', [record], {"feed.xml": feed}
+        tmp_path,
+        DECLARATION + 'feeds = ["/rss/nieuws.xml"]\n',
+        [_feed_record("text/html; charset=utf-8")],
+        {"feed.xml": FEED},
     )
     items, _, log = _crawl(tmp_path, manifest, declared)
     assert sorted(item["articleId"] for item in items) == ["1201", "1202"], log[-3000:]
@@ -110,18 +119,11 @@ def test_a_gzipped_sitemap_bomb_is_too_large_not_a_traceback(tmp_path):
     bomb = gzip.compress(b"<urlset>" + b" " * (64 << 20) + b"</urlset>", 9)
     url = "https://www.stadsblad.test/sitemap.xml.gz"
     record = {"url": url, "status": 200, "file": "site/sitemap.xml.gz", "headers": {"Content-Type": "application/gzip"}}
-    feed = (STADSBLAD / "site" / "feed.xml").read_bytes()
-    feed_record = {
-        "url": "https://www.stadsblad.test/rss/nieuws.xml",
-        "status": 200,
-        "file": "site/feed.xml",
-        "headers": {"Content-Type": "application/rss+xml"},
-    }
     manifest, declared = _site_with(
         tmp_path,
         DECLARATION + 'sitemaps = ["/sitemap.xml.gz"]\nfeeds = ["/rss/nieuws.xml"]\n',
-        [record, feed_record],
-        {"sitemap.xml.gz": bomb, "feed.xml": feed},
+        [record, _feed_record("application/rss+xml")],
+        {"sitemap.xml.gz": bomb, "feed.xml": FEED},
     )
     items, report, log = _crawl(tmp_path, manifest, declared)
     assert "Traceback" not in log, log[-3000:]
