@@ -105,47 +105,24 @@ class Logged:
     at: float
 
 
-@dataclass
-class FaultSite:
-    manifest_path: Path
-    faults: dict[str, str]  # URL → fault name
-    workdir: Path
-    # Escapes (not in FAULTS): URL → where a retried request is redirected once it has failed with 503
-    # (the cloud metadata address, a loopback service, another host).
-    escapes: dict[str, str] = field(default_factory=dict)
-    max_requests: int = 2000
-    max_delay: float = 8.0
-    log: list[Logged] = field(default_factory=list)
-    hosts: list[str] = field(default_factory=list)  # every host asked for, CONNECT or plain
-    broken: list[str] = field(default_factory=list)  # connections that ended before a request was read
+class ProxySite:
+    """An HTTPS-intercepting proxy on 127.0.0.1 standing in for a site: subclasses answer ``respond``.
+    They set ``workdir``, ``log``, ``hosts``, ``broken``, ``lock`` and ``stopping``, then call ``_init_tls``."""
 
-    def __post_init__(self):
-        data = json.loads(self.manifest_path.read_text("utf-8"))
-        base = self.manifest_path.parent
-        self.pages = {
-            r["url"]: (
-                r.get("status", 200),
-                r.get("headers", {}),
-                (base / r["file"]).read_bytes() if r.get("file") else b"",
-            )
-            for r in data["records"]
-            if not r.get("rendered")
-        }
-        self.attempts: defaultdict[str, int] = defaultdict(int)
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
+    workdir: Path
+    log: list[Logged]
+    hosts: list[str]
+    broken: list[str]
+    lock: threading.Lock
+    stopping: threading.Event
+
+    def _init_tls(self) -> None:
         cert, key = self_signed_certificate(self.workdir)
         self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.tls.load_cert_chain(cert, key)
 
-    @classmethod
-    def seeded(cls, manifest_path: Path, workdir: Path, seed: int, candidates: list[str], **kwargs) -> FaultSite:
-        """Every fault once, on URLs drawn from ``candidates`` with a seeded shuffle."""
-        urls = list(candidates)
-        random.Random(seed).shuffle(urls)
-        if len(urls) < len(FAULTS):
-            raise ValueError("more faults than candidate URLs")
-        return cls(manifest_path, dict(zip(urls, FAULTS)), workdir, **kwargs)
+    def respond(self, sock: socket.socket, url: str, headers: dict[str, str]) -> None:
+        raise NotImplementedError
 
     # --- serving --------------------------------------------------------------
     def start(self) -> int:
@@ -239,6 +216,62 @@ class FaultSite:
         except (OSError, ValueError):
             return "", {}
 
+    def _send(self, sock, url, status, headers, body, kind, declared_length=None):
+        head = [f"HTTP/1.1 {status} X", f"Content-Length: {declared_length or len(body)}", "Connection: close"]
+        head += [
+            f"{name}: {value}"
+            for name, value in headers.items()
+            if name.lower() not in ("content-length", "connection")
+        ]
+        self.log.append(
+            Logged(urlsplit(url).hostname, url, status if kind == "ok" else f"{status} {kind}", time.monotonic())
+        )
+        try:
+            sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        except OSError:
+            pass
+
+
+@dataclass
+class FaultSite(ProxySite):
+    manifest_path: Path
+    faults: dict[str, str]  # URL → fault name
+    workdir: Path
+    # Escapes (not in FAULTS): URL → where a retried request is redirected once it has failed with 503
+    # (the cloud metadata address, a loopback service, another host).
+    escapes: dict[str, str] = field(default_factory=dict)
+    max_requests: int = 2000
+    max_delay: float = 8.0
+    log: list[Logged] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)  # every host asked for, CONNECT or plain
+    broken: list[str] = field(default_factory=list)  # connections that ended before a request was read
+
+    def __post_init__(self):
+        data = json.loads(self.manifest_path.read_text("utf-8"))
+        base = self.manifest_path.parent
+        self.pages = {
+            r["url"]: (
+                r.get("status", 200),
+                r.get("headers", {}),
+                (base / r["file"]).read_bytes() if r.get("file") else b"",
+            )
+            for r in data["records"]
+            if not r.get("rendered")
+        }
+        self.attempts: defaultdict[str, int] = defaultdict(int)
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self._init_tls()
+
+    @classmethod
+    def seeded(cls, manifest_path: Path, workdir: Path, seed: int, candidates: list[str], **kwargs) -> FaultSite:
+        """Every fault once, on URLs drawn from ``candidates`` with a seeded shuffle."""
+        urls = list(candidates)
+        random.Random(seed).shuffle(urls)
+        if len(urls) < len(FAULTS):
+            raise ValueError("more faults than candidate URLs")
+        return cls(manifest_path, dict(zip(urls, FAULTS)), workdir, **kwargs)
+
     def respond(self, sock: socket.socket, url: str, headers: dict[str, str]) -> None:
         with self.lock:
             self.attempts[url] += 1
@@ -294,18 +327,3 @@ class FaultSite:
         if url.split("?")[0] in self.pages and "?loop=" in url:  # the redirect loop goes on
             return send(302, {"Location": f"{url.split('?')[0]}?loop={attempt + 100}"}, b"")
         return send(status, extra, body)
-
-    def _send(self, sock, url, status, headers, body, kind, declared_length=None):
-        head = [f"HTTP/1.1 {status} X", f"Content-Length: {declared_length or len(body)}", "Connection: close"]
-        head += [
-            f"{name}: {value}"
-            for name, value in headers.items()
-            if name.lower() not in ("content-length", "connection")
-        ]
-        self.log.append(
-            Logged(urlsplit(url).hostname, url, status if kind == "ok" else f"{status} {kind}", time.monotonic())
-        )
-        try:
-            sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-        except OSError:
-            pass
