@@ -72,6 +72,11 @@ SITEMAP_MAX_DEPTH = 4
 SITEMAP_MAX_FILES = 2000
 # How many pages of a REST API listing (WordPress /wp-json/wp/v2/posts) to read.
 API_MAX_PAGES = 2
+# A burst: when the last of those pages still shows only articles never captured, the window
+# overflowed since the last crawl: up to this many further pages are read, until one shows an
+# article the state knows (counted as discovery/overflow/pages; the bound as …/bound_reached). A first
+# crawl of a site (the state knows none of its articles) reads only the usual pages.
+DISCOVERY_OVERFLOW_PAGES = 8
 # Same article under another URL = same request (see newscrawl/crawl/fingerprint.py).
 REQUEST_FINGERPRINTER_CLASS = "newscrawl.crawl.fingerprint.ArticleRequestFingerprinter"
 DUPEFILTER_CLASS = "newscrawl.crawl.fingerprint.ArticleDupeFilter"
@@ -119,6 +124,8 @@ EXTENSIONS = {
     "newscrawl.state.StateStore": 0,
     # Every discovered URL ends in one outcome: item, reject, duplicate, skip, failure (newscrawl/run/ledger.py).
     "newscrawl.run.ledger.UrlLedger": 50,
+    # What the site listed, how each listed article ended, and each day's requests and 304s (newscrawl/run/coverage.py).
+    "newscrawl.run.coverage.CoverageLedger": 55,
     "newscrawl.crawl.archive.WarcRecorder": 100,
     "newscrawl.run.monitor.LayoutMonitor": 60,
     # The run's one verdict from the ledger, the monitor and the finish reason (newscrawl/run/verdict.py).
@@ -209,6 +216,21 @@ STATE_DB = "output/state.sqlite3"
 STATE_EXPIRE_DAYS = 30
 # Skip articles whose sitemap/API lastmod has not moved, and send conditional requests for the rest.
 INCREMENTAL = True
+# --- Over time: revisits and withdrawals (newscrawl/crawl/revisits.py) -------------------
+# Hours after publication at which a captured article is fetched again, listed or not (a conditional
+# request: unchanged costs a 304): often in its first day, then every 20 h up to a week, so that an
+# edit is seen within a day of it, dated or not. [] = only when discovery lists it again. Needs INCREMENTAL.
+REVISIT_AFTER_HOURS = [1, 2, 4, 8, 12, 18, 24, 44, 64, 84, 104, 124, 144, 164]
+# At most this many revisits per run, the most overdue first; the rest are due at the next run.
+REVISIT_MAX_PER_RUN = 300
+# Silence is an alert: the run fails with "coverage: silent since …" when the site has listed no new
+# article for SILENCE_FACTOR times its longest gap near that hour of the day (learned from its last
+# SILENCE_HISTORY publications, once it has SILENCE_MIN_HISTORY), and at least SILENCE_MIN_HOURS;
+# or when every feed read was empty. SILENCE_FACTOR = 0: only the empty feeds are said.
+SILENCE_FACTOR = 3.0
+SILENCE_MIN_HOURS = 3.0
+SILENCE_HISTORY = 1000
+SILENCE_MIN_HISTORY = 30
 # Where invalid items go; default: beside the first local feed (output/nu.rejects.jsonl).
 REJECTS_FILE = None
 

@@ -506,3 +506,52 @@ def test_a_crash_stub_is_a_valid_manifest(tmp_path):
     stub = json.loads(RunLog(tmp_path).crash_stub(job).read_text())
     assert _manifest_errors(stub) == []
     assert stub["finishReason"] == "crashed" and stub["counts"]["items"] == 0 and stub["startTime"].endswith("+00:00")
+
+
+def test_adaptive_scheduling_follows_each_sites_publication_rate(tmp_path):
+    # (issue 32, part 7) nu found 12 new articles in its runs of the last two hours: at 20 minutes
+    # past, 12 in 140 minutes is 5.1 an hour, so a run every 35 min finds about 3. wnl found none in
+    # a day: every 6 h, the most allowed.
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2025, 4, 7, 12, 0, tzinfo=UTC)
+    runs = [
+        {
+            "job": f"nu-{i}",
+            "spider": "nu",
+            "start": (now - timedelta(minutes=120 - 30 * i)).isoformat(),
+            "end": (now - timedelta(minutes=118 - 30 * i)).isoformat(),
+            "new": 3,
+            "status": "ok",
+        }
+        for i in range(4)
+    ] + [
+        {
+            "job": "wnl-0",
+            "spider": "wnl",
+            "start": (now - timedelta(hours=20)).isoformat(),
+            "end": (now - timedelta(hours=19)).isoformat(),
+            "new": 0,
+            "status": "ok",
+        }
+    ]
+    (tmp_path / "runs.jsonl").write_text("".join(json.dumps(run) + "\n" for run in runs))
+    clock = [now.timestamp()]
+    scrapyd = FakeScrapyd(active=())
+    scheduler = Scheduler(
+        scrapyd, "newscrawl", ["nu", "wnl"], tmp_path, adaptive=(15 * 60.0, 6 * 3600.0), clock=lambda: clock[0]
+    )
+
+    def tick_at(minutes):
+        clock[0] = now.timestamp() + minutes * 60
+        scrapyd.pending = []  # the previous jobs have finished
+        return scheduler.tick()
+
+    assert set(tick_at(0).values()) == {"job-nu", "job-wnl"}
+    later = tick_at(20)
+    assert later["nu"] == "skipped: adaptive, next run in 900 s (5.1 new articles/h)"
+    assert later["wnl"].startswith("skipped: adaptive") and "(0.0 new articles/h)" in later["wnl"]
+    at_45 = tick_at(45)
+    assert at_45["nu"] == "job-nu" and at_45["wnl"].startswith("skipped: adaptive")
+    assert tick_at(6 * 60 + 1)["wnl"] == "job-wnl"

@@ -37,6 +37,9 @@ class RequestInfo:
     page: int = 1  # the page number of a paginated listing or API
     archived_at: datetime | None = None  # replay: when the archived response was recorded
     fetched_at: datetime | None = None  # when the crawl received the response, on its clock (CRAWL_NOW)
+    revisit: bool = False  # a captured article requested because its revisit was due (newscrawl/crawl/revisits.py)
+    # False for a URL the user named (start_urls): fetched in full, without the validators of a last read
+    conditional: bool = True
 
 
 def info(request: Request | None) -> RequestInfo:

@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+from newscrawl.article.clock import crawl_clock
 from newscrawl.article.dates import published_key
 from newscrawl.crawl.incremental import unchanged_since_last_fetch
 from newscrawl.crawl.outcomes import resolve
 from newscrawl.sites.common import Link
 from newscrawl.sites.urls import link_key
+from newscrawl.state import store_for
 
 # Discovery sources, most authoritative first (a sitemap lists the canonical URL; teasers use any variant).
-_VIA_RANK = {"sitemap": 0, "api": 1, "rss": 2, "listing": 3, "link": 4}
+_VIA_RANK = {"sitemap": 0, "api": 1, "rss": 2, "listing": 3, "link": 4, "revisit": 5}
 
 
 class Frontier:
@@ -31,6 +33,27 @@ class Frontier:
         self.scheduled: set[str] = set()  # article keys requested (or settled) in this run
         # Distributed mode, after a worker died: "was this URL finished in this run?" (see NewsSpider.sweep).
         self.is_done: Callable[[str], bool] | None = None
+        self._site_known: bool | None = None
+        self.revisits: set[str] = set()  # article keys due for a revisit: requested whatever their lastmod says
+
+    def captured(self, link: Link) -> bool:
+        """The article was captured by an earlier crawl (the state has its fetch)."""
+        key = link_key(link.url)
+        return key is not None and store_for(self.crawler).get_fetch(key) is not None
+
+    def site_known(self, site: str) -> bool:
+        """An earlier crawl captured articles of the site (a first crawl has no window to overflow)."""
+        if self._site_known is None:
+            self._site_known = store_for(self.crawler).knows_site(site)
+        return self._site_known
+
+    def add_revisits(self, links: list[Link]) -> None:
+        """Captured articles due for a revisit: merged with what discovery found of them."""
+        for link in links:
+            key = link_key(link.url)
+            if key is not None and key not in self.scheduled:
+                self.revisits.add(key)
+                self.remember(link)
 
     def remember(self, link: Link) -> None:
         """A discovery link: merged with what other discovery pages said about the same article."""
@@ -38,8 +61,13 @@ class Frontier:
         if key is None or key in self.scheduled:
             return
         known = self.discovered.get(key)
+        if link.via != "revisit" and (known is None or (link.published and not known.published)):
+            # The coverage ledger: what the site listed, when, and (from whichever page says it) its publication.
+            store_for(self.crawler).record_listed(key, link.url, link.published, crawl_clock(self.crawler).iso())
         if known is None:
             self.discovered[key] = link
+            if link.via != "revisit":
+                self.crawler.stats.inc_value("discovery/links_found")
             return
         # Which URL and "via" an article is requested under must not depend on which discovery
         # page answered first: the most authoritative source wins, then the smallest URL.
@@ -88,7 +116,7 @@ class Frontier:
             stats.inc_value("discovery/skipped_before_since")
             resolve(self.crawler, link.url, "not_requested:before_since")
             return None
-        if unchanged_since_last_fetch(self.crawler, key, link.modified):
+        if key not in self.revisits and unchanged_since_last_fetch(self.crawler, key, link.modified):
             self.scheduled.add(key)
             stats.inc_value("incremental/unchanged_skipped")
             resolve(self.crawler, link.url, "not_requested:unchanged")
@@ -99,4 +127,6 @@ class Frontier:
             return None
         self.scheduled.add(key)
         stats.inc_value(f"discovery/articles/{link.via}")
+        if key in self.revisits:
+            stats.inc_value("revisit/requested")
         return key

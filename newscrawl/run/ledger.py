@@ -86,9 +86,10 @@ class UrlLedger:
         self.resolve(request_key(request), "duplicate", "duplicate request")
 
     def response_received(self, response: Response, request: Request, spider) -> None:
-        # A discovery page that answered 200 was read; error statuses end in the errback as failures.
-        if info(request).discovery and response.status == 200:
-            self.resolve(request_key(request), "discovery")
+        # A discovery page that answered 200 was read, a 304 had nothing new; error statuses end in
+        # the errback as failures.
+        if info(request).discovery and response.status in (200, 304):
+            self.resolve(request_key(request), "discovery" if response.status == 200 else "not_modified")
 
     def item_scraped(self, item, response: Response, spider) -> None:
         if response is not None:

@@ -97,6 +97,7 @@ class FeedManifest:
         self.crawler = crawler
         self.present: Counter[str] = Counter()
         self.items = 0
+        self.articles = 0  # items that are articles, not withdrawal lines: the field coverage's base
         self.published: list[str] = []
         # feed path → a duplicate of the descriptor the exporter writes: the file the lines really
         # went to, even if the name was moved or replaced during the crawl
@@ -115,6 +116,9 @@ class FeedManifest:
             self.hold_files()
         adapter = ItemAdapter(item)
         self.items += 1
+        if "withdrawn" in (adapter.get("metadata") or {}):
+            return  # a withdrawal line: counted (counts.withdrawn), not an article whose fields cover
+        self.articles += 1
         for name in coverage_fields():
             if adapter.get(name):
                 self.present[name] += 1
@@ -139,6 +143,9 @@ class FeedManifest:
             "requests": stats.get_value("downloader/request_count", 0),
             "notModified": stats.get_value("incremental/not_modified", 0),
             "unchangedSkipped": stats.get_value("incremental/unchanged_skipped", 0),
+            "withdrawn": stats.get_value("dedup/withdrawn", 0),
+            "silentEdits": stats.get_value("dedup/silent_edits", 0),
+            "revisits": stats.get_value("revisit/requested", 0),
         }
 
     def hold_files(self) -> None:
@@ -198,7 +205,8 @@ class FeedManifest:
             "finishReason": self.crawler.stats.get_value("finish_reason"),
             "counts": self.counts(),
             "fieldCoverage": {
-                name: round(self.present[name] / self.items, 4) if self.items else None for name in coverage_fields()
+                name: round(self.present[name] / self.articles, 4) if self.articles else None
+                for name in coverage_fields()
             },
             "datePublished": {"min": published[0], "max": published[-1]} if published else None,
             "file": facts,

@@ -102,6 +102,8 @@ class LayoutMonitor:
 
     def observe(self, item, response) -> None:
         adapter = ItemAdapter(item)
+        if "withdrawn" in (adapter.get("metadata") or {}):
+            return  # a withdrawal line holds no page to judge
         self.articles += 1
         missing = [name for name in self.min_coverage if not adapter.get(name)]
         for name in set(self.min_coverage) | set(baseline_fields()):

@@ -4,6 +4,8 @@
 ``run/not_modified``       article requests answered 304 (validators of the last fetch)
 ``run/unchanged_skipped``  articles not requested at all: their sitemap/API lastmod had not moved
 ``run/new`` / ``run/revised``  items emitted as a first version / as a changed version
+``run/revisits``           captured articles requested again on their revisit schedule
+``run/withdrawn``          withdrawal lines: captured articles seen gone for the first time
 ``-s STATS_FILE=output/%(name)s.stats.json`` writes every stat of the run as JSON.
 """
 
@@ -27,6 +29,8 @@ SUMMARY = {
     "run/unchanged_skipped": "incremental/unchanged_skipped",
     "run/new": "dedup/new",
     "run/revised": "dedup/revised",
+    "run/revisits": "revisit/requested",
+    "run/withdrawn": "dedup/withdrawn",
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from newscrawl.run.coverage import silence_problems
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.run.monitor import LayoutMonitor
 
@@ -44,8 +45,10 @@ class Verdict:
         layout: dict[str, Any] | None,
         urls: dict[str, Any] | None,
         finish_reason: str | None,
+        coverage: list[str] | None = None,
     ) -> Verdict:
         problems = list(layout["problems"]) if layout else []
+        problems += coverage or []
         unaccounted = int(urls.get("unaccountedCount", 0)) if urls else 0
         if unaccounted:
             problems.append(f"{unaccounted} URLs without an outcome")
@@ -101,6 +104,7 @@ class RunVerdict:
                 monitor.assess() if monitor is not None else None,
                 ledger.report() if ledger is not None else None,
                 self.crawler.stats.get_value("finish_reason"),
+                silence_problems(self.crawler, self.crawler.spider.name) if self.crawler.spider else None,
             )
         return self._verdict
 

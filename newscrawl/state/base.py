@@ -13,6 +13,12 @@ class FetchRecord:
     etag: str | None
     last_modified: str | None
     lastmod_hint: str | None
+    # The revisit schedule (newscrawl/crawl/revisits.py): when the article was published, when it is
+    # next due, and since when it answers as withdrawn (404/410, or a redirect to a section page).
+    published: str | None = None
+    due: str | None = None
+    gone: str | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,7 @@ class SeenArticle:
     article_id: str
     content_hash: str
     revision: int
+    date_modified: str | None = None  # the emitted revision's dateModified: an edit that kept it is silent
 
 
 @dataclass
@@ -37,7 +44,16 @@ class Store(Protocol):
 
     def get(self, site: str, article_id: str) -> SeenArticle | None: ...
     def find_by_hash(self, content_hash: str) -> SeenArticle | None: ...
-    def record(self, site: str, article_id: str, content_hash: str, revision: int, url: str, when: str) -> None: ...
+    def record(
+        self,
+        site: str,
+        article_id: str,
+        content_hash: str,
+        revision: int,
+        url: str,
+        when: str,
+        date_modified: str | None = None,
+    ) -> None: ...
     def get_fetch(self, article_key: str) -> FetchRecord | None: ...
     def record_fetch(
         self,
@@ -48,6 +64,31 @@ class Store(Protocol):
         lastmod_hint: str | None,
         when: str,
     ) -> None: ...
+
+    def set_revisit(self, article_key: str, published: str | None, due: str | None) -> None:
+        """When the article was published and when it is next due for a revisit (None: never again)."""
+
+    def due_revisits(self, site: str, now: str, limit: int) -> list[tuple[str, FetchRecord]]:
+        """The site's articles due for a revisit at ``now``, most overdue first, at most ``limit``."""
+
+    def knows_site(self, site: str) -> bool:
+        """Whether any article of ``site`` was captured (within the state's window)."""
+
+    def set_gone(self, article_key: str, when: str | None) -> None:
+        """Since when the article answers as withdrawn (None: it is back)."""
+
+    # --- the coverage ledger (newscrawl coverage) ---
+    def record_listed(self, article_key: str, url: str, published: str | None, when: str) -> None:
+        """A discovery page listed the article (first and last time seen listed, its publication hint)."""
+
+    def record_outcome(self, article_key: str, outcome: str, when: str) -> None:
+        """How a listed article's latest request ended (the URL ledger's outcome)."""
+
+    def recent_publications(self, site: str, limit: int) -> list[str]:
+        """The publication hints of the site's ``limit`` most recently listed articles (ISO, newest listed first)."""
+
+    def add_daily(self, site: str, day: str, counts: dict[str, int]) -> None:
+        """Add a run's requests, full downloads, 304s and revisits to the site's day (Amsterdam)."""
 
     def claim(self, site: str, article_id: str, content_hash: str) -> str | None:
         """Claim an article for emission: None, or why not ('unchanged', 'duplicate', 'same_content:<site:id>')."""

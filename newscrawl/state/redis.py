@@ -7,10 +7,17 @@ import json
 import os
 import secrets
 import socket
+from datetime import datetime
 
 from scrapy.crawler import Crawler
 
 from newscrawl.state.base import Baseline, FetchRecord, SeenArticle
+
+#: how many recent publications per site Redis keeps (the silence check reads at most this many)
+PUBLICATIONS_KEPT = 2000
+
+#: the fields of a fetch record's value, in order
+_FETCH_FIELDS = ("etag", "last_modified", "lastmod_hint", "fetched", "published", "due", "gone", "url")
 
 
 def enabled(settings) -> bool:
@@ -123,10 +130,11 @@ class RedisStore:
     One key per article, each with the state window as its time to live (``STATE_EXPIRE_DAYS``,
     30 by default, counted from the last emission of a new text, the last fetch for validators),
     so the state stays bounded and Redis itself forgets what is outside the window:
-    ``<p>:state:a:<site>:<id>`` ([hash, revision, first_seen, last_seen]),
+    ``<p>:state:a:<site>:<id>`` ([hash, revision, first_seen, last_seen, date_modified]),
     ``<p>:state:h:<first 32 hex digits of the contentHash>`` ("site:id"), ``<p>:state:f:<article key>``
-    ([etag, last_modified, lastmod_hint, fetched]). Values are kept short (no URL: the key names the
-    article): a key per article costs Redis more than a hash field, and that is what the values save.
+    (the _FETCH_FIELDS: validators, and the revisit schedule with the URL to revisit), and per site a
+    sorted set ``<p>:state:due:<site>`` of article keys by due time. Values are lists, not hashes: a key
+    per article costs Redis more than a hash field, and that is what the lists save.
     An article that left the window and is met again is new to the crawl (revision 1).
     """
 
@@ -183,8 +191,8 @@ class RedisStore:
         raw = self.server.get(f"{self.p}:a:{site}:{article_id}")
         if raw is None:
             return None
-        content_hash, revision, *_ = json.loads(raw)
-        return SeenArticle(site, article_id, content_hash, revision)
+        values = json.loads(raw)
+        return SeenArticle(site, article_id, values[0], values[1], values[4] if len(values) > 4 else None)
 
     def find_by_hash(self, content_hash: str) -> SeenArticle | None:
         owner = self.server.get(self._hash_key(content_hash))
@@ -195,12 +203,22 @@ class RedisStore:
         # The article may have changed text since: only its current text counts (as in SQLite).
         return seen if seen is not None and seen.content_hash == content_hash else None
 
-    def record(self, site: str, article_id: str, content_hash: str, revision: int, url: str, when: str) -> None:
+    def record(
+        self,
+        site: str,
+        article_id: str,
+        content_hash: str,
+        revision: int,
+        url: str,
+        when: str,
+        date_modified: str | None = None,
+    ) -> None:
         key = f"{self.p}:a:{site}:{article_id}"
         old = self.server.get(key)
-        first_seen = json.loads(old)[-2] if old else when
+        first_seen = json.loads(old)[2] if old else when
+        value = [content_hash, revision, first_seen, when, date_modified]
         pipe = self.server.pipeline()
-        pipe.set(key, json.dumps([content_hash, revision, first_seen, when], separators=(",", ":")), ex=self.ttl)
+        pipe.set(key, json.dumps(value, separators=(",", ":")), ex=self.ttl)
         pipe.set(self._hash_key(content_hash), f"{site}:{article_id}", ex=self.ttl)
         pipe.execute()
 
@@ -208,8 +226,11 @@ class RedisStore:
         raw = self.server.get(f"{self.p}:f:{article_key}")
         if raw is None:
             return None
-        etag, last_modified, lastmod_hint, *_ = json.loads(raw)
-        return FetchRecord(etag, last_modified, lastmod_hint)
+        # _FETCH_FIELDS in order; earlier versions wrote the first four.
+        values = json.loads(raw) + [None] * 8
+        return FetchRecord(
+            values[0], values[1], values[2], published=values[4], due=values[5], gone=values[6], url=values[7]
+        )
 
     def record_fetch(
         self,
@@ -220,14 +241,86 @@ class RedisStore:
         lastmod_hint: str | None,
         when: str,
     ) -> None:
+        old = self.get_fetch(article_key)
         if lastmod_hint is None:
-            old = self.get_fetch(article_key)
             lastmod_hint = old.lastmod_hint if old else None
-        self.server.set(
-            f"{self.p}:f:{article_key}",
-            json.dumps([etag, last_modified, lastmod_hint, when], separators=(",", ":")),
-            ex=self.ttl,
-        )
+        keep = [old.published, old.due, old.gone] if old else [None, None, None]
+        self._set_fetch(article_key, [etag, last_modified, lastmod_hint, when, *keep, url])
+
+    def _set_fetch(self, article_key: str, values: list) -> None:
+        pipe = self.server.pipeline(transaction=False)
+        pipe.set(f"{self.p}:f:{article_key}", json.dumps(values, separators=(",", ":")), ex=self.ttl)
+        if not article_key.startswith("@"):  # an article's, not a discovery page's: the site is known
+            pipe.set(f"{self.p}:site:{article_key.split(':', 1)[0]}", 1, ex=self.ttl)
+        pipe.execute()
+
+    def knows_site(self, site: str) -> bool:
+        return bool(self.server.exists(f"{self.p}:site:{site}"))
+
+    def _update_fetch(self, article_key: str, **changes) -> bool:
+        raw = self.server.get(f"{self.p}:f:{article_key}")
+        if raw is None:
+            return False
+        values = (json.loads(raw) + [None] * 8)[:8]
+        for name, value in changes.items():
+            values[_FETCH_FIELDS.index(name)] = value
+        self._set_fetch(article_key, values)
+        return True
+
+    def set_revisit(self, article_key: str, published: str | None, due: str | None) -> None:
+        changes: dict = {"due": due} if published is None else {"due": due, "published": published}
+        if not self._update_fetch(article_key, **changes):
+            return
+        schedule = f"{self.p}:due:{article_key.split(':', 1)[0]}"
+        if due is None:
+            self.server.zrem(schedule, article_key)
+        else:
+            self.server.zadd(schedule, {article_key: datetime.fromisoformat(due).timestamp()})
+
+    def due_revisits(self, site: str, now: str, limit: int) -> list[tuple[str, FetchRecord]]:
+        schedule = f"{self.p}:due:{site}"
+        found: list[tuple[str, FetchRecord]] = []
+        for key in self.server.zrangebyscore(schedule, "-inf", datetime.fromisoformat(now).timestamp(), 0, limit):
+            record = self.get_fetch(key)
+            if record is None:  # expired with the state's window: the schedule forgets it too
+                self.server.zrem(schedule, key)
+            else:
+                found.append((key, record))
+        return found
+
+    def set_gone(self, article_key: str, when: str | None) -> None:
+        self._update_fetch(article_key, gone=when)
+
+    def record_listed(self, article_key: str, url: str, published: str | None, when: str) -> None:
+        key = f"{self.p}:l:{article_key}"
+        old = self.server.get(key)
+        known_published, first, _, outcome, outcome_at = json.loads(old)[1:6] if old else (None, when, None, None, None)
+        value = [url, known_published or published, first, when, outcome, outcome_at]
+        pipe = self.server.pipeline(transaction=False)
+        pipe.set(key, json.dumps(value, separators=(",", ":")), ex=self.ttl)
+        if published and not known_published:
+            # The site's recent publications, capped: what its silences are judged by.
+            pubs = f"{self.p}:pubs:{article_key.split(':', 1)[0]}"
+            pipe.lpush(pubs, published)
+            pipe.ltrim(pubs, 0, PUBLICATIONS_KEPT - 1)
+        pipe.execute()
+
+    def record_outcome(self, article_key: str, outcome: str, when: str) -> None:
+        key = f"{self.p}:l:{article_key}"
+        old = self.server.get(key)
+        if old is not None:
+            value = json.loads(old)[:4] + [outcome, when]
+            self.server.set(key, json.dumps(value, separators=(",", ":")), ex=self.ttl)
+
+    def recent_publications(self, site: str, limit: int) -> list[str]:
+        return list(self.server.lrange(f"{self.p}:pubs:{site}", 0, limit - 1))
+
+    def add_daily(self, site: str, day: str, counts: dict[str, int]) -> None:
+        pipe = self.server.pipeline(transaction=False)
+        for name, value in counts.items():
+            pipe.hincrby(f"{self.p}:daily:{site}:{day}", name, int(value))
+        pipe.expire(f"{self.p}:daily:{site}:{day}", self.ttl or 400 * 86400)
+        pipe.execute()
 
     def claim(self, site: str, article_id: str, content_hash: str) -> str | None:
         keys = [f"{self.p}:claim:{site}:{article_id}", f"{self.p}:claim:hash:{content_hash}"]

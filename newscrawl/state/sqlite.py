@@ -18,6 +18,8 @@ from pathlib import Path
 
 from newscrawl.state.base import Baseline, FetchRecord, SeenArticle
 
+_FETCH_COLUMNS = "etag, last_modified, lastmod_hint, published, due, gone, url"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     site TEXT NOT NULL,
@@ -27,6 +29,7 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT NOT NULL,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
+    date_modified TEXT,
     PRIMARY KEY (site, article_id)
 );
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
@@ -36,7 +39,29 @@ CREATE TABLE IF NOT EXISTS fetches (
     etag TEXT,
     last_modified TEXT,
     lastmod_hint TEXT,
-    fetched_at TEXT NOT NULL
+    fetched_at TEXT NOT NULL,
+    published TEXT,
+    due TEXT,
+    gone TEXT
+);
+CREATE INDEX IF NOT EXISTS fetches_by_due ON fetches (due) WHERE due IS NOT NULL;
+CREATE TABLE IF NOT EXISTS listed (
+    article_key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    published TEXT,
+    first_listed TEXT NOT NULL,
+    last_listed TEXT NOT NULL,
+    outcome TEXT,
+    outcome_at TEXT
+);
+CREATE TABLE IF NOT EXISTS daily (
+    site TEXT NOT NULL,
+    day TEXT NOT NULL,
+    requests INTEGER NOT NULL DEFAULT 0,
+    fetched INTEGER NOT NULL DEFAULT 0,
+    not_modified INTEGER NOT NULL DEFAULT 0,
+    revisits INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (site, day)
 );
 CREATE TABLE IF NOT EXISTS baselines (
     site TEXT PRIMARY KEY,
@@ -46,6 +71,8 @@ CREATE TABLE IF NOT EXISTS baselines (
 );
 """
 
+# Columns added to a table after its first version: (table → columns), all TEXT, NULL in old rows.
+_ADDED_COLUMNS = {"articles": ("date_modified",), "fetches": ("published", "due", "gone")}
 
 BATCH_WRITES = 500
 BATCH_SECONDS = 1.0
@@ -58,6 +85,7 @@ class SqliteStore:
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self._add_columns()
         self.db.executescript(_SCHEMA)
         if expire_days:
             # Measured from the crawl's clock (CRAWL_NOW), so a simulated week expires as a real one would.
@@ -68,6 +96,16 @@ class SqliteStore:
         self.claimed_hashes: dict[str, str] = {}
         self._batch_writes = 0
         self._batch_started = 0.0
+
+    def _add_columns(self) -> None:
+        """A state written by an earlier version gains the columns added since (its rows keep NULL there)."""
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if not present:
+                continue  # a new state: the schema creates the table whole
+            for column in columns:
+                if column not in present:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
     def _write(self, sql: str, params: tuple) -> None:
         """A write inside the open batch; the batch is committed when it is full or old enough."""
@@ -88,37 +126,70 @@ class SqliteStore:
         cutoff = before.astimezone(UTC).isoformat(timespec="seconds")
         articles = self.db.execute("DELETE FROM articles WHERE last_seen < ?", (cutoff,)).rowcount
         fetches = self.db.execute("DELETE FROM fetches WHERE fetched_at < ?", (cutoff,)).rowcount
+        self.db.execute("DELETE FROM listed WHERE last_listed < ?", (cutoff,))
         return articles, fetches
 
     def get(self, site: str, article_id: str) -> SeenArticle | None:
         row = self.db.execute(
-            "SELECT site, article_id, content_hash, revision FROM articles WHERE site = ? AND article_id = ?",
+            "SELECT site, article_id, content_hash, revision, date_modified FROM articles WHERE site = ? AND article_id = ?",
             (site, article_id),
         ).fetchone()
         return SeenArticle(*row) if row else None
 
     def find_by_hash(self, content_hash: str) -> SeenArticle | None:
         row = self.db.execute(
-            "SELECT site, article_id, content_hash, revision FROM articles WHERE content_hash = ? LIMIT 1",
+            "SELECT site, article_id, content_hash, revision, date_modified FROM articles WHERE content_hash = ? LIMIT 1",
             (content_hash,),
         ).fetchone()
         return SeenArticle(*row) if row else None
 
-    def record(self, site: str, article_id: str, content_hash: str, revision: int, url: str, when: str) -> None:
+    def record(
+        self,
+        site: str,
+        article_id: str,
+        content_hash: str,
+        revision: int,
+        url: str,
+        when: str,
+        date_modified: str | None = None,
+    ) -> None:
         self._write(
-            """INSERT INTO articles (site, article_id, content_hash, revision, url, first_seen, last_seen)
-               VALUES (?, ?, ?, ?, ?, ?, ?)
+            """INSERT INTO articles (site, article_id, content_hash, revision, url, first_seen, last_seen, date_modified)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (site, article_id) DO UPDATE SET
                    content_hash = excluded.content_hash, revision = excluded.revision,
-                   url = excluded.url, last_seen = excluded.last_seen""",
-            (site, article_id, content_hash, revision, url, when, when),
+                   url = excluded.url, last_seen = excluded.last_seen, date_modified = excluded.date_modified""",
+            (site, article_id, content_hash, revision, url, when, when, date_modified),
         )
 
     def get_fetch(self, article_key: str) -> FetchRecord | None:
-        row = self.db.execute(
-            "SELECT etag, last_modified, lastmod_hint FROM fetches WHERE article_key = ?", (article_key,)
-        ).fetchone()
+        row = self.db.execute(f"SELECT {_FETCH_COLUMNS} FROM fetches WHERE article_key = ?", (article_key,)).fetchone()
         return FetchRecord(*row) if row else None
+
+    def set_revisit(self, article_key: str, published: str | None, due: str | None) -> None:
+        self._write(
+            "UPDATE fetches SET published = COALESCE(?, published), due = ? WHERE article_key = ?",
+            (published, due, article_key),
+        )
+
+    def due_revisits(self, site: str, now: str, limit: int) -> list[tuple[str, FetchRecord]]:
+        # Keys are "<site>:<id>": the range of the site's keys, read through the index on due.
+        rows = self.db.execute(
+            f"""SELECT article_key, {_FETCH_COLUMNS} FROM fetches
+                WHERE due IS NOT NULL AND due <= ? AND article_key >= ? AND article_key < ?
+                ORDER BY due LIMIT ?""",
+            (now, f"{site}:", f"{site};", limit),
+        ).fetchall()
+        return [(row[0], FetchRecord(*row[1:])) for row in rows]
+
+    def knows_site(self, site: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM fetches WHERE article_key >= ? AND article_key < ? LIMIT 1", (f"{site}:", f"{site};")
+        ).fetchone()
+        return row is not None
+
+    def set_gone(self, article_key: str, when: str | None) -> None:
+        self._write("UPDATE fetches SET gone = ? WHERE article_key = ?", (when, article_key))
 
     def record_fetch(
         self,
@@ -134,6 +205,34 @@ class SqliteStore:
                ON CONFLICT (article_key) DO UPDATE SET url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
                    lastmod_hint = COALESCE(excluded.lastmod_hint, fetches.lastmod_hint), fetched_at = excluded.fetched_at""",
             (article_key, url, etag, last_modified, lastmod_hint, when),
+        )
+
+    def record_listed(self, article_key: str, url: str, published: str | None, when: str) -> None:
+        self._write(
+            """INSERT INTO listed (article_key, url, published, first_listed, last_listed) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (article_key) DO UPDATE SET last_listed = excluded.last_listed,
+                   published = COALESCE(listed.published, excluded.published)""",
+            (article_key, url, published, when, when),
+        )
+
+    def record_outcome(self, article_key: str, outcome: str, when: str) -> None:
+        self._write("UPDATE listed SET outcome = ?, outcome_at = ? WHERE article_key = ?", (outcome, when, article_key))
+
+    def recent_publications(self, site: str, limit: int) -> list[str]:
+        rows = self.db.execute(
+            """SELECT published FROM listed WHERE article_key >= ? AND article_key < ? AND published IS NOT NULL
+               ORDER BY first_listed DESC LIMIT ?""",
+            (f"{site}:", f"{site};", limit),
+        )
+        return [row[0] for row in rows]
+
+    def add_daily(self, site: str, day: str, counts: dict[str, int]) -> None:
+        self._write(
+            """INSERT INTO daily (site, day, requests, fetched, not_modified, revisits) VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (site, day) DO UPDATE SET requests = daily.requests + excluded.requests,
+                   fetched = daily.fetched + excluded.fetched, not_modified = daily.not_modified + excluded.not_modified,
+                   revisits = daily.revisits + excluded.revisits""",
+            (site, day, *(int(counts.get(name, 0)) for name in ("requests", "fetched", "not_modified", "revisits"))),
         )
 
     def claim(self, site: str, article_id: str, content_hash: str) -> str | None:

@@ -25,6 +25,7 @@ import sys
 
 from newscrawl.tools.commands import (
     check_run,
+    coverage,
     export,
     merge,
     runs,
@@ -37,7 +38,7 @@ from newscrawl.tools.commands import (
 )
 
 # In the order `newscrawl --help` lists them.
-COMMANDS = (schedule, validate, stats, merge, export, check_run, schema_doc, settings_doc, runs, sites)
+COMMANDS = (schedule, validate, stats, merge, export, coverage, check_run, schema_doc, settings_doc, runs, sites)
 
 
 def build_parser() -> argparse.ArgumentParser:

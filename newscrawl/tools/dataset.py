@@ -178,9 +178,10 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Reco
     return Record(name, number, item)
 
 
-# Versions whose lines mean what this version's lines mean: 1.3 only added metadata.warnings, so a
-# dataset that grew across the upgrade is merged and summarised as one.
-READABLE_VERSIONS = frozenset({"1.2", SCHEMA_VERSION})
+# Versions whose lines mean what this version's lines mean: 1.3 only added metadata.warnings, 1.4
+# withdrawal lines and metadata.silentEdit, so a dataset that grew across the upgrades is merged
+# and summarised as one.
+READABLE_VERSIONS = frozenset({"1.2", "1.3", SCHEMA_VERSION})
 
 
 def other_schema_version(record: Record) -> Problem | None:
@@ -285,6 +286,7 @@ def write_jsonl(items: Iterable[dict], out: Path) -> int:
 class Summary:
     articles: int = 0
     revisions: int = 0
+    withdrawn: int = 0  # withdrawal lines (metadata.withdrawn): an article gone, not an article
     per_site: Counter[str] = field(default_factory=Counter)
     per_section: Counter[tuple[str, str]] = field(default_factory=Counter)
     per_day: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -296,6 +298,7 @@ class Summary:
         return {
             "articles": self.articles,
             "laterRevisions": self.revisions,
+            "withdrawn": self.withdrawn,
             "perSite": dict(self.per_site.most_common()),
             "perSection": {f"{site}/{section}": n for (site, section), n in self.per_section.most_common()},
             "perDay": {day: dict(sites) for day, sites in sorted(self.per_day.items())},
@@ -312,6 +315,9 @@ def summarise(records: Iterable[Record]) -> Summary:
     first = last = None  # (instant, datePublished) of the earliest and latest article: nothing else is kept
     for record in records:
         item = record.item
+        if "withdrawn" in as_dict(item.get("metadata")):
+            summary.withdrawn += 1
+            continue
         summary.articles += 1
         if (item.get("metadata") or {}).get("revision", 1) > 1:
             summary.revisions += 1

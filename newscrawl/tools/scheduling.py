@@ -27,6 +27,7 @@ from newscrawl.tools.present import (
     as_dict,
     for_terminal,
     jsonl_objects,
+    moment,
     number,
     read_manifest,
     safe_name,
@@ -365,6 +366,32 @@ class Scheduler:
     max_running: float = 6 * 3600.0
     running_since: dict[str, float] = field(default_factory=dict)
     alerted: set[str] = field(default_factory=set)  # stuck jobs already alerted by this scheduler
+    # --adaptive: the (least, most) seconds between two runs of a spider, chosen from the new articles
+    # its runs of the last day found: a run should find about ``adaptive_target`` new ones.
+    adaptive: tuple[float, float] | None = None
+    adaptive_target: float = 3.0
+    clock: Any = time.time  # wall-clock seconds (the run log's times are wall-clock)
+    last_scheduled: dict[str, float] = field(default_factory=dict)
+
+    def interval(self, spider: str) -> tuple[float, float | None]:
+        """Seconds between two runs of ``spider`` under --adaptive, and its rate (new articles per hour
+        over its runs that ended in the last day; None without any)."""
+        assert self.adaptive is not None and self.data_dir is not None
+        least, most = self.adaptive
+        now = self.clock()
+        recent = []
+        for entry in RunLog(self.data_dir).entries():
+            end = moment(entry.get("end"))
+            if entry.get("spider") == spider and end is not None and 0 <= now - end.timestamp() <= 86400:
+                start = moment(entry.get("start")) or end
+                recent.append((start.timestamp(), int(entry.get("new") or 0)))
+        if not recent:
+            return least, None
+        hours = max(now - min(start for start, _ in recent), 60.0) / 3600
+        rate = sum(new for _, new in recent) / hours
+        if rate <= 0:
+            return most, 0.0
+        return min(most, max(least, 3600 * self.adaptive_target / rate)), rate
 
     def job_settings(self, spider: str | None = None) -> list[tuple[str, str]]:
         """Where each job writes: its own dataset file, one shared state, rejects per spider."""
@@ -509,7 +536,18 @@ class Scheduler:
                 outcome[spider] = "skipped: a job is still pending or running"
                 logger.info("%s: not scheduled, its previous job is still pending or running", spider)
                 continue
+            if self.adaptive is not None:
+                wait, rate = self.interval(spider)
+                last = self.last_scheduled.get(spider)
+                if last is not None and self.clock() - last < wait:
+                    per_hour = "no runs in the last day" if rate is None else f"{rate:.1f} new articles/h"
+                    outcome[spider] = (
+                        f"skipped: adaptive, next run in {wait - (self.clock() - last):.0f} s ({per_hour})"
+                    )
+                    logger.info("%s: %s", spider, outcome[spider])
+                    continue
             job = self.scrapyd.schedule(self.project, spider, self.job_settings(spider), self.args)
+            self.last_scheduled[spider] = self.clock()
             if self.data_dir is not None:
                 RunLog(self.data_dir).note_scheduled(job, spider)
             outcome[spider] = job

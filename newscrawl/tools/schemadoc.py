@@ -24,8 +24,23 @@ def _type(spec: dict[str, Any]) -> str:
     return kind
 
 
-def _rows(properties: dict[str, Any], required: set[str], prefix: str = "") -> list[tuple[str, str, str, str, str]]:
+def _article_required(schema: dict[str, Any]) -> dict[str, set[str]]:
+    """What an article line requires, by object path ("" the line, "metadata."): the rule that names
+    what a line without metadata.withdrawn must hold adds to what every line requires."""
+    required = {"": set(schema.get("required", [])), "metadata.": set(schema["properties"]["metadata"]["required"])}
+    for rule in schema.get("allOf", []):
+        otherwise = rule.get("else", {})
+        if "withdrawn" in str(rule.get("if")) and otherwise:
+            required[""] |= set(otherwise.get("required", []))
+            required["metadata."] |= set(otherwise["properties"]["metadata"]["required"])
+    return required
+
+
+def _rows(
+    properties: dict[str, Any], required: set[str], prefix: str = "", article: dict[str, set[str]] | None = None
+) -> list[tuple[str, str, str, str, str]]:
     rows = []
+    required = required | (article or {}).get(prefix, set())
     for name, spec in properties.items():
         path = f"{prefix}{name}"
         example = spec.get("examples", [None])[0]
@@ -39,7 +54,7 @@ def _rows(properties: dict[str, Any], required: set[str], prefix: str = "") -> l
             )
         )
         if spec.get("type") == "object" and "properties" in spec:
-            rows += _rows(spec["properties"], set(spec.get("required", [])), f"{path}.")
+            rows += _rows(spec["properties"], set(spec.get("required", [])), f"{path}.", article)
         items = spec.get("items", {})
         if spec.get("type") == "array" and items.get("type") == "object":
             rows += _rows(items["properties"], set(items.get("required", [])), f"{path}[].")
@@ -58,12 +73,14 @@ def render() -> str:
         "",
         "Generated from `schemas/article.schema.json` by `newscrawl schema-doc`; do not edit by hand.",
         "Each line of a dataset is one JSON object with these fields, in this order. Optional fields are",
-        "omitted when unknown, never filled with guesses.",
+        'omitted when unknown, never filled with guesses. "required" is what an article line holds; a',
+        "withdrawal line (`metadata.withdrawn`) holds only `url`, `canonicalUrl`, `site`, `articleId` and `metadata`.",
         "",
         "| field | type | required | meaning | example |",
         "|---|---|---|---|---|",
     ]
-    lines += [_table_row(row) for row in _rows(schema["properties"], set(schema.get("required", [])))]
+    article = _article_required(schema)
+    lines += [_table_row(row) for row in _rows(schema["properties"], set(), article=article)]
     for rule in schema.get("allOf", []):
         lines += ["", f"Rule: {rule.get('$comment', '')}"]
     return "\n".join(lines) + "\n"

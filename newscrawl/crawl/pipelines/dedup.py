@@ -32,6 +32,7 @@ from newscrawl.crawl.durability import (
     item_written,
 )
 from newscrawl.crawl.outcomes import DuplicateItem
+from newscrawl.crawl.revisits import withdrawal_hash
 from newscrawl.state import Store, store_for
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def learn_from_feed(store: Store, path: Path, start: int = 0, skipped: Counter[s
                 revision,
                 str(item.get("canonicalUrl") or ""),
                 str(metadata.get("dateDownloaded") or ""),
+                item.get("dateModified") if isinstance(item.get("dateModified"), str) else None,
             )
             learned += 1
     return learned
@@ -135,6 +137,14 @@ class DedupPipeline:
             raise self._drop("unchanged", f"unchanged since revision {seen.revision}: {adapter['url']}")
         else:
             revision = seen.revision + 1
+            withdrawn = "withdrawn" in adapter["metadata"]
+            if (
+                not withdrawn
+                and seen.content_hash != withdrawal_hash(f"{site}:{article_id}")
+                and adapter.get("dateModified") == seen.date_modified
+            ):
+                # The text changed and the page's dateModified did not (or it has none): an undated edit.
+                adapter["metadata"]["silentEdit"] = True
         adapter["metadata"]["revision"] = revision
         return item
 
@@ -162,10 +172,15 @@ class DedupPipeline:
         # Counted here, not in process_item: an item rejected later by validation is neither new nor revised.
         adapter = ItemAdapter(item)
         metadata = adapter["metadata"]
-        if metadata["revision"] == 1:
+        if "withdrawn" in metadata:
+            self.stats.inc_value("dedup/withdrawn")
+            logger.info("Article withdrawn (revision %d): %s", metadata["revision"], adapter["url"])
+        elif metadata["revision"] == 1:
             self.stats.inc_value("dedup/new")
         else:
             self.stats.inc_value("dedup/revised")
+            if metadata.get("silentEdit"):
+                self.stats.inc_value("dedup/silent_edits")
             logger.info("Article changed, revision %d: %s", metadata["revision"], adapter["url"])
         self.store.record(
             adapter["site"],
@@ -174,6 +189,7 @@ class DedupPipeline:
             metadata["revision"],
             adapter["canonicalUrl"],
             crawl_clock(self.crawler).iso(),
+            adapter.get("dateModified"),
         )
         # Recorded: the store answers for this article from now on, the claim has done its job.
         self.store.release(adapter["site"], adapter["articleId"], metadata["contentHash"])

@@ -28,6 +28,7 @@ from newscrawl.crawl.failures import failure_detail, failure_reason
 from newscrawl.crawl.frontier import Frontier
 from newscrawl.crawl.outcomes import request_key, resolve
 from newscrawl.crawl.render import RenderPolicy
+from newscrawl.crawl.revisits import due_links, is_gone, known_fetch, withdrawal, withdrawal_status
 from newscrawl.crawl.scope import OutOfScope, Scope
 from newscrawl.crawl.spiders.arguments import PASSED_THROUGH, SpiderArgs
 from newscrawl.sites.common import Link, Skip
@@ -68,6 +69,7 @@ class NewsSpider(scrapy.Spider):
         self.related_depth_arg = self.args.related_depth
         self.discovery = self.site.discovery_reader
         self.sitemaps_requested = 0  # child sitemaps requested in this run (SITEMAP_MAX_FILES)
+        self.revisits_added = False
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -100,7 +102,9 @@ class NewsSpider(scrapy.Spider):
             self.frontier.scheduled.add(link_key(url) or url)
             # No validators for a URL asked for by name: it is fetched in full.
             return self.render.maybe_rendered(self.request(url, self.parse_article, RequestInfo(via="start")))
-        return self.discovery_request(url, kind)
+        request = self.discovery_request(url, kind)
+        info(request).conditional = False  # named by the user: read in full, whatever an earlier run read
+        return request
 
     def discovery_requests(self) -> Iterator[Request]:
         """The site's discovery sources, in the order the site declares them."""
@@ -135,14 +139,21 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery pages -------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        if response.status == 304:
+            return  # not changed since its last read: nothing new here
         skipped: Counter[str] = Counter()
         links = self.discovery.parse_feed(response, skipped)
+        # Read feeds and the articles they listed: every feed empty is a silence (newscrawl/run/coverage.py).
+        self.crawler.stats.inc_value("discovery/feeds_read")
+        self.crawler.stats.inc_value("discovery/feed_links", len(links))
         for reason, count in skipped.items():
             self.crawler.stats.inc_value(f"discovery/feed_entries_skipped/{reason}", count)
             self.logger.warning("%s: %d feed entries passed over (%s)", response.url, count, reason)
         yield from self.follow_links(links)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if response.status == 304:
+            return  # not changed since its last read: nothing new here
         children, links = self.discovery.parse_sitemap(response)
         depth = info(response.request).depth + 1
         for child in self.discovery.select_child_sitemaps(children, self.since, self.walk_archive):
@@ -169,14 +180,18 @@ class NewsSpider(scrapy.Spider):
         yield from self.follow_links(links)
 
     def parse_api(self, response: Response) -> Iterator[Request]:
+        if response.status == 304:
+            return  # not changed since its last read: nothing new here
         links, total_pages = self.discovery.parse_api(response)
         yield from self.follow_links(links)
         page = info(response.request).page
-        if page < min(total_pages, self.settings.getint("API_MAX_PAGES")):
+        if page < total_pages and self.next_page_wanted(response, links, page, "API_MAX_PAGES"):
             source = next(s for s in self.site.sources if s.kind == "api")
             yield self.discovery_request(self.discovery.source_url(source.path, page=page + 1), "api", page=page + 1)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
+        if response.status == 304:
+            return  # not changed since its last read: nothing new here
         # A start URL is classed by its path; a feed or sitemap at any other path is known by its content.
         kind = self.discovery.content_kind(response)
         if kind != "listing":
@@ -195,8 +210,35 @@ class NewsSpider(scrapy.Spider):
         yield from self.follow_links(links)
         page = info(response.request).page
         next_page = self.discovery.listing_next_page(response)
-        if next_page and page < self.settings.getint("LISTING_MAX_PAGES"):
+        if next_page and self.next_page_wanted(response, links, page, "LISTING_MAX_PAGES"):
             yield self.discovery_request(next_page, "listing", page=page + 1)
+
+    def next_page_wanted(self, response: Response, links: list[Link], page: int, setting: str) -> bool:
+        """Read the next page of a listing or API: within its usual pages; beyond them while every
+        article a page shows is one the crawl never captured (the window overflowed since the last
+        crawl, a burst), up to DISCOVERY_OVERFLOW_PAGES more."""
+        usual = self.settings.getint(setting)
+        if page < usual:
+            return True
+        if (
+            not links
+            or not self.frontier.site_known(self.site.name)
+            or any(self.frontier.captured(link) for link in links)
+        ):
+            return False
+        stats = self.crawler.stats
+        if page >= usual + self.settings.getint("DISCOVERY_OVERFLOW_PAGES"):
+            stats.inc_value("discovery/overflow/bound_reached")
+            self.logger.warning(
+                "%s: page %d still shows only articles never captured, and DISCOVERY_OVERFLOW_PAGES is reached: "
+                "older ones may be missing (crawl more often, or raise the setting)",
+                response.url,
+                page,
+            )
+            return False
+        stats.inc_value("discovery/overflow/pages")
+        self.logger.info("%s: every article on page %d is new: reading page %d too", response.url, page, page + 1)
+        return True
 
     # --- articles ----------------------------------------------------------
     def follow_links(self, links: Iterable[Link], depth: int = 0) -> Iterator[Request]:
@@ -216,6 +258,10 @@ class NewsSpider(scrapy.Spider):
         A batch (ARTICLE_BATCH) at a time, the next one at the next idle: a backfill of 100,000
         articles then holds 100,000 small links in memory, not 100,000 queued requests.
         """
+        if not self.revisits_added:
+            # Discovery is done: the articles due for a revisit join what it found (newscrawl/crawl/revisits.py).
+            self.revisits_added = True
+            self.frontier.add_revisits(due_links(self.crawler, self.site.name))
         if self.frontier.discovered:
             found = self.frontier.close_discovery_round()
             if self.crawler.stats.get_value("discovery/done_time") is None:
@@ -253,7 +299,9 @@ class NewsSpider(scrapy.Spider):
         key = self.frontier.admit(link)
         if key is None:
             return None
-        request_info = RequestInfo(via=link.via, depth=depth, article_key=key, hints=link.hints())
+        request_info = RequestInfo(
+            via=link.via, depth=depth, article_key=key, hints=link.hints(), revisit=key in self.frontier.revisits
+        )
         return self.render.maybe_rendered(self.request(link.url, self.parse_article, request_info))
 
     def off_site(self, response: Response) -> Skip | None:
@@ -286,6 +334,14 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             resolve(self.crawler, key, "not_modified")
             return  # not modified since the last fetch (counted by the middleware)
+        request_info = info(response.request)
+        known = known_fetch(self.crawler, request_info.article_key)
+        if known is not None and is_gone(response) and not self.off_site(response):
+            # A captured article taken down: one withdrawal line (dedup drops it when already recorded).
+            stats.inc_value("revisit/withdrawn_seen")
+            self.logger.info("Withdrawn (%s): %s", withdrawal_status(response), key)
+            yield withdrawal(self.crawler, str(request_info.article_key), known, response, request_info.via)
+            return
         fetch = attached_info(response.request) if response.request is not None else None
         if fetch is not None and fetch.archived_at is None:
             # When the page was fetched, on the crawl's clock (CRAWL_NOW): dateDownloaded, "gisteren", date bounds.

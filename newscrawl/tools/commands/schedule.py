@@ -66,6 +66,18 @@ def add_to(commands) -> None:
     schedule.add_argument(
         "--password", default=os.environ.get("SCRAPYD_PASSWORD"), help="HTTP basic auth password (env SCRAPYD_PASSWORD)"
     )
+    schedule.add_argument(
+        "--adaptive",
+        metavar="LEAST:MOST",
+        help=(
+            "follow each site's publication rate: between two runs of a spider at least LEAST and at most MOST "
+            "(e.g. 15m:6h), so that a run finds about --adaptive-target new articles; learned from its runs of "
+            "the last day in <data-dir>/runs.jsonl. --every is then how often it looks (at most LEAST)"
+        ),
+    )
+    schedule.add_argument(
+        "--adaptive-target", type=float, default=3.0, metavar="N", help="new articles a run should find (default 3)"
+    )
     schedule.add_argument("--project", default="newscrawl", help="Scrapyd project name (default: newscrawl)")
     schedule.add_argument(
         "--data-dir",
@@ -120,6 +132,21 @@ def run(options: argparse.Namespace) -> int:
     except BadArgument as exc:
         print(f"newscrawl schedule: --arg: {exc}", file=sys.stderr)
         return 2
+    adaptive = None
+    if options.adaptive:
+        try:
+            least, most = (parse_interval(part) for part in options.adaptive.split(":", 1))
+        except (ValueError, argparse.ArgumentTypeError):
+            print(f"newscrawl schedule: --adaptive {options.adaptive!r}: give LEAST:MOST, like 15m:6h", file=sys.stderr)
+            return 2
+        if not options.data_dir or least > most or (options.every and options.every > least):
+            print(
+                "newscrawl schedule: --adaptive needs --data-dir (the run log it learns from), LEAST <= MOST, "
+                "and --every no longer than LEAST",
+                file=sys.stderr,
+            )
+            return 2
+        adaptive = (float(least), float(most))
     scrapyd = Scrapyd(options.url, options.username, options.password)
     scheduler = Scheduler(
         scrapyd,
@@ -130,6 +157,8 @@ def run(options: argparse.Namespace) -> int:
         parse_pairs(options.arg, "--arg"),
         max_pending=options.max_pending,
         max_running=options.max_running,
+        adaptive=adaptive,
+        adaptive_target=options.adaptive_target,
     )
     if options.record_only:
         try:

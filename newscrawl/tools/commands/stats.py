@@ -67,6 +67,8 @@ def run(options: argparse.Namespace) -> int:
         # Sites, sections and dates come from the data: printed as inert text (newscrawl/tools/present.py).
         t = for_terminal
         print(f"articles: {data['articles']} (of which later revisions: {data['laterRevisions']})")
+        if data["withdrawn"]:
+            print(f"withdrawn: {data['withdrawn']} (the site took them down after they were captured)")
         print(
             f"datePublished: {t(data['datePublished']['min'])} … {t(data['datePublished']['max'])}"
             if data["datePublished"]

@@ -1,0 +1,143 @@
+"""Over time: captured articles are fetched again on a schedule, and a withdrawal is recorded.
+
+Feeds and listings drop an article within hours, and a sitemap's ``lastmod`` does not move when
+an edit is not dated, so neither tells when an article changed. Every captured article is due
+again at fixed ages after its publication (``REVISIT_AFTER_HOURS``: often in its first hours,
+then at least every 20 hours up to a week), whether a listing still shows it or not. A revisit
+is a conditional request (newscrawl/crawl/incremental.py): an unchanged page costs a 304, an
+edited one is a new revision. At most ``REVISIT_MAX_PER_RUN`` per run, the most overdue first.
+
+A captured article that answers 404 or 410, or redirects to the front or a section page, is
+withdrawn: one line says so (``metadata.withdrawn``, no text) and the state remembers it, so the
+next run's 404 adds nothing; if it comes back, its text is a new revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from newscrawl.article.clock import crawl_clock
+from newscrawl.article.dates import format_utc
+from newscrawl.article.schema import SCHEMA_VERSION
+from newscrawl.sites.common import Link
+from newscrawl.sites.item import ArticleItem
+from newscrawl.sites.urls import link_key
+from newscrawl.state import FetchRecord, store_for
+
+logger = logging.getLogger(__name__)
+
+#: statuses a captured article answers with when it was taken down
+GONE_STATUSES = (404, 410)
+
+
+def schedule(crawler: Crawler) -> list[float]:
+    """The revisit ages in hours (ascending, positive); empty: revisits are off."""
+    hours = sorted(float(h) for h in crawler.settings.getlist("REVISIT_AFTER_HOURS"))
+    if any(h <= 0 for h in hours):
+        raise ValueError(f"REVISIT_AFTER_HOURS must be positive hours after publication, not {hours}")
+    return hours if crawler.settings.getbool("INCREMENTAL") else []
+
+
+def next_due(published: datetime, after: datetime, hours: list[float]) -> datetime | None:
+    """The first scheduled age of the article later than ``after``; None when the schedule is over."""
+    for age in hours:
+        due = published + timedelta(hours=age)
+        if due > after:
+            return due
+    return None
+
+
+def _instant(value: str | None) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    # A bare date (datePublishedPrecision "day") counts from its start, UTC.
+    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def after_visit(crawler: Crawler, article_key: str, published: str | None = None) -> None:
+    """The article was just fetched (or answered 304): set its next revisit."""
+    hours = schedule(crawler)
+    if not hours:
+        return
+    store = store_for(crawler)
+    record = store.get_fetch(article_key)
+    if record is None:
+        return
+    now = crawl_clock(crawler).now()
+    start = _instant(published) or _instant(record.published) or now
+    due = next_due(start, now, hours)
+    store.set_revisit(
+        article_key, published if _instant(published) else None, due.isoformat(timespec="seconds") if due else None
+    )
+
+
+def due_links(crawler: Crawler, site: str) -> list[Link]:
+    """This run's revisits of ``site``: the articles due now, most overdue first, at most REVISIT_MAX_PER_RUN."""
+    if not schedule(crawler):
+        return []
+    limit = crawler.settings.getint("REVISIT_MAX_PER_RUN")
+    now = crawl_clock(crawler).now().isoformat(timespec="seconds")
+    due = store_for(crawler).due_revisits(site, now, limit + 1)
+    if len(due) > limit:
+        crawler.stats.inc_value("revisit/deferred")
+        logger.info(
+            "More than %d revisits are due (REVISIT_MAX_PER_RUN): the most overdue now, the rest next run", limit
+        )
+    links = [Link(url=record.url, via="revisit", published=record.published) for _, record in due[:limit] if record.url]
+    crawler.stats.set_value("revisit/due", len(links))
+    return links
+
+
+def known_fetch(crawler: Crawler, article_key: str | None) -> FetchRecord | None:
+    return store_for(crawler).get_fetch(article_key) if article_key else None
+
+
+def is_gone(response: Response) -> bool:
+    """A 404 or 410, or a redirect that ended on the front page or a section page (not an article)."""
+    if response.status in GONE_STATUSES:
+        return True
+    if not response.meta.get("redirect_urls") or link_key(response.url):
+        return False
+    segments = [part for part in urlsplit(response.url).path.split("/") if part]
+    return len(segments) <= 1
+
+
+def withdrawal_status(response: Response) -> int:
+    reasons = response.meta.get("redirect_reasons") or []
+    return response.status if response.status in GONE_STATUSES or not reasons else int(reasons[0])
+
+
+def withdrawal(crawler: Crawler, article_key: str, record: FetchRecord, response: Response, via: str) -> ArticleItem:
+    """The one line that says an article is gone: its identity, when it was seen gone, and how."""
+    site, article_id = article_key.split(":", 1)
+    now = crawl_clock(crawler).now()
+    url = response.request.url if response.request is not None else response.url
+    item = ArticleItem(
+        url=url,
+        canonicalUrl=record.url or url,
+        site=site,
+        articleId=article_id,
+        metadata={
+            "dateDownloaded": format_utc(now),
+            "contentHash": withdrawal_hash(article_key),
+            "schemaVersion": SCHEMA_VERSION,
+            "discoveredVia": via,
+            "withdrawn": format_utc(now),
+            "httpStatus": withdrawal_status(response),
+        },
+    )
+    return item
+
+
+def withdrawal_hash(article_key: str) -> str:
+    """The contentHash of an article's withdrawal line: its own per article, so that two withdrawals
+    are never "the same text", and the same for every sighting, so that one is recorded once."""
+    return hashlib.sha256(f"{article_key}\x1fwithdrawn".encode()).hexdigest()
