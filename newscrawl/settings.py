@@ -219,7 +219,8 @@ INCREMENTAL = True
 # --- Over time: revisits and withdrawals (newscrawl/crawl/revisits.py) -------------------
 # Hours after publication at which a captured article is fetched again, listed or not (a conditional
 # request: unchanged costs a 304): often in its first day, then every 20 h up to a week, so that an
-# edit is seen within a day of it, dated or not. [] = only when discovery lists it again. Needs INCREMENTAL.
+# edit is seen within a day of it, dated or not. [] (on the command line -s REVISIT_AFTER_HOURS=) = only
+# when discovery lists it again; -s REVISIT_AFTER_HOURS=1,6,24 another schedule. Needs INCREMENTAL.
 REVISIT_AFTER_HOURS = [1, 2, 4, 8, 12, 18, 24, 44, 64, 84, 104, 124, 144, 164]
 # At most this many revisits per run, the most overdue first; the rest are due at the next run.
 REVISIT_MAX_PER_RUN = 300

@@ -237,3 +237,26 @@ def test_revisits_are_bounded_per_run(tmp_path):
     runs = _runs(tmp_path)
     assert all(run["stats"].get("revisit/requested", 0) <= 2 for run in runs)
     assert sum(1 for run in runs if run["stats"].get("revisit/deferred")) >= 3
+
+
+def test_a_revisit_schedule_that_is_no_list_of_hours_is_refused_in_one_line(tmp_path):
+    for value in ("1,-2", "soon", "[0]", "nan"):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "nu",
+                "-s",
+                f"REVISIT_AFTER_HOURS={value}",
+                "-s",
+                f"STATE_DB={tmp_path / 's'}",
+            ],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 2 and "REVISIT_AFTER_HOURS must be hours after publication" in result.stderr
+        assert "Traceback" not in result.stderr

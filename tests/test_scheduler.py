@@ -183,7 +183,7 @@ def _runs_page(tmp_path, monkeypatch) -> Path:
             "spider": "nu",
             "job": job,
             "status": "ok",
-            "counts": {"items": 5 + n, "new": 5, "revised": n},
+            "counts": {"items": 5 + n, "new": 5, "revised": n, "revisits": 10 * n, "notModified": 8 * n},
             "fieldCoverage": {"headline": 1.0, "mainImage": 0.8, "authors": 0.5 + n / 10},
             "layout": {"status": "ok", "fallbackShare": 0.1, "problems": []},
             "urls": {"outcomeDetails": {"item": 5, **failures}},
@@ -240,8 +240,9 @@ def test_the_runs_page_in_a_real_browser_charts_every_run_over_time(tmp_path, mo
         assert rows.nth(2).locator("td").nth(6).inner_text() == "http_404 2"
         for site in ("nu", "wnl"):
             charts = page.locator(f"#site-{site} .chart svg")
-            # Items, the generic extractor's share, and one chart per covered field: one series each.
-            assert charts.count() == 2 + len(coverage_fields())
+            # Items, the generic extractor's share, one chart per covered field, and the four of
+            # coverage over time (listed, revisits, 304s, withdrawn): one series each.
+            assert charts.count() == 2 + len(coverage_fields()) + 4
             assert all(charts.nth(i).locator("polyline").count() <= 1 for i in range(charts.count()))
         # wnl's single run is a visible dot, with its time under the axis.
         wnl_items = page.locator("#site-wnl .chart svg").first
@@ -257,6 +258,10 @@ def test_the_runs_page_in_a_real_browser_charts_every_run_over_time(tmp_path, mo
         # Coverage of authors rose over the runs: its own chart, its own line, not under headline's.
         authors = page.locator("#site-nu .coverage svg[aria-label='authors']")
         assert authors.locator("polyline").count() == 1 and authors.locator("circle.point").count() == 3
+        # Coverage over time: the revisits of each run, a dot per run, the last the highest.
+        revisits = page.locator("#site-nu .over-time svg[aria-label='revisits']")
+        ys = [revisits.locator("circle.point").nth(i).bounding_box()["y"] for i in range(3)]
+        assert revisits.locator("polyline").count() == 1 and ys[0] > ys[1] > ys[2]
 
     _open(chromium, report, check)
 

@@ -36,12 +36,20 @@ logger = logging.getLogger(__name__)
 GONE_STATUSES = (404, 410)
 
 
+def revisit_hours(settings) -> list[float]:
+    """REVISIT_AFTER_HOURS as ascending hours: a list, or on the command line "1,2,4" ("" or "[]": none).
+    ValueError for anything else (the crawl refuses to start with it)."""
+    value = settings.get("REVISIT_AFTER_HOURS")
+    items = value if isinstance(value, list | tuple) else str(value or "").strip("[] ").split(",")
+    hours = sorted(float(str(h).strip()) for h in items if str(h).strip())
+    if any(h <= 0 or h != h for h in hours):
+        raise ValueError("not positive")
+    return hours
+
+
 def schedule(crawler: Crawler) -> list[float]:
     """The revisit ages in hours (ascending, positive); empty: revisits are off."""
-    hours = sorted(float(h) for h in crawler.settings.getlist("REVISIT_AFTER_HOURS"))
-    if any(h <= 0 for h in hours):
-        raise ValueError(f"REVISIT_AFTER_HOURS must be positive hours after publication, not {hours}")
-    return hours if crawler.settings.getbool("INCREMENTAL") else []
+    return revisit_hours(crawler.settings) if crawler.settings.getbool("INCREMENTAL") else []
 
 
 def next_due(published: datetime, after: datetime, hours: list[float]) -> datetime | None:

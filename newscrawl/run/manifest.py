@@ -146,6 +146,7 @@ class FeedManifest:
             "withdrawn": stats.get_value("dedup/withdrawn", 0),
             "silentEdits": stats.get_value("dedup/silent_edits", 0),
             "revisits": stats.get_value("revisit/requested", 0),
+            "listed": stats.get_value("discovery/links_found", 0),
         }
 
     def hold_files(self) -> None:

@@ -31,7 +31,7 @@ td.end { white-space: nowrap; }
 tr.failed td { background: #fde2e2; }
 tr.failed td.status { color: #b00020; font-weight: bold; }
 .chart { margin: 0 2em 2em 0; display: inline-block; vertical-align: top; }
-.coverage { max-width: 1300px; }
+.coverage, .over-time { max-width: 1300px; }
 h3 { font-size: 14px; margin: 0 0 .3em; }
 """
 
@@ -92,6 +92,15 @@ def recent(entries: list[dict], since: datetime | None = None, last: int | None 
 
 def _label(when: datetime, small: bool = False) -> str:
     return when.strftime("%m-%d %H:%M" if small else "%Y-%m-%d %H:%M")
+
+
+#: the per-run charts of a site's coverage over time: (title, manifest count)
+OVER_TIME_CHARTS = (
+    ("articles listed", "listed"),
+    ("revisits", "revisits"),
+    ("304 not modified", "notModified"),
+    ("withdrawn", "withdrawn"),
+)
 
 
 def line_chart(
@@ -218,11 +227,20 @@ def render(entries: list[dict]) -> str:
             for name in coverage_fields()
         )
         fallback = [number(as_dict(m.get("layout")).get("fallbackShare")) for _, m, _ in runs]
+        # Over time: what discovery listed, what was revisited, answered 304 and found withdrawn, per run
+        # (the day-by-day ledger is `newscrawl coverage`). Manifests before these counts show no dots.
+        over_time = "".join(
+            line_chart(
+                title, [number(as_dict(m.get("counts")).get(name)) for _, m, _ in runs], times, failed, None, True
+            )
+            for title, name in OVER_TIME_CHARTS
+        )
         charts.append(
             f'<section class="site" id="site-{escape(quote(str(site)))}"><h2>{escape(str(site))}</h2>'
             + line_chart("items per run", [number(e.get("items")) for e, _, _ in runs], times, failed)
             + line_chart("generic extractor share", fallback, times, failed, top=1.0)
-            + f'<h3>field coverage</h3><div class="coverage">{coverage}</div></section>'
+            + f'<h3>field coverage</h3><div class="coverage">{coverage}</div>'
+            + f'<h3>coverage over time</h3><div class="over-time">{over_time}</div></section>'
         )
     failed_count = sum(1 for entry in entries if entry.get("status") != "ok")
     return (

@@ -30,6 +30,7 @@ from scrapy.settings import Settings
 from newscrawl.article.clock import BadInstant, Clock
 from newscrawl.crawl.archive import WarcArchive
 from newscrawl.crawl.feeds import local_path, with_spider_name
+from newscrawl.crawl.revisits import revisit_hours
 from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
 from newscrawl.run.alerts import SECRETS, plaintext_login
 from newscrawl.run.monitor import RENAMED_SETTINGS
@@ -157,6 +158,12 @@ class Command(ScrapyCrawl):
             Clock.from_setting(settings.get("CRAWL_NOW"))
         except BadInstant as exc:
             raise Refused(str(exc)) from None
+        try:
+            revisit_hours(settings)
+        except (TypeError, ValueError):
+            raise Refused(
+                f"REVISIT_AFTER_HOURS must be hours after publication (positive numbers), not {settings.get('REVISIT_AFTER_HOURS')!r}"
+            ) from None
         refusal = plaintext_login(settings)
         if refusal:
             raise Refused(refusal)
