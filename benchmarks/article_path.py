@@ -84,7 +84,7 @@ def main() -> None:
     process.start()
 
     from newscrawl.crawl.archive import WarcArchive
-    from newscrawl.sites.registry import site_named
+    from newscrawl.extract.registry import site_named
 
     record = WarcArchive.open(str(WARC)).get(ARTICLE, False)
     assert record is not None

@@ -28,7 +28,7 @@ def archives(folder: Path) -> list[tuple[str, Path, str]]:
     """(site, WARC, start URLs) for each <site>.warc.gz of a registered site: its feeds in the archive."""
     sys.path.insert(0, str(ROOT))
     from newscrawl.crawl.archive import WarcArchive
-    from newscrawl.sites.registry import sites
+    from newscrawl.extract.registry import sites
 
     found = []
     for warc in sorted(folder.glob("*.warc.gz")):
@@ -48,7 +48,7 @@ def archives(folder: Path) -> list[tuple[str, Path, str]]:
 def site_urls(site: str, key: dict) -> list[str]:
     from urllib.parse import urlsplit
 
-    from newscrawl.sites.registry import site_for_host
+    from newscrawl.extract.registry import site_for_host
 
     return sorted(url for url in key if (owner := site_for_host(urlsplit(url).hostname or "")) and owner.name == site)
 

@@ -124,7 +124,7 @@ def stage_costs(site: str) -> dict[str, float]:
     from newscrawl.crawl.pipelines.dedup import DedupPipeline
     from newscrawl.crawl.pipelines.validation import schema_errors
     from newscrawl.crawl.spiders.sites import SPIDERS
-    from newscrawl.sites.registry import site_named
+    from newscrawl.extract.registry import site_named
 
     parser = site_named(site)
     pages = sample_pages(site)
@@ -584,7 +584,7 @@ def main() -> None:
         help="write a py-spy flame graph of a 1,000-article crawl of 30 KB pages (first site) here, then stop",
     )
     args = parser.parse_args()
-    from newscrawl.sites.registry import sites as registered_sites
+    from newscrawl.extract.registry import sites as registered_sites
 
     unmeasured = [name for name in registered_sites() if name not in SYNTHETIC_SITES]
     if unmeasured and args.sites is None:

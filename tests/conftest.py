@@ -20,8 +20,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
 
-from newscrawl.article.requestinfo import META_KEY, RequestInfo
 from newscrawl.crawl.archive import load_manifest
+from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 
 # Hypothesis keeps nothing in the work tree: no example database, its home in the temp directory.
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "newscrawl-hypothesis"))
@@ -38,7 +38,7 @@ class FixtureSite:
     declared in a fixture folder's sites.toml (crawled with that file as SITES_FILE)."""
 
     name: str
-    site: object  # newscrawl.sites.registry.Site
+    site: object  # newscrawl.extract.registry.Site
     options: tuple[str, ...] = ()  # scrapy options that register the site
 
     @property
@@ -48,7 +48,7 @@ class FixtureSite:
     @contextmanager
     def registered(self):
         """The site in the registry for the block (a declared site is not, unless its file is named)."""
-        from newscrawl.sites.registry import register_declared
+        from newscrawl.extract.registry import register_declared
 
         if not self.options:
             yield self.site
@@ -63,8 +63,8 @@ class FixtureSite:
 @cache
 def fixture_sites() -> dict[str, FixtureSite]:
     """Every site the tests hold to the same checks, by name: the packages' and the declared ones."""
-    from newscrawl.sites.declared import load_sites
-    from newscrawl.sites.registry import package_sites
+    from newscrawl.extract.declared import load_sites
+    from newscrawl.extract.registry import package_sites
 
     found = {name: FixtureSite(name, site) for name, site in package_sites().items()}
     for path in sorted(FIXTURES.glob("*/sites.toml")):

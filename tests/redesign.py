@@ -27,7 +27,7 @@ from conftest import FIXTURES, fixture_sites, replay_crawl  # noqa: E402
 
 from newscrawl.article.text import BOILERPLATE_PHRASES  # noqa: E402
 from newscrawl.crawl.archive import pack  # noqa: E402
-from newscrawl.sites.urls import link_key  # noqa: E402
+from newscrawl.extract.urls import link_key  # noqa: E402
 
 _CLASS = re.compile(r"""(\sclass\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 _ID = re.compile(r"""(\sid\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)

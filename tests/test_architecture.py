@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "newscrawl"
-LAYERS = ("tools", "cluster", "run", "crawl", "state", "sites", "article")
+LAYERS = ("tools", "cluster", "run", "crawl", "state", "sites", "extract", "article")
 
 
 def module_name(path: Path) -> str:
@@ -127,3 +127,13 @@ def test_no_locator_and_no_private_scrapy_attributes():
             if isinstance(node, ast.ImportFrom):
                 assert not (node.module or "").endswith("runtime"), f"{name} imports a locator"
     assert "newscrawl.runtime" not in modules()
+
+
+def test_what_an_article_is_needs_no_scrapy():
+    # newscrawl.article is the bottom layer: plain Python and the libraries of text and dates.
+    for name, path in modules().items():
+        if name.startswith("newscrawl.article"):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                if isinstance(node, ast.ImportFrom | ast.Import):
+                    names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                    assert not any(n == "scrapy" or n.startswith("scrapy.") for n in names), name

@@ -16,7 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
 from newscrawl.crawl.archive import WarcArchive, WarcReplayMiddleware, load_manifest, pack
-from newscrawl.sites.registry import sites
+from newscrawl.extract.registry import sites
 
 SPIDER = """
 import scrapy

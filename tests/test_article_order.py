@@ -10,7 +10,7 @@ from newscrawl.state import StateStore
 def test_discovered_articles_are_requested_newest_first_in_batches(tmp_path):
     from scrapy.exceptions import DontCloseSpider
 
-    from newscrawl.sites.common import Link
+    from newscrawl.extract.common import Link
 
     crawler = get_crawler(
         NuSpider, {"ARTICLE_BATCH": 2, "STATE_DB": str(tmp_path / "state.sqlite3"), "EXTENSIONS": {StateStore: 0}}

@@ -11,8 +11,8 @@ from pathlib import Path
 from conftest import FIXTURES, fixture_response, page_url, run_scrapy
 from faultsite import FaultSite
 
-from newscrawl.article.requestinfo import attached_info
-from newscrawl.sites.registry import sites
+from newscrawl.extract.registry import sites
+from newscrawl.extract.requestinfo import attached_info
 
 STADSBLAD = FIXTURES / "stadsblad"
 

@@ -12,7 +12,7 @@ from newscrawl.article.schema import field_order
 from newscrawl.article.text import BOILERPLATE_PHRASES
 from newscrawl.crawl.archive import pack
 from newscrawl.crawl.pipelines.validation import schema_errors
-from newscrawl.sites.urls import article_key
+from newscrawl.extract.urls import article_key
 
 ARCHIVE = FIXTURES / "nu" / "site.warc.gz"
 # What a correct crawl of the fixture site yields: 6400101 and 6400112 carry the same text (one item),

@@ -16,7 +16,7 @@ from conftest import FIXTURES, PROJECT, replay_crawl
 from newscrawl.article.text import BOILERPLATE_PHRASES
 from newscrawl.crawl.pipelines.validation import schema_errors
 from newscrawl.crawl.render import browser_path
-from newscrawl.sites.urls import article_key
+from newscrawl.extract.urls import article_key
 
 ARCHIVE = FIXTURES / "wnl" / "site.warc.gz"
 # 500106 is deleted (404); 400111 sits only in the oldest post sitemap; 500110 is linked only from

@@ -402,7 +402,7 @@ def test_every_field_has_a_meaning_in_the_fields_doc():
 def test_dataset_card_covers_every_site_and_schema_version_and_the_licences():
     import tomllib
 
-    from newscrawl.sites.registry import sites
+    from newscrawl.extract.registry import sites
 
     card = (PROJECT / "docs" / "dataset.md").read_text()
     coverage = card.split("## What each site covers", 1)[1].split("\n## ", 1)[0]
@@ -433,7 +433,7 @@ def test_the_fields_doc_gives_each_sites_default_article_type():
     from scrapy.utils.misc import load_object
 
     from newscrawl.article.schema import article_schema
-    from newscrawl.sites.registry import sites
+    from newscrawl.extract.registry import sites
 
     said = article_schema()["properties"]["articleType"]["description"]
     for site in sites().values():

@@ -5,7 +5,7 @@ from conftest import fixture_response
 from scrapy.http import HtmlResponse, XmlResponse
 
 from newscrawl.article.dates import normalize_date, normalize_date_or_day, parse_any_date
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.registry import site_named
 
 EXTREMES = [
     "0001-01-01T00:00:00+02:00",

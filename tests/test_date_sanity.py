@@ -15,10 +15,10 @@ from faultsite import FaultSite
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
 from newscrawl.article.dates import normalize_date_or_day
-from newscrawl.article.requestinfo import META_KEY, RequestInfo
 from newscrawl.crawl.spiders.sites import NuSpider
-from newscrawl.sites.common import page_context
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.common import page_context
+from newscrawl.extract.registry import site_named
+from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 
 ZWEMBAD = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 FETCHED = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)  # the fixture archive's date for this page

@@ -1,4 +1,4 @@
-"""The page's own publication date wherever it is (newscrawl/sites/base.py, date_published_candidates).
+"""The page's own publication date wherever it is (newscrawl/extract/base.py, date_published_candidates).
 
 Pages written for these tests in shapes real sites use: JSON-LD of other types, microdata, Dublin
 Core and other meta names, visible date lines in other languages, the URL's day; a discovery
@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from newscrawl.article.requestinfo import META_KEY, Hints, RequestInfo
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.registry import site_named
+from newscrawl.extract.requestinfo import META_KEY, Hints, RequestInfo
 
 NU_URL = "https://www.nu.nl/binnenland/6400999/een-artikel-over-de-gemeente.html"
 WNL_URL = "https://wnl.tv/2025/03/28/een-bericht-uit-den-haag/"

@@ -17,8 +17,8 @@ import pytest
 from conftest import FIXTURES, run_scrapy
 from faultsite import FaultSite, scrapy_crawl
 
-from newscrawl.sites.declared import SitesFileError, load_sites
-from newscrawl.sites.registry import package_sites
+from newscrawl.extract.declared import SitesFileError, load_sites
+from newscrawl.extract.registry import package_sites
 
 STADSBLAD = FIXTURES / "stadsblad"
 BASE = """

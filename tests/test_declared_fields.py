@@ -1,4 +1,4 @@
-"""Fields declared once (newscrawl/sites/fields.py) and layouts chosen by detector and date.
+"""Fields declared once (newscrawl/extract/fields.py) and layouts chosen by detector and date.
 
 The item class, the loader's processors, the coverage lists of runs and datasets and the export
 schema are all made from the schema and the parsers' declarations: these tests check that each
@@ -12,12 +12,12 @@ import pytest
 from conftest import fixture_response, page_url
 from scrapy.http import HtmlResponse, Request
 
-from newscrawl.article.requestinfo import META_KEY, RequestInfo
 from newscrawl.article.schema import article_schema, field_order
-from newscrawl.sites.base import ArticleParser
-from newscrawl.sites.fields import declared_fields, field
-from newscrawl.sites.item import ArticleItem
-from newscrawl.sites.registry import baseline_fields, coverage_fields, site_named, sites
+from newscrawl.extract.base import ArticleParser
+from newscrawl.extract.fields import declared_fields, field
+from newscrawl.extract.item import ArticleItem
+from newscrawl.extract.registry import baseline_fields, coverage_fields, site_named, sites
+from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 from newscrawl.sites.wnl.parser import WnlParser, WordPressA, WordPressB
 from newscrawl.tools.export import arrow_schema
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, PROJECT, replay_crawl, run_scrapy
 
-from newscrawl.sites.declared import SitesFileError, load_sites
-from newscrawl.sites.registry import package_sites, sites
+from newscrawl.extract.declared import SitesFileError, load_sites
+from newscrawl.extract.registry import package_sites, sites
 
 DECLARED = FIXTURES / "stadsblad"
 SITES_FILE = DECLARED / "sites.toml"

@@ -8,8 +8,8 @@ import pytest
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, XmlResponse
 
-from newscrawl.sites.common import SitemapRef
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.common import SitemapRef
+from newscrawl.extract.registry import site_named
 
 WNL = site_named("wnl").discovery_reader
 NU = site_named("nu").discovery_reader

@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES, PROJECT
 from faultsite import FAULTS, FaultSite
 
-from newscrawl.sites.urls import article_key
+from newscrawl.extract.urls import article_key
 
 SEED = 20251123
 RECOVERING = ("flaky_500", "flaky_503", "rate_limited")

@@ -14,7 +14,7 @@ from conftest import FIXTURES
 from faultsite import FaultSite
 from scrapy.http import HtmlResponse, XmlResponse
 
-from newscrawl.sites.registry import sites
+from newscrawl.extract.registry import sites
 
 STADSBLAD = FIXTURES / "stadsblad"
 ITEMS = "".join(

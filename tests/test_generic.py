@@ -1,13 +1,13 @@
-"""The markup-independent readers (newscrawl/sites/generic.py) and the field chains that use them,
+"""The markup-independent readers (newscrawl/extract/generic.py) and the field chains that use them,
 on small pages written for each rule."""
 
 from lxml import html as lxml_html
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
-from newscrawl.article.requestinfo import META_KEY, RequestInfo
-from newscrawl.sites import generic
-from newscrawl.sites.common import Skip
-from newscrawl.sites.registry import site_named
+from newscrawl.extract import generic
+from newscrawl.extract.common import Skip
+from newscrawl.extract.registry import site_named
+from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 
 WNL = site_named("wnl")
 URL = "https://wnl.tv/2025/03/31/een-bericht/"

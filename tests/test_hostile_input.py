@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
-from newscrawl.article.requestinfo import META_KEY, RequestInfo
 from newscrawl.article.text import block_text
-from newscrawl.sites.common import Skip
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.common import Skip
+from newscrawl.extract.registry import site_named
+from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 
 # Every site with a fixture site (package or declared), by an article URL of it (its `scrapy check`
 # URL): no site named here but WNL for its WordPress API.

@@ -7,8 +7,8 @@ import re
 from conftest import FIXTURES, fixture_response, page_url
 from scrapy.http import HtmlResponse
 
-from newscrawl.sites.common import Skip
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.common import Skip
+from newscrawl.extract.registry import site_named
 
 NOS = site_named("nos")
 NAME = "article_2561001"

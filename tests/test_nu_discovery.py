@@ -2,7 +2,7 @@
 
 from conftest import fixture_response
 
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.registry import site_named
 
 nu = site_named("nu").discovery_reader
 

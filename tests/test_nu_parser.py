@@ -4,8 +4,8 @@ import pytest
 from conftest import FIXTURES, fixture_response, page_url
 
 from newscrawl.article.text import BOILERPLATE_PHRASES
-from newscrawl.sites.common import Skip
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.common import Skip
+from newscrawl.extract.registry import site_named
 
 NU = "https://www.nu.nl"
 NU_SITE = site_named("nu")
@@ -104,7 +104,7 @@ def test_feed_date_is_the_last_resort_for_published():
     <div class="article__body"><p class="textblock paragraph">Een alinea.</p></div></article></body></html>"""
     from scrapy.http import HtmlResponse, Request
 
-    from newscrawl.article.requestinfo import META_KEY, Hints, RequestInfo
+    from newscrawl.extract.requestinfo import META_KEY, Hints, RequestInfo
 
     url = "https://www.nu.nl/binnenland/6400199/zonder-datum.html"
     hints = Hints(published="2025-03-31T14:05:00+02:00")

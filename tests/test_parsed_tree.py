@@ -5,7 +5,7 @@ import asyncio
 from scrapy.http import HtmlResponse, Request
 
 from newscrawl.crawl.middlewares import ReleaseParsedTreeMiddleware
-from newscrawl.sites.common import page_selector
+from newscrawl.extract.common import page_selector
 
 URL = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 

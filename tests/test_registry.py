@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from newscrawl.sites.registry import Check, Site, Source, article_validator, site_for_host, site_named, sites
-from newscrawl.sites.urls import article_key, link_key, normalize_url
+from newscrawl.extract.registry import Check, Site, Source, article_validator, site_for_host, site_named, sites
+from newscrawl.extract.urls import article_key, link_key, normalize_url
 
 
 def test_the_registry_finds_every_site_package():

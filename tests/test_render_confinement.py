@@ -44,10 +44,10 @@ def test_sitemaps_and_feeds_that_list_other_hosts_lead_to_no_request_there():
     from scrapy.http import XmlResponse
     from scrapy.utils.test import get_crawler
 
-    from newscrawl.article.requestinfo import META_KEY, RequestInfo
     from newscrawl.crawl.middlewares import ScopeMiddleware
     from newscrawl.crawl.spiders.sites import NuSpider
-    from newscrawl.sites.registry import site_named
+    from newscrawl.extract.registry import site_named
+    from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 
     nu = site_named("nu").discovery_reader
 

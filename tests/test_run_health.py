@@ -9,10 +9,10 @@ import sys
 from conftest import FIXTURES, project_crawler, replay_crawl
 from scrapy.http import HtmlResponse, Request
 
-from newscrawl.article.requestinfo import META_KEY, RequestInfo
 from newscrawl.crawl.archive import pack
 from newscrawl.crawl.middlewares import ParseErrorMiddleware
 from newscrawl.crawl.spiders.sites import NuSpider
+from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.run.monitor import LayoutMonitor
 

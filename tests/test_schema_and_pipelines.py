@@ -10,8 +10,8 @@ from scrapy.utils.test import get_crawler
 from newscrawl.article.schema import article_schema, field_order
 from newscrawl.crawl.pipelines.dedup import DedupPipeline
 from newscrawl.crawl.pipelines.validation import ValidationPipeline, rejects_path_for, schema_errors
-from newscrawl.sites.item import ArticleItem
-from newscrawl.sites.registry import article_validator, site_named
+from newscrawl.extract.item import ArticleItem
+from newscrawl.extract.registry import article_validator, site_named
 from newscrawl.state import StateStore
 
 nu = site_named("nu")
@@ -129,7 +129,7 @@ def test_dedup_across_runs_and_revisions(tmp_path):
 
     changed = parsed(A_URL)
     changed["articleBody"] += "\n\nUpdate: de gemeenteraad praat volgende week opnieuw over het besluit."
-    from newscrawl.sites.loader import content_hash
+    from newscrawl.extract.loader import content_hash
 
     changed["metadata"]["contentHash"] = content_hash(changed)
     revised, stats = run_dedup(tmp_path, [changed])

@@ -233,8 +233,8 @@ def test_an_off_site_page_claiming_the_sites_canonical_is_skipped():
     from conftest import fixture_response, project_crawler
     from scrapy.http import HtmlResponse, Request
 
-    from newscrawl.article.requestinfo import META_KEY, RequestInfo
     from newscrawl.crawl.spiders.sites import NuSpider
+    from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 
     crawler = project_crawler(NuSpider, SCOPE_TEST_HOSTS=["127.0.0.1:8123"])
     spider = crawler.spider

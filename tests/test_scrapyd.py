@@ -18,7 +18,7 @@ import pytest
 from conftest import FIXTURES, PROJECT
 from loopback import free_port
 
-from newscrawl.sites.registry import sites
+from newscrawl.extract.registry import sites
 
 pytestmark = pytest.mark.scrapyd
 

@@ -22,9 +22,9 @@ from conftest import (
     wait_for_worker,
 )
 
-from newscrawl.article.requestinfo import Hints, RequestInfo
 from newscrawl.cluster.requests import NotData, decode, encode
 from newscrawl.crawl.render import render_meta
+from newscrawl.extract.requestinfo import Hints, RequestInfo
 
 ARTICLES = 60
 

@@ -17,8 +17,8 @@ from conftest import FIXTURES, fixture_response, fixture_sites, manifest, page_u
 
 from newscrawl.article.schema import article_schema
 from newscrawl.crawl.pipelines.validation import schema_errors
-from newscrawl.sites.common import Skip
-from newscrawl.sites.urls import article_key
+from newscrawl.extract.common import Skip
+from newscrawl.extract.urls import article_key
 
 SITES = sorted(fixture_sites())
 EXPECTED = [(name, path) for name in SITES for path in sorted((FIXTURES / name / "expected").glob("*.json"))]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
 from newscrawl.crawl.spiders.sites import spider_class
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.registry import site_named
 
 
 def test_the_strings_of_a_crawl_become_typed_values():

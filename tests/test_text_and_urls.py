@@ -2,7 +2,7 @@ import pytest
 from lxml import html
 
 from newscrawl.article.text import block_text, join_blocks, normalize_text, unique
-from newscrawl.sites.urls import article_key, normalize_url, short_link_key
+from newscrawl.extract.urls import article_key, normalize_url, short_link_key
 
 
 def test_normalize_text_rules():

@@ -10,7 +10,7 @@ from conftest import fixture_response, page_url
 from scrapy.http import HtmlResponse
 
 from newscrawl.article.text import clean_unicode
-from newscrawl.sites.registry import sites
+from newscrawl.extract.registry import sites
 
 PAGE = "article_6400101_zwembad"
 

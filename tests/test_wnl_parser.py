@@ -4,8 +4,8 @@ import pytest
 from conftest import FIXTURES, fixture_response, page_url
 
 from newscrawl.article.text import BOILERPLATE_PHRASES
-from newscrawl.sites.common import Skip
-from newscrawl.sites.registry import site_named
+from newscrawl.extract.common import Skip
+from newscrawl.extract.registry import site_named
 
 WNL_SITE = site_named("wnl")
 wnl = WNL_SITE.discovery_reader

@@ -23,8 +23,8 @@ from scrapy import Request
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import PriorityQueue
 
-from newscrawl.article.requestinfo import Hints, RequestInfo
 from newscrawl.crawl.render import render_meta
+from newscrawl.extract.requestinfo import Hints, RequestInfo
 
 logger = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl.article.dates import format_utc
-from newscrawl.article.requestinfo import attached_info
+from newscrawl.extract.requestinfo import attached_info
 
 logger = logging.getLogger(__name__)
 

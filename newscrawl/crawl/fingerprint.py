@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.request import RequestFingerprinter
 
-from newscrawl.sites.urls import article_key
+from newscrawl.extract.urls import article_key
 
 
 class ArticleRequestFingerprinter:

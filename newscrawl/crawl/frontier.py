@@ -15,8 +15,8 @@ from newscrawl.article.clock import crawl_clock
 from newscrawl.article.dates import published_key
 from newscrawl.crawl.incremental import unchanged_since_last_fetch
 from newscrawl.crawl.outcomes import resolve
-from newscrawl.sites.common import Link
-from newscrawl.sites.urls import link_key
+from newscrawl.extract.common import Link
+from newscrawl.extract.urls import link_key
 from newscrawl.state import store_for
 
 # Discovery sources, most authoritative first (a sitemap lists the canonical URL; teasers use any variant).

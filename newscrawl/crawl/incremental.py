@@ -27,12 +27,12 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from newscrawl.article.clock import crawl_clock
-from newscrawl.article.requestinfo import info, response_info
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.durability import flush_feeds
 from newscrawl.crawl.outcomes import DuplicateItem
 from newscrawl.crawl.revisits import GONE_STATUSES, after_visit
-from newscrawl.sites.urls import link_key
+from newscrawl.extract.requestinfo import info, response_info
+from newscrawl.extract.urls import link_key
 from newscrawl.state import FetchRecord, store_for
 
 logger = logging.getLogger(__name__)

@@ -14,11 +14,11 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.http import TextResponse
 
-from newscrawl.article.requestinfo import info
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.outcomes import request_key, resolve
 from newscrawl.crawl.scope import OutOfScope, Scope
-from newscrawl.sites.common import release_selector
+from newscrawl.extract.common import release_selector
+from newscrawl.extract.requestinfo import info
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class CharsetRepairMiddleware:
 class ReleaseParsedTreeMiddleware:
     """Spider middleware: free each page's parsed tree as soon as its callback is done with it.
 
-    A page's tree (newscrawl.sites.common.page_selector) would otherwise live until the garbage
+    A page's tree (newscrawl.extract.common.page_selector) would otherwise live until the garbage
     collector frees its response. It runs when enough *Python* objects were allocated,
     but an lxml tree (1–2 MB of C memory for a 100 KB page) counts as one object, so dozens of
     dead trees piled up: peak RSS 534 MB → 120 MB for a 1,000-article crawl (BENCHMARKS.md).
@@ -266,7 +266,7 @@ class GzippedDiscoveryMiddleware:
         from scrapy.http import XmlResponse
         from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
-        from newscrawl.sites.common import SITEMAP_MAX_BYTES, sitemap_body
+        from newscrawl.extract.common import SITEMAP_MAX_BYTES, sitemap_body
 
         try:
             body = sitemap_body(response)  # the sitemap reader's own unpacking, within its bound

@@ -25,9 +25,9 @@ from scrapy.http import Response
 from newscrawl.article.clock import crawl_clock
 from newscrawl.article.dates import format_utc
 from newscrawl.article.schema import SCHEMA_VERSION
-from newscrawl.sites.common import Link
-from newscrawl.sites.item import ArticleItem
-from newscrawl.sites.urls import link_key
+from newscrawl.extract.common import Link
+from newscrawl.extract.item import ArticleItem
+from newscrawl.extract.urls import link_key
 from newscrawl.state import FetchRecord, store_for
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 
 from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl import signals as crawl_signals
-from newscrawl.sites.urls import link_key
+from newscrawl.extract.urls import link_key
 from newscrawl.state import store_for
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

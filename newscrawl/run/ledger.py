@@ -24,9 +24,9 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from newscrawl.article.requestinfo import info
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.outcomes import DuplicateItem, request_key
+from newscrawl.extract.requestinfo import info
 
 # Keep the report readable on a big crawl: all counts, but at most this many failures listed.
 MAX_LISTED_FAILURES = 1000

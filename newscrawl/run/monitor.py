@@ -31,8 +31,8 @@ from scrapy.crawler import Crawler
 from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.feeds import with_spider_name
+from newscrawl.extract.registry import baseline_fields
 from newscrawl.run.ledger import UrlLedger
-from newscrawl.sites.registry import baseline_fields
 from newscrawl.state import Baseline, store_for
 
 logger = logging.getLogger(__name__)

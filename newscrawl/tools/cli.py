@@ -61,7 +61,7 @@ def register_sites_file(options: argparse.Namespace) -> bool:
     """The declared sites registered beside the packages'; False (and why, on stderr) for a wrong file."""
     from scrapy.utils.project import get_project_settings
 
-    from newscrawl.sites.declared import SitesFileError, use_sites_file
+    from newscrawl.extract.declared import SitesFileError, use_sites_file
 
     try:
         use_sites_file(options.sites_file or get_project_settings().get("SITES_FILE") or None)

@@ -22,7 +22,7 @@ from newscrawl.article.clock import crawl_clock
 from newscrawl.article.text import clean_unicode
 from newscrawl.crawl.feeds import local_path, run_time, with_spider_name
 from newscrawl.crawl.job import job_id
-from newscrawl.sites.registry import article_validator, schema_errors
+from newscrawl.extract.registry import article_validator, schema_errors
 
 logger = logging.getLogger(__name__)
 

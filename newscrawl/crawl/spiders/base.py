@@ -1,4 +1,4 @@
-"""NewsSpider: one spider class for every registered site (newscrawl/sites/registry.py).
+"""NewsSpider: one spider class for every registered site (newscrawl/extract/registry.py).
 
 The spider reads the site's discovery sources and follows links; which articles to request
 and when is the frontier's decision (newscrawl/crawl/frontier.py), which pages go through the browser
@@ -23,7 +23,6 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlRespon
 from twisted.python.failure import Failure
 
 from newscrawl.article.clock import crawl_clock
-from newscrawl.article.requestinfo import META_KEY, RequestInfo, attached_info, info
 from newscrawl.crawl.failures import failure_detail, failure_reason
 from newscrawl.crawl.frontier import Frontier
 from newscrawl.crawl.outcomes import request_key, resolve
@@ -31,10 +30,11 @@ from newscrawl.crawl.render import RenderPolicy
 from newscrawl.crawl.revisits import due_links, is_gone, known_fetch, withdrawal, withdrawal_status
 from newscrawl.crawl.scope import OutOfScope, Scope
 from newscrawl.crawl.spiders.arguments import PASSED_THROUGH, SpiderArgs
-from newscrawl.sites.common import Link, Skip
-from newscrawl.sites.item import ArticleItem
-from newscrawl.sites.registry import Site
-from newscrawl.sites.urls import link_key
+from newscrawl.extract.common import Link, Skip
+from newscrawl.extract.item import ArticleItem
+from newscrawl.extract.registry import Site
+from newscrawl.extract.requestinfo import META_KEY, RequestInfo, attached_info, info
+from newscrawl.extract.urls import link_key
 
 
 def as_html(response: Response) -> Response:

@@ -16,7 +16,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 
 from newscrawl.crawl.spiders.sites import spider_class
-from newscrawl.sites.declared import SitesFileError, use_sites_file
+from newscrawl.extract.declared import SitesFileError, use_sites_file
 
 
 class SiteSpiderLoader:

@@ -8,7 +8,7 @@ its article callback.
 from __future__ import annotations
 
 from newscrawl.crawl.spiders.base import NewsSpider
-from newscrawl.sites.registry import Site, sites
+from newscrawl.extract.registry import Site, sites
 
 # scrapy-playwright handles only requests with meta playwright=True; the rest go to Scrapy's HTTP handler.
 _RENDER_HANDLERS = {

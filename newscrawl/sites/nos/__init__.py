@@ -2,7 +2,7 @@
 
 import re
 
-from newscrawl.sites.registry import Check, Site, Source
+from newscrawl.extract import Check, Site, Source
 
 SITE = Site(
     name="nos",
@@ -13,7 +13,7 @@ SITE = Site(
     # with their outcome) when fetched. The slug is not part of the identity.
     article_path=re.compile(r"^/(?:artikel|liveblog|video)/(?P<id>\d{6,8})-[a-z0-9-]+$"),
     parser="newscrawl.sites.nos.parser.NosParser",
-    discovery="newscrawl.sites.discovery.Discovery",  # standard RSS, sitemaps and listing links
+    discovery="newscrawl.extract.discovery.Discovery",  # standard RSS, sitemaps and listing links
     sources=(
         Source("feed", "https://feeds.nos.nl/nosnieuwsalgemeen"),
         Source("feed", "https://feeds.nos.nl/nosnieuws{section}"),

@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newscrawl.article.text import block_text, normalize_text
-from newscrawl.sites.base import ArticleParser, Candidate, the_article
-from newscrawl.sites.fields import Chosen
+from newscrawl.extract import ArticleParser, Candidate, Chosen, the_article
 
 _ARTICLE = etree.XPath("//main//article")
 _BLOCKS = etree.XPath(

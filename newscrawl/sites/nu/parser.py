@@ -12,10 +12,17 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newscrawl.article.text import block_text, join_blocks, normalize_text
-from newscrawl.sites.base import ArticleParser, Candidate, generic_of
-from newscrawl.sites.common import has_class, inside_test, jsonld_type_names, page_selector
-from newscrawl.sites.fields import Chosen
-from newscrawl.sites.loader import strip_photo_prefix
+from newscrawl.extract import (
+    ArticleParser,
+    Candidate,
+    Chosen,
+    generic_of,
+    has_class,
+    inside_test,
+    jsonld_type_names,
+    page_selector,
+    strip_photo_prefix,
+)
 
 # Containers whose text is never body, wherever they sit.
 _BOILERPLATE_CLASSES = (

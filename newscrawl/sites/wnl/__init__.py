@@ -2,7 +2,7 @@
 
 import re
 
-from newscrawl.sites.registry import Check, Site, Source
+from newscrawl.extract import Check, Site, Source
 
 SITE = Site(
     name="wnl",

@@ -13,8 +13,7 @@ from scrapy.http import Response
 
 from newscrawl.article.dates import normalize_date
 from newscrawl.article.text import normalize_text
-from newscrawl.sites.common import Link, SitemapRef, page_selector
-from newscrawl.sites.discovery import Discovery
+from newscrawl.extract import Discovery, Link, SitemapRef, page_selector
 
 
 class WnlDiscovery(Discovery):

@@ -20,10 +20,16 @@ from lxml import etree
 from parsel import Selector, SelectorList
 
 from newscrawl.article.text import block_text, normalize_text
-from newscrawl.sites.base import ArticleParser, Candidate, generic_of
-from newscrawl.sites.common import ChosenDate, has_class, inside_test
-from newscrawl.sites.fields import Chosen
-from newscrawl.sites.generic import split_credit
+from newscrawl.extract import (
+    ArticleParser,
+    Candidate,
+    Chosen,
+    ChosenDate,
+    generic_of,
+    has_class,
+    inside_test,
+    split_credit,
+)
 
 # Never body, wherever lxml puts them.
 _BOILERPLATE_CLASSES = (

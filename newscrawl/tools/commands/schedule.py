@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.error import HTTPError, URLError
 
 from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
-from newscrawl.sites.registry import sites
+from newscrawl.extract.registry import sites
 from newscrawl.tools.scheduling import (
     Scheduler,
     Scrapyd,

@@ -3,7 +3,7 @@ newscrawl/sites/ and the sites the SITES_FILE declares."""
 
 from __future__ import annotations
 
-from newscrawl.sites.registry import sites
+from newscrawl.extract.registry import sites
 
 
 def add_to(commands) -> None:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator
 
 from newscrawl.article.schema import errors_against, field_order, validator_for_sites
-from newscrawl.sites.bounded import PathPattern
+from newscrawl.extract.bounded import PathPattern
 
 # Discovery sources a site can declare; each has a reader in the site's Discovery class.
 SOURCE_KINDS = ("feed", "sitemap", "api", "listing")
@@ -62,7 +62,7 @@ class Site:
     name: str  # the spider name and the item's ``site``
     title: str  # for people: "NU.nl"
     host: str  # the canonical host
-    # The path of a canonical article URL, with a named group ``id`` (a declared site's is RE2's: newscrawl.sites.bounded).
+    # The path of a canonical article URL, with a named group ``id`` (a declared site's is RE2's: newscrawl.extract.bounded).
     article_path: re.Pattern[str] | PathPattern
     parser: str | type  # the ArticleParser subclass, or its dotted path (imported when first used)
     discovery: str  # dotted path of the Discovery subclass (readers of feeds, sitemaps, listings, API)
@@ -122,7 +122,7 @@ def _load(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-# Sites declared outside the packages (a SITES_FILE, see newscrawl.sites.declared), by name.
+# Sites declared outside the packages (a SITES_FILE, see newscrawl.extract.declared), by name.
 _declared_sites: dict[str, Site] = {}
 
 
@@ -132,6 +132,10 @@ def register_declared(declared: Mapping[str, Site]) -> None:
     _declared_sites.update(declared)
     for cached in (sites, site_for_host, coverage_fields, baseline_fields):
         cached.cache_clear()
+
+
+#: the package whose sub-packages are the site plug-ins
+PLUGIN_PACKAGE = "newscrawl.sites"
 
 
 @cache
@@ -144,8 +148,9 @@ def sites() -> dict[str, Site]:
 @cache
 def package_sites() -> dict[str, Site]:
     """The sites of the packages under newscrawl/sites/."""
-    from newscrawl.sites import __name__ as package_name
-    from newscrawl.sites import __path__ as package_path
+    # The plug-ins sit above the engine: found by name, never imported by it statically.
+    plugins = importlib.import_module(PLUGIN_PACKAGE)
+    package_name, package_path = plugins.__name__, plugins.__path__
 
     found: dict[str, Site] = {}
     for module in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 from scrapy.http import Response
 
 from newscrawl.article.text import normalize_text
-from newscrawl.sites import common
-from newscrawl.sites.common import Link, SitemapRef, page_selector
-from newscrawl.sites.registry import Site
-from newscrawl.sites.urls import link_key, normalize_url
+from newscrawl.extract import common
+from newscrawl.extract.common import Link, SitemapRef, page_selector
+from newscrawl.extract.registry import Site
+from newscrawl.extract.urls import link_key, normalize_url
 
 
 class Discovery:

@@ -8,7 +8,7 @@ nothing is passed through the parser's attributes) and whether runs count it (co
 baselines). A site parser overrides a field by defining a method of the same name; it declares
 a field of its own with the decorator.
 
-The parser reads the fields in the schema's order (:meth:`newscrawl.sites.base.ArticleParser.parse`
+The parser reads the fields in the schema's order (:meth:`newscrawl.extract.base.ArticleParser.parse`
 is a loop over :func:`declared_fields`); the item class, the loader's processors and the coverage
 lists of runs and datasets are made from these declarations, never written again.
 """

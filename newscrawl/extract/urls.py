@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from newscrawl.sites.registry import Site, site_for_host
+from newscrawl.extract.registry import Site, site_for_host
 
 
 def normalize_url(href: str | None, base: str | None = None) -> str | None:

@@ -1,6 +1,6 @@
 """Markup-independent readers: what a page says whatever its classes, ids and wrappers are.
 
-The last links of every field's chain (newscrawl/sites/base.py): the page's <title> and <h1>,
+The last links of every field's chain (newscrawl/extract/base.py): the page's <title> and <h1>,
 "Door …" bylines and ``rel=author``, ``time[datetime]`` and visible Dutch dates near the
 headline, breadcrumbs and category links, figures, and the generic body: the densest block
 container of the page, or trafilatura, cleaned the way the site selectors are (no repeated
@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from lxml import etree
 
 from newscrawl.article.text import BOILERPLATE_PHRASES, block_text, normalize_lines, normalize_text
-from newscrawl.sites.loader import strip_photo_prefix
+from newscrawl.extract.loader import strip_photo_prefix
 
 logger = logging.getLogger(__name__)
 # trafilatura logs a WARNING for every page it finds nothing in; the caller reports that itself.

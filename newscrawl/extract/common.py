@@ -26,9 +26,9 @@ from scrapy.loader import ItemLoader
 from scrapy.selector import Selector as ScrapySelector
 
 from newscrawl.article.dates import AMSTERDAM, normalize_date, normalize_date_or_day, parse_machine_date
-from newscrawl.article.requestinfo import Hints, response_info
 from newscrawl.article.text import normalize_text
-from newscrawl.sites.urls import article_key, normalize_url
+from newscrawl.extract.requestinfo import Hints, response_info
+from newscrawl.extract.urls import article_key, normalize_url
 
 logger = logging.getLogger(__name__)
 
@@ -387,7 +387,7 @@ def defused_xml(text: str) -> tuple[str, int]:
 def feed_selector(response: Response) -> tuple[Selector, int]:
     """The feed's XML, whatever class Scrapy gave the response (a feed served as text/html is an
     HtmlResponse, whose HTML parser makes <link> empty: 0 articles from a healthy feed), and how
-    many entities it declared (newscrawl.sites.common.defused_xml)."""
+    many entities it declared (newscrawl.extract.common.defused_xml)."""
     text, declared = defused_xml(response.text)
     return Selector(text=text, type="xml"), declared
 

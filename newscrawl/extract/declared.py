@@ -26,10 +26,10 @@ from parsel import Selector
 
 from newscrawl.article.files import NotRegularFile, open_regular
 from newscrawl.article.text import normalize_text
-from newscrawl.sites.base import ArticleParser, Candidate
-from newscrawl.sites.bounded import PathPattern, UnboundedPattern, compile_pattern, compile_xpath, matched_nodes
-from newscrawl.sites.fields import Chosen, FieldSpec
-from newscrawl.sites.registry import SOURCE_KINDS, Check, Site, Source, package_sites, register_declared
+from newscrawl.extract.base import ArticleParser, Candidate
+from newscrawl.extract.bounded import PathPattern, UnboundedPattern, compile_pattern, compile_xpath, matched_nodes
+from newscrawl.extract.fields import Chosen, FieldSpec
+from newscrawl.extract.registry import SOURCE_KINDS, Check, Site, Source, package_sites, register_declared
 
 #: fields a declaration may give selectors for (the rest come from the page's standards or the registry)
 SELECTOR_FIELDS = (
@@ -303,7 +303,7 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
         article_path=article_path,
         trailing_slash=entry.get("trailing_slash", False),
         parser=parser,
-        discovery="newscrawl.sites.discovery.Discovery",
+        discovery="newscrawl.extract.discovery.Discovery",
         sources=sources,
         default_sections=tuple(s for s in entry.get("sections", []) if isinstance(s, str)),
         layout_min_coverage=dict(min_coverage),
@@ -363,7 +363,7 @@ def _article_path(value: Any, problems: list[str]) -> PathPattern | None:
     if not isinstance(value, str):
         return None
     try:
-        # Matched against every link of every page: RE2, linear in the URL (newscrawl.sites.bounded).
+        # Matched against every link of every page: RE2, linear in the URL (newscrawl.extract.bounded).
         pattern: PathPattern = compile_pattern(value)
     except UnboundedPattern as error:
         problems.append(f"article_path is not a regular expression RE2 can match in linear time ({error})")

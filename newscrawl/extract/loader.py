@@ -20,8 +20,8 @@ from scrapy.loader import ItemLoader
 from newscrawl.article.dates import format_utc, normalize_date
 from newscrawl.article.schema import SCHEMA_VERSION
 from newscrawl.article.text import normalize_text, unique, word_count
-from newscrawl.sites.item import ArticleItem
-from newscrawl.sites.urls import article_key, normalize_url
+from newscrawl.extract.item import ArticleItem
+from newscrawl.extract.urls import article_key, normalize_url
 
 # Press agencies credited in bylines are sources, not authors.
 PRESS_AGENCIES = frozenset({"anp", "afp", "ap", "reuters", "dpa", "belga", "bloomberg", "novum"})
@@ -88,7 +88,7 @@ def drop_empty_values(value: dict[str, Any]) -> dict[str, Any] | None:
 
 class ArticleLoader(ItemLoader):
     """Text normalised, the first value taken: what a field gets unless its declaration says
-    otherwise (newscrawl/sites/fields.py; each parser class gets a subclass with those)."""
+    otherwise (newscrawl/extract/fields.py; each parser class gets a subclass with those)."""
 
     default_item_class = ArticleItem
     default_input_processor = MapCompose(normalize_text)

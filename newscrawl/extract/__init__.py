@@ -1,0 +1,47 @@
+"""The extraction engine: what a page becomes, for every site. Its face is this module: the names a
+site plug-in (a package under newscrawl/sites/) may use. Plug-ins import these and newscrawl.article,
+nothing else (the import contracts in pyproject.toml hold them to it); the engine never imports a
+plug-in (the registry finds them by name).
+
+    from newscrawl.extract import ArticleParser, Candidate, Site, Source, Check
+"""
+
+from newscrawl.extract.base import ArticleParser, Candidate, generic_of, the_article
+from newscrawl.extract.common import (
+    ChosenDate,
+    Link,
+    SitemapRef,
+    Skip,
+    has_class,
+    inside_test,
+    jsonld_type_names,
+    page_selector,
+)
+from newscrawl.extract.discovery import Discovery
+from newscrawl.extract.fields import Chosen, field
+from newscrawl.extract.generic import split_credit
+from newscrawl.extract.loader import strip_photo_prefix
+from newscrawl.extract.registry import Check, Site, Source
+
+__all__ = [
+    "ArticleParser",
+    "Candidate",
+    "Check",
+    "Chosen",
+    "ChosenDate",
+    "Discovery",
+    "Link",
+    "Site",
+    "SitemapRef",
+    "Skip",
+    "Source",
+    "field",
+    "generic_of",
+    "has_class",
+    "inside_test",
+    "jsonld_type_names",
+    "page_selector",
+    "split_credit",
+    "strip_photo_prefix",
+    "the_article",
+]
