@@ -167,7 +167,7 @@ HEALTH_BASELINE_FALLBACK_RISE = 0.2
 HEALTH_MIN_ARTICLES = 5
 # A failed run keeps up to this many of its problem pages (the pages whose fields were missing or
 # came from fallbacks, or whose parser raised), with their URLs and problems, in this folder, to
-# be packed into a fixture (python -m newscrawl.crawl.archive pack) and the parser mended.
+# be packed into a fixture (python -m newscrawl.tools.fixtures pack) and the parser mended.
 HEALTH_SAMPLES = 10
 HEALTH_SAMPLES_DIR = "output/%(name)s-layout-samples"
 

@@ -20,8 +20,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
 
-from newscrawl.crawl.archive import load_manifest
 from newscrawl.extract.requestinfo import META_KEY, RequestInfo
+from newscrawl.tools.fixtures import load_manifest
 
 # Hypothesis keeps nothing in the work tree: no example database, its home in the temp directory.
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "newscrawl-hypothesis"))

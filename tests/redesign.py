@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from conftest import FIXTURES, fixture_sites, replay_crawl  # noqa: E402
 
 from newscrawl.article.text import BOILERPLATE_PHRASES  # noqa: E402
-from newscrawl.crawl.archive import pack  # noqa: E402
 from newscrawl.extract.urls import link_key  # noqa: E402
+from newscrawl.tools.fixtures import pack  # noqa: E402
 
 _CLASS = re.compile(r"""(\sclass\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 _ID = re.compile(r"""(\sid\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)

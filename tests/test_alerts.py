@@ -12,7 +12,7 @@ from conftest import FIXTURES, replay_crawl, run_scrapy
 from loopback import free_port, webhook_receiver
 from test_run_health import WALL
 
-from newscrawl.crawl.archive import pack
+from newscrawl.tools.fixtures import pack
 
 
 class Inbox:

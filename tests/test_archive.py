@@ -15,8 +15,9 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
-from newscrawl.crawl.archive import WarcArchive, WarcReplayMiddleware, load_manifest, pack
+from newscrawl.crawl.archive import WarcArchive, WarcReplayMiddleware
 from newscrawl.extract.registry import sites
+from newscrawl.tools.fixtures import load_manifest, pack
 
 SPIDER = """
 import scrapy
@@ -143,7 +144,7 @@ ARCHIVES = sorted(
 
 @pytest.mark.parametrize(("site", "name"), ARCHIVES)
 def test_committed_fixture_archive_matches_its_manifest(tmp_path, site, name):
-    """Whoever edits a fixture page must re-pack: python -m newscrawl.crawl.archive pack tests/fixtures/<site>/<name>.json tests/fixtures/<site>/<name>.warc.gz"""
+    """Whoever edits a fixture page must re-pack: python -m newscrawl.tools.fixtures pack tests/fixtures/<site>/<name>.json tests/fixtures/<site>/<name>.warc.gz"""
     fresh = tmp_path / "fresh.warc.gz"
     pack(FIXTURES / site / f"{name}.json", fresh)
     committed, rebuilt = WarcArchive.open(str(FIXTURES / site / f"{name}.warc.gz")), WarcArchive.open(str(fresh))
@@ -216,7 +217,14 @@ def test_packing_refuses_a_fixture_site_with_each_problem_on_a_line(tmp_path):
     (site / "site.json").write_text(json.dumps(manifest), "utf-8")
     (site / "expected" / "article_1203.json").rename(site / "expected" / "markt.json")
     result = subprocess.run(
-        [sys.executable, "-m", "newscrawl.crawl.archive", "pack", str(site / "site.json"), str(tmp_path / "x.warc.gz")],
+        [
+            sys.executable,
+            "-m",
+            "newscrawl.tools.fixtures",
+            "pack",
+            str(site / "site.json"),
+            str(tmp_path / "x.warc.gz"),
+        ],
         capture_output=True,
         text=True,
         cwd=PROJECT,

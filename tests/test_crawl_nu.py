@@ -10,9 +10,9 @@ from conftest import FIXTURES, replay_crawl, run_scrapy
 
 from newscrawl.article.schema import field_order
 from newscrawl.article.text import BOILERPLATE_PHRASES
-from newscrawl.crawl.archive import pack
 from newscrawl.crawl.pipelines.validation import schema_errors
 from newscrawl.extract.urls import article_key
+from newscrawl.tools.fixtures import pack
 
 ARCHIVE = FIXTURES / "nu" / "site.warc.gz"
 # What a correct crawl of the fixture site yields: 6400101 and 6400112 carry the same text (one item),

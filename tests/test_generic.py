@@ -4,6 +4,7 @@ on small pages written for each rule."""
 from lxml import html as lxml_html
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
+from newscrawl.extract import body as body_finder
 from newscrawl.extract import generic
 from newscrawl.extract.common import Skip
 from newscrawl.extract.registry import site_named
@@ -56,14 +57,14 @@ def test_clean_blocks_cut_what_the_selectors_cut():
         (None, "Laatste alinea."),
         (None, "Door: Piet Jansen"),
     ]
-    body, pointers, byline = generic.clean_blocks(blocks, "De kop", None)
+    body, pointers, byline = body_finder.clean_blocks(blocks, "De kop", None)
     assert body == ["Echte eerste alinea van het artikel.", "Laatste alinea."]
     assert pointers == ["/x"] and byline == "Door: Piet Jansen"
 
 
 def test_a_menu_and_a_headline_are_no_body():
-    assert not generic.has_prose(["Voorpagina Net binnen Binnenland Buitenland Politiek", "Kop van het stuk"])
-    assert generic.has_prose(["Het kabinet wil de bouw van kleine kerncentrales versnellen, zei de minister."])
+    assert not body_finder.has_prose(["Voorpagina Net binnen Binnenland Buitenland Politiek", "Kop van het stuk"])
+    assert body_finder.has_prose(["Het kabinet wil de bouw van kleine kerncentrales versnellen, zei de minister."])
 
 
 def test_redesigned_post_falls_back_to_standards_and_says_which():

@@ -7,7 +7,8 @@ import sys
 
 from conftest import FIXTURES, PROJECT, replay_crawl
 
-from newscrawl.crawl.archive import WarcArchive, pack
+from newscrawl.crawl.archive import WarcArchive
+from newscrawl.tools.fixtures import pack
 
 
 def check_run(manifest):

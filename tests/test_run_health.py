@@ -9,12 +9,12 @@ import sys
 from conftest import FIXTURES, project_crawler, replay_crawl
 from scrapy.http import HtmlResponse, Request
 
-from newscrawl.crawl.archive import pack
 from newscrawl.crawl.middlewares import ParseErrorMiddleware
 from newscrawl.crawl.spiders.sites import NuSpider
 from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.run.monitor import LayoutMonitor
+from newscrawl.tools.fixtures import pack
 
 WALL = """<html><head><title>NU.nl</title></head><body><div class="privacy-gate"><h2>NU.nl gebruikt cookies</h2>
 <p>Wij en derde partijen gebruiken cookies om je de beste ervaring te bieden.</p><button>Akkoord</button></div></body></html>"""

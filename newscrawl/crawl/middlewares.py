@@ -266,7 +266,7 @@ class GzippedDiscoveryMiddleware:
         from scrapy.http import XmlResponse
         from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
-        from newscrawl.extract.common import SITEMAP_MAX_BYTES, sitemap_body
+        from newscrawl.extract.feeds import SITEMAP_MAX_BYTES, sitemap_body
 
         try:
             body = sitemap_body(response)  # the sitemap reader's own unpacking, within its bound

@@ -29,7 +29,9 @@ from scrapy.selector import Selector as ScrapySelector
 from newscrawl.article.bounds import repair_and_cap
 from newscrawl.article.dates import AMSTERDAM
 from newscrawl.article.text import join_blocks, normalize_body, normalize_text, unique
+from newscrawl.extract import body as body_finder
 from newscrawl.extract import generic
+from newscrawl.extract.body import GenericBody
 from newscrawl.extract.common import (
     CONSENT_PHRASES,
     ChosenDate,
@@ -46,7 +48,6 @@ from newscrawl.extract.common import (
     page_selector,
 )
 from newscrawl.extract.fields import NOTHING, Chosen, FieldSpec, NotAnArticle, declared_fields, field, processors
-from newscrawl.extract.generic import GenericBody
 from newscrawl.extract.item import ArticleItem
 from newscrawl.extract.loader import (
     ArticleLoader,
@@ -213,7 +214,7 @@ class ArticleParser:
     @cached_property
     def densest_container(self) -> etree._Element | None:
         """The page's densest block container (a walk over the whole tree: done once)."""
-        return generic.densest_container(self.root)
+        return body_finder.densest_container(self.root)
 
     @property
     def parser_name(self) -> str:
@@ -396,10 +397,13 @@ class ArticleParser:
         if blocks:
             yield rule, GenericBody(blocks, "selectors")
             return
-        found = generic.generic_body(
+        found = body_finder.generic_body(
             self.root, self.densest_container, self.boilerplate_xpath, headline.value, description.value
         )
-        if headline.source in ("title", "h1") and generic.words(found.blocks if found else []) < MIN_GENERIC_BODY_WORDS:
+        if (
+            headline.source in ("title", "h1")
+            and body_finder.words(found.blocks if found else []) < MIN_GENERIC_BODY_WORDS
+        ):
             # Neither the site's markup nor any metadata calls this an article, and it has no real
             # text (an error or section page at an article URL).
             raise NotAnArticle("no article markup, metadata or text")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from scrapy.http import Response
 
 from newscrawl.article.text import normalize_text
-from newscrawl.extract import common
+from newscrawl.extract import feeds
 from newscrawl.extract.common import Link, SitemapRef, page_selector
 from newscrawl.extract.registry import Site
 from newscrawl.extract.urls import link_key, normalize_url
@@ -70,10 +70,10 @@ class Discovery:
     # --- readers -------------------------------------------------------------
     def parse_feed(self, response: Response, skipped: Counter[str] | None = None) -> list[Link]:
         """The feed's article links; entries passed over are counted in ``skipped`` by reason."""
-        return common.parse_rss(response, self.make_link, skipped)
+        return feeds.parse_rss(response, self.make_link, skipped)
 
     def parse_sitemap(self, response: Response) -> tuple[list[SitemapRef], list[Link]]:
-        return common.parse_sitemap(response, self.make_link)
+        return feeds.parse_sitemap(response, self.make_link)
 
     def select_child_sitemaps(self, children: list[SitemapRef], since: date | None, archive: bool) -> list[SitemapRef]:
         """Which child sitemaps of an index to read: all of them."""

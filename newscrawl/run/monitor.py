@@ -7,7 +7,7 @@ to fill the body. Under the thresholds the run is failed:
 * an ERROR line in the log ("Layout change suspected …"),
 * ``layout/status = failed`` in the stats, ``status: failed`` and the reasons in the manifest,
 * a sample of the offending pages saved as a fixture folder (pages + ``site.json``) that
-  ``python -m newscrawl.crawl.archive pack`` turns into a replay archive for a new parser test.
+  ``python -m newscrawl.tools.fixtures pack`` turns into a replay archive for a new parser test.
 
 ``scrapy crawl`` exits 1 only when it cannot start; ``newscrawl check-run MANIFEST`` exits 1 for
 a failed run, for cron, Scrapyd hooks and CI.
@@ -304,7 +304,7 @@ class LayoutMonitor:
             return
         saved = self.save_samples(spider_name)
         where = (
-            f"{len(self.samples)} sample pages saved to {saved} (pack them with python -m newscrawl.crawl.archive pack)"
+            f"{len(self.samples)} sample pages saved to {saved} (pack them with python -m newscrawl.tools.fixtures pack)"
             if saved
             else "no sample pages kept"
         )
