@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -30,7 +31,7 @@ from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.durability import flush_feeds
 from newscrawl.crawl.outcomes import DuplicateItem
-from newscrawl.crawl.revisits import GONE_STATUSES, after_visit
+from newscrawl.crawl.revisits import GONE_STATUSES, after_visit, schedule
 from newscrawl.extract.requestinfo import info, response_info
 from newscrawl.extract.urls import link_key
 from newscrawl.state import FetchRecord, store_for
@@ -57,6 +58,11 @@ class ConditionalRequestMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(middleware.url_resolved, signal=crawl_signals.url_resolved)
         return middleware
+
+    @cached_property
+    def revisit_hours(self) -> list[float]:
+        """REVISIT_AFTER_HOURS, read once (when the first article is recorded)."""
+        return schedule(self.crawler)
 
     @property
     def store(self):
@@ -107,7 +113,7 @@ class ConditionalRequestMiddleware:
                 self.stats.inc_value(f"revisit/status/{response.status}")
             if response.status == 304:
                 self.stats.inc_value("incremental/not_modified")
-                after_visit(self.crawler, key)
+                after_visit(self.crawler, self.revisit_hours, key, self.store.get_fetch(key))
             elif response.status == 200:
                 self.stats.inc_value("incremental/fetched")
         return response
@@ -124,7 +130,7 @@ class ConditionalRequestMiddleware:
             if withdrawn:
                 # On disk: the state may say "gone" now. The schedule goes on: a return is a new revision.
                 self.store.set_gone(key, withdrawn)
-                after_visit(self.crawler, key)
+                after_visit(self.crawler, self.revisit_hours, key, self.store.get_fetch(key))
             return
         headers = response.headers
         etag = headers.get(b"ETag")
@@ -141,7 +147,7 @@ class ConditionalRequestMiddleware:
         if record is not None and record.gone:
             self.store.set_gone(key, None)
             self.stats.inc_value("revisit/returned")
-        after_visit(self.crawler, key, item.get("datePublished"))
+        after_visit(self.crawler, self.revisit_hours, key, record, item.get("datePublished"))
 
     def url_resolved(self, url: str, outcome: str, detail: str = "") -> None:
         # An article that failed must be found again to be retried; a failed discovery page keeps no validators anyway.

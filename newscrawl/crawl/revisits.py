@@ -70,19 +70,17 @@ def _instant(value: str | None) -> datetime | None:
     return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def after_visit(crawler: Crawler, article_key: str, published: str | None = None) -> None:
-    """The article was just fetched (or answered 304): set its next revisit."""
-    hours = schedule(crawler)
-    if not hours:
-        return
-    store = store_for(crawler)
-    record = store.get_fetch(article_key)
-    if record is None:
+def after_visit(
+    crawler: Crawler, hours: list[float], article_key: str, record: FetchRecord | None, published: str | None = None
+) -> None:
+    """The article was just fetched (or answered 304; ``record`` is its fetch as the state holds it):
+    set its next revisit on the schedule ``hours``."""
+    if not hours or record is None:
         return
     now = crawl_clock(crawler).now()
     start = _instant(published) or _instant(record.published) or now
     due = next_due(start, now, hours)
-    store.set_revisit(
+    store_for(crawler).set_revisit(
         article_key, published if _instant(published) else None, due.isoformat(timespec="seconds") if due else None
     )
 

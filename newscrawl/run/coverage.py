@@ -8,17 +8,15 @@ say what was captured. ``newscrawl coverage`` (newscrawl/tools/coverage.py) puts
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newscrawl.article.clock import crawl_clock
+from newscrawl.article.dates import AMSTERDAM
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.extract.urls import link_key
 from newscrawl.state import store_for
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 #: the day's counters, from the run's stats
 DAILY = {

@@ -16,12 +16,10 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from newscrawl.article.dates import AMSTERDAM
 from newscrawl.tools.dataset import Record
 from newscrawl.tools.present import as_dict
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass

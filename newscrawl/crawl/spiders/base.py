@@ -335,8 +335,8 @@ class NewsSpider(scrapy.Spider):
             resolve(self.crawler, key, "not_modified")
             return  # not modified since the last fetch (counted by the middleware)
         request_info = info(response.request)
-        known = known_fetch(self.crawler, request_info.article_key)
-        if known is not None and is_gone(response) and not self.off_site(response):
+        known = known_fetch(self.crawler, request_info.article_key) if is_gone(response) else None
+        if known is not None and not self.off_site(response):
             # A captured article taken down: one withdrawal line (dedup drops it when already recorded).
             stats.inc_value("revisit/withdrawn_seen")
             self.logger.info("Withdrawn (%s): %s", withdrawal_status(response), key)
