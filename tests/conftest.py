@@ -122,6 +122,13 @@ def run_scrapy(*args: str, cwd: Path | None = None, status: int = 0) -> subproce
     return result
 
 
+def run_newscrawl(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The `newscrawl` command of the project (python -m newscrawl), run in the project (or ``cwd``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "newscrawl", *args], capture_output=True, text=True, cwd=cwd or PROJECT, timeout=timeout
+    )
+
+
 def replay_crawl(
     spider: str, tmp_path: Path, *extra: str, archive: Path | None = None, name: str | None = None
 ) -> tuple[list[str], dict, str]:

@@ -7,14 +7,9 @@ import sys
 
 import pytest
 from conftest import PROJECT
+from conftest import run_newscrawl as newscrawl
 
 DEEP = "[" * 10_000 + "]" * 10_000
-
-
-def newscrawl(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "newscrawl", *args], capture_output=True, text=True, cwd=PROJECT, timeout=300
-    )
 
 
 def assert_clean_failure(result, code=None):

@@ -5,11 +5,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from conftest import replay_crawl
+from conftest import run_newscrawl as newscrawl
 
 
 @pytest.fixture(scope="module")
@@ -17,10 +16,6 @@ def lines(tmp_path_factory) -> list[str]:
     found, _, _ = replay_crawl("nu", tmp_path_factory.mktemp("crawl"))
     assert len(found) >= 4
     return found
-
-
-def newscrawl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newscrawl", *args], capture_output=True, text=True, timeout=120)
 
 
 def _with(line: str, **changes) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import replay_crawl
+from conftest import run_newscrawl as newscrawl
 from test_scheduler import FakeScrapyd
 
 from newscrawl.tools.scheduling import RunLog, Scheduler
@@ -21,10 +20,6 @@ HOSTILE = {
     "articleSection": "-2+3",
     "datePublishedRaw": "@SUM(1+1)",
 }
-
-
-def newscrawl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newscrawl", *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import run_newscrawl, run_scrapy
 from livingsite import judge, page_hash
 
 from newscrawl.article.schema import validator_for_sites
@@ -154,22 +155,7 @@ def test_without_going_further_back_a_burst_loses_articles(tmp_path):
 
 def test_coverage_gives_the_living_sites_own_numbers(living):
     _, out, verdict = living
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newscrawl",
-            "coverage",
-            str(out / "nu.jsonl"),
-            "--state",
-            str(out / "state.sqlite3"),
-            "--json",
-        ],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_newscrawl("coverage", str(out / "nu.jsonl"), "--state", str(out / "state.sqlite3"), "--json")
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     site = json.loads((out / "site.json").read_text("utf-8"))["articles"]
@@ -209,21 +195,7 @@ def test_coverage_names_why_a_listed_article_is_missing(tmp_path):
         "metadata": {"dateDownloaded": "2025-04-07T09:30:00Z", "revision": 1},
     }
     (tmp_path / "nu.jsonl").write_text(json.dumps(item) + "\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newscrawl",
-            "coverage",
-            str(tmp_path / "nu.jsonl"),
-            "--state",
-            str(tmp_path / "state.sqlite3"),
-        ],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_newscrawl("coverage", str(tmp_path / "nu.jsonl"), "--state", str(tmp_path / "state.sqlite3"))
     assert result.returncode == 0, result.stderr
     row = result.stdout.splitlines()[1]
     assert row.split()[:5] == ["nu", "2025-04-07", "5", "1", "4"]
@@ -241,22 +213,8 @@ def test_revisits_are_bounded_per_run(tmp_path):
 
 def test_a_revisit_schedule_that_is_no_list_of_hours_is_refused_in_one_line(tmp_path):
     for value in ("1,-2", "soon", "[0]", "nan"):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "scrapy",
-                "crawl",
-                "nu",
-                "-s",
-                f"REVISIT_AFTER_HOURS={value}",
-                "-s",
-                f"STATE_DB={tmp_path / 's'}",
-            ],
-            cwd=PROJECT,
-            capture_output=True,
-            text=True,
-            timeout=120,
+        result = run_scrapy(
+            "crawl", "nu", "-s", f"REVISIT_AFTER_HOURS={value}", "-s", f"STATE_DB={tmp_path / 's'}", status=2
         )
-        assert result.returncode == 2 and "REVISIT_AFTER_HOURS must be hours after publication" in result.stderr
+        assert "REVISIT_AFTER_HOURS must be hours after publication" in result.stderr
         assert "Traceback" not in result.stderr
