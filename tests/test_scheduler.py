@@ -346,7 +346,7 @@ def crashed_job_scrapyd(tmp_path: Path, log: str):
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
     from threading import Thread
 
-    from newscrawl.tools.scheduling import Scrapyd
+    from newscrawl.tools.scrapyd_client import Scrapyd
 
     path = f"/logs/newscrawl/wnl/{CRASHED_JOB}.log"
     logs = tmp_path / "scrapyd"
@@ -499,7 +499,7 @@ def test_a_job_scrapyd_forgot_is_recorded_from_its_manifest_or_as_lost(tmp_path,
 def test_a_crash_stub_is_a_valid_manifest(tmp_path):
     import json
 
-    from newscrawl.tools.scheduling import RunLog
+    from newscrawl.tools.runlog import RunLog
 
     job = {
         "id": "j2",

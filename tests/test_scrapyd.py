@@ -82,6 +82,44 @@ def scrapyd(tmp_path_factory):
         yield url, home
 
 
+def test_one_variable_says_where_scrapyd_listens(tmp_path):
+    """scripts/scrapyd.sh binds the address and port of SCRAPYD_URL: no tracked file is edited."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, **CREDENTIALS, "SCRAPYD_URL": url, "SCRAPYD_HOME": str(tmp_path)}
+    log = (tmp_path / "out.log").open("w")
+    server = subprocess.Popen(
+        ["bash", "scripts/scrapyd.sh"],
+        cwd=PROJECT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(150):
+            try:
+                assert "projects" in api(url, "listprojects.json")
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"scrapyd did not start on {url}: {(tmp_path / 'out.log').read_text()[-2000:]}")
+        assert (tmp_path / "scrapyd.conf").exists()  # its state where SCRAPYD_HOME says, not in the work tree
+        assert f"Scrapyd on {url}" in (tmp_path / "out.log").read_text()
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=20)
+        log.close()
+    bad = subprocess.run(
+        [sys.executable, "-m", "newscrawl.tools.scrapyd_client"],
+        env={**os.environ, "SCRAPYD_URL": "127.0.0.1:6800"},
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0 and "SCRAPYD_URL must be http://HOST:PORT" in bad.stderr
+
+
 def test_scrapyd_demands_the_password(scrapyd):
     url, _ = scrapyd
     with pytest.raises(OSError, match="401"):
@@ -131,17 +169,15 @@ def untracked_build_files() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def deployed(scrapyd, tmp_path_factory):
+def deployed(scrapyd):
     url, _ = scrapyd
     before = untracked_build_files()
     setup_py = (PROJECT / "setup.py").read_text()
-    # The target and its credentials come from the environment, as scrapy.cfg expects.
-    env = {**os.environ, "SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD": PASSWORD}
-    config_home = tmp_path_factory.mktemp("xdg")
-    (config_home / "scrapy.cfg").write_text(f"[deploy:test]\nurl = {url}\nproject = newscrawl\n")
-    env["XDG_CONFIG_HOME"] = str(config_home)
+    # The target and its credentials come from the environment (SCRAPYD_URL: the one variable
+    # that says where Scrapyd is), as scripts/deploy.sh and scrapy.cfg expect.
+    env = {**os.environ, "SCRAPYD_URL": url, "SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD": PASSWORD}
     result = subprocess.run(
-        [str(BIN / "scrapyd-deploy"), "test", "--version", "r1"],
+        ["bash", "scripts/deploy.sh", "--version", "r1"],
         cwd=PROJECT,
         env=env,
         capture_output=True,
@@ -292,7 +328,8 @@ def test_every_scheduled_job_is_recorded_across_a_scrapyd_restart(deployed, scra
         jobs = json.loads(started.stdout.strip().splitlines()[-1])
         # A job started by other means than this scheduler (scrapyd-client, curl): Scrapyd's own
         # record of it is all there is, so it must survive the restart (SQLite job storage).
-        from newscrawl.tools.scheduling import Scheduler, Scrapyd
+        from newscrawl.tools.scheduling import Scheduler
+        from newscrawl.tools.scrapyd_client import Scrapyd
 
         server = Scrapyd(url, USER, PASSWORD)
         settings = Scheduler(server, "newscrawl", [], data).job_settings("nos")

@@ -6,7 +6,7 @@ plug-in (the registry finds them by name).
     from newscrawl.extract import ArticleParser, Candidate, Site, Source, Check
 """
 
-from newscrawl.extract.base import ArticleParser, Candidate, generic_of, the_article
+from newscrawl.extract.base import ArticleParser, Candidate, generic_of
 from newscrawl.extract.common import (
     ChosenDate,
     Link,
@@ -22,6 +22,7 @@ from newscrawl.extract.fields import Chosen, field
 from newscrawl.extract.generic import split_credit
 from newscrawl.extract.loader import strip_photo_prefix
 from newscrawl.extract.registry import Check, Site, Source
+from newscrawl.extract.skeleton import the_article
 
 __all__ = [
     "ArticleParser",

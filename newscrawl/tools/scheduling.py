@@ -1,4 +1,4 @@
-"""Scheduling on Scrapyd: its JSON API, the run log of a data directory and the scheduler's tick.
+"""Scheduling on Scrapyd: the scheduler's tick (Scrapyd's API: scrapyd_client.py; the run log: runlog.py).
 
 The `newscrawl schedule` and `newscrawl runs` commands (newscrawl/tools/commands/) drive these.
 """
@@ -6,34 +6,20 @@ The `newscrawl schedule` and `newscrawl runs` commands (newscrawl/tools/commands
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import logging
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
-from urllib.request import Request, urlopen
 
-from newscrawl import __version__
-from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.run.redact import redact
-from newscrawl.run.verdict import Verdict
 from newscrawl.tools.present import (
-    as_dict,
     for_terminal,
-    jsonl_objects,
     moment,
-    number,
-    read_manifest,
-    safe_name,
-    say_skipped,
-    utc_time,
 )
+from newscrawl.tools.runlog import RunLog
+from newscrawl.tools.scrapyd_client import Scrapyd
 
 logger = logging.getLogger("newscrawl.schedule")
 
@@ -84,265 +70,6 @@ def absolute_paths(name: str, value: str) -> str:
         str(Path(part).expanduser().absolute()) if part and not Path(part).expanduser().is_absolute() else part
         for part in value.split(",")
     )
-
-
-@dataclass
-class Scrapyd:
-    """The few Scrapyd JSON endpoints the scheduler needs, with HTTP basic auth."""
-
-    url: str
-    username: str | None = None
-    password: str | None = None
-    timeout: float = 30.0
-
-    def _open(self, url: str, body: bytes | None = None, headers: dict[str, str] | None = None):
-        request = Request(url, data=body, headers=headers or {})
-        if self.username:
-            token = base64.b64encode(f"{self.username}:{self.password or ''}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
-        return urlopen(request, timeout=self.timeout)
-
-    def _request(self, endpoint: str, data: list[tuple[str, str]] | None = None, query: dict | None = None) -> dict:
-        url = f"{self.url.rstrip('/')}/{endpoint}"
-        if query:
-            url += "?" + urlencode(query)
-        body = urlencode(data).encode() if data is not None else None
-        with self._open(url, body) as response:
-            answer = json.loads(response.read().decode("utf-8"))
-        if answer.get("status") != "ok":
-            raise RuntimeError(f"Scrapyd {endpoint}: {answer.get('message', answer)}")
-        return answer
-
-    def spiders(self, project: str) -> list[str]:
-        return self._request("listspiders.json", query={"project": project})["spiders"]
-
-    def finished_jobs(self, project: str) -> list[dict]:
-        """Jobs Scrapyd ran to an end (it keeps the last ``finished_to_keep``): id, spider, start_time, end_time, log_url."""
-        return self._request("listjobs.json", query={"project": project}).get("finished", [])
-
-    def active_jobs(self, project: str) -> list[dict]:
-        """Pending and running jobs: id, spider and state ("pending" or "running")."""
-        jobs = self._request("listjobs.json", query={"project": project})
-        return [
-            {"id": job.get("id"), "spider": job.get("spider"), "state": state}
-            for state in ("pending", "running")
-            for job in jobs.get(state, [])
-            if isinstance(job, dict)
-        ]
-
-    def log_url(self, log_url: str | None) -> str | None:
-        """The whole URL of a job's log (Scrapyd gives a path on itself)."""
-        return f"{self.url.rstrip('/')}/{log_url.lstrip('/')}" if log_url else None
-
-    def log_tail(self, log_url: str | None, size: int = 65536) -> str:
-        """The end of a job's log (its last ``size`` bytes): where a crash says why."""
-        url = self.log_url(log_url)
-        if url is None:
-            return ""
-        with self._open(url, headers={"Range": f"bytes=-{size}"}) as response:
-            return response.read()[-size:].decode("utf-8", "replace")
-
-    def schedule(self, project: str, spider: str, settings: list[tuple[str, str]], args: list[tuple[str, str]]) -> str:
-        data = [("project", project), ("spider", spider)]
-        data += [("setting", f"{name}={value}") for name, value in settings]
-        data += args
-        return self._request("schedule.json", data=data)["jobid"]
-
-
-_LOG_ERROR = re.compile(r"\] (?:ERROR|CRITICAL): |^\w+(?:\.\w+)*(?:Error|Exception|Exit)\b.*:")
-
-
-def error_lines(log: str, keep: int = 5) -> list[str]:
-    """The last error lines of a log: ERROR and CRITICAL records and the exception that ended a
-    traceback, the newest last (what an operator reads first to know why a job crashed)."""
-    found = [line.strip() for line in log.splitlines() if _LOG_ERROR.search(line.strip())]
-    # Redacted before anything is cut or copied: the tail goes to manifests, runs.jsonl, pages and alerts.
-    return [for_terminal(redact(line)[:400]) for line in found[-keep:]]
-
-
-class RunLog:
-    """``<data-dir>/runs.jsonl``: one line per finished Scrapyd job, appended once, from its manifest.
-
-    A job that ended without a manifest (it crashed before its feed closed: a bad setting, a
-    missing archive, a kill) gets a stub manifest with ``status: failed`` and the reason, so every
-    job's outcome is on disk.
-    """
-
-    def __init__(self, data_dir: Path):
-        self.data_dir = data_dir
-        self.path = data_dir / "runs.jsonl"
-        self.scheduled_path = data_dir / "scheduled.jsonl"
-        # why lines of each file were passed over (reported by `newscrawl runs` and the scheduler)
-        self.skipped: dict[Path, Counter[str]] = {}
-
-    def _objects(self, path: Path) -> list[dict]:
-        """The JSON objects of a JSONL file, in order; a line that is not one (not UTF-8, not JSON)
-        is passed over, counted in ``skipped`` and logged once per reason: one bad byte must not
-        stop the scheduling or the report."""
-        skipped: Counter[str] = Counter()
-        found = list(jsonl_objects(path, skipped))
-        if skipped and skipped != self.skipped.get(path):
-            for line in say_skipped(path, skipped):
-                logger.warning("%s", line)
-        self.skipped[path] = skipped
-        return found
-
-    def problems(self) -> list[str]:
-        """What was passed over in the files read so far, one line per file and reason."""
-        return [line for path, skipped in self.skipped.items() for line in say_skipped(path, skipped)]
-
-    def entries(self) -> list[dict]:
-        """The logged jobs, in the order they were recorded."""
-        return self._objects(self.path)
-
-    def logged(self) -> set[str]:
-        return {str(entry.get("job")) for entry in self.entries() if entry.get("job") is not None}
-
-    def manifests_by_job(self) -> dict[str, Path]:
-        found = {}
-        for path in self.data_dir.glob("*/*.manifest.json"):
-            manifest, _ = read_manifest(path)
-            job = manifest.get("job")
-            if isinstance(job, str) and job:
-                found[job] = path
-        return found
-
-    def note_scheduled(self, job: str, spider: str) -> None:
-        """Remember a job this data directory's scheduler started, so its outcome is recorded even
-        when Scrapyd forgets it (a restart while it was pending or running)."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        line = {"job": job, "spider": spider, "scheduled": datetime.now(UTC).isoformat(timespec="seconds")}
-        with self.scheduled_path.open("a", encoding="utf-8") as stream:
-            stream.write(json.dumps(line, ensure_ascii=False) + "\n")
-
-    def scheduled(self) -> list[dict]:
-        """The jobs noted as scheduled, oldest first."""
-        return [job for job in self._objects(self.scheduled_path) if isinstance(job.get("job"), str)]
-
-    def lost(self, listed: set[str]) -> list[dict]:
-        """Jobs noted as scheduled that Scrapyd no longer lists (pending, running or finished):
-        Scrapyd restarted while they were pending or running, or more jobs finished between two
-        ticks than it keeps. As job dicts for ``record`` (which passes over those logged already),
-        marked ``lost``."""
-        return [
-            {"id": job["job"], "spider": job.get("spider"), "start_time": job.get("scheduled"), "lost": True}
-            for job in self.scheduled()
-            if job["job"] not in listed
-        ]
-
-    def record(self, finished: list[dict], logs: Scrapyd | None = None) -> list[dict]:
-        """Log the finished jobs not logged yet; returns the new entries. ``logs`` serves the jobs'
-        logs (read for a job that crashed without a manifest)."""
-        done = self.logged()
-        new = [job for job in finished if job.get("id") and job["id"] not in done]
-        if not new:
-            return []
-        manifests = self.manifests_by_job()
-        entries = []
-        for job in new:
-            entry = {
-                "job": job["id"],
-                "spider": job.get("spider"),
-                "start": utc_time(job.get("start_time")),
-                "end": utc_time(job.get("end_time")),
-            }
-            if not safe_name(job["id"]) or not safe_name(job.get("spider")):
-                # Scrapyd takes a job id from whoever schedules: it never names a file of ours unchecked.
-                logger.error(
-                    "Scrapyd job %s of spider %s: not a safe file name; recorded as failed, no stub written",
-                    for_terminal(repr(job["id"])),
-                    for_terminal(repr(job.get("spider"))),
-                )
-                entries.append(
-                    {
-                        **entry,
-                        "status": "failed",
-                        "finishReason": None,
-                        "items": 0,
-                        "new": 0,
-                        "revised": 0,
-                        "failures": 0,
-                        "rejects": 0,
-                        "problems": ["job id or spider name is not a safe file name"],
-                        "manifest": None,
-                    }
-                )
-                continue
-            path = manifests.get(job["id"]) or self.crash_stub(job, logs)
-            manifest, wrong = read_manifest(path)
-            if job.get("lost"):
-                # Scrapyd forgot the job: its own manifest (or the stub) says when it ran.
-                entry["start"], entry["end"] = manifest.get("startTime"), manifest.get("finishTime")
-            if wrong:
-                logger.error("Job %s: %s (%s): recorded as failed", job["id"], wrong, path)
-            counts = as_dict(manifest.get("counts"))
-            verdict = Verdict.from_manifest(manifest)
-            entries.append(
-                {
-                    **entry,
-                    "status": "failed" if wrong or verdict.failed else "ok",
-                    "finishReason": manifest.get("finishReason"),
-                    **{
-                        name: number(counts.get(name)) or 0
-                        for name in ("items", "new", "revised", "failures", "rejects")
-                    },
-                    "problems": [wrong] if wrong else list(verdict.problems),
-                    "manifest": str(path),
-                    **({"logTail": manifest["logTail"]} if manifest.get("logTail") else {}),
-                    **({"logUrl": manifest["logUrl"]} if manifest.get("logUrl") else {}),
-                }
-            )
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as stream:
-            for entry in entries:
-                stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        return entries
-
-    def crash_stub(self, job: dict, logs: Scrapyd | None = None) -> Path:
-        """A manifest for a job that wrote none, valid against the manifest schema: no file, nothing
-        counted, status failed and why (the end of its Scrapyd log when there is one)."""
-        from newscrawl.run.manifest import required_counts  # the crawl's modules: only for a stub
-
-        log_url = job.get("log_url")
-        tail: list[str] = []
-        if logs is not None and log_url:
-            try:
-                tail = error_lines(logs.log_tail(log_url))
-            except (OSError, ValueError) as exc:
-                tail = [redact(f"(the log could not be read: {exc})")]
-        if job.get("lost"):
-            finish_reason = "lost"
-            reason = (
-                "Scrapyd no longer knows the job and it wrote no manifest "
-                "(Scrapyd restarted while it was pending or running?)"
-            )
-        else:
-            finish_reason = "crashed"
-            reason = "the job ended without a manifest (it crashed before its feed was closed)"
-            reason += f": {tail[-1]}" if tail else f"; Scrapyd's log: {log_url}"
-        stub = {
-            "spider": job.get("spider"),
-            "job": job["id"],
-            "projectVersion": __version__,
-            "schemaVersion": SCHEMA_VERSION,
-            "fields": field_order(),
-            "startTime": utc_time(job.get("start_time")),
-            "finishTime": utc_time(job.get("end_time")) or datetime.now(UTC).isoformat(timespec="seconds"),
-            "finishReason": finish_reason,
-            "counts": dict.fromkeys(required_counts(), 0),
-            "fieldCoverage": {},
-            "datePublished": None,
-            "file": None,
-            "status": "failed",
-            "problems": [reason],
-            "layout": {"status": "failed", "articles": 0, "problems": [reason]},
-            "logTail": tail,
-            "logUrl": redact(str(logs.log_url(log_url) if logs is not None else log_url)) if log_url else None,
-        }
-        path = self.data_dir / str(job.get("spider")) / f"{job.get('spider')}-{job['id']}.{finish_reason}.manifest.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(stub, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        return path
 
 
 class UnknownSpiders(ValueError):

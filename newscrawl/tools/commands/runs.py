@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newscrawl.tools.present import for_terminal
+from newscrawl.tools.runlog import RunLog
 from newscrawl.tools.runsreport import in_time_order, recent
-from newscrawl.tools.scheduling import RunLog, parse_interval
+from newscrawl.tools.scheduling import parse_interval
 
 
 def add_to(commands) -> None:

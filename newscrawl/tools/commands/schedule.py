@@ -25,13 +25,13 @@ from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
 from newscrawl.extract.registry import sites
 from newscrawl.tools.scheduling import (
     Scheduler,
-    Scrapyd,
     UnknownSpiders,
     absolute_paths,
     parse_interval,
     parse_pairs,
     secret_settings,
 )
+from newscrawl.tools.scrapyd_client import Scrapyd, scrapyd_url
 
 
 def add_to(commands) -> None:
@@ -57,9 +57,7 @@ def add_to(commands) -> None:
         action="store_true",
         help="record how finished jobs ended in <data-dir>/runs.jsonl (alerting on crashes), schedule nothing",
     )
-    schedule.add_argument(
-        "--url", default=os.environ.get("SCRAPYD_URL", "http://127.0.0.1:6800"), help="Scrapyd URL (env SCRAPYD_URL)"
-    )
+    schedule.add_argument("--url", default=scrapyd_url(), help="Scrapyd URL (env SCRAPYD_URL, default %(default)s)")
     schedule.add_argument(
         "--username", default=os.environ.get("SCRAPYD_USERNAME"), help="HTTP basic auth user (env SCRAPYD_USERNAME)"
     )
