@@ -123,7 +123,7 @@ def stage_costs(site: str) -> dict[str, float]:
     from newscrawl.crawl.outcomes import DuplicateItem
     from newscrawl.crawl.pipelines.dedup import DedupPipeline
     from newscrawl.crawl.pipelines.validation import schema_errors
-    from newscrawl.crawl.spiders.sites import SPIDERS
+    from newscrawl.crawl.spiders.sites import spider_for
     from newscrawl.extract.registry import site_named
 
     parser = site_named(site)
@@ -136,7 +136,7 @@ def stage_costs(site: str) -> dict[str, float]:
     dicts = [dict(item) for item in items]
     dates = [("2025-03-31T18:00:00+02:00", "2025-03-31T16:00:00Z", "31 mrt 2025 om 18:00")] * len(pages)
     with tempfile.TemporaryDirectory() as tmp:
-        crawler = get_crawler(SPIDERS[site], {"STATE_DB": f"{tmp}/state.sqlite3"})
+        crawler = get_crawler(spider_for(site), {"STATE_DB": f"{tmp}/state.sqlite3"})
         crawler.spider = crawler._create_spider()
         pipeline = DedupPipeline.from_crawler(crawler)
         pipeline.open_spider()

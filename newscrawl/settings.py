@@ -12,7 +12,7 @@ BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.crawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.crawl.spiders"
 COMMANDS_MODULE = "newscrawl.tools.scrapy_commands"
-# The spiders of SPIDER_MODULES plus one for each site SITES_FILE declares.
+# One spider per registered site (site packages and SITES_FILE), plus any spider class of SPIDER_MODULES.
 SPIDER_LOADER_CLASS = "newscrawl.crawl.spiders.loader.SiteSpiderLoader"
 # A TOML file of sites declared without Python ([sites.<name>] tables: host, article_path, feeds,
 # selectors …; docs/sites/declared.md), loaded beside the packages under newscrawl/sites/. A wrong

@@ -3,7 +3,9 @@
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newscrawl.crawl.spiders.sites import NuSpider
+from newscrawl.crawl.spiders.sites import spider_for
+
+NuSpider = spider_for("nu")
 from newscrawl.state import StateStore
 
 

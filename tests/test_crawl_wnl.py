@@ -108,7 +108,8 @@ def test_second_run_skips_what_lastmod_says_is_unchanged(first_crawl):
 # --- Real rendering: Chromium against a listing served on 127.0.0.1 ----------------------------
 
 LOCAL_SPIDER = '''
-from newscrawl.crawl.spiders.sites import WnlSpider
+from newscrawl.crawl.spiders.sites import spider_for
+WnlSpider = spider_for("wnl")
 
 
 class LocalWnl(WnlSpider):

@@ -15,7 +15,9 @@ from faultsite import FaultSite
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
 from newscrawl.article.dates import normalize_date_or_day
-from newscrawl.crawl.spiders.sites import NuSpider
+from newscrawl.crawl.spiders.sites import spider_for
+
+NuSpider = spider_for("nu")
 from newscrawl.extract.common import page_context
 from newscrawl.extract.registry import site_named
 from newscrawl.extract.requestinfo import META_KEY, RequestInfo

@@ -5,6 +5,8 @@ schema are all made from the schema and the parsers' declarations: these tests c
 of them follows, and that a site's layouts read the pages of their own days.
 """
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -13,10 +15,10 @@ from conftest import fixture_response, page_url
 from scrapy.http import HtmlResponse, Request
 
 from newscrawl.article.schema import article_schema, field_order
-from newscrawl.extract.base import ArticleParser
+from newscrawl.extract.base import ArticleParser, baseline_fields, coverage_fields
 from newscrawl.extract.fields import declared_fields, field
 from newscrawl.extract.item import ArticleItem
-from newscrawl.extract.registry import baseline_fields, coverage_fields, site_named, sites
+from newscrawl.extract.registry import site_named, sites
 from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 from newscrawl.sites.wnl.parser import WnlParser, WordPressA, WordPressB
 from newscrawl.tools.export import arrow_schema
@@ -26,7 +28,7 @@ WNL = site_named("wnl")
 
 def test_every_parser_declares_its_fields_in_schema_order_with_their_inputs_first():
     for site in sites().values():
-        for parser in (site.parser_class, *site.parser_class.layouts):
+        for parser in (site.parser, *site.parser.layouts):
             names = [spec.name for spec in parser.fields]
             assert names == [name for name in field_order() if name in names]
             for position, spec in enumerate(parser.fields):
@@ -48,6 +50,42 @@ def test_a_field_the_schema_lacks_or_an_input_read_too_early_is_refused_when_the
             @field("headline", inputs=("keywords",))
             def headline(self, keywords) -> Iterator:
                 yield "site", "x"
+
+
+def test_a_plug_in_changes_how_a_field_is_read_never_whether_runs_count_it():
+    with pytest.raises(TypeError, match="authors is counted .* declare the field in newscrawl/extract/base.py"):
+
+        class QuietAuthors(ArticleParser):
+            @field("authors", coverage=False)
+            def authors(self) -> Iterator:
+                yield "site", "x"
+
+    with pytest.raises(TypeError, match="inLanguage is counted"):
+
+        class CountedLanguage(ArticleParser):
+            @field("inLanguage")
+            def language(self) -> Iterator:
+                yield "site", "nl"
+
+    class OwnLanguage(ArticleParser):  # a field of its own, read but not counted: allowed
+        @field("inLanguage", coverage=False, baseline=False)
+        def language(self) -> Iterator:
+            yield "site", "fy"
+
+    assert "inLanguage" in [spec.name for spec in OwnLanguage.fields]
+    assert "inLanguage" not in coverage_fields()
+
+
+def test_the_fields_runs_count_are_known_without_importing_a_site_plug_in():
+    code = (
+        "import sys; from newscrawl.extract.base import coverage_fields, baseline_fields; "
+        "from newscrawl.run import manifest, monitor; from newscrawl.tools import dataset; "
+        "assert coverage_fields() and baseline_fields(); "
+        "print(sorted(m for m in sys.modules if m.startswith('newscrawl.sites.')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_a_site_overrides_a_field_by_its_method_name_and_keeps_its_declaration():
@@ -101,7 +139,7 @@ def parser_of(response: HtmlResponse) -> str:
 
 
 def test_each_wnl_page_is_read_by_the_layout_its_markup_shows():
-    assert WNL.parser_class is WnlParser and WnlParser.layouts == (WordPressB, WordPressA)
+    assert WNL.parser is WnlParser and WnlParser.layouts == (WordPressB, WordPressA)
     assert parser_of(wnl_page("post_500101_kerncentrales")) == "wnl/wordpress-a"
     assert parser_of(wnl_page("post_500103_huurwet")) == "wnl/wordpress-b"
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from newscrawl.extract import ArticleParser, Discovery
 from newscrawl.extract.registry import Check, Site, Source, article_validator, site_for_host, site_named, sites
 from newscrawl.extract.urls import article_key, link_key, normalize_url
 
@@ -20,11 +21,25 @@ def test_an_article_pattern_without_an_id_group_is_refused():
             title="X",
             host="x.nl",
             article_path=re.compile(r"^/(\d+)/$"),
-            parser="a.B",
-            discovery="a.C",
+            parser=ArticleParser,
+            discovery=Discovery,
             sources=(),
             check=Check(url="https://x.nl/1/", scrapes=()),
         )
+
+
+def test_a_parser_or_discovery_that_is_not_a_class_is_refused():
+    for wrong in ({"parser": "newscrawl.sites.nu.parser.NuParser"}, {"discovery": object}):
+        with pytest.raises(TypeError, match="must be a class"):
+            Site(
+                name="x",
+                title="X",
+                host="x.nl",
+                article_path=re.compile(r"^/(?P<id>\d+)/$"),
+                **{"parser": ArticleParser, "discovery": Discovery, **wrong},
+                sources=(),
+                check=None,
+            )
 
 
 def test_an_unknown_source_kind_is_refused():
@@ -79,10 +94,18 @@ def test_layout_thresholds_per_site_override_the_settings():
 
 
 def test_one_spider_per_site_with_its_contract():
-    from newscrawl.crawl.spiders.sites import SPIDERS
+    from scrapy.utils.project import get_project_settings
 
-    assert set(SPIDERS) == set(sites())
-    for name, spider in SPIDERS.items():
+    from newscrawl.crawl.spiders import sites as spiders_module
+    from newscrawl.crawl.spiders.loader import SiteSpiderLoader
+    from newscrawl.crawl.spiders.sites import spider_for
+
+    loader = SiteSpiderLoader(get_project_settings())
+    assert loader.list() == sorted(sites())
+    for name in sites():
+        spider = loader.load(name)
+        assert spider is spider_for(name)  # one class per site, made once
+        assert not any(value is spider for value in vars(spiders_module).values())  # no globals() injection
         assert spider.name == name and spider.allowed_domains == sites()[name].crawl_hosts
         assert f"@url {sites()[name].check.url}" in spider.parse_article.__doc__
-    assert SPIDERS["nu"].allowed_domains == ["www.nu.nl"]
+    assert spider_for("nu").allowed_domains == ["www.nu.nl"]

@@ -45,7 +45,9 @@ def test_sitemaps_and_feeds_that_list_other_hosts_lead_to_no_request_there():
     from scrapy.utils.test import get_crawler
 
     from newscrawl.crawl.middlewares import ScopeMiddleware
-    from newscrawl.crawl.spiders.sites import NuSpider
+    from newscrawl.crawl.spiders.sites import spider_for
+
+    NuSpider = spider_for("nu")
     from newscrawl.extract.registry import site_named
     from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 

@@ -10,7 +10,9 @@ from conftest import FIXTURES, project_crawler, replay_crawl
 from scrapy.http import HtmlResponse, Request
 
 from newscrawl.crawl.middlewares import ParseErrorMiddleware
-from newscrawl.crawl.spiders.sites import NuSpider
+from newscrawl.crawl.spiders.sites import spider_for
+
+NuSpider = spider_for("nu")
 from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.run.monitor import LayoutMonitor

@@ -218,7 +218,7 @@ def test_the_runs_page_in_a_real_browser_charts_every_run_over_time(tmp_path, mo
     import subprocess
     import sys
 
-    from newscrawl.extract.registry import coverage_fields
+    from newscrawl.extract.base import coverage_fields
 
     chromium = _need_chromium()
     data = _runs_page(tmp_path, monkeypatch)

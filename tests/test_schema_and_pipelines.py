@@ -15,7 +15,9 @@ from newscrawl.extract.registry import article_validator, site_named
 from newscrawl.state import StateStore
 
 nu = site_named("nu")
-from newscrawl.crawl.spiders.sites import NuSpider
+from newscrawl.crawl.spiders.sites import spider_for
+
+NuSpider = spider_for("nu")
 
 A_URL = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 

@@ -233,7 +233,9 @@ def test_an_off_site_page_claiming_the_sites_canonical_is_skipped():
     from conftest import fixture_response, project_crawler
     from scrapy.http import HtmlResponse, Request
 
-    from newscrawl.crawl.spiders.sites import NuSpider
+    from newscrawl.crawl.spiders.sites import spider_for
+
+    NuSpider = spider_for("nu")
     from newscrawl.extract.requestinfo import META_KEY, RequestInfo
 
     crawler = project_crawler(NuSpider, SCOPE_TEST_HOSTS=["127.0.0.1:8123"])

@@ -47,9 +47,9 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def nu_spider():
-    from newscrawl.crawl.spiders.sites import SPIDERS
+    from newscrawl.crawl.spiders.sites import spider_for
 
-    return project_crawler(SPIDERS["nu"]).spider
+    return project_crawler(spider_for("nu")).spider
 
 
 def test_a_queued_request_travels_as_json_and_comes_back_whole(nu_spider):

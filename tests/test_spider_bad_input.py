@@ -3,7 +3,9 @@
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
-from newscrawl.crawl.spiders.sites import NuSpider
+from newscrawl.crawl.spiders.sites import spider_for
+
+NuSpider = spider_for("nu")
 
 URL = "https://www.nu.nl/binnenland/6400199/een-artikel.html"
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
+from typing import Any
 
 from itemloaders.processors import MapCompose
 
@@ -106,6 +107,21 @@ class ArticleParser(PageParser):
     #: XPath of the site's known boilerplate containers, removed before trafilatura reads the page
     #: (generic header/nav/footer tags stay: on real pages of other sites removing them lost text)
     boilerplate_xpath: str = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # What runs count is the same for every site (their figures compare, and the list does not
+        # depend on which plug-ins are installed): a plug-in changes how a field is read, never
+        # whether it is counted.
+        standard = {spec.name: (spec.coverage, spec.baseline) for spec in ArticleParser.fields}
+        for spec in cls.fields:
+            counted = (spec.coverage, spec.baseline)
+            if standard.get(spec.name, (False, False)) != counted:
+                raise TypeError(
+                    f"{cls.__name__}.{spec.method}: {spec.name} is counted (coverage, baseline) = {counted} here "
+                    f"but {standard.get(spec.name, (False, False))} by the standard chains; declare the field in "
+                    "newscrawl/extract/base.py for every site, or here with coverage=False, baseline=False"
+                )
 
     # --- the fields, in the schema's order -------------------------------------
     @field("url", recorded=False, coverage=False, baseline=False)
@@ -352,3 +368,20 @@ class ArticleParser(PageParser):
 def generic_of(body: Chosen) -> GenericBody | None:
     """The generic body when it, not the site's selectors, gave ``articleBody``."""
     return body.raw if isinstance(body.raw, GenericBody) and body.raw.extractor != "selectors" else None
+
+
+def _counted(flag: str) -> tuple[str, ...]:
+    return tuple(spec.name for spec in ArticleParser.fields if getattr(spec, flag))
+
+
+@cache
+def coverage_fields() -> tuple[str, ...]:
+    """The fields whose coverage stats and manifests report, for every site alike (the standard
+    chains' declarations: no plug-in is imported to learn them)."""
+    return _counted("coverage")
+
+
+@cache
+def baseline_fields() -> tuple[str, ...]:
+    """The fields whose coverage each site's baseline keeps (a field a site always had, gone in one run)."""
+    return _counted("baseline")

@@ -28,6 +28,7 @@ from newscrawl.article.files import NotRegularFile, open_regular
 from newscrawl.article.text import normalize_text
 from newscrawl.extract.base import ArticleParser, Candidate
 from newscrawl.extract.bounded import PathPattern, UnboundedPattern, compile_pattern, compile_xpath, matched_nodes
+from newscrawl.extract.discovery import Discovery
 from newscrawl.extract.fields import Chosen, FieldSpec
 from newscrawl.extract.registry import SOURCE_KINDS, Check, Site, Source, package_sites, register_declared
 
@@ -303,7 +304,7 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
         article_path=article_path,
         trailing_slash=entry.get("trailing_slash", False),
         parser=parser,
-        discovery="newscrawl.extract.discovery.Discovery",
+        discovery=Discovery,
         sources=sources,
         default_sections=tuple(s for s in entry.get("sections", []) if isinstance(s, str)),
         layout_min_coverage=dict(min_coverage),

@@ -4,9 +4,10 @@ Everything that depends on which sites exist asks here: URL normalisation and ar
 spiders (one per site), the schema check of ``site``, the demo, the tests, the dataset tools and
 the benchmarks. Adding a site is adding a package (and its fixtures); nothing else changes.
 
-A site package's ``__init__.py`` defines ``SITE = Site(...)`` and may import nothing heavy: the
-parser and the discovery readers are named by dotted path and imported when first used, so that
-low-level modules (URLs, fingerprints) can ask the registry without importing every parser.
+A site package's ``__init__.py`` defines ``SITE = Site(...)`` with its parser and discovery
+classes (typed: mypy and an import-graph reader see the site → parser hop). The registry imports
+the parser base only for its types: the engine's modules ask the registry (URL keys, hosts), so a
+run-time import of the parsers from here would run in a circle.
 """
 
 from __future__ import annotations
@@ -17,13 +18,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
-from newscrawl.article.schema import errors_against, field_order, validator_for_sites
+from newscrawl.article.schema import errors_against, validator_for_sites
 from newscrawl.extract.bounded import PathPattern
+
+if TYPE_CHECKING:  # types only (see above)
+    from scrapy.http import Response
+
+    from newscrawl.extract.base import ArticleParser
+    from newscrawl.extract.common import Skip
+    from newscrawl.extract.discovery import Discovery
+    from newscrawl.extract.item import ArticleItem
 
 # Discovery sources a site can declare; each has a reader in the site's Discovery class.
 SOURCE_KINDS = ("feed", "sitemap", "api", "listing")
@@ -64,8 +73,8 @@ class Site:
     host: str  # the canonical host
     # The path of a canonical article URL, with a named group ``id`` (a declared site's is RE2's: newscrawl.extract.bounded).
     article_path: re.Pattern[str] | PathPattern
-    parser: str | type  # the ArticleParser subclass, or its dotted path (imported when first used)
-    discovery: str  # dotted path of the Discovery subclass (readers of feeds, sitemaps, listings, API)
+    parser: type[ArticleParser]  # the site's ArticleParser subclass
+    discovery: type[Discovery]  # its Discovery class (readers of feeds, sitemaps, listings, API)
     sources: tuple[Source, ...]
     check: Check | None  # None: no ``scrapy check`` contract (a declared site has no fixture)
     aliases: frozenset[str] = frozenset()  # other hosts that serve the same site
@@ -84,6 +93,9 @@ class Site:
             raise ValueError(f"{self.name}: article_path needs a named group 'id'")
         if self.short_link_path is not None and "id" not in self.short_link_path.groupindex:
             raise ValueError(f"{self.name}: short_link_path needs a named group 'id'")
+        for role, given, needs in (("parser", self.parser, "for_page"), ("discovery", self.discovery, "parse_feed")):
+            if not (isinstance(given, type) and hasattr(given, needs)):
+                raise TypeError(f"{self.name}: {role} must be a class (the site's {role}), not {given!r}")
 
     @property
     def base_url(self) -> str:
@@ -103,23 +115,13 @@ class Site:
         return host == self.host or host in self.aliases
 
     @cached_property
-    def parser_class(self) -> Any:
-        """The ArticleParser subclass (typed Any: the registry imports no parser, they import it)."""
-        return self.parser if isinstance(self.parser, type) else _load(self.parser)
+    def discovery_reader(self) -> Discovery:
+        """The site's Discovery reader, made once."""
+        return self.discovery(self)
 
-    @cached_property
-    def discovery_reader(self) -> Any:
-        """The site's Discovery reader (typed Any, as parser_class)."""
-        return _load(self.discovery)(self)
-
-    def parse_article(self, response: Any) -> Any:
+    def parse_article(self, response: Response) -> ArticleItem | Skip:
         """One article page → ArticleItem, or a Skip saying why it is not one."""
-        return self.parser_class.for_page(response, self).parse()
-
-
-def _load(path: str) -> Any:
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
+        return self.parser.for_page(response, self).parse()
 
 
 # Sites declared outside the packages (a SITES_FILE, see newscrawl.extract.declared), by name.
@@ -130,7 +132,7 @@ def register_declared(declared: Mapping[str, Site]) -> None:
     """Hold these declared sites (replacing any held before) beside the packages' sites."""
     _declared_sites.clear()
     _declared_sites.update(declared)
-    for cached in (sites, site_for_host, coverage_fields, baseline_fields):
+    for cached in (sites, site_for_host):
         cached.cache_clear()
 
 
@@ -179,27 +181,6 @@ def site_for_host(host: str) -> Site | None:
         if site.owns(host):
             return site
     return None
-
-
-def _declared(flag: str) -> tuple[str, ...]:
-    names: set[str] = set()
-    for site in sites().values():
-        parser = site.parser_class
-        for layout in (parser, *parser.layouts):
-            names.update(spec.name for spec in layout.fields if getattr(spec, flag))
-    return tuple(name for name in field_order() if name in names)
-
-
-@cache
-def coverage_fields() -> tuple[str, ...]:
-    """The fields whose coverage stats and manifests report: those the sites' parsers declare so."""
-    return _declared("coverage")
-
-
-@cache
-def baseline_fields() -> tuple[str, ...]:
-    """The fields whose coverage each site's baseline keeps (a field a site always had, gone in one run)."""
-    return _declared("baseline")
 
 
 def article_validator() -> Draft202012Validator:

@@ -34,7 +34,7 @@ from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.crawl.durability import feed_slots, item_written, write_atomically
 from newscrawl.crawl.feeds import local_path
 from newscrawl.crawl.job import job_id
-from newscrawl.extract.registry import coverage_fields
+from newscrawl.extract.base import coverage_fields
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.run.verdict import run_verdict
 

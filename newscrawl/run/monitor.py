@@ -31,7 +31,7 @@ from scrapy.crawler import Crawler
 from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.feeds import with_spider_name
-from newscrawl.extract.registry import baseline_fields
+from newscrawl.extract.base import baseline_fields
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.state import Baseline, store_for
 
@@ -70,9 +70,7 @@ class LayoutMonitor:
         self.min_site_rules = settings.getfloat("HEALTH_MIN_SITE_RULES")
         self.site_rules = 0
         # The fields the site's own rules give (its parser says); none for a site of standards only.
-        self.own_rules: frozenset[str] = (
-            site.parser_class.site_rules if site else frozenset({"headline", "articleBody"})
-        )
+        self.own_rules: frozenset[str] = site.parser.site_rules if site else frozenset({"headline", "articleBody"})
         self.max_parse_error_share = settings.getfloat("HEALTH_MAX_PARSE_ERROR_SHARE")
         self.max_lost_share = settings.getfloat("HEALTH_MAX_LOST_SHARE")
         self.parse_errors = 0

@@ -19,7 +19,8 @@ from typing import Any
 
 from newscrawl.article.dates import AMSTERDAM, published_key
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
-from newscrawl.extract.registry import coverage_fields, schema_errors
+from newscrawl.extract.base import coverage_fields
+from newscrawl.extract.registry import schema_errors
 from newscrawl.tools.present import as_dict
 
 

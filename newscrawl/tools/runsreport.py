@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from newscrawl.crawl.failures import short_reason
-from newscrawl.extract.registry import coverage_fields
+from newscrawl.extract.base import coverage_fields
 from newscrawl.tools.present import as_dict, moment, number, read_manifest
 
 COLOUR = "#1f77b4"

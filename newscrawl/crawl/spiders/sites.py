@@ -1,14 +1,16 @@
 """One spider per registered site: `scrapy crawl <site>` for every package under newscrawl/sites/.
 
-Scrapy finds spiders as classes in the SPIDER_MODULES; this module makes one NewsSpider subclass
-per site, with the site's name, hosts and settings, and the site's ``scrapy check`` contract on
-its article callback.
+The project's spider loader (newscrawl/crawl/spiders/loader.py) asks here: one NewsSpider subclass
+per site, made when first asked for, with the site's name, hosts and settings, and the site's
+``scrapy check`` contract on its article callback. Nothing is put into this module's globals.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 from newscrawl.crawl.spiders.base import NewsSpider
-from newscrawl.extract.registry import Site, sites
+from newscrawl.extract.registry import Site, site_named
 
 # scrapy-playwright handles only requests with meta playwright=True; the rest go to Scrapy's HTTP handler.
 _RENDER_HANDLERS = {
@@ -28,6 +30,7 @@ def _contract(site: Site) -> str:
     )
 
 
+@cache  # one class per site (a Site is hashed by identity: a re-declared site gets a new one)
 def spider_class(site: Site) -> type[NewsSpider]:
     def parse_article(self, response):
         return NewsSpider.parse_article(self, response)
@@ -42,7 +45,7 @@ def spider_class(site: Site) -> type[NewsSpider]:
         (NewsSpider,),
         {
             "__module__": __name__,
-            "__doc__": f"{site.title}: discovery from {', '.join(sorted({s.kind for s in site.sources}))}; articles by {site.parser_class.__name__}.",
+            "__doc__": f"{site.title}: discovery from {', '.join(sorted({s.kind for s in site.sources}))}; articles by {site.parser.__name__}.",
             "name": site.name,
             "site": site,
             # Redirects to any other host (even an alias) are counted as offsite.
@@ -53,9 +56,6 @@ def spider_class(site: Site) -> type[NewsSpider]:
     )
 
 
-#: the spider class of every registered site, by name
-SPIDERS: dict[str, type[NewsSpider]] = {}
-for _site in sites().values():
-    SPIDERS[_site.name] = spider_class(_site)
-    globals()[SPIDERS[_site.name].__name__] = SPIDERS[_site.name]
-del _site  # Scrapy's spider loader collects every spider class among the module's globals: each once
+def spider_for(name: str) -> type[NewsSpider]:
+    """The spider of the registered site ``name`` (KeyError naming the registered ones)."""
+    return spider_class(site_named(name))

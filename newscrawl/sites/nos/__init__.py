@@ -2,7 +2,8 @@
 
 import re
 
-from newscrawl.extract import Check, Site, Source
+from newscrawl.extract import Check, Discovery, Site, Source
+from newscrawl.sites.nos.parser import NosParser
 
 SITE = Site(
     name="nos",
@@ -12,8 +13,8 @@ SITE = Site(
     # /artikel/<id>-<slug>; liveblogs and video pages share the id sequence and are typed (skipped
     # with their outcome) when fetched. The slug is not part of the identity.
     article_path=re.compile(r"^/(?:artikel|liveblog|video)/(?P<id>\d{6,8})-[a-z0-9-]+$"),
-    parser="newscrawl.sites.nos.parser.NosParser",
-    discovery="newscrawl.extract.discovery.Discovery",  # standard RSS, sitemaps and listing links
+    parser=NosParser,
+    discovery=Discovery,  # standard RSS, sitemaps and listing links
     sources=(
         Source("feed", "https://feeds.nos.nl/nosnieuwsalgemeen"),
         Source("feed", "https://feeds.nos.nl/nosnieuws{section}"),

@@ -3,6 +3,8 @@
 import re
 
 from newscrawl.extract import Check, Site, Source
+from newscrawl.sites.nu.discovery import NuDiscovery
+from newscrawl.sites.nu.parser import NuParser
 
 SITE = Site(
     name="nu",
@@ -13,8 +15,8 @@ SITE = Site(
     # of the identity: one article is filed under several sections.
     article_path=re.compile(r"^/(?!video/)[a-z0-9-]+/(?P<id>\d{6,8})/[^/]+\.html$"),
     short_link_path=re.compile(r"^/-/(?P<id>\d{6,8})/?$"),
-    parser="newscrawl.sites.nu.parser.NuParser",
-    discovery="newscrawl.sites.nu.discovery.NuDiscovery",
+    parser=NuParser,
+    discovery=NuDiscovery,
     sources=(
         Source("feed", "/rss/Algemeen"),
         Source("feed", "/rss/{Section}"),  # feed names are capitalised section names

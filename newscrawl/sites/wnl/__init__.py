@@ -3,6 +3,8 @@
 import re
 
 from newscrawl.extract import Check, Site, Source
+from newscrawl.sites.wnl.discovery import WnlDiscovery
+from newscrawl.sites.wnl.parser import WnlParser
 
 SITE = Site(
     name="wnl",
@@ -12,8 +14,8 @@ SITE = Site(
     # /<yyyy>/<mm>/<dd>/<slug>/: WordPress permalinks; the post id is read from the page.
     article_path=re.compile(r"^/(?P<id>\d{4}/\d{2}/\d{2}/[^/]+)/$"),
     trailing_slash=True,
-    parser="newscrawl.sites.wnl.parser.WnlParser",
-    discovery="newscrawl.sites.wnl.discovery.WnlDiscovery",
+    parser=WnlParser,
+    discovery=WnlDiscovery,
     sources=(
         Source("feed", "/feed/"),
         Source("feed", "/category/{section}/feed/"),
