@@ -80,7 +80,7 @@ def test_a_page_that_breaks_a_parser_is_a_counted_outcome_and_a_sample(tmp_path)
         )
         == []
     )
-    assert ledger.outcomes[url] == "failure:parse_error"
+    assert str(ledger.outcomes[url]) == "failure:parse_error"
     assert ledger.failures == [{"url": url, "reason": "parse_error", "detail": "ValueError: kapot"}]
     assert (
         crawler.stats.get_value("failures/article/parse_error") == 1

@@ -46,6 +46,7 @@ from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.durability import feed_slots, flush_feeds
 from newscrawl.crawl.feeds import local_path, with_spider_name
 from newscrawl.crawl.fingerprint import redirect_within_article
+from newscrawl.crawl.outcomes import Outcome
 from newscrawl.crawl.pipelines.dedup import learn_from_feed
 from newscrawl.state import store_for
 from newscrawl.state.redis import connect, enabled, heartbeat_prefix, prefix, worker_id
@@ -201,11 +202,11 @@ class Cluster:
             logger.info("Last worker of the run: removed %s", ", ".join(self.run_keys))
 
     # --- what finished in this run ----------------------------------------------
-    def finished(self, url: str, outcome: str) -> None:
+    def finished(self, url: str, outcome: Outcome) -> None:
         """``url_finished`` (the ledger): this URL has its outcome (an item: written and flushed) in this run."""
-        if outcome == "item":
+        if outcome.kind == "item":
             flush_feeds(self.crawler)
-        if outcome not in ("discovery", "duplicate"):
+        if outcome.kind not in ("discovery", "duplicate"):
             self.server.sadd(self.done_key, url)
 
     def is_done(self, url: str) -> bool:

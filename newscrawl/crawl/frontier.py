@@ -14,7 +14,7 @@ from datetime import date, datetime
 from newscrawl.article.clock import crawl_clock
 from newscrawl.article.dates import published_key
 from newscrawl.crawl.incremental import unchanged_since_last_fetch
-from newscrawl.crawl.outcomes import resolve
+from newscrawl.crawl.outcomes import Outcome, resolve
 from newscrawl.extract.common import Link
 from newscrawl.extract.urls import link_key
 from newscrawl.state import store_for
@@ -114,16 +114,16 @@ class Frontier:
         last_touched = link.modified or link.published
         if self.since and last_touched and datetime.fromisoformat(last_touched).date() < self.since:
             stats.inc_value("discovery/skipped_before_since")
-            resolve(self.crawler, link.url, "not_requested:before_since")
+            resolve(self.crawler, link.url, Outcome.not_requested("before_since"))
             return None
         if key not in self.revisits and unchanged_since_last_fetch(self.crawler, key, link.modified):
             self.scheduled.add(key)
             stats.inc_value("incremental/unchanged_skipped")
-            resolve(self.crawler, link.url, "not_requested:unchanged")
+            resolve(self.crawler, link.url, Outcome.not_requested("unchanged"))
             return None
         if self.max_articles is not None and len(self.scheduled) >= self.max_articles:
             stats.inc_value("discovery/skipped_max_articles")
-            resolve(self.crawler, link.url, "not_requested:max_articles")
+            resolve(self.crawler, link.url, Outcome.not_requested("max_articles"))
             return None
         self.scheduled.add(key)
         stats.inc_value(f"discovery/articles/{link.via}")

@@ -30,7 +30,7 @@ from scrapy.http import Response
 from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.durability import flush_feeds
-from newscrawl.crawl.outcomes import DuplicateItem
+from newscrawl.crawl.outcomes import DuplicateItem, Outcome
 from newscrawl.crawl.revisits import GONE_STATUSES, after_visit, schedule
 from newscrawl.extract.requestinfo import info, response_info
 from newscrawl.extract.urls import link_key
@@ -149,9 +149,9 @@ class ConditionalRequestMiddleware:
             self.stats.inc_value("revisit/returned")
         after_visit(self.crawler, self.revisit_hours, key, record, item.get("datePublished"))
 
-    def url_resolved(self, url: str, outcome: str, detail: str = "") -> None:
+    def url_resolved(self, url: str, outcome: Outcome, detail: str = "") -> None:
         # An article that failed must be found again to be retried; a failed discovery page keeps no validators anyway.
-        self.failed = self.failed or (outcome.startswith("failure:") and link_key(url) is not None)
+        self.failed = self.failed or (outcome.kind == "failure" and link_key(url) is not None)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """The discovery pages' validators are kept only after a run that finished with every article

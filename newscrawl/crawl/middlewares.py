@@ -15,7 +15,7 @@ from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.http import TextResponse
 
 from newscrawl.crawl import signals as crawl_signals
-from newscrawl.crawl.outcomes import request_key, resolve
+from newscrawl.crawl.outcomes import Outcome, request_key, resolve
 from newscrawl.crawl.scope import OutOfScope, Scope
 from newscrawl.extract.common import release_selector
 from newscrawl.extract.requestinfo import info
@@ -78,7 +78,7 @@ class ScopeMiddleware:
             resolve(
                 self.crawler,
                 request_key(request),
-                f"failure:{reason}",
+                Outcome.failure(reason),
                 f"redirected from {origin}" if origin else detail,
             )
         logger.warning(
@@ -240,7 +240,7 @@ class ParseErrorMiddleware:
         stats.inc_value(f"failures/{kind}/parse_error")
         stats.inc_value(f"parse_errors/{name}")
         detail = f"{name}: {str(exception)[:300]}"
-        resolve(self.crawler, request_key(request), "failure:parse_error", detail)
+        resolve(self.crawler, request_key(request), Outcome.failure("parse_error"), detail)
         self.crawler.signals.send_catch_log(crawl_signals.page_parse_error, response=response, kind=kind, detail=detail)
         logger.error(
             "Parse error on %s page %s (%s); the crawl goes on",

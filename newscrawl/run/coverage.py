@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from newscrawl.article.clock import crawl_clock
 from newscrawl.article.dates import AMSTERDAM
 from newscrawl.crawl import signals as crawl_signals
+from newscrawl.crawl.outcomes import Outcome
 from newscrawl.extract.urls import link_key
 from newscrawl.state import store_for
 
@@ -86,10 +87,10 @@ class CoverageLedger:
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
-    def url_finished(self, url: str, outcome: str) -> None:
+    def url_finished(self, url: str, outcome: Outcome) -> None:
         key = link_key(url)
-        if key is not None and outcome != "discovery":
-            store_for(self.crawler).record_outcome(key, outcome, crawl_clock(self.crawler).iso())
+        if key is not None and outcome.kind != "discovery":
+            store_for(self.crawler).record_outcome(key, str(outcome), crawl_clock(self.crawler).iso())
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats

@@ -1,6 +1,6 @@
 """Every URL the crawl discovered ends in exactly one outcome, and the run says which.
 
-Outcomes (``kind:detail``):
+Outcomes (:class:`newscrawl.crawl.outcomes.Outcome`, written ``kind:reason``):
 
 * ``item``                      an article item was emitted
 * ``reject``                    the item failed validation (see the rejects file)
@@ -25,7 +25,16 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from newscrawl.crawl import signals as crawl_signals
-from newscrawl.crawl.outcomes import DuplicateItem, request_key
+from newscrawl.crawl.outcomes import (
+    DISCOVERY,
+    DUPLICATE,
+    ITEM,
+    NOT_MODIFIED,
+    REJECT,
+    DuplicateItem,
+    Outcome,
+    request_key,
+)
 from newscrawl.extract.requestinfo import info
 
 # Keep the report readable on a big crawl: all counts, but at most this many failures listed.
@@ -37,7 +46,7 @@ class UrlLedger:
         self.crawler = crawler
         self.requested: set[str] = set()
         self.discovery_urls: set[str] = set()  # feeds, sitemaps, listings, APIs: not articles
-        self.outcomes: dict[str, str] = {}
+        self.outcomes: dict[str, Outcome] = {}
         self.failures: list[dict[str, Any]] = []
         # Called with (url, outcome) once per URL (newscrawl.cluster.distributed marks it done in the run).
         self.listeners: list = []
@@ -59,18 +68,18 @@ class UrlLedger:
         return ledger
 
     # --- what happened ------------------------------------------------------
-    def url_resolved(self, url: str, outcome: str, detail: str = "") -> None:
+    def url_resolved(self, url: str, outcome: Outcome, detail: str = "") -> None:
         self.resolve(url, outcome, detail)
 
-    def resolve(self, url: str, outcome: str, detail: str = "") -> None:
+    def resolve(self, url: str, outcome: Outcome, detail: str = "") -> None:
         """The outcome of a URL; the first one stands (a redirect's later failure does not overwrite an item).
         Sends ``url_finished`` for it (newscrawl.cluster.distributed marks the URL done in the run)."""
         if url in self.outcomes:
             return
         self.outcomes[url] = outcome
         self.crawler.signals.send_catch_log(crawl_signals.url_finished, url=url, outcome=outcome)
-        if outcome.startswith("failure:") and len(self.failures) < MAX_LISTED_FAILURES:
-            self.failures.append({"url": url, "reason": outcome.split(":", 1)[1], "detail": detail[:500]})
+        if outcome.kind == "failure" and len(self.failures) < MAX_LISTED_FAILURES:
+            self.failures.append({"url": url, "reason": outcome.reason, "detail": detail[:500]})
 
     def request_scheduled(self, request: Request, spider) -> None:
         if info(request).discovery:
@@ -83,24 +92,24 @@ class UrlLedger:
 
     def request_dropped(self, request: Request, spider) -> None:
         # The scheduler's dupefilter: another request for the same article is already done or queued.
-        self.resolve(request_key(request), "duplicate", "duplicate request")
+        self.resolve(request_key(request), DUPLICATE, "duplicate request")
 
     def response_received(self, response: Response, request: Request, spider) -> None:
         # A discovery page that answered 200 was read, a 304 had nothing new; error statuses end in
         # the errback as failures.
         if info(request).discovery and response.status in (200, 304):
-            self.resolve(request_key(request), "discovery" if response.status == 200 else "not_modified")
+            self.resolve(request_key(request), DISCOVERY if response.status == 200 else NOT_MODIFIED)
 
     def item_scraped(self, item, response: Response, spider) -> None:
         if response is not None:
-            self.resolve(request_key(response.request), "item")
+            self.resolve(request_key(response.request), ITEM)
 
     def item_dropped(self, item, response: Response, exception, spider) -> None:
         if response is None:
             return
         self.resolve(
             request_key(response.request),
-            "duplicate" if isinstance(exception, DuplicateItem) else "reject",
+            DUPLICATE if isinstance(exception, DuplicateItem) else REJECT,
             str(exception),
         )
 
@@ -109,8 +118,8 @@ class UrlLedger:
         return sorted(self.requested - self.outcomes.keys())
 
     def report(self) -> dict[str, Any]:
-        counts = Counter(outcome.split(":", 1)[0] for outcome in self.outcomes.values())
-        detailed = Counter(self.outcomes.values())
+        counts = Counter(outcome.kind for outcome in self.outcomes.values())
+        detailed = Counter(str(outcome) for outcome in self.outcomes.values())
         unaccounted = self.unaccounted()
         return {
             "urls": len(self.outcomes.keys() | self.requested),

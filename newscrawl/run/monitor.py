@@ -150,14 +150,12 @@ class LayoutMonitor:
         ledger = self.crawler.get_extension(UrlLedger)
         if ledger is None:
             return []
-        kinds = Counter(
-            outcome.split(":", 1)[0] for url, outcome in ledger.outcomes.items() if url not in ledger.discovery_urls
-        )
+        kinds = Counter(outcome.kind for url, outcome in ledger.outcomes.items() if url not in ledger.discovery_urls)
         requested = sum(kinds[k] for k in ("item", "reject", "duplicate", "not_modified", "skipped", "failure"))
         good = kinds["item"] + kinds["duplicate"] + kinds["not_modified"]
         lost = kinds["skipped"] + kinds["failure"]
         problems = []
-        sources = Counter(ledger.outcomes.get(url, "").split(":", 1)[0] for url in ledger.discovery_urls)
+        sources = Counter(ledger.outcomes[url].kind for url in ledger.discovery_urls if url in ledger.outcomes)
         if sources and not good and not sources["discovery"] + sources["not_modified"]:
             # Not one feed, sitemap or listing answered: the run reached nothing (blocked, DNS, proxy, wrong archive).
             problems.append(

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from newscrawl.article.dates import AMSTERDAM
+from newscrawl.crawl.outcomes import Outcome
 from newscrawl.tools.dataset import Record
 from newscrawl.tools.present import as_dict
 
@@ -105,12 +106,15 @@ def captured_articles(records: Iterable[Record], site: str | None) -> dict[str, 
 
 def _reason(outcome: str | None) -> str:
     """Why a listed article is not in the datasets, in the words of the ledger."""
-    if not outcome or outcome.startswith("not_requested:"):
+    try:
+        told = Outcome.parse(outcome) if outcome else None
+    except ValueError:
+        return f"unknown outcome {outcome!r}"
+    if told is None or told.kind == "not_requested":
         return "not fetched yet"
-    kind, _, detail = outcome.partition(":")
-    if kind in ("failure", "skipped"):
-        return f"{'failed' if kind == 'failure' else 'skipped'}: {detail}"
-    if kind == "reject":
+    if told.kind in ("failure", "skipped"):
+        return f"{'failed' if told.kind == 'failure' else 'skipped'}: {told.reason}"
+    if told.kind == "reject":
         return "rejected (invalid item)"
     return "not in these datasets"  # emitted or unchanged, into another file
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from newscrawl.crawl.failures import short_reason
+from newscrawl.crawl.outcomes import Outcome
 from newscrawl.extract.base import coverage_fields
 from newscrawl.tools.present import as_dict, moment, number, read_manifest
 
@@ -64,8 +65,12 @@ def failures_by_reason(manifest: dict) -> str:
     details = as_dict(as_dict(manifest.get("urls")).get("outcomeDetails"))
     reasons: dict[str, int] = {}
     for key, n in details.items():
-        if str(key).startswith("failure:") and isinstance(number(n), int):
-            reason = short_reason(str(key).split(":", 1)[1])
+        try:
+            outcome = Outcome.parse(str(key))
+        except ValueError:
+            continue  # a hand-edited manifest: its outcomes are not ours to guess
+        if outcome.kind == "failure" and isinstance(number(n), int):
+            reason = short_reason(outcome.reason)
             reasons[reason] = reasons.get(reason, 0) + int(n)
     return ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()) if n) or "–"
 

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl.failures import failure_detail, failure_reason
 from newscrawl.crawl.frontier import Frontier
-from newscrawl.crawl.outcomes import request_key, resolve
+from newscrawl.crawl.outcomes import NOT_MODIFIED, Outcome, request_key, resolve
 from newscrawl.crawl.render import RenderPolicy
 from newscrawl.crawl.revisits import due_links, is_gone, known_fetch, withdrawal, withdrawal_status
 from newscrawl.crawl.scope import OutOfScope, Scope
@@ -332,7 +332,7 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         key = request_key(response.request)
         if response.status == 304:
-            resolve(self.crawler, key, "not_modified")
+            resolve(self.crawler, key, NOT_MODIFIED)
             return  # not modified since the last fetch (counted by the middleware)
         request_info = info(response.request)
         known = known_fetch(self.crawler, request_info.article_key) if is_gone(response) else None
@@ -351,7 +351,7 @@ class NewsSpider(scrapy.Spider):
             result = Skip("off_site", f"canonical {result.get('canonicalUrl')} is not on the site")
         if isinstance(result, Skip):
             stats.inc_value(f"skipped/{result.reason}")
-            resolve(self.crawler, key, f"skipped:{result.reason}", result.detail)
+            resolve(self.crawler, key, Outcome.skipped(result.reason), result.detail)
             self.logger.info("Not an article (%s): %s %s", result.reason, response.url, result.detail)
             return
         metadata = result["metadata"]
@@ -367,7 +367,7 @@ class NewsSpider(scrapy.Spider):
         published = result.get("datePublished")
         if self.since and published and datetime.fromisoformat(published[:10]).date() < self.since:
             stats.inc_value("skipped/before_since")
-            resolve(self.crawler, key, "skipped:before_since")
+            resolve(self.crawler, key, Outcome.skipped("before_since"))
             self.logger.info("Published %s, before since=%s: %s", published, self.since, response.url)
             return
         # Register the canonical key too: a short link resolves only after the fetch.
@@ -391,6 +391,6 @@ class NewsSpider(scrapy.Spider):
         kind = "discovery" if info(request).discovery else "article"
         detail = failure_detail(failure, reason)
         self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
-        resolve(self.crawler, request_key(request), f"failure:{reason}", detail)
+        resolve(self.crawler, request_key(request), Outcome.failure(reason), detail)
         level = logging.INFO if kind == "discovery" and reason == "http_404" else logging.WARNING
         self.logger.log(level, "Failed %s (%s): %s — %s", kind, reason, request.url, detail)
