@@ -127,7 +127,7 @@ EXTENSIONS = {
     # What the site listed, how each listed article ended, and each day's requests and 304s (newscrawl/run/coverage.py).
     "newscrawl.run.coverage.CoverageLedger": 55,
     "newscrawl.crawl.archive.WarcRecorder": 100,
-    "newscrawl.run.monitor.LayoutMonitor": 60,
+    "newscrawl.run.health.RunHealth": 60,
     # The run's one verdict from the ledger, the monitor and the finish reason (newscrawl/run/verdict.py).
     "newscrawl.run.verdict.RunVerdict": 70,
     "newscrawl.run.report.RunReport": 900,
@@ -139,7 +139,7 @@ EXTENSIONS = {
 }
 # Python's garbage-collector thresholds during a crawl (young, middle, old generation); None = Python's own (700, 10, 10).
 GC_THRESHOLDS = [20000, 20, 20]
-# --- Run health (newscrawl/run/monitor.py, newscrawl/run/verdict.py): every setting HEALTH_* ----
+# --- Run health (newscrawl/run/health.py, newscrawl/run/verdict.py): every setting HEALTH_* ----
 # One verdict per run from these checks, the URL ledger and the finish reason; the manifest, check-run,
 # the runs report and the alerts all say that verdict. (The LAYOUT_* / RUN_* names of earlier
 # versions are refused with their new name.)
@@ -209,6 +209,9 @@ ITEM_PIPELINES = {
 }
 # The seen/revision store shared by all runs (and all spiders) of the project.
 STATE_DB = "output/state.sqlite3"
+# What makes the crawl's state store (newscrawl.state.StateStore): SQLite at STATE_DB. With
+# REDIS_URL the cluster's add-on sets it to the store every worker shares (newscrawl/cluster/redis.py).
+STATE_STORE_FACTORY = "newscrawl.state.sqlite.embedded_store"
 # How long the state remembers an article (its text's hash and revision, its HTTP validators):
 # days since its last new text (validators: since the last fetch); 0 = for ever. Redis expires
 # the keys itself; SQLite deletes older rows when a crawl opens it. Outside the window an article

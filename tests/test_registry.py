@@ -83,14 +83,14 @@ def test_layout_thresholds_per_site_override_the_settings():
     from scrapy.utils.test import get_crawler
 
     from newscrawl.crawl.spiders.sites import spider_class
-    from newscrawl.run.monitor import LayoutMonitor
+    from newscrawl.run.health import RunHealth
 
     base = site_named("nu")
     lenient = Site(
         **{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "layout_min_coverage": {"authors": 0.1}}
     )
     crawler = get_crawler(spider_class(lenient), {"HEALTH_MIN_COVERAGE": {"headline": 0.9, "authors": 0.5}})
-    assert LayoutMonitor(crawler).min_coverage == {"headline": 0.9, "authors": 0.1}
+    assert RunHealth(crawler).min_coverage == {"headline": 0.9, "authors": 0.1}
 
 
 def test_one_spider_per_site_with_its_contract():

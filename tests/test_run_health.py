@@ -14,8 +14,8 @@ from newscrawl.crawl.spiders.sites import spider_for
 
 NuSpider = spider_for("nu")
 from newscrawl.extract.requestinfo import META_KEY, RequestInfo
+from newscrawl.run.health import RunHealth
 from newscrawl.run.ledger import UrlLedger
-from newscrawl.run.monitor import LayoutMonitor
 from newscrawl.tools.fixtures import pack
 
 WALL = """<html><head><title>NU.nl</title></head><body><div class="privacy-gate"><h2>NU.nl gebruikt cookies</h2>
@@ -69,7 +69,7 @@ def test_a_page_that_breaks_a_parser_is_a_counted_outcome_and_a_sample(tmp_path)
     crawler = project_crawler(
         NuSpider, HEALTH_SAMPLES_DIR=str(tmp_path / "samples"), STATE_DB=str(tmp_path / "s.sqlite3")
     )
-    ledger, monitor = UrlLedger.from_crawler(crawler), LayoutMonitor.from_crawler(crawler)
+    ledger, monitor = UrlLedger.from_crawler(crawler), RunHealth.from_crawler(crawler)
     url = "https://www.nu.nl/binnenland/6400199/een-artikel.html"
     response = HtmlResponse(
         url, body=b"<html><body><h1>x</h1></body></html>", request=Request(url, meta={META_KEY: RequestInfo(via="rss")})

@@ -4,7 +4,7 @@ Every worker of a spider shares, in one Redis (keys under ``REDIS_KEY_PREFIX``):
 
 * the frontier ``<p>:<spider>:requests`` and the seen-set ``<p>:<spider>:dupefilter``
   (scrapy-redis' scheduler; fingerprints from :mod:`newscrawl.crawl.fingerprint`, one per article);
-* the dedup/revision and HTTP-validator state ``<p>:state:…`` (:class:`newscrawl.state.redis.RedisStore`), and the claims that stop two workers
+* the dedup/revision and HTTP-validator state ``<p>:state:…`` (:class:`newscrawl.state.redis.RedisStore`, made by :func:`newscrawl.cluster.redis.shared_store`), and the claims that stop two workers
   from emitting one article twice;
 * each host's rate and requests in flight ``<p>:rate:<host>:…`` (:mod:`newscrawl.cluster.politeness`:
   ``DOWNLOAD_DELAY``/AutoThrottle and ``CONCURRENT_REQUESTS_PER_DOMAIN`` hold for the cluster);
@@ -42,6 +42,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import threads
 
 from newscrawl.cluster.politeness import wrap_download_handlers
+from newscrawl.cluster.redis import connect, enabled, heartbeat_prefix, prefix, worker_id
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.durability import feed_slots, flush_feeds
 from newscrawl.crawl.feeds import local_path, with_spider_name
@@ -49,7 +50,6 @@ from newscrawl.crawl.fingerprint import redirect_within_article
 from newscrawl.crawl.outcomes import Outcome
 from newscrawl.crawl.pipelines.dedup import learn_from_feed
 from newscrawl.state import store_for
-from newscrawl.state.redis import connect, enabled, heartbeat_prefix, prefix, worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,10 @@ class Distributed:
             # A worker that finishes first must not delete the frontier the others still use:
             # the last worker of the run removes it (Cluster.spider_closed).
             "SCHEDULER_PERSIST": True,
+            # The dedup/revision and validator state every worker shares.
+            "STATE_STORE_FACTORY": "newscrawl.cluster.redis.shared_store",
             # scrapy-redis' own clients log in as ours do: the password from the environment, never a setting.
-            "REDIS_PARAMS": {**settings.getdict("REDIS_PARAMS"), "redis_cls": "newscrawl.state.redis.SecretRedis"},
+            "REDIS_PARAMS": {**settings.getdict("REDIS_PARAMS"), "redis_cls": "newscrawl.cluster.redis.SecretRedis"},
         }.items():
             # "project" priority: above settings.py's own dupefilter, below a -s on the command line.
             settings.set(name, value, priority="project")

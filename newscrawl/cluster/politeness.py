@@ -37,7 +37,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from newscrawl.state.redis import connect, prefix, worker_id
+from newscrawl.cluster.redis import connect, prefix, worker_id
 
 # The handlers of one crawler share its limiter (each handler is built on its own by Scrapy).
 _LIMITERS: WeakKeyDictionary[Crawler, HostLimiter] = WeakKeyDictionary()

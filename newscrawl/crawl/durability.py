@@ -112,7 +112,7 @@ class SafeFeedExporter(FeedExporter):
     logs: a line that could not be encoded, a read-only directory, a full disk left the run ``ok``
     and every article marked emitted. Here each item is written and flushed, then ``item_written``
     is sent; a write error is logged once, counted (``feed/write_errors``, ``feed/not_written``),
-    fails the run (newscrawl.run.monitor) and closes the spider (finish reason ``feed_write_error``).
+    fails the run (newscrawl.run.health) and closes the spider (finish reason ``feed_write_error``).
     """
 
     def __init__(self, crawler):

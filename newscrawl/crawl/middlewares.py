@@ -221,7 +221,7 @@ class ParseErrorMiddleware:
     Any exception in a callback (a page parser, a feed or sitemap reader) is logged once with its
     class, counted as ``failures/<discovery|article>/parse_error`` and ``parse_errors/<Class>``,
     recorded in the URL ledger as ``failure:parse_error``, and the page is kept with the layout
-    samples (newscrawl/run/monitor.py), which fails the run when more than HEALTH_MAX_PARSE_ERROR_SHARE
+    samples (newscrawl/run/health.py), which fails the run when more than HEALTH_MAX_PARSE_ERROR_SHARE
     of the article pages broke. The crawl goes on.
     """
 

@@ -8,7 +8,7 @@ returns its candidates in order of precedence, ``(source, value)``: the site's o
 then the standards that no redesign of the CSS touches (JSON-LD, meta tags, <title>, <h1>,
 ``time[datetime]``, "Door …" bylines, figures), then what discovery said. The first candidate
 that gives a value wins, and ``metadata.sources`` records which one did, per field, so a run can
-count how often a site's own rules still work (newscrawl/run/monitor.py).
+count how often a site's own rules still work (newscrawl/run/health.py).
 
 Inputs are explicit: the response and the typed discovery hints of its request
 (:class:`newscrawl.extract.requestinfo.RequestInfo`). An article's identity comes from the page and its

@@ -17,8 +17,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from newscrawl.run.coverage import silence_problems
+from newscrawl.run.health import RunHealth
 from newscrawl.run.ledger import UrlLedger
-from newscrawl.run.monitor import LayoutMonitor
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class RunVerdict:
 
     def verdict(self) -> Verdict:
         if self._verdict is None:
-            monitor = self.crawler.get_extension(LayoutMonitor)
+            monitor = self.crawler.get_extension(RunHealth)
             ledger = self.crawler.get_extension(UrlLedger)
             self._verdict = Verdict.of(
                 monitor.assess() if monitor is not None else None,
@@ -111,7 +111,7 @@ class RunVerdict:
     def spider_closed(self, spider: Any, reason: str) -> None:
         verdict = self.verdict()
         self.crawler.stats.set_value("run/status", verdict.status)
-        monitor = self.crawler.get_extension(LayoutMonitor)
+        monitor = self.crawler.get_extension(RunHealth)
         if monitor is not None:
             layout_problems = set(verdict.layout["problems"]) if verdict.layout else set()
             monitor.conclude(verdict.status, spider.name, [p for p in verdict.problems if p not in layout_problems])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import load_object
 
-from newscrawl.article.clock import crawl_clock
 from newscrawl.state.base import Baseline, FetchRecord, SeenArticle, Store
 
 __all__ = ["Baseline", "FetchRecord", "SeenArticle", "StateStore", "Store", "store_for"]
@@ -30,17 +30,8 @@ class StateStore:
     @property
     def store(self) -> Store:
         if self._store is None:
-            settings = self.crawler.settings
-            if settings.get("REDIS_URL"):
-                from newscrawl.state.redis import RedisStore  # only distributed crawls need the Redis client
-
-                self._store = RedisStore.for_crawler(self.crawler)
-            else:
-                from newscrawl.state.sqlite import SqliteStore
-
-                self._store = SqliteStore(
-                    settings.get("STATE_DB"), settings.getfloat("STATE_EXPIRE_DAYS"), crawl_clock(self.crawler).now()
-                )
+            # Made by STATE_STORE_FACTORY: SQLite's, or the cluster's (its add-on sets it with REDIS_URL).
+            self._store = load_object(self.crawler.settings["STATE_STORE_FACTORY"])(self.crawler)
         return self._store
 
     def engine_stopped(self) -> None:

@@ -1,15 +1,11 @@
-"""The state store in Redis, shared by every worker of a distributed crawl (REDIS_URL), and the
-connection and naming helpers of distributed mode (newscrawl/cluster/distributed.py uses them too)."""
+"""The state store in Redis, shared by every worker of a distributed crawl (REDIS_URL). It is given
+its connection, its worker's name and the heartbeat keys by the cluster (newscrawl/cluster/redis.py),
+which makes it: the store knows Redis, not how workers are named or connected."""
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import socket
 from datetime import datetime
-
-from scrapy.crawler import Crawler
 
 from newscrawl.state.base import Baseline, FetchRecord, SeenArticle
 
@@ -18,86 +14,6 @@ PUBLICATIONS_KEPT = 2000
 
 #: the fields of a fetch record's value, in order
 _FETCH_FIELDS = ("etag", "last_modified", "lastmod_hint", "fetched", "published", "due", "gone", "url")
-
-
-def enabled(settings) -> bool:
-    return bool(settings.get("REDIS_URL"))
-
-
-def prefix(settings) -> str:
-    return settings.get("REDIS_KEY_PREFIX")
-
-
-#: the Redis password is a secret, never a setting (Scrapy logs settings, Scrapyd lists them): it comes
-#: from the environment, or from the file the environment names
-REDIS_PASSWORD_ENV = "NEWSCRAWL_REDIS_PASSWORD"
-
-
-def redis_password() -> str | None:
-    value = os.environ.get(REDIS_PASSWORD_ENV)
-    if value:
-        return value
-    path = os.environ.get(f"{REDIS_PASSWORD_ENV}_FILE")
-    if path:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read().strip() or None
-    return None
-
-
-def _client_class():
-    import redis
-
-    class SecretRedis(redis.StrictRedis):
-        """A Redis client that logs in with the password from the environment (scrapy-redis builds
-        its scheduler's and seen-set's clients through this class too: REDIS_PARAMS redis_cls)."""
-
-        @classmethod
-        def from_url(cls, url, **kwargs):
-            password = redis_password()
-            if password and not kwargs.get("password"):
-                kwargs["password"] = password
-            return super().from_url(url, **kwargs)
-
-    return SecretRedis
-
-
-_made: list[type] = []
-
-
-def client_class() -> type:
-    """The Redis client class (made on first use: redis is imported only in distributed mode)."""
-    if not _made:
-        _made.append(_client_class())
-    return _made[0]
-
-
-def __getattr__(name: str):
-    # "newscrawl.state.redis.SecretRedis" for scrapy-redis' REDIS_PARAMS redis_cls, made lazily.
-    if name == "SecretRedis":
-        return client_class()
-    raise AttributeError(name)
-
-
-def connect(settings):
-    return client_class().from_url(
-        settings.get("REDIS_URL"), decode_responses=True, socket_timeout=30, health_check_interval=30
-    )
-
-
-_WORKER_IDS: dict[int, str] = {}
-
-
-def worker_id(crawler: Crawler | None = None) -> str:
-    """This process's name in the cluster (host, pid and a random part: pids repeat across machines).
-    One per process: a forked worker gets its own."""
-    pid = os.getpid()
-    if pid not in _WORKER_IDS:
-        _WORKER_IDS[pid] = f"{socket.gethostname()}-{pid}-{secrets.token_hex(3)}"
-    return _WORKER_IDS[pid]
-
-
-def heartbeat_prefix(settings, spider_name: str) -> str:
-    return f"{prefix(settings)}:{spider_name}:worker:"
 
 
 # Claim an article (its key and its text) for this worker, atomically. A claim held by a worker
@@ -156,17 +72,6 @@ class RedisStore:
         self._claim = server.register_script(_CLAIM)
         self._release = server.register_script(_RELEASE)
         self._migrate_hashes()
-
-    @classmethod
-    def for_crawler(cls, crawler: Crawler) -> RedisStore:
-        settings = crawler.settings
-        return cls(
-            connect(settings),
-            prefix(settings),
-            worker_id(crawler),
-            heartbeat_prefix(settings, crawler.spidercls.name),
-            expire_seconds=int(settings.getfloat("STATE_EXPIRE_DAYS") * 86400),
-        )
 
     def _migrate_hashes(self) -> None:
         """State written by earlier versions (one hash per kind, no expiry) moves to keys with a TTL, once."""

@@ -16,6 +16,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from scrapy.crawler import Crawler
+
+from newscrawl.article.clock import crawl_clock
 from newscrawl.state.base import Baseline, FetchRecord, SeenArticle
 
 _FETCH_COLUMNS = "etag, last_modified, lastmod_hint, published, due, gone, url"
@@ -271,3 +274,9 @@ class SqliteStore:
     def close(self) -> None:
         self.commit()
         self.db.close()
+
+
+def embedded_store(crawler: Crawler) -> SqliteStore:
+    """The crawl's own store (the default STATE_STORE_FACTORY): SQLite at STATE_DB."""
+    settings = crawler.settings
+    return SqliteStore(settings.get("STATE_DB"), settings.getfloat("STATE_EXPIRE_DAYS"), crawl_clock(crawler).now())

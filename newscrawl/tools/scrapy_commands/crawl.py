@@ -28,13 +28,13 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
 from newscrawl.article.clock import BadInstant, Clock
+from newscrawl.cluster.redis import REDIS_PASSWORD_ENV
 from newscrawl.crawl.archive import WarcArchive
 from newscrawl.crawl.feeds import local_path, with_spider_name
 from newscrawl.crawl.revisits import revisit_hours
 from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
 from newscrawl.run.alerts import SECRETS, plaintext_login
-from newscrawl.run.monitor import RENAMED_SETTINGS
-from newscrawl.state.redis import REDIS_PASSWORD_ENV
+from newscrawl.run.health import RENAMED_SETTINGS
 
 #: stats that mean the dataset or its manifest on disk is not what the run reports
 WRITE_FAILURES = ("feed/write_failed", "manifest/write_failed")

@@ -1,8 +1,10 @@
-"""Layout-change detection: the number one failure of news scrapers is a redesign nobody noticed.
+"""The run's health (RunHealth): did this run read the site as it should?
 
-Each run measures, over every article page it parsed (emitted, duplicate or rejected), how often
-the fields that need the site's selectors were found, and how often the generic extractor had
-to fill the body. Under the thresholds the run is failed:
+Layout change first (the number one failure of news scrapers is a redesign nobody noticed), then
+what the run lost (discovery that reached nothing, parse errors, failed articles) and the site's
+baselines (a field it always had, gone in one run). Each run measures, over every article page it
+parsed (emitted, duplicate or rejected), how often the fields that need the site's selectors were
+found, and how often the generic extractor had to fill the body. Under the thresholds the run is failed:
 
 * an ERROR line in the log ("Layout change suspected …"),
 * ``layout/status = failed`` in the stats, ``status: failed`` and the reasons in the manifest,
@@ -53,7 +55,9 @@ RENAMED_SETTINGS = {
 }
 
 
-class LayoutMonitor:
+class RunHealth:
+    """Extension: judges the run's health at close (its verdict: newscrawl/run/verdict.py)."""
+
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
         self.crawler = crawler
@@ -85,7 +89,7 @@ class LayoutMonitor:
         self.samples: list[tuple[str, int, dict, bytes, list[str]]] = []
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> LayoutMonitor:
+    def from_crawler(cls, crawler: Crawler) -> RunHealth:
         monitor = cls(crawler)
         crawler.signals.connect(monitor.parse_error, signal=crawl_signals.page_parse_error)
         crawler.signals.connect(monitor.item_scraped, signal=signals.item_scraped)
