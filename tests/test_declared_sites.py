@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, PROJECT, replay_crawl, run_scrapy
+from conftest import FIXTURES, PROJECT, replay_crawl, run_newscrawl, run_scrapy
 
 from newscrawl.extract.declared import SitesFileError, load_sites
 from newscrawl.extract.registry import package_sites, sites
@@ -59,6 +59,24 @@ def test_a_declared_site_crawls_from_its_toml_file_alone(tmp_path, archive):
             "metadata": metadata,
         }
     assert stats["item_scraped_count"] == 3
+
+
+def test_validate_takes_a_declared_sites_dataset_without_its_sites_file(tmp_path, archive):
+    """As stats, merge and export do: the published schema's `site` is any well-formed name."""
+    items, _ = crawl(tmp_path, archive)
+    dataset = tmp_path / "stadsblad.jsonl"
+    assert len(items) == 3 and dataset.exists()
+    checked = run_newscrawl("validate", str(dataset))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "3 of 3 lines valid" in checked.stdout
+    assert "site stadsblad (3 line(s)) is not registered here" in checked.stdout
+    with_file = run_newscrawl("validate", "--sites-file", str(SITES_FILE), str(dataset))
+    assert with_file.returncode == 0 and "not registered" not in with_file.stdout
+    # A site value that is no site name at all is still wrong.
+    broken = json.loads(dataset.read_text("utf-8").splitlines()[0])
+    (tmp_path / "broken.jsonl").write_text(json.dumps({**broken, "site": "Stads Blad!"}) + "\n", encoding="utf-8")
+    wrong = run_newscrawl("validate", str(tmp_path / "broken.jsonl"))
+    assert wrong.returncode == 1 and "site: 'Stads Blad!' is not one of" in wrong.stderr
 
 
 def test_newscrawl_sites_and_scrapy_list_name_the_declared_site(tmp_path):

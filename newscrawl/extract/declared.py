@@ -63,7 +63,8 @@ _KEYS = {
 }
 _REQUIRED = ("host", "article_path")
 CHECK_FIELDS = ("url", "canonicalUrl", "site", "articleId", "headline", "articleBody")
-_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+#: a site name (the spider name and the item's `site`)
+SITE_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 _HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 _LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
 _PREFIXED_CALL = compile_pattern(r"[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*\s*\(")  # RE2: any length
@@ -231,7 +232,7 @@ def load_sites(path: str | Path, taken: Mapping[str, Site]) -> dict[str, Site]:
 
 
 def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str], problems: list[str]) -> Site | None:
-    if not _NAME.match(name):
+    if not SITE_NAME.match(name):
         problems.append("the name must be 2-31 lower-case letters, digits or _, starting with a letter")
     if name in taken:
         problems.append(f"the name is taken by a built-in site ({taken[name].title})")

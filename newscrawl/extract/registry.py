@@ -183,11 +183,12 @@ def site_for_host(host: str) -> Site | None:
     return None
 
 
-def article_validator() -> Draft202012Validator:
-    """The article schema as this installation checks it (``site`` one of the registered sites)."""
-    return validator_for_sites(tuple(sorted(sites())))
+def article_validator(also: frozenset[str] = frozenset()) -> Draft202012Validator:
+    """The article schema as this installation checks it (``site`` one of the registered sites, and
+    of ``also``: sites a dataset names that are not registered here)."""
+    return validator_for_sites(tuple(sorted({*sites(), *also})))
 
 
-def schema_errors(item: Any) -> list[str]:
+def schema_errors(item: Any, also: frozenset[str] = frozenset()) -> list[str]:
     """``"field/path: message"`` for each way the item breaks the schema, sorted by path."""
-    return errors_against(article_validator(), item)
+    return errors_against(article_validator(also), item)

@@ -194,8 +194,9 @@ def other_schema_version(record: Record) -> Problem | None:
     return None
 
 
-def check_record(record: Record) -> list[Problem]:
-    """Schema problems of one record; a different schema version is said once, plainly."""
+def check_record(record: Record, also_sites: frozenset[str] = frozenset()) -> list[Problem]:
+    """Schema problems of one record; a different schema version is said once, plainly.
+    ``also_sites``: site names taken as known besides the registered ones (declared elsewhere)."""
     other = other_schema_version(record)
     if other is not None:
         return [other]
@@ -204,7 +205,7 @@ def check_record(record: Record) -> list[Problem]:
     if isinstance(metadata, dict) and metadata.get("schemaVersion") != SCHEMA_VERSION:
         # An earlier readable version: the current schema less what it added holds for it.
         item = {**item, "metadata": {**metadata, "schemaVersion": SCHEMA_VERSION}}
-    errors = schema_errors(item) + date_problems(item)
+    errors = schema_errors(item, also_sites) + date_problems(item)
     return [Problem(record.path, record.line, error) for error in errors]
 
 
