@@ -109,6 +109,30 @@ def test_a_site_without_body_selectors_is_judged_by_what_it_declares(tmp_path, a
     assert sorted(item["headline"] for item in items) == sorted(e["headline"] for e in EXPECTED.values())
 
 
+def test_a_declared_article_path_that_matches_no_link_fails_the_run_loudly(tmp_path, archive):
+    """Without a check_url nothing confirms the pattern: a wrong one would give an ok run with 0 items."""
+    text = SITES_FILE.read_text("utf-8")
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(
+        text.replace("article_path = '^/nieuws/", "article_path = '^/artikel/").replace(
+            'check_url = "https://www.stadsblad.test/nieuws/1201/nieuwe-fietsbrug-over-de-vaart"\n', ""
+        ),
+        "utf-8",
+    )
+    lines, stats, log = replay_crawl("stadsblad", tmp_path / "w", "-s", f"SITES_FILE={wrong}", archive=archive)
+    assert lines == [] and stats["run/status"] == "failed"
+    assert "WARNING: article_path matches no link: the 2 discovery pages read gave no article URL" in log
+    # The control: the right pattern, still without check_url, is an ok run with its articles.
+    right = tmp_path / "right.toml"
+    right.write_text(
+        text.replace('check_url = "https://www.stadsblad.test/nieuws/1201/nieuwe-fietsbrug-over-de-vaart"\n', ""),
+        "utf-8",
+    )
+    lines, stats, log = replay_crawl("stadsblad", tmp_path / "r", "-s", f"SITES_FILE={right}", archive=archive)
+    # 3 articles: too few to judge the layout (HEALTH_MIN_ARTICLES), and nothing failed.
+    assert len(lines) == 3 and stats["run/status"] == "too_few" and "article_path matches no link" not in log
+
+
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "sites.toml"
     path.write_text(text, "utf-8")

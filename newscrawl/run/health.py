@@ -82,6 +82,9 @@ class RunHealth:
         self.baseline_drop = settings.getfloat("HEALTH_BASELINE_DROP")
         self.baseline_fallback_rise = settings.getfloat("HEALTH_BASELINE_FALLBACK_RISE")
         self.site_name = site.name if site else None
+        # A site whose article URL pattern no fixture confirms (declared in TOML without check_url):
+        # a pattern that matches no link leaves the run empty, not failed, unless it is judged here.
+        self.unconfirmed_article_path = site is not None and site.check is None
         self.samples_dir = settings.get("HEALTH_SAMPLES_DIR")
         self.articles = 0
         self.fallbacks = 0
@@ -166,6 +169,14 @@ class RunHealth:
                 f"reached nothing: none of the {len(ledger.discovery_urls)} discovery sources answered "
                 f"({sources['failure']} failed), no article requested"
             )
+        found = self.crawler.stats.get_value("discovery/links_found", 0)
+        if self.unconfirmed_article_path and sources["discovery"] and not found and not requested:
+            problem = (
+                f"article_path matches no link: the {sources['discovery']} discovery pages read gave no "
+                "article URL of the site; check the site's article_path (no check_url confirms it)"
+            )
+            logger.warning("%s", problem)
+            problems.append(problem)
         if requested and not good:
             problems.append(
                 f"{requested} article pages requested, none became an item ({lost} skipped or failed, {kinds['reject']} rejected)"
