@@ -560,3 +560,33 @@ def test_adaptive_scheduling_follows_each_sites_publication_rate(tmp_path):
     at_45 = tick_at(45)
     assert at_45["nu"] == "job-nu" and at_45["wnl"].startswith("skipped: adaptive")
     assert tick_at(6 * 60 + 1)["wnl"] == "job-wnl"
+
+
+def test_the_runs_page_tells_nothing_new_from_items_dropped_to_zero(tmp_path):
+    """Two ok runs with 0 items: one found only articles it already held, one listed nothing at all."""
+    import json
+
+    from newscrawl.tools.runsreport import render
+
+    def job(n: int, items: int, **counts) -> dict:
+        manifest = tmp_path / f"nu-{n}.jsonl.manifest.json"
+        manifest.write_text(json.dumps({"spider": "nu", "status": "ok", "counts": {"items": items, **counts}}))
+        return {
+            "job": f"j{n}",
+            "spider": "nu",
+            "status": "ok",
+            "items": items,
+            "end": f"2025-04-01T0{n}:00:00+00:00",
+            "manifest": str(manifest),
+        }
+
+    entries = [
+        job(1, 7, listed=7),
+        job(2, 0, listed=7, notModified=5, unchangedSkipped=2),
+        job(3, 0, listed=0),
+    ]
+    page = render(entries)
+    rows = page.split("<tr class=")[1:]
+    assert "nothing new (7 listed, 7 already held)" in rows[1] and "dropped" not in rows[1]
+    assert "dropped to 0 (the run before wrote 7; nothing listed)" in rows[2]
+    assert "nothing new" not in rows[0] and "dropped" not in rows[0]

@@ -51,6 +51,23 @@ def _count(value) -> str:
     return escape(str(n if n is not None else 0 if value is None else f"not a number: {value!r}"[:80]))
 
 
+def zero_items(entry: dict, manifest: dict, before: list[dict]) -> str:
+    """Why an ok run wrote no item, in words: "nothing new" when the site listed articles the state
+    already held (unchanged, 304, duplicates), "dropped to 0" when it listed none after runs that
+    wrote items (a source gone quiet: look before the next run). "" for a run that wrote items."""
+    if number(entry.get("items")) != 0 or entry.get("status") != "ok":
+        return ""
+    counts = as_dict(manifest.get("counts"))
+    known = sum(number(counts.get(name)) or 0 for name in ("unchangedSkipped", "notModified", "duplicatesDropped"))
+    listed = number(counts.get("listed")) or 0
+    if known or listed:
+        return f"nothing new ({listed} listed, {known} already held)"
+    earlier = [n for n in (number(e.get("items")) for e in before) if n]
+    if earlier:
+        return f"dropped to 0 (the run before wrote {earlier[-1]}; nothing listed)"
+    return "nothing listed"
+
+
 def _manifest_link(path) -> str:
     """A link to the manifest file: file: for an absolute path, ./ for a relative one, so a
     path such as ``javascript:…`` stays a file name."""
@@ -202,7 +219,9 @@ def render(entries: list[dict]) -> str:
     for entry in entries:
         manifest, wrong = manifest_of(entry)
         failed = entry.get("status") != "ok"
+        before = [e for e, _, _ in sites.get(str(entry.get("spider")), [])]
         sites.setdefault(str(entry.get("spider")), []).append((entry, manifest, failed))
+        why_none = zero_items(entry, manifest, before)
         problems = entry.get("problems")
         problems = (
             [str(p) for p in problems]
@@ -217,7 +236,7 @@ def render(entries: list[dict]) -> str:
         rows.append(
             f'<tr class="{"failed" if failed else "ok"}"><td class="end">{escape(str(entry.get("end")))}</td><td>{escape(str(entry.get("spider")))}</td>'
             f'<td>{escape(str(entry.get("job")))}</td><td class="status">{"FAILED" if failed else "ok"}</td>'
-            f'<td class="n">{_count(entry.get("items"))}</td><td class="n">{_count(entry.get("new"))} / {_count(entry.get("revised"))}</td>'
+            f'<td class="n">{_count(entry.get("items"))}{f"<br><small>{escape(why_none)}</small>" if why_none else ""}</td><td class="n">{_count(entry.get("new"))} / {_count(entry.get("revised"))}</td>'
             f'<td>{escape(failures_by_reason(manifest))}</td><td class="n">{_count(entry.get("rejects"))}</td>'
             f"<td>{escape('; '.join(problems))}{cause}</td><td>{_manifest_link(entry.get('manifest'))}</td></tr>"
         )

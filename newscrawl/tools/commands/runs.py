@@ -7,9 +7,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newscrawl.tools.present import for_terminal
+from newscrawl.tools.present import for_terminal, number
 from newscrawl.tools.runlog import RunLog
-from newscrawl.tools.runsreport import in_time_order, recent
+from newscrawl.tools.runsreport import in_time_order, manifest_of, recent, zero_items
 from newscrawl.tools.scheduling import parse_interval
 
 
@@ -85,6 +85,7 @@ def run(options: argparse.Namespace) -> int:
             return 2
         print(f"report written to {options.html}", file=sys.stderr)
     latest = {str(entry.get("spider")): entry for entry in in_time_order(everything)}
+    seen: dict[str, list[dict]] = {}
     for entry in entries:
         # Every value from the run log or Scrapyd as inert text: no escape sequence reaches the terminal.
         def cell(name: str, entry: dict = entry) -> str:
@@ -92,6 +93,10 @@ def run(options: argparse.Namespace) -> int:
 
         problems = entry.get("problems")
         problems = "; ".join(map(str, problems)) if isinstance(problems, list) else str(problems or "")
+        before = seen.setdefault(str(entry.get("spider")), [])
+        if number(entry.get("items")) == 0 and not problems:  # "nothing new" is not "dropped to 0"
+            problems = zero_items(entry, manifest_of(entry)[0], before)
+        before.append(entry)
         print(
             f"{cell('end'):<26} {cell('spider'):<8} {cell('job'):<34} "
             f"{'FAILED' if entry.get('status') != 'ok' else 'ok':<7} {cell('items'):>6} {cell('new'):>5} "

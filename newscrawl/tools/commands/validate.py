@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
+from newscrawl.extract.declared import SITE_NAME
+from newscrawl.extract.registry import sites
 from newscrawl.tools.dataset import (
     Problem,
     check_record,
     read_all,
 )
-from newscrawl.extract.declared import SITE_NAME
-from newscrawl.extract.registry import sites
 from newscrawl.tools.present import for_terminal, print_problems
 
 
