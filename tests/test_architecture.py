@@ -2,6 +2,7 @@
 modules or packages, a short top level, no locator and no private Scrapy attribute."""
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "newscrawl"
@@ -148,3 +149,57 @@ def test_what_an_article_is_needs_no_scrapy():
                 if isinstance(node, ast.ImportFrom | ast.Import):
                     names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
                     assert not any(n == "scrapy" or n.startswith("scrapy.") for n in names), name
+
+
+def readme_layout() -> dict[str, set[str]]:
+    """The README's layout map: for each package it gives a line of its own (``newscrawl/extract``),
+    the names on its lines: module files (``name.py``) and sub-packages (``name/``)."""
+    text = (PACKAGE.parent / "README.md").read_text("utf-8")
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    named: dict[str, set[str]] = {}
+    stack: list[tuple[int, str]] = []  # (indent, package path) of the packages the line is inside
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent < 20:  # a line of its own (descriptions continue at column 22)
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            first = line.split()[0]
+            if first.endswith("/") and (stack or first == "newscrawl/"):
+                path = f"{stack[-1][1]}/{first.rstrip('/')}" if stack else "newscrawl"
+                stack.append((indent, path))
+                named[path] = set()
+                line = line.replace(first, "", 1)
+        if stack:
+            named[stack[-1][1]].update(re.findall(r"(?<![\w/.*])(\w+\.py|\w+/)(?=[\s,;:)]|$)", line))
+    return named
+
+
+def test_the_readmes_layout_map_names_every_module_and_nothing_else():
+    """The map cannot drift: every package and module of newscrawl/ is on it, on its package's
+    lines (a site plug-in by its package name on sites/'s), and everything it names exists."""
+    named = readme_layout()
+    root = PACKAGE.parent
+    plugins = {path.parent.name for path in (PACKAGE / "sites").glob("*/__init__.py")}
+    packages = {
+        str(path.parent.relative_to(root))
+        for path in PACKAGE.rglob("__init__.py")
+        if path.parent.parent != PACKAGE / "sites"
+    }
+    assert set(named) == packages, "README layout: the packages"
+    for package, names in named.items():
+        here = root / package
+        modules = {path.name for path in here.glob("*.py") if path.name != "__init__.py"}
+        subpackages = {f"{path.parent.name}/" for path in here.glob("*/__init__.py")}
+        if package == "newscrawl/sites":
+            subpackages = {f"{name}/" for name in plugins}
+            # what each plug-in holds (__init__.py: the Site; parser.py, discovery.py)
+            modules |= {path.name for name in plugins for path in (here / name).glob("*.py")}
+        assert modules - {"__init__.py"} <= names, (
+            f"README layout, {package}/: {sorted(modules - names)} not on the map"
+        )
+        assert {n for n in names if n.endswith(".py")} <= modules | {"__init__.py"}, (
+            f"README layout, {package}/ names what it does not hold: {sorted(n for n in names if n.endswith('.py') and n not in modules)}"
+        )
+        assert {n for n in names if n.endswith("/")} <= subpackages, f"README layout, {package}/: {sorted(names)}"
