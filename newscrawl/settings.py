@@ -65,10 +65,11 @@ RELATED_DEPTH = 2
 ARTICLE_BATCH = 1000
 # How many pages of a section listing ("Meer laden", ?page=N) to read.
 LISTING_MAX_PAGES = 2
-# Sitemap indexes nest: how deep to follow them, and how many sitemap files to read in one run.
-# A real site stays far below both; a loop or a generated maze of indexes stops here (counted as
-# discovery/sitemap_limit/depth and …/files).
+# Sitemap indexes nest: how deep to follow them. A real site stays far below; a loop of indexes
+# stops here (counted as discovery/sitemap_limit/depth).
 SITEMAP_MAX_DEPTH = 4
+# How many sitemap files one run reads at most; a generated maze of indexes stops here (counted as
+# discovery/sitemap_limit/files).
 SITEMAP_MAX_FILES = 2000
 # How many pages of a REST API listing (WordPress /wp-json/wp/v2/posts) to read.
 API_MAX_PAGES = 2
@@ -79,12 +80,15 @@ API_MAX_PAGES = 2
 DISCOVERY_OVERFLOW_PAGES = 8
 # Same article under another URL = same request (see newscrawl/crawl/fingerprint.py).
 REQUEST_FINGERPRINTER_CLASS = "newscrawl.crawl.fingerprint.ArticleRequestFingerprinter"
+# The scheduler's duplicate filter on that fingerprint: an article already requested is not requested again.
 DUPEFILTER_CLASS = "newscrawl.crawl.fingerprint.ArticleDupeFilter"
 
 # --- Offline record / replay (newscrawl/crawl/archive.py) ---------------------------
-# RECORD_WARC = "output/nu.warc.gz"   write every response to this WARC
-# REPLAY_WARC = "tests/fixtures/nu/site.warc.gz"   serve every request from WARC file(s) (glob or comma list)
+# Write every response as the server sent it (status, headers, compressed body) to this WARC file,
+# e.g. "output/nu.warc.gz"; ignored while replaying.
 RECORD_WARC = None
+# Serve every request from these WARC file(s) instead of the network (a path, a glob or a comma
+# list, e.g. "tests/fixtures/nu/site.warc.gz"): a URL the archive lacks is counted, never fetched.
 REPLAY_WARC = None
 
 SPIDER_MIDDLEWARES = {
@@ -142,10 +146,12 @@ GC_THRESHOLDS = [20000, 20, 20]
 # --- Run health (newscrawl/run/health.py, newscrawl/run/verdict.py): every setting HEALTH_* ----
 # One verdict per run from these checks, the URL ledger and the finish reason; the manifest, check-run,
 # the runs report and the alerts all say that verdict. (The LAYOUT_* / RUN_* names of earlier
-# versions are refused with their new name.)
-# Layout-change detection: minimum share of parsed articles with each field,
-# maximum share of bodies from the generic extractor, and the run size below which nothing is judged.
+# versions are refused with their new name.) Per site, Site.settings overrides them.
+
+# Layout change: the minimum share of parsed articles with each field (a site may lower one:
+# Site.layout_min_coverage).
 HEALTH_MIN_COVERAGE = {"headline": 0.95, "articleBody": 0.8, "datePublished": 0.9, "authors": 0.5}
+# Layout change: the maximum share of bodies the generic extractor gave (the site's rules found none).
 HEALTH_MAX_FALLBACK_SHARE = 0.25
 # Minimum share of parsed articles whose headline and body the site's own rules found (not
 # JSON-LD, <title> or the generic extractor): below it the site's markup has moved, even when the
@@ -157,36 +163,44 @@ HEALTH_MAX_PARSE_ERROR_SHARE = 0.05
 # an item (new, revised or known unchanged), or when more than this share of the article URLs it
 # requested ended as skips or failures (at least HEALTH_MIN_ARTICLES of them).
 HEALTH_MAX_LOST_SHARE = 0.5
-# Each site's healthy runs make its baseline (in the state store): a run fails when a field's
-# coverage falls below (1 - HEALTH_BASELINE_DROP) of its usual share (fields usually on >= 20 % of
-# articles), when the links per listing page fall likewise, or when the fallback share rises more
-# than HEALTH_BASELINE_FALLBACK_RISE above its usual value. Per site: Site.settings overrides these.
+# Baseline (each site's healthy runs, kept in the state store): a run fails when a field's coverage
+# falls below (1 - this) of its usual share (fields usually on >= 20 % of articles), or the links per
+# listing page fall likewise.
 HEALTH_BASELINE_DROP = 0.5
+# Baseline: a run fails when the generic extractor's share rises more than this above its usual value.
 HEALTH_BASELINE_FALLBACK_RISE = 0.2
 # Below this many articles the layout is not judged by shares (the verdict says "too_few").
 HEALTH_MIN_ARTICLES = 5
 # A failed run keeps up to this many of its problem pages (the pages whose fields were missing or
-# came from fallbacks, or whose parser raised), with their URLs and problems, in this folder, to
-# be packed into a fixture (python -m newscrawl.tools.fixtures pack) and the parser mended.
+# came from fallbacks, or whose parser raised), with their URLs and problems.
 HEALTH_SAMPLES = 10
+# The folder they are kept in (%(name)s: the spider), ready to be packed into a fixture
+# (python -m newscrawl.tools.fixtures pack) and the parser mended.
 HEALTH_SAMPLES_DIR = "output/%(name)s-layout-samples"
 
 # --- Alerts (newscrawl/run/alerts.py, on Spidermon) -------------------------------
 # At the end of each run Spidermon checks its health (layout, lost articles, parse errors, URL
 # outcomes, finish reason); a failed run sends one message to every channel configured below.
-# Only `scrapy crawl` is a run: it switches Spidermon on; `scrapy parse`, `check` and `shell` run
-# the same spiders without checks or alerts (-s SPIDERMON_ENABLED=0 turns them off for a crawl).
+# Secrets are never settings (logged, listed by Scrapyd): they come from the environment or a file.
+
+# Spidermon's checks and alerts. Only `scrapy crawl` is a run: it switches them on; `scrapy parse`,
+# `check` and `shell` run the same spiders without (-s SPIDERMON_ENABLED=0 turns them off for a crawl).
 SPIDERMON_ENABLED = False
+# What Spidermon runs when a spider closes: the project's checks and alerts (newscrawl/run/alerts.py).
 SPIDERMON_SPIDER_CLOSE_MONITORS = ("newscrawl.run.alerts.RunAlerts",)
 ALERT_EMAIL_TO: list[str] = []  # e-mail addresses; with ALERT_SMTP_HOST set, failed runs are mailed there
+# The sender of alert mails.
 ALERT_EMAIL_FROM = "newscrawl@localhost"
+# The SMTP server alert mails go through; None: no mail.
 ALERT_SMTP_HOST = None
+# The SMTP server's port (587 for STARTTLS on most servers).
 ALERT_SMTP_PORT = 25
+# The SMTP login, if the server wants one; its password is never a setting (ALERT_SMTP_PASSWORD_FILE).
 ALERT_SMTP_USER = None
-# Secrets are never settings (logged, listed by Scrapyd): the SMTP password comes from the
-# environment (NEWSCRAWL_ALERT_SMTP_PASSWORD) or this file; likewise the webhook URL, which
-# receives a JSON POST for each failed run (NEWSCRAWL_ALERT_WEBHOOK_URL or ALERT_WEBHOOK_URL_FILE).
+# A file that holds the SMTP password; else the environment's NEWSCRAWL_ALERT_SMTP_PASSWORD.
 ALERT_SMTP_PASSWORD_FILE = None
+# A file that holds the webhook URL, which receives a JSON POST for each failed run; else the
+# environment's NEWSCRAWL_ALERT_WEBHOOK_URL.
 ALERT_WEBHOOK_URL_FILE = None
 ALERT_SMTP_TLS = False  # STARTTLS before logging in, the server's certificate verified
 # A login (ALERT_SMTP_USER) without ALERT_SMTP_TLS would send the password in cleartext: the crawl
@@ -228,12 +242,14 @@ REVISIT_AFTER_HOURS = [1, 2, 4, 8, 12, 18, 24, 44, 64, 84, 104, 124, 144, 164]
 # At most this many revisits per run, the most overdue first; the rest are due at the next run.
 REVISIT_MAX_PER_RUN = 300
 # Silence is an alert: the run fails with "coverage: silent since …" when the site has listed no new
-# article for SILENCE_FACTOR times its longest gap near that hour of the day (learned from its last
-# SILENCE_HISTORY publications, once it has SILENCE_MIN_HISTORY), and at least SILENCE_MIN_HOURS;
-# or when every feed read was empty. SILENCE_FACTOR = 0: only the empty feeds are said.
+# article for this many times its longest gap near that hour of the day, or when every feed read
+# was empty. 0: only the empty feeds are said.
 SILENCE_FACTOR = 3.0
+# Silence: never said before this many hours without a new article, whatever the site's gaps.
 SILENCE_MIN_HOURS = 3.0
+# Silence: how many of the site's last publications its usual gaps are learned from.
 SILENCE_HISTORY = 1000
+# Silence: how many publications the site needs on record before its gaps are judged.
 SILENCE_MIN_HISTORY = 30
 # Where invalid items go; default: beside the first local feed (output/nu.rejects.jsonl).
 REJECTS_FILE = None
@@ -247,6 +263,8 @@ DEFAULT_FEED = "output/%(name)s.jsonl"
 # state makes the run emit only what is new, so the file would lose every earlier article.
 # 1 = replace it anyway.
 OVERWRITE_DATASET = False
+# Whether this command writes DEFAULT_FEED: set by `scrapy crawl` alone, so that `parse` and `check`
+# write no dataset (not an operator's setting).
 WRITE_DEFAULT_FEED = False
 ADDONS = {"newscrawl.crawl.addons.DefaultFeed": 0, "newscrawl.cluster.distributed.Distributed": 10}
 FEED_EXPORT_ENCODING = "utf-8"
@@ -256,7 +274,10 @@ FEED_EXPORT_FIELDS = field_order()
 # Only spiders that may need it install the scrapy-playwright download handler (wnl);
 # only requests with meta playwright=True go through the browser, which reaches only the site's
 # hosts (newscrawl.crawl.browser.ScopedPlaywrightHandler: it routes every other request to nowhere).
+
+# The browser scrapy-playwright drives.
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# How it is started: Debian's chromium, headless, without the background traffic that calls home.
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": "/usr/bin/chromium",  # Debian's package `chromium`
     "headless": True,
@@ -272,7 +293,9 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
         "--disable-sync",
     ],
 }
+# Pages open at once in one browser context.
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+# Milliseconds a rendered page may take to load before its request fails.
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 
 # --- Distributed crawling on scrapy-redis (newscrawl/cluster/distributed.py) ------------
@@ -288,10 +311,11 @@ REDIS_KEY_PREFIX = "newscrawl"
 # Workers share each host's DOWNLOAD_DELAY (or AutoThrottle's larger delay) and
 # CONCURRENT_REQUESTS_PER_DOMAIN through Redis: a site sees one crawler's rate, not N.
 CLUSTER_RATE_LIMIT = True
-# Seconds between heartbeats; a worker silent for CLUSTER_DEAD_AFTER seconds counts as dead
-# (its claims lapse, a survivor re-reads discovery); all idle for CLUSTER_CLOSE_AFTER: close.
+# Seconds between a worker's heartbeats in Redis.
 CLUSTER_HEARTBEAT = 1.0
+# A worker silent this many seconds counts as dead: its claims lapse, a survivor re-reads discovery.
 CLUSTER_DEAD_AFTER = 30
+# Seconds every worker must have been idle before the crawl closes.
 CLUSTER_CLOSE_AFTER = 5.0
 # The http/https download handlers the cluster's polite handlers wrap (newscrawl/cluster/politeness.py).
 # Filled in by the add-on from DOWNLOAD_HANDLERS when a crawl joins a cluster; set it only to wrap

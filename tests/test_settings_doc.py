@@ -40,3 +40,23 @@ def test_every_setting_the_code_reads_is_declared():
     }
     assert sorted((name, where) for name, where in read if name not in known) == []
     assert len(read) > 50  # the pattern still finds the project's reads
+
+
+def test_each_setting_has_its_own_meaning_and_one_reader():
+    """No two settings share a text, and each is read in one module of the project (the others ask
+    that module), or only by Scrapy or the library it configures."""
+    from collections import Counter
+
+    from newscrawl.tools.settingsdoc import INDIRECT_READS, read_by, readers
+
+    rows = declared()
+    shared = Counter(meaning for _, _, _, meaning in rows if meaning != "Scrapy's own setting, as the project sets it.")
+    assert [text[:60] for text, n in shared.items() if n > 1] == []
+    found = readers()
+    assert {name: paths for name, paths in found.items() if len(paths) > 1} == {}
+    project = {name for name in dir(project_settings) if name.isupper()}
+    scrapy = {name for name in dir(default_settings) if name.isupper()}
+    assert sorted(name for name in project - scrapy if not read_by(name, found)) == []
+    for name, path in INDIRECT_READS.items():  # the reads the pattern cannot see are where they are said to be
+        assert f'"{name.removesuffix("_FILE")}' in (PROJECT / "newscrawl" / path).read_text("utf-8"), name
+    assert "| `HEALTH_MIN_COVERAGE` | " in render() and "| `run/health.py` |" in render()

@@ -60,10 +60,15 @@ class Clock:
 _CLOCKS: WeakKeyDictionary[Any, Clock] = WeakKeyDictionary()
 
 
+def clock_from_settings(settings: Any) -> Clock:
+    """A clock made from CRAWL_NOW (BadInstant for one that is no instant): where it is read."""
+    return Clock.from_setting(settings.get("CRAWL_NOW"))
+
+
 def crawl_clock(crawler: Any) -> Clock:
     """The crawl's clock, made once from its CRAWL_NOW setting: every component of one crawl
     (spider, pipelines, state, monitor, manifest) reads the same one."""
     clock = _CLOCKS.get(crawler)
     if clock is None:
-        clock = _CLOCKS[crawler] = Clock.from_setting(crawler.settings.get("CRAWL_NOW"))
+        clock = _CLOCKS[crawler] = clock_from_settings(crawler.settings)
     return clock

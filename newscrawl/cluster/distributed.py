@@ -45,10 +45,11 @@ from newscrawl.cluster.politeness import wrap_download_handlers
 from newscrawl.cluster.redis import connect, enabled, heartbeat_prefix, prefix, worker_id
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.durability import feed_slots, flush_feeds
-from newscrawl.crawl.feeds import local_path, with_spider_name
+from newscrawl.crawl.feeds import feeds, local_path, with_spider_name
 from newscrawl.crawl.fingerprint import redirect_within_article
 from newscrawl.crawl.outcomes import Outcome
 from newscrawl.crawl.pipelines.dedup import learn_from_feed
+from newscrawl.run.ledger import UrlLedger
 from newscrawl.state import store_for
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,9 @@ class Cluster:
 
     # --- membership ----------------------------------------------------------
     def spider_opened(self, spider) -> None:
+        ledger = self.crawler.get_extension(UrlLedger)
+        if ledger is not None:
+            ledger.distributed = True  # it counts the requests this worker takes from the shared frontier
         self.server.set(self.heartbeat_prefix + self.id, "busy", ex=self.dead_after)
         self.server.sadd(self.workers_key, self.id)
         logger.info("Worker %s joined %s (%d workers)", self.id, self.workers_key, self.server.scard(self.workers_key))
@@ -258,7 +262,7 @@ class Cluster:
         found: list[Path | None] = list(self.opened_feed_paths())
         if not found:  # the exporter opens its files on spider_opened too, maybe after this extension
             name = self.crawler.spidercls.name
-            found = [local_path(with_spider_name(str(uri), name)) for uri in self.crawler.settings.getdict("FEEDS")]
+            found = [local_path(with_spider_name(str(uri), name)) for uri in feeds(self.crawler.settings)]
         return [path for path in found if path is not None and "%(" not in str(path)]
 
     def _tick(self) -> None:

@@ -11,11 +11,17 @@ import socket
 
 from scrapy.crawler import Crawler
 
+from newscrawl.state import state_window_days
 from newscrawl.state.redis import RedisStore
 
 
+def redis_url(settings) -> str | None:
+    """REDIS_URL: the Redis every worker of a distributed crawl shares; None: an embedded crawl."""
+    return settings.get("REDIS_URL") or None
+
+
 def enabled(settings) -> bool:
-    return bool(settings.get("REDIS_URL"))
+    return redis_url(settings) is not None
 
 
 def prefix(settings) -> str:
@@ -74,7 +80,7 @@ def __getattr__(name: str):
 
 def connect(settings):
     return client_class().from_url(
-        settings.get("REDIS_URL"), decode_responses=True, socket_timeout=30, health_check_interval=30
+        redis_url(settings), decode_responses=True, socket_timeout=30, health_check_interval=30
     )
 
 
@@ -102,5 +108,5 @@ def shared_store(crawler: Crawler) -> RedisStore:
         prefix(settings),
         worker_id(crawler),
         heartbeat_prefix(settings, crawler.spidercls.name),
-        expire_seconds=int(settings.getfloat("STATE_EXPIRE_DAYS") * 86400),
+        expire_seconds=int(state_window_days(settings) * 86400),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from newscrawl.crawl.feeds import default_feed
+
 
 class DefaultFeed:
     """Write to DEFAULT_FEED only for `scrapy crawl` (WRITE_DEFAULT_FEED) and only when no feed was configured.
@@ -12,8 +14,6 @@ class DefaultFeed:
     """
 
     def update_settings(self, settings) -> None:
-        if not settings.getbool("WRITE_DEFAULT_FEED") or settings.getdict("FEEDS"):
-            return
-        uri = settings.get("DEFAULT_FEED")
+        uri = default_feed(settings)
         if uri:
             settings.set("FEEDS", {uri: {"format": "jsonlines", "encoding": "utf-8"}}, priority="addon")

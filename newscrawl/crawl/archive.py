@@ -83,6 +83,11 @@ def write_response_record(
     writer.write_record(record)
 
 
+def replay_source(settings) -> str | None:
+    """REPLAY_WARC: the archive file(s) a crawl is replayed from (a path or a glob); None: the network."""
+    return settings.get("REPLAY_WARC") or None
+
+
 class WarcRecorder:
     """Extension: every downloaded response goes into one gzipped WARC file."""
 
@@ -97,7 +102,7 @@ class WarcRecorder:
         path = crawler.settings.get("RECORD_WARC")
         if not path:
             raise NotConfigured
-        if crawler.settings.get("REPLAY_WARC"):
+        if replay_source(crawler.settings):
             raise NotConfigured("RECORD_WARC is ignored while replaying")
         recorder = cls(path, crawler.stats)
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
@@ -324,7 +329,7 @@ class WarcReplayMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcReplayMiddleware:
-        pattern = crawler.settings.get("REPLAY_WARC")
+        pattern = replay_source(crawler.settings)
         if not pattern:
             raise NotConfigured
         archive = WarcArchive.open(pattern)

@@ -19,7 +19,7 @@ from pathlib import Path
 from scrapy.extensions.feedexport import FeedExporter
 
 from newscrawl.article.files import bounded_lines
-from newscrawl.crawl.feeds import local_path, with_spider_name
+from newscrawl.crawl.feeds import feeds, local_path, with_spider_name
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def flush_feeds(crawler) -> None:
 def append_mode_feeds(crawler) -> Iterator[Path]:
     """Local feed files the crawl will append to (not -O, not one file per run)."""
     name = crawler.spider.name if crawler.spider else ""
-    for uri, options in crawler.settings.getdict("FEEDS").items():
+    for uri, options in feeds(crawler.settings).items():
         if options.get("overwrite") or "%(" in with_spider_name(str(uri), ""):
             continue
         path = local_path(with_spider_name(str(uri), name))

@@ -39,6 +39,11 @@ from newscrawl.state import FetchRecord, store_for
 logger = logging.getLogger(__name__)
 
 
+def enabled(settings) -> bool:
+    """INCREMENTAL: lastmod skipping, conditional requests, revisits and the discovery pages' validators."""
+    return settings.getbool("INCREMENTAL")
+
+
 class ConditionalRequestMiddleware:
     """Downloader middleware: validators on article requests, 304s counted and handed to the spider."""
 
@@ -50,7 +55,7 @@ class ConditionalRequestMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
-        if not crawler.settings.getbool("INCREMENTAL"):
+        if not enabled(crawler.settings):
             raise NotConfigured
         middleware = cls(crawler)
         crawler.signals.connect(middleware.item_done, signal=signals.item_scraped)
@@ -192,7 +197,7 @@ def discovery_key(url: str) -> str:
 
 def unchanged_since_last_fetch(crawler: Crawler, article_key: str, modified: str | None) -> bool:
     """True when the discovery lastmod says the article has not changed since it was last fetched."""
-    if not modified or not crawler.settings.getbool("INCREMENTAL"):
+    if not modified or not enabled(crawler.settings):
         return False
     record = store_for(crawler).get_fetch(article_key)
     if record is None or record.lastmod_hint is None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from newscrawl.crawl.archive import replay_source
+
 
 def browser_path(settings) -> str | None:
     """The Chromium executable the settings point at, if it exists."""
@@ -52,7 +54,7 @@ class RenderPolicy:
     def check_browser(self) -> bool:
         """Say at start-up whether pages can be rendered; False stops a crawl that must render everything."""
         settings = self.crawler.settings
-        if not self.can_render or self.mode == "never" or settings.get("REPLAY_WARC"):
+        if not self.can_render or self.mode == "never" or replay_source(settings):
             return True  # replay serves rendered pages from the archive: no browser needed
         path = browser_path(settings)
         if path:

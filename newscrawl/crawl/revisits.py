@@ -41,15 +41,19 @@ def revisit_hours(settings) -> list[float]:
     ValueError for anything else (the crawl refuses to start with it)."""
     value = settings.get("REVISIT_AFTER_HOURS")
     items = value if isinstance(value, list | tuple) else str(value or "").strip("[] ").split(",")
-    hours = sorted(float(str(h).strip()) for h in items if str(h).strip())
+    try:
+        hours = sorted(float(str(h).strip()) for h in items if str(h).strip())
+    except (TypeError, ValueError):
+        hours = [-1.0]
     if any(h <= 0 or h != h for h in hours):
-        raise ValueError("not positive")
+        raise ValueError(f"REVISIT_AFTER_HOURS must be hours after publication (positive numbers), not {value!r}")
     return hours
 
 
 def schedule(crawler: Crawler) -> list[float]:
-    """The revisit ages in hours (ascending, positive); empty: revisits are off."""
-    return revisit_hours(crawler.settings) if crawler.settings.getbool("INCREMENTAL") else []
+    """The revisit ages in hours (ascending, positive); empty: revisits are off. Revisits are part of
+    an incremental crawl: its components ask only when INCREMENTAL is on (newscrawl/crawl/incremental.py)."""
+    return revisit_hours(crawler.settings)
 
 
 def next_due(published: datetime, after: datetime, hours: list[float]) -> datetime | None:

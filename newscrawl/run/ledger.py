@@ -50,9 +50,10 @@ class UrlLedger:
         self.failures: list[dict[str, Any]] = []
         # Called with (url, outcome) once per URL (newscrawl.cluster.distributed marks it done in the run).
         self.listeners: list = []
-        # Distributed (REDIS_URL): a request this worker schedules may be taken by another worker,
-        # so this ledger counts the requests it took from the shared frontier instead.
-        self.distributed = bool(crawler.settings.get("REDIS_URL"))
+        # Distributed: a request this worker schedules may be taken by another worker, so this
+        # ledger counts the requests it took from the shared frontier instead. Set by the cluster
+        # (newscrawl.cluster.distributed.Cluster) when the spider opens, before any request.
+        self.distributed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> UrlLedger:

@@ -9,7 +9,26 @@ from scrapy.utils.misc import load_object
 
 from newscrawl.state.base import Baseline, FetchRecord, SeenArticle, Store
 
-__all__ = ["Baseline", "FetchRecord", "SeenArticle", "StateStore", "Store", "store_for"]
+__all__ = [
+    "Baseline",
+    "FetchRecord",
+    "SeenArticle",
+    "StateStore",
+    "Store",
+    "state_db",
+    "state_window_days",
+    "store_for",
+]
+
+
+def state_db(settings) -> str:
+    """STATE_DB: the embedded store's file (not used by a distributed crawl's shared store)."""
+    return str(settings.get("STATE_DB") or "")
+
+
+def state_window_days(settings) -> float:
+    """STATE_EXPIRE_DAYS: how long the state remembers an article; 0: for ever."""
+    return settings.getfloat("STATE_EXPIRE_DAYS")
 
 
 class StateStore:

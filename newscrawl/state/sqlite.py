@@ -19,6 +19,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 
 from newscrawl.article.clock import crawl_clock
+from newscrawl.state import state_db, state_window_days
 from newscrawl.state.base import Baseline, FetchRecord, SeenArticle
 
 _FETCH_COLUMNS = "etag, last_modified, lastmod_hint, published, due, gone, url"
@@ -279,4 +280,4 @@ class SqliteStore:
 def embedded_store(crawler: Crawler) -> SqliteStore:
     """The crawl's own store (the default STATE_STORE_FACTORY): SQLite at STATE_DB."""
     settings = crawler.settings
-    return SqliteStore(settings.get("STATE_DB"), settings.getfloat("STATE_EXPIRE_DAYS"), crawl_clock(crawler).now())
+    return SqliteStore(state_db(settings), state_window_days(settings), crawl_clock(crawler).now())

@@ -33,7 +33,7 @@ from newscrawl.crawl.durability import (
 )
 from newscrawl.crawl.outcomes import DuplicateItem
 from newscrawl.crawl.revisits import withdrawal_hash
-from newscrawl.state import Store, store_for
+from newscrawl.state import Store, state_db, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class DedupPipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.path = crawler.settings.get("STATE_DB")
+        self.path = state_db(crawler.settings)
         self.store: Store  # opened with the spider
 
     @classmethod

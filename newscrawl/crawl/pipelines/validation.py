@@ -20,7 +20,7 @@ from scrapy.exceptions import DropItem
 
 from newscrawl.article.clock import crawl_clock
 from newscrawl.article.text import clean_unicode
-from newscrawl.crawl.feeds import local_path, run_time, with_spider_name
+from newscrawl.crawl.feeds import feeds_or_default, local_path, run_time, with_spider_name
 from newscrawl.crawl.job import job_id
 from newscrawl.extract.registry import article_validator, schema_errors
 
@@ -32,7 +32,7 @@ def rejects_path_for(settings, spider_name: str) -> Path:
     explicit = settings.get("REJECTS_FILE")
     if explicit:
         return Path(with_spider_name(explicit, spider_name))
-    for uri in list(settings.getdict("FEEDS")) or [settings.get("DEFAULT_FEED") or ""]:
+    for uri in feeds_or_default(settings):
         path = local_path(with_spider_name(str(uri), spider_name))
         if path is not None and "%(" not in str(path):
             return path.with_name(path.name.split(".")[0] + ".rejects.jsonl")

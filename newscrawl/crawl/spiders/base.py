@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl.failures import failure_detail, failure_reason
 from newscrawl.crawl.frontier import Frontier
+from newscrawl.crawl.incremental import enabled as incremental_crawl
 from newscrawl.crawl.outcomes import NOT_MODIFIED, Outcome, request_key, resolve
 from newscrawl.crawl.render import RenderPolicy
 from newscrawl.crawl.revisits import due_links, is_gone, known_fetch, withdrawal, withdrawal_status
@@ -261,7 +262,8 @@ class NewsSpider(scrapy.Spider):
         if not self.revisits_added:
             # Discovery is done: the articles due for a revisit join what it found (newscrawl/crawl/revisits.py).
             self.revisits_added = True
-            self.frontier.add_revisits(due_links(self.crawler, self.site.name))
+            if incremental_crawl(self.crawler.settings):
+                self.frontier.add_revisits(due_links(self.crawler, self.site.name))
         if self.frontier.discovered:
             found = self.frontier.close_discovery_round()
             if self.crawler.stats.get_value("discovery/done_time") is None:

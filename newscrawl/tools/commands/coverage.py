@@ -8,6 +8,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from newscrawl.state import state_db
 from newscrawl.tools.dataset import Problem, read_all
 from newscrawl.tools.present import for_terminal, print_problems
 
@@ -52,7 +53,7 @@ def run(options: argparse.Namespace) -> int:
     else:
         from scrapy.utils.project import get_project_settings
 
-        state = Path(get_project_settings().get("STATE_DB"))
+        state = Path(state_db(get_project_settings()))
     if not state.is_file():
         print(f"no crawl state at {state}: give --state (the STATE_DB of the crawls)", file=sys.stderr)
         return 2

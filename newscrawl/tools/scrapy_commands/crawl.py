@@ -27,14 +27,15 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
-from newscrawl.article.clock import BadInstant, Clock
-from newscrawl.cluster.redis import REDIS_PASSWORD_ENV
-from newscrawl.crawl.archive import WarcArchive
-from newscrawl.crawl.feeds import local_path, with_spider_name
+from newscrawl.article.clock import BadInstant, clock_from_settings
+from newscrawl.cluster.redis import REDIS_PASSWORD_ENV, redis_url
+from newscrawl.crawl.archive import WarcArchive, replay_source
+from newscrawl.crawl.feeds import feeds_or_default, local_path, with_spider_name
 from newscrawl.crawl.revisits import revisit_hours
 from newscrawl.crawl.spiders.arguments import BadArgument, SpiderArgs
 from newscrawl.run.alerts import SECRETS, plaintext_login
 from newscrawl.run.health import RENAMED_SETTINGS
+from newscrawl.state import state_db
 
 #: stats that mean the dataset or its manifest on disk is not what the run reports
 WRITE_FAILURES = ("feed/write_failed", "manifest/write_failed")
@@ -143,10 +144,10 @@ class Command(ScrapyCrawl):
                     f"{name} is a secret and is not taken as a setting (settings are logged and listed by Scrapyd): "
                     f"set {variable} in the environment, or {name}_FILE to a file that holds it"
                 )
-        redis_url = settings.get("REDIS_URL")
-        if redis_url and "@" in str(redis_url):
+        shared = redis_url(settings)
+        if shared and "@" in str(redis_url):
             try:
-                has_password = urlsplit(str(redis_url)).password is not None
+                has_password = urlsplit(str(shared)).password is not None
             except ValueError:
                 has_password = True
             if has_password:
@@ -155,29 +156,27 @@ class Command(ScrapyCrawl):
                     f"without it and the password in {REDIS_PASSWORD_ENV} (or {REDIS_PASSWORD_ENV}_FILE, a file)"
                 )
         try:
-            Clock.from_setting(settings.get("CRAWL_NOW"))
+            clock_from_settings(settings)
         except BadInstant as exc:
             raise Refused(str(exc)) from None
         try:
             revisit_hours(settings)
-        except (TypeError, ValueError):
-            raise Refused(
-                f"REVISIT_AFTER_HOURS must be hours after publication (positive numbers), not {settings.get('REVISIT_AFTER_HOURS')!r}"
-            ) from None
+        except ValueError as exc:
+            raise Refused(str(exc)) from None
         refusal = plaintext_login(settings)
         if refusal:
             raise Refused(refusal)
         for old, new in RENAMED_SETTINGS.items():
             if settings.get(old) is not None:
                 raise Refused(f"{old} is now called {new} (the run's health settings share the HEALTH_ prefix)")
-        feeds = settings.getdict("FEEDS") or {settings.get("DEFAULT_FEED"): {}}
+        written = feeds_or_default(settings)
         locks: list[IO[bytes]] = []
-        state = None if settings.get("REDIS_URL") else settings.get("STATE_DB")
+        state = None if shared else state_db(settings)
         if state:
             check_state(Path(state))
             # One lock per spider: nu and wnl share the project's state and may run side by side.
             locks.append(_lock(Path(f"{state}.{spider}.lock"), "the state", spider))
-        for uri, options in feeds.items():
+        for uri, options in written.items():
             path = local_path(with_spider_name(str(uri or ""), spider)) if uri else None
             if path is None or "%(" in str(path):
                 continue  # a remote storage, or one file per run
@@ -195,9 +194,10 @@ class Command(ScrapyCrawl):
                 )
             check_dataset_path(path)
             locks.append(_lock(path, "the dataset", spider))
-        if settings.get("REPLAY_WARC"):
+        replayed = replay_source(settings)
+        if replayed:
             try:
-                WarcArchive.open(settings.get("REPLAY_WARC"))
+                WarcArchive.open(replayed)
             except (OSError, ValueError) as exc:
                 raise Refused(str(exc)) from None
         return locks
