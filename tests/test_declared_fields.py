@@ -79,7 +79,7 @@ def test_a_plug_in_changes_how_a_field_is_read_never_whether_runs_count_it():
 def test_the_fields_runs_count_are_known_without_importing_a_site_plug_in():
     code = (
         "import sys; from newscrawl.extract.base import coverage_fields, baseline_fields; "
-        "from newscrawl.run import manifest, monitor; from newscrawl.tools import dataset; "
+        "from newscrawl.run import health, manifest; from newscrawl.tools import dataset; "
         "assert coverage_fields() and baseline_fields(); "
         "print(sorted(m for m in sys.modules if m.startswith('newscrawl.sites.')))"
     )

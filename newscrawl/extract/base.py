@@ -100,10 +100,10 @@ class ArticleParser(PageParser):
     #: the fields the site's own rules give (metadata.sources says "site"): run health expects them
     #: from those rules, and the generic body counts as a fallback only when articleBody is one
     site_rules: frozenset[str] = frozenset()
-    #: whether the site marks a lead up apart from the text; when it does, a page whose body the
-    #: site's rules found but that shows no lead has none (its summary meta is a teaser). False: the
-    #: page's summary (JSON-LD, og:description, meta) is the description
-    lead_markup: bool = True
+    #: whether the site marks a lead up apart from the text. True: while the site's body rules find
+    #: the text, a page that shows no lead has none (its summary meta is a teaser, not a lead).
+    #: False (the default): the page's summary (JSON-LD, og:description, meta) is the description
+    lead_markup: bool = False
     #: XPath of the site's known boilerplate containers, removed before trafilatura reads the page
     #: (generic header/nav/footer tags stay: on real pages of other sites removing them lost text)
     boilerplate_xpath: str = ""

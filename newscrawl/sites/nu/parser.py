@@ -51,6 +51,7 @@ _ROLE_BLOCKS = etree.XPath(".//*[@data-text-role='ARTICLE_BODY' or @data-text-ro
 class NuParser(ArticleParser):
     layout = "dpg-2024"
     default_article_type = "NewsArticle"
+    lead_markup = True  # the lead is marked up apart from the text: a page without one has none
     site_rules = frozenset({"headline", "articleBody"})
     # What the generic extractor must not see while these classes exist.
     boilerplate_xpath = f"//*[{_BOILERPLATE_TEST} or {has_class('skip-link')}]"

@@ -72,6 +72,7 @@ class WnlParser(ArticleParser):
 
     layout = "wordpress"
     default_article_type = "Article"  # what WordPress/Yoast declares for every post
+    lead_markup = True  # the lead is marked up apart from the text: a page without one has none
     site_rules = frozenset({"headline", "articleBody"})
     boilerplate_xpath = f"//*[{_BOILERPLATE_TEST}]"
 
