@@ -31,6 +31,10 @@ def state_window_days(settings) -> float:
     return settings.getfloat("STATE_EXPIRE_DAYS")
 
 
+#: the default STATE_STORE_FACTORY (newscrawl/settings.py says the same)
+EMBEDDED_STORE = "newscrawl.state.sqlite.embedded_store"
+
+
 class StateStore:
     """Extension: the crawl's one store, shared by the spider, middlewares and pipelines: SQLite
     (STATE_DB), or with REDIS_URL the Redis store every worker shares. Opened when first asked
@@ -49,8 +53,10 @@ class StateStore:
     @property
     def store(self) -> Store:
         if self._store is None:
-            # Made by STATE_STORE_FACTORY: SQLite's, or the cluster's (its add-on sets it with REDIS_URL).
-            self._store = load_object(self.crawler.settings["STATE_STORE_FACTORY"])(self.crawler)
+            # Made by STATE_STORE_FACTORY: SQLite's, or the cluster's (its add-on sets it with REDIS_URL);
+            # SQLite's too for a crawler made without the project's settings (Scrapy's get_crawler).
+            factory = self.crawler.settings.get("STATE_STORE_FACTORY") or EMBEDDED_STORE
+            self._store = load_object(factory)(self.crawler)
         return self._store
 
     def engine_stopped(self) -> None:

@@ -145,7 +145,7 @@ class Command(ScrapyCrawl):
                     f"set {variable} in the environment, or {name}_FILE to a file that holds it"
                 )
         shared = redis_url(settings)
-        if shared and "@" in str(redis_url):
+        if shared and "@" in shared:
             try:
                 has_password = urlsplit(str(shared)).password is not None
             except ValueError:
