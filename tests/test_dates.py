@@ -122,3 +122,16 @@ def test_a_date_without_a_time_stays_a_day(raw, expected):
 def test_a_wall_time_that_does_not_exist_becomes_the_real_instant():
     # 31 March 2024: clocks jump from 02:00 to 03:00 in Amsterdam, so 02:30 never happened.
     assert normalize_date("31 mrt 2024 om 02:30", SERVED) == "2024-03-31T03:30:00+02:00"
+
+
+def test_one_reader_of_stored_times_takes_a_naive_time_in_the_zone_it_is_told():
+    from datetime import UTC
+
+    from newscrawl.article.dates import AMSTERDAM, instant
+
+    assert instant("2025-04-01T09:00:00Z") == instant("2025-04-01T11:00:00+02:00")
+    assert instant("2025-04-01", UTC).isoformat() == "2025-04-01T00:00:00+00:00"
+    assert instant("2025-04-01T10:00:00", AMSTERDAM).isoformat() == "2025-04-01T10:00:00+02:00"
+    assert instant("2025-04-01T10:00:00") is None  # no zone, none given: not an instant
+    for bad in (None, "", "gisteren", 20250401, ["2025-04-01"]):
+        assert instant(bad, UTC) is None

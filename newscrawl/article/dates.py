@@ -9,7 +9,7 @@ Amsterdam (CET +01:00 or CEST +02:00), never a fixed one.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -154,6 +154,21 @@ def normalize_date_or_day(value: str | None, reference: datetime | None = None) 
     if parse_machine_date(value) is None and not _HAS_TIME.search(text):
         return parsed.date().isoformat()
     return format_iso(parsed)
+
+
+def instant(value: object, naive: tzinfo | None = None) -> datetime | None:
+    """An ISO 8601 time as written in datasets, the state and manifests ("Z" for UTC allowed) as an
+    aware datetime; a time without a zone (or a bare day) is taken in ``naive``, or refused when it
+    is None. None for anything that is not such a time (one bad value must not stop a report)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=naive) if naive is not None else None
+    return parsed
 
 
 def published_key(item: dict[str, Any]) -> datetime:

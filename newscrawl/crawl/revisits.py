@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from newscrawl.article.clock import crawl_clock
-from newscrawl.article.dates import format_utc
+from newscrawl.article.dates import format_utc, instant
 from newscrawl.article.schema import SCHEMA_VERSION
 from newscrawl.extract.common import Link
 from newscrawl.extract.item import ArticleItem
@@ -65,15 +65,6 @@ def next_due(published: datetime, after: datetime, hours: list[float]) -> dateti
     return None
 
 
-def _instant(value: str | None) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-    # A bare date (datePublishedPrecision "day") counts from its start, UTC.
-    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def after_visit(
     crawler: Crawler, hours: list[float], article_key: str, record: FetchRecord | None, published: str | None = None
 ) -> None:
@@ -82,10 +73,11 @@ def after_visit(
     if not hours or record is None:
         return
     now = crawl_clock(crawler).now()
-    start = _instant(published) or _instant(record.published) or now
+    # A bare date (datePublishedPrecision "day") counts from its start, UTC.
+    start = instant(published, UTC) or instant(record.published, UTC) or now
     due = next_due(start, now, hours)
     store_for(crawler).set_revisit(
-        article_key, published if _instant(published) else None, due.isoformat(timespec="seconds") if due else None
+        article_key, published if instant(published, UTC) else None, due.isoformat(timespec="seconds") if due else None
     )
 
 

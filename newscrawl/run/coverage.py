@@ -7,13 +7,13 @@ say what was captured. ``newscrawl coverage`` (newscrawl/tools/coverage.py) puts
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newscrawl.article.clock import crawl_clock
-from newscrawl.article.dates import AMSTERDAM
+from newscrawl.article.dates import AMSTERDAM, instant
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.outcomes import Outcome
 from newscrawl.extract.urls import link_key
@@ -26,14 +26,6 @@ DAILY = {
     "not_modified": "incremental/not_modified",
     "revisits": "revisit/requested",
 }
-
-
-def _instant(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
 
 
 def silence_problems(crawler: Crawler, site: str) -> list[str]:
@@ -55,7 +47,7 @@ def silence_problems(crawler: Crawler, site: str) -> list[str]:
     if not factor:
         return problems
     published = sorted(
-        filter(None, map(_instant, store_for(crawler).recent_publications(site, settings.getint("SILENCE_HISTORY"))))
+        filter(None, map(instant, store_for(crawler).recent_publications(site, settings.getint("SILENCE_HISTORY"))))
     )
     if len(published) < settings.getint("SILENCE_MIN_HISTORY"):
         return problems  # too little history to know what is usual

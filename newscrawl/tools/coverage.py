@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from newscrawl.article.dates import AMSTERDAM
+from newscrawl.article.dates import AMSTERDAM, instant
 from newscrawl.crawl.outcomes import Outcome
 from newscrawl.tools.dataset import Record
 from newscrawl.tools.present import as_dict
@@ -69,16 +69,6 @@ class Day:
         }
 
 
-def _instant(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=AMSTERDAM)
-
-
 def _day(value: datetime | None) -> str | None:
     return value.astimezone(AMSTERDAM).date().isoformat() if value else None
 
@@ -97,8 +87,8 @@ def captured_articles(records: Iterable[Record], site: str | None) -> dict[str, 
             article.withdrawn = True
             continue
         article.versions += 1
-        article.published = article.published or _instant(item.get("datePublished"))
-        downloaded = _instant(metadata.get("dateDownloaded"))
+        article.published = article.published or instant(item.get("datePublished"), AMSTERDAM)
+        downloaded = instant(metadata.get("dateDownloaded"), AMSTERDAM)
         if downloaded and (article.first_capture is None or downloaded < article.first_capture):
             article.first_capture = downloaded
     return articles
@@ -135,7 +125,9 @@ def ledger(state: Path, records: Iterable[Record], site: str | None = None, sinc
                 continue
             listed_keys.add(key)
             held = articles.get(key)
-            when = (held.published if held else None) or _instant(published) or _instant(first_listed)
+            when = (
+                (held.published if held else None) or instant(published, AMSTERDAM) or instant(first_listed, AMSTERDAM)
+            )
             day = days[(key.split(":", 1)[0], _day(when) or "?")]
             day.listed += 1
             if held is None or not held.versions:
