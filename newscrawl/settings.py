@@ -53,6 +53,12 @@ RETRY_AFTER_MAX = 120
 SCOPE_TEST_HOSTS: list[str] = []
 TWISTED_DNS_RESOLVER = "newscrawl.crawl.scope.ScopedResolver"
 COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
+# Consent cookies an operator is entitled to send (name → value, e.g. {"consent": "…"}): sent as a
+# Cookie header on requests to the site's own hosts only, so that a site that asks for consent
+# first (a redirect to a consent service, a consent page: skipped:consent_wall) serves its articles.
+# Off ({}) by default; set it per site (Site.settings, or `schedule --setting nu:CONSENT_COOKIES=…`).
+# Only what the operator has agreed to with the publisher: the crawler accepts nothing itself.
+CONSENT_COOKIES: dict[str, str] = {}
 # A callback yields one article item (or a few dozen links): Scrapy starts CONCURRENT_ITEMS
 # asyncio workers for *every* callback output, and its default of 100 cost more CPU per
 # article than the item pipelines themselves (benchmarks/run.py, BENCHMARKS.md).
@@ -114,6 +120,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.crawl.middlewares.CharsetRepairMiddleware": 580,
     # After decompression too: a gzipped sitemap (.xml.gz) is unpacked within SITEMAP_MAX_BYTES, or fails as too_large.
     "newscrawl.crawl.middlewares.GzippedDiscoveryMiddleware": 585,
+    # CONSENT_COOKIES on requests to the site's own hosts (off unless set).
+    "newscrawl.crawl.middlewares.ConsentCookiesMiddleware": 60,
     # Validators of the last fetch on article requests; 304s end there (newscrawl/crawl/incremental.py).
     "newscrawl.crawl.incremental.ConditionalRequestMiddleware": 560,
     # Last before the network: answers from the archive when REPLAY_WARC is set, else disabled.

@@ -12,12 +12,14 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
+from scrapy.exceptions import NotConfigured
 from scrapy.http import TextResponse
 
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.outcomes import Outcome, request_key, resolve
 from newscrawl.crawl.scope import OutOfScope, Scope
 from newscrawl.extract.common import release_selector
+from newscrawl.extract.consent import consent_redirect
 from newscrawl.extract.requestinfo import info
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,13 @@ class ScopeMiddleware:
         self.scope = Scope.for_spider(spider, self.crawler.settings)
         self.max_length = self.crawler.settings.getint("URLLENGTH_LIMIT")
 
+    def consent_wall(self, request: Request, reason: str, origin: str | None) -> str | None:
+        """Why a redirect off the site is a consent wall (newscrawl/extract/consent.py), or None."""
+        site = getattr(self.crawler.spider, "site", None)
+        if reason != "offsite" or origin is None or site is None:
+            return None
+        return consent_redirect(request.url, origin, site.consent_hosts)
+
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if self.scope is None:
             self.spider_opened(self.crawler.spider)
@@ -71,6 +80,13 @@ class ScopeMiddleware:
             return
         reason, detail = refusal
         origin = (request.meta.get("redirect_urls") or [None])[0]
+        wall = self.consent_wall(request, reason, origin)
+        if wall:
+            # The site asks for consent first: named so (never "offsite"), and the consent host is never asked.
+            self.crawler.stats.inc_value("skipped/consent_wall")
+            resolve(self.crawler, request_key(request), Outcome.skipped("consent_wall"), wall)
+            logger.warning("Consent wall: %s %s", origin, wall, extra={"spider": self.crawler.spider})
+            raise OutOfScope(f"consent_wall: {wall}")
         robots = request.meta.get("dont_obey_robotstxt") and urlsplit(request_key(request)).path == "/robots.txt"
         kind = "robots" if robots else "discovery" if info(request).discovery else "article"
         self.crawler.stats.inc_value(f"failures/{kind}/{reason}")
@@ -91,6 +107,28 @@ class ScopeMiddleware:
             extra={"spider": self.crawler.spider},
         )
         raise OutOfScope(f"{reason}: {detail}")
+
+
+class ConsentCookiesMiddleware:
+    """CONSENT_COOKIES (off by default): the consent cookies an operator is entitled to send, sent
+    as a Cookie header on requests to the site's own hosts only (the scope is checked first), so
+    that a site that asks for consent first serves its articles. Nothing is accepted or clicked."""
+
+    def __init__(self, cookies: dict[str, str], hosts: frozenset[str]):
+        self.header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        self.hosts = hosts
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        cookies = {str(k): str(v) for k, v in crawler.settings.getdict("CONSENT_COOKIES").items()}
+        site = getattr(crawler.spidercls, "site", None)
+        if not cookies or site is None:
+            raise NotConfigured
+        return cls(cookies, site.hosts)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if (urlsplit(request.url).hostname or "") in self.hosts:
+            request.headers["Cookie"] = self.header
 
 
 def retry_after_seconds(value: bytes | None) -> float | None:

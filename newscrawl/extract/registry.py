@@ -85,6 +85,8 @@ class Site:
     can_render: bool = False  # may send JavaScript-loaded listings through the browser
     # Per-site overrides of HEALTH_MIN_COVERAGE (a site that rarely prints bylines, …).
     layout_min_coverage: Mapping[str, float] = field(default_factory=dict)
+    # Consent services this site sends readers to, beside the known ones (newscrawl/extract/consent.py).
+    consent_hosts: frozenset[str] = frozenset()
     # Spider settings of this site (politeness overrides …), at Scrapy's "spider" priority.
     settings: Mapping[str, Any] = field(default_factory=dict)
 

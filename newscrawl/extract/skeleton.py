@@ -35,6 +35,7 @@ from newscrawl.extract.common import (
     page_context,
     page_selector,
 )
+from newscrawl.extract.consent import consent_page
 from newscrawl.extract.fields import NOTHING, Chosen, FieldSpec, NotAnArticle, declared_fields, processors
 from newscrawl.extract.item import ArticleItem
 from newscrawl.extract.loader import ArticleLoader, finish_article
@@ -149,6 +150,9 @@ class PageParser:
         skip = self.page_type() or self.standard_page_type()
         if skip:
             return Skip(skip, self.response.url)
+        wall = self.consent_wall()
+        if wall:
+            return Skip("consent_wall", wall)
         found = canonical_article(self.response, self.meta, self.site.name)
         if isinstance(found, Skip):
             return found
@@ -239,6 +243,15 @@ class PageParser:
         if og_type.startswith("video") or ("VideoObject" in types and not self.ld and og_type != "article"):
             return "video"
         return None
+
+    def consent_wall(self) -> str | None:
+        """Why the page is a consent page served instead of the article (newscrawl/extract/consent.py)."""
+        has_metadata = (
+            bool(self.ld) or bool(self.meta.get("article:published_time")) or self.meta.get("og:type") == "article"
+        )
+        if has_metadata:
+            return None  # checked first: an article's page is never walked for a consent notice
+        return consent_page(self.root, generic.visible_text(self.root), has_metadata)
 
     def locate(self) -> None:
         """Find the site's containers before the fields are read (None when a redesign moved them)."""

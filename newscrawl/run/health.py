@@ -33,6 +33,7 @@ from scrapy.crawler import Crawler
 from newscrawl.article.clock import crawl_clock
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.feeds import with_spider_name
+from newscrawl.crawl.outcomes import Outcome
 from newscrawl.extract.base import baseline_fields
 from newscrawl.run.ledger import UrlLedger
 from newscrawl.state import Baseline, store_for
@@ -168,6 +169,17 @@ class RunHealth:
             problems.append(
                 f"reached nothing: none of the {len(ledger.discovery_urls)} discovery sources answered "
                 f"({sources['failure']} failed), no article requested"
+            )
+        walls = sum(
+            1
+            for url, outcome in ledger.outcomes.items()
+            if outcome == Outcome.skipped("consent_wall") and url not in ledger.discovery_urls
+        )
+        if walls and requested and (not good or lost / requested > self.max_lost_share):
+            problems.append(
+                f"consent wall: {walls} of {requested} article pages asked for consent instead of showing the "
+                "article (a redirect to a consent service or a consent page); send the consent cookies you are "
+                "entitled to with CONSENT_COOKIES (docs/settings.md), or agree terms with the publisher"
             )
         found = self.crawler.stats.get_value("discovery/links_found", 0)
         if self.unconfirmed_article_path and sources["discovery"] and not found and not requested:

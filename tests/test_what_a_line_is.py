@@ -1,0 +1,225 @@
+"""What a line really is (issue 34): a consent wall is never an article, and is named.
+
+Crawls of the NU.nl fixture site through a proxy on 127.0.0.1 that stands in for DPG Media's
+consent gate: without the consent cookie some article URLs answer 303 to myprivacy.dpgmedia.nl
+(as DPG's sites do), one serves DPG's consent page at the article URL, one sends the reader to
+another publisher's consent service. The proxy logs every host asked for and every request's
+headers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from conftest import FIXTURES, PROJECT, fixture_response, page_url
+from faultsite import FaultSite
+from scrapy.http import HtmlResponse, Request
+
+from newscrawl.extract.consent import consent_redirect
+from newscrawl.extract.registry import site_named
+from newscrawl.extract.urls import article_key
+
+MANIFEST = FIXTURES / "nu" / "site.json"
+COOKIE = "dpg_consent=granted"
+
+# DPG's consent page, as its sites serve it at an article URL to a reader without the cookie:
+# a title, an h1, two paragraphs of cookie text and the choice (written for this test).
+DPG_CONSENT_PAGE = """<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">
+<title>NU.nl - Privacy-instellingen</title><meta name="viewport" content="width=device-width"></head>
+<body><header><img src="/static/nu-logo.svg" alt="NU.nl"></header>
+<main class="pg-main"><h1>Jouw privacy-instellingen</h1>
+<p>NU.nl is onderdeel van DPG Media. Wij en onze partners gebruiken cookies en vergelijkbare technieken om je een
+persoonlijke ervaring te bieden, om advertenties en content te personaliseren en om het gebruik van onze websites
+te analyseren.</p>
+<p>Door op Akkoord te klikken geef je toestemming voor het gebruik van cookies door ons en derde partijen. Je kunt
+je toestemming altijd intrekken via Privacy-instellingen onderaan elke pagina.</p>
+<form method="post" action="/privacy-gate/accept-tcf2"><input type="hidden" name="redirectUri" value="/">
+<button type="submit" name="consent" value="all">Akkoord</button>
+<a href="https://myprivacy.dpgmedia.nl/consent/preferences">Instellingen aanpassen</a></form></main>
+<footer><p>© DPG Media B.V.</p></footer></body></html>"""
+
+
+def dpg_gate(article: str) -> str:
+    """Where DPG sends a reader without consent: its consent host, with the way back to the
+    article inside a callback inside a callback (each encoded once more)."""
+    back = "https://www.nu.nl/privacy-gate/accept-tcf2?redirectUri=" + quote(
+        quote(article.split("nu.nl", 1)[1], ""), ""
+    )
+    return f"https://myprivacy.dpgmedia.nl/consent?siteKey=Vh3kbz2pm5pLNWTD&callbackUrl={quote(back, '')}"
+
+
+class ConsentSite(FaultSite):
+    """The fixture site with DPG's consent gate on some article URLs (``walls``: URL → how); with
+    the consent cookie every page is served as it is."""
+
+    def __init__(self, walls: dict[str, str], workdir: Path):
+        super().__init__(MANIFEST, {}, workdir)
+        self.walls = walls
+        self.headers_seen: list[tuple[str, dict[str, str]]] = []
+
+    def respond(self, sock, url, headers):
+        self.headers_seen.append((url, headers))
+        how = self.walls.get(url)
+        if how is None or COOKIE in headers.get("cookie", ""):
+            return super().respond(sock, url, headers)
+        send = lambda status, hd, body: self._send(sock, url, status, hd, body, how)  # noqa: E731
+        if how == "dpg_redirect":
+            return send(303, {"Location": dpg_gate(url)}, b"")
+        if how == "dpg_page":
+            return send(200, {"Content-Type": "text/html; charset=utf-8"}, DPG_CONSENT_PAGE.encode())
+        if how == "other_publisher":  # another consent service, which names the article as the way back
+            return send(302, {"Location": f"https://cmp.uitgever.example/consent?returnUrl={quote(url, '')}"}, b"")
+        if how == "privacy_elsewhere":  # speaks of privacy but does not lead back: an ordinary off-site redirect
+            return send(302, {"Location": "https://www.example.com/privacy?ref=nu"}, b"")
+        return send(302, {"Location": "https://www.example.com/gekaapt/artikel.html"}, b"")
+
+
+def articles() -> list[str]:
+    records = json.loads(MANIFEST.read_text("utf-8"))["records"]
+    return sorted(r["url"] for r in records if r.get("status", 200) == 200 and article_key(r["url"]))
+
+
+def crawl(site: ConsentSite, tmp_path: Path, name: str, *settings: str) -> tuple[list[dict], dict, dict, str]:
+    proxy = f"http://127.0.0.1:{site.start()}"
+    env = {**os.environ, "https_proxy": proxy, "http_proxy": proxy, "no_proxy": ""}
+    out = tmp_path / f"{name}.jsonl"
+    args = [sys.executable, "-m", "scrapy", "crawl", "nu", "-O", str(out), "-a", "related_depth=1"]
+    for setting in (
+        f"STATE_DB={tmp_path / name}.sqlite3",
+        f"STATS_FILE={tmp_path / name}.stats.json",
+        f"HEALTH_SAMPLES_DIR={tmp_path / name}-samples",
+        "AUTOTHROTTLE_ENABLED=0",
+        "DOWNLOAD_DELAY=0",
+        *settings,
+    ):
+        args += ["-s", setting]
+    try:
+        result = subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=240)
+    finally:
+        site.stop()
+    assert result.returncode == 0, result.stderr[-3000:]
+    items = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    stats = json.loads((tmp_path / f"{name}.stats.json").read_text())
+    manifest = json.loads((tmp_path / f"{name}.jsonl.manifest.json").read_text())
+    return items, stats, manifest, result.stderr
+
+
+def outcomes_of(manifest: dict) -> dict[str, str]:
+    return {failure["url"]: f"failure:{failure['reason']}" for failure in manifest["urls"]["failures"]}
+
+
+@pytest.fixture(scope="module")
+def walled(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("consent")
+    urls = articles()
+    walls = dict(zip(urls, ["dpg_redirect", "dpg_page", "other_publisher", "offsite_redirect", "privacy_elsewhere"]))
+    site = ConsentSite(walls, tmp_path)
+    items, stats, manifest, log = crawl(site, tmp_path, "walled")
+    return site, walls, items, stats, manifest, log
+
+
+def test_a_redirect_to_a_consent_service_is_a_consent_wall_not_offsite(walled):
+    site, walls, items, stats, manifest, log = walled
+    details = manifest["urls"]["outcomeDetails"]
+    # DPG's redirect, DPG's consent page and another publisher's consent service: three consent walls.
+    assert details.get("skipped:consent_wall") == 3
+    failures = outcomes_of(manifest)
+    by_how = {how: url for url, how in walls.items()}
+    assert by_how["dpg_redirect"] not in failures and by_how["other_publisher"] not in failures
+    # The controls: a redirect elsewhere stays an off-site failure, even one whose path says "privacy".
+    assert failures[by_how["offsite_redirect"]] == "failure:offsite"
+    assert failures[by_how["privacy_elsewhere"]] == "failure:offsite"
+    assert stats["skipped/consent_wall"] == 3
+    assert "Consent wall: " + by_how["dpg_redirect"] + " redirected to the consent service myprivacy.dpgmedia.nl" in log
+    # The consent hosts were never asked for: only the site's own host was.
+    assert set(site.hosts) == {"www.nu.nl"}
+
+
+def test_a_consent_page_at_an_article_url_is_never_an_article(walled):
+    site, walls, items, stats, manifest, log = walled
+    assert items, "the other articles still come"
+    assert all("privacy" not in item["headline"].lower() for item in items)
+    assert all("cookies" not in item["articleBody"] for item in items)
+    urls = {item["url"] for item in items}
+    assert not urls & set(walls)
+    # No consent cookie was sent by default.
+    assert all("cookie" not in headers for _, headers in site.headers_seen)
+
+
+def test_a_run_behind_a_consent_wall_fails_and_says_so_with_what_to_do(tmp_path):
+    site = ConsentSite(dict.fromkeys(articles(), "dpg_redirect"), tmp_path)
+    items, stats, manifest, log = crawl(site, tmp_path, "all")
+    assert items == [] and manifest["status"] == "failed"
+    [problem] = [p for p in manifest["problems"] if p.startswith("consent wall:")]
+    assert "asked for consent instead of showing the article" in problem and "CONSENT_COOKIES" in problem
+    assert not any("offsite" in p for p in manifest["problems"])
+    runs = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "check-run", str(tmp_path / "all.jsonl.manifest.json")],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    assert runs.returncode == 1 and "consent wall" in runs.stdout + runs.stderr
+
+
+def test_consent_cookies_the_operator_sets_go_to_the_site_only_and_open_the_gate(tmp_path):
+    site = ConsentSite(dict.fromkeys(articles(), "dpg_redirect"), tmp_path)
+    name, value = COOKIE.split("=")
+    items, stats, manifest, log = crawl(site, tmp_path, "cookies", f'CONSENT_COOKIES={{"{name}": "{value}"}}')
+    assert len(items) >= 5 and stats.get("skipped/consent_wall", 0) == 0
+    sent = {urlhost for urlhost, headers in site.headers_seen if COOKIE in headers.get("cookie", "")}
+    assert sent and all(url.startswith("https://www.nu.nl/") for url in sent)
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        (dpg_gate("https://www.nu.nl/binnenland/6400101/zwembad.html"), "consent service myprivacy.dpgmedia.nl"),
+        (
+            "https://consent.example.org/?continue=https%3A%2F%2Fwww.nu.nl%2Fbinnenland%2F6400101%2Fzwembad.html",
+            "asks for consent",
+        ),
+        ("https://login.example.org/?continue=https%3A%2F%2Fwww.nu.nl%2Fbinnenland%2F6400101%2Fzwembad.html", None),
+        ("https://cookies.example.org/info", None),
+        ("https://www.example.com/gekaapt/artikel.html", None),
+    ],
+)
+def test_what_counts_as_a_consent_redirect(target, expected):
+    found = consent_redirect(target, "https://www.nu.nl/binnenland/6400101/zwembad.html")
+    assert (found is None) if expected is None else (expected in (found or ""))
+
+
+def test_an_article_with_a_cookie_bar_or_about_cookies_is_still_an_article():
+    nu = site_named("nu")
+    page = fixture_response("nu", page_url("nu", "article_6400101_zwembad"))
+    bar = (
+        '<div class="cookiebar"><p>Wij gebruiken cookies om je een betere ervaring te bieden; met je toestemming '
+        "ook voor advertenties van derde partijen.</p><button>Akkoord</button> <a href='/privacy'>Instellingen</a></div>"
+    )
+    with_bar = page.replace(
+        body=page.body.replace(b"<body", b"<body data-x='1'", 1).replace(b"</body>", bar.encode() + b"</body>")
+    )
+    assert nu.parse_article(with_bar)["headline"] == nu.parse_article(page)["headline"]
+    # A page with no metadata at all (a small WordPress site): the bar beside the article's prose.
+    prose = "".join(
+        f"<p>{'De gemeenteraad besprak dinsdag het nieuwe parkeerbeleid voor de binnenstad. ' * 3}</p>"
+        for _ in range(5)
+    )
+    url = "https://www.wnl.tv/2025/04/01/parkeerbeleid/"
+    html = f"<html><head><title>Parkeerbeleid</title></head><body><article><h1>Parkeerbeleid besproken</h1>{prose}</article>{bar}</body></html>"
+    item = site_named("wnl").parse_article(
+        HtmlResponse(url, body=html.encode(), encoding="utf-8", request=Request(url))
+    )
+    assert not hasattr(item, "reason"), item
+    # And the consent page itself, on its own: a consent wall, whatever parser reads it.
+    for name, at in (("nu", "https://www.nu.nl/binnenland/6400101/zwembad.html"), ("wnl", url)):
+        skipped = site_named(name).parse_article(
+            HtmlResponse(at, body=DPG_CONSENT_PAGE.encode(), encoding="utf-8", request=Request(at))
+        )
+        assert getattr(skipped, "reason", None) == "consent_wall", (name, skipped)
