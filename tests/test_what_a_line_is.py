@@ -223,3 +223,140 @@ def test_an_article_with_a_cookie_bar_or_about_cookies_is_still_an_article():
             HtmlResponse(at, body=DPG_CONSENT_PAGE.encode(), encoding="utf-8", request=Request(at))
         )
         assert getattr(skipped, "reason", None) == "consent_wall", (name, skipped)
+
+
+# --- Paywalls ------------------------------------------------------------------------------------
+
+ZWEMBAD = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
+
+
+def nu_page(change) -> HtmlResponse:
+    page = fixture_response("nu", page_url("nu", "article_6400101_zwembad"))
+    return page.replace(body=change(page.text).encode("utf-8"))
+
+
+def test_a_paywalled_preview_is_marked_and_a_free_article_saying_word_abonnee_is_not():
+    nu = site_named("nu")
+    paywalled = nu.parse_article(
+        nu_page(
+            lambda html: html.replace(
+                '"@type": "NewsArticle",',
+                '"@type": "NewsArticle", "isAccessibleForFree": false, "hasPart": {"@type": "WebPageElement", '
+                '"isAccessibleForFree": false, "cssSelector": ".nuplus-paywall"},',
+                1,
+            )
+        )
+    )
+    assert paywalled["isAccessibleForFree"] is False
+    assert paywalled["metadata"]["sources"]["isAccessibleForFree"] == "json-ld:hasPart"
+    only_flag = nu.parse_article(
+        nu_page(
+            lambda html: html.replace(
+                '"@type": "NewsArticle",', '"@type": "NewsArticle", "isAccessibleForFree": "False",', 1
+            )
+        )
+    )
+    assert (
+        only_flag["isAccessibleForFree"] is False
+        and only_flag["metadata"]["sources"]["isAccessibleForFree"] == "json-ld"
+    )
+    # Free: the subscription pitch in the footer is words, not a paywall.
+    free = nu.parse_article(
+        nu_page(
+            lambda html: html.replace(
+                "</body>", "<footer><p>Word abonnee van NU+ en lees onbeperkt. Lees verder met NU+.</p></footer></body>"
+            )
+        )
+    )
+    assert free["isAccessibleForFree"] is True and "isAccessibleForFree" not in free["metadata"]["sources"]
+    said_free = nu.parse_article(
+        nu_page(
+            lambda html: html.replace(
+                '"@type": "NewsArticle",', '"@type": "NewsArticle", "isAccessibleForFree": true,', 1
+            )
+        )
+    )
+    assert (
+        said_free["isAccessibleForFree"] is True
+        and said_free["metadata"]["sources"]["isAccessibleForFree"] == "json-ld"
+    )
+
+
+def test_a_declared_sites_paywall_marker_marks_its_previews(tmp_path):
+    from newscrawl.extract.declared import load_sites
+    from newscrawl.extract.registry import package_sites
+
+    text = (FIXTURES / "stadsblad" / "sites.toml").read_text("utf-8")
+    declared = tmp_path / "sites.toml"
+    declared.write_text(text.replace('listings = ["/"]', 'listings = ["/"]\npaywall = "div.abonnee-slot"'), "utf-8")
+    from newscrawl.extract.declared import use_sites_file
+
+    [site] = use_sites_file(declared).values()  # registered: its URLs are its articles
+    try:
+        url = "https://www.stadsblad.test/nieuws/1201/nieuwe-fietsbrug-over-de-vaart"
+        html = (FIXTURES / "stadsblad" / "site" / "article_1201.html").read_text("utf-8")
+        marker = '<div class="abonnee-slot"><p>Dit artikel is voor abonnees.</p></div></article>'
+
+        def parse(body: str):
+            return site.parse_article(HtmlResponse(url, body=body.encode(), encoding="utf-8", request=Request(url)))
+
+        preview = parse(html.replace("</article>", marker))
+        assert preview["isAccessibleForFree"] is False
+        assert preview["metadata"]["sources"]["isAccessibleForFree"] == "site"
+        assert parse(html)["isAccessibleForFree"] is True
+    finally:
+        use_sites_file(None)
+    broken = tmp_path / "broken.toml"
+    broken.write_text(text.replace('listings = ["/"]', 'listings = ["/"]\npaywall = "div[["'), "utf-8")
+    with pytest.raises(Exception, match="paywall: 'div\\[\\[' is not CSS"):
+        load_sites(broken, package_sites())
+
+
+def test_short_paywalled_bodies_never_fail_a_run_and_are_counted_apart(monkeypatch):
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.crawl.spiders.sites import spider_for
+    from newscrawl.run.health import RunHealth
+
+    def item(free: bool) -> dict:
+        return {
+            "headline": "Kop",
+            "articleBody": "Een korte teaser.",
+            "datePublished": "2025-04-01T09:00:00+02:00",
+            "authors": [{"name": "A"}],
+            "isAccessibleForFree": free,
+            "metadata": {
+                "bodyExtractor": "trafilatura",
+                "sources": {"headline": "json-ld", "articleBody": "trafilatura"},
+            },
+        }
+
+    # The layout is judged by shares here; the site's baseline (kept in the state) is not the question.
+    monkeypatch.setattr(RunHealth, "baseline_problems", lambda self, metrics: [])
+    monkeypatch.setattr(RunHealth, "run_problems", lambda self: [])
+    previews = RunHealth(get_crawler(spider_for("nu")))
+    for _ in range(20):
+        previews.observe(item(False), None)
+    assessed = previews.assess()
+    assert previews.paywalled == 20 and assessed["status"] != "failed", assessed
+    control = RunHealth(get_crawler(spider_for("nu")))
+    for _ in range(20):
+        control.observe(item(True), None)
+    assert control.assess()["status"] == "failed"  # the same bodies, not paywalled: a layout change
+
+
+def test_validate_reads_lines_written_before_isaccessibleforfree_existed(tmp_path):
+    line = json.loads((FIXTURES / "nu" / "expected" / "article_6400101_zwembad.json").read_text("utf-8"))
+    old = {k: v for k, v in line.items() if k != "isAccessibleForFree"}
+    old["metadata"] = {**old["metadata"], "schemaVersion": "1.4", "revision": 1}
+    new = {**line, "metadata": {**line["metadata"], "revision": 1}}
+    missing = {k: v for k, v in new.items() if k != "isAccessibleForFree"}
+    (tmp_path / "d.jsonl").write_text("\n".join(json.dumps(x) for x in (old, new, missing)) + "\n", "utf-8")
+    checked = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "validate", str(tmp_path / "d.jsonl")],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    assert "2 of 3 lines valid" in checked.stdout  # a 1.5 line must say it; a 1.4 line could not
+    assert ":3: isAccessibleForFree: 'isAccessibleForFree' is a required property" in checked.stderr

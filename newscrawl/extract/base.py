@@ -104,6 +104,9 @@ class ArticleParser(PageParser):
     #: the text, a page that shows no lead has none (its summary meta is a teaser, not a lead).
     #: False (the default): the page's summary (JSON-LD, og:description, meta) is the description
     lead_markup: bool = False
+    #: XPath of the site's paywall marker (the element a paywalled preview shows in place of the
+    #: rest of the text); "" for none: then only the page's JSON-LD can say it is paywalled
+    paywall_xpath: str = ""
     #: XPath of the site's known boilerplate containers, removed before trafilatura reads the page
     #: (generic header/nav/footer tags stay: on real pages of other sites removing them lost text)
     boilerplate_xpath: str = ""
@@ -122,6 +125,27 @@ class ArticleParser(PageParser):
                     f"but {standard.get(spec.name, (False, False))} by the standard chains; declare the field in "
                     "newscrawl/extract/base.py for every site, or here with coverage=False, baseline=False"
                 )
+
+    # --- what the page gives away --------------------------------------------
+    def accessible_for_free(self) -> tuple[bool, str]:
+        """A paywalled preview, or the whole article: the site's paywall marker first, then the
+        page's JSON-LD (the article's isAccessibleForFree, or a part of it that is not free:
+        hasPart), else free. Words on the page ("Word abonnee", "Lees verder met Premium") never
+        decide alone: a free article's footer says them too."""
+        if self.paywall_marked():
+            return False, "site"
+        parts = self.ld.get("hasPart")
+        for part in parts if isinstance(parts, list) else [parts]:
+            if isinstance(part, dict) and free_flag(part.get("isAccessibleForFree")) is False:
+                return False, "json-ld:hasPart"
+        declared = free_flag(self.ld.get("isAccessibleForFree"))
+        if declared is not None:
+            return declared, "json-ld"
+        return True, "default"
+
+    def paywall_marked(self) -> bool:
+        """Whether the site's paywall marker (``paywall_xpath``) is on the page."""
+        return bool(self.paywall_xpath) and bool(self.root.xpath(self.paywall_xpath))
 
     # --- the fields, in the schema's order -------------------------------------
     @field("url", recorded=False, coverage=False, baseline=False)
@@ -368,6 +392,15 @@ class ArticleParser(PageParser):
 def generic_of(body: Chosen) -> GenericBody | None:
     """The generic body when it, not the site's selectors, gave ``articleBody``."""
     return body.raw if isinstance(body.raw, GenericBody) and body.raw.extractor != "selectors" else None
+
+
+def free_flag(value: object) -> bool | None:
+    """A JSON-LD isAccessibleForFree as a boolean (true, "True", "false" …); None when it says nothing."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
 
 
 def _counted(flag: str) -> tuple[str, ...]:

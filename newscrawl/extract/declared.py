@@ -44,7 +44,7 @@ SELECTOR_FIELDS = (
     "keywords",
     "relatedUrls",
 )
-_KEYS = {
+_KEYS: dict[str, type | tuple[type, ...]] = {
     "title": str,
     "host": str,
     "aliases": list,
@@ -56,6 +56,7 @@ _KEYS = {
     "sections": list,
     "selectors": dict,
     "boilerplate_xpath": str,
+    "paywall": (str, list),
     "article_type": str,
     "min_coverage": dict,
     "settings": dict,
@@ -130,6 +131,11 @@ class DeclaredParser(ArticleParser):
     lead_markup = False  # no lead selector: the page's summary is the description
     #: field name → selector expressions (CSS, or XPath after "xpath:"), tried in order
     selectors: Mapping[str, tuple[str, ...]] = {}
+    #: the site's paywall marker: a page where any of these selectors finds something is a preview
+    paywall: tuple[str, ...] = ()
+
+    def paywall_marked(self) -> bool:
+        return any(select_texts(self.sel, expression) for expression in self.paywall)
 
     def select(self, name: str) -> list[str]:
         """The texts the field's selectors find: the first selector that finds any wins."""
@@ -260,6 +266,7 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
     article_path = _article_path(entry.get("article_path"), problems)
     sources = _sources(entry, host, hosts, problems)
     selectors = _selectors(entry.get("selectors"), problems)
+    paywall = _selector_list("paywall", entry["paywall"], problems) if "paywall" in entry else ()
     boilerplate = entry.get("boilerplate_xpath", "")
     if isinstance(boilerplate, str) and boilerplate:
         # The generic extractor runs it as plain XPath 1.0: no extension functions (re:test would
@@ -292,6 +299,7 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
         {
             "__module__": __name__,
             "selectors": selectors,
+            "paywall": paywall,
             "boilerplate_xpath": boilerplate or "",
             "default_article_type": entry.get("article_type", "NewsArticle"),
             "site_rules": frozenset(selectors) & {"headline", "articleBody"},
@@ -315,7 +323,13 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
     )
 
 
-_TYPE_NAMES = {str: "string", list: "list", bool: "boolean", dict: "table"}
+_TYPE_NAMES = {
+    str: "string",
+    list: "list",
+    bool: "boolean",
+    dict: "table",
+    (str, list): "selector or list of selectors",
+}
 
 
 def host_problem(host: str) -> str:
@@ -434,22 +448,29 @@ def _selectors(value: Any, problems: list[str]) -> dict[str, tuple[str, ...]]:
                 f"selectors.{field_name}: not a field a selector can give (one of {', '.join(SELECTOR_FIELDS)})"
             )
             continue
-        listed = [expressions] if isinstance(expressions, str) else expressions
-        if not isinstance(listed, list) or not listed or not all(isinstance(e, str) and e for e in listed):
-            problems.append(f"selectors.{field_name} must be a selector or a list of selectors")
-            continue
-        for expression in listed:
-            try:
-                select_texts(_PROBE, expression)
-            except UnboundedPattern as error:
-                problems.append(
-                    f"selectors.{field_name}: {expression!r} has a regular expression RE2 cannot match in linear time ({error})"
-                )
-            except (ValueError, SyntaxError) as error:  # cssselect's SelectorSyntaxError is a SyntaxError
-                kind = "XPath" if expression.startswith("xpath:") else "CSS"
-                problems.append(f"selectors.{field_name}: {expression!r} is not {kind} ({error})")
-        selectors[field_name] = tuple(listed)
+        listed = _selector_list(f"selectors.{field_name}", expressions, problems)
+        if listed:
+            selectors[field_name] = listed
     return selectors
+
+
+def _selector_list(label: str, expressions: Any, problems: list[str]) -> tuple[str, ...]:
+    """A selector or a list of them (CSS, or XPath after "xpath:"), each checked on a probe page."""
+    listed = [expressions] if isinstance(expressions, str) else expressions
+    if not isinstance(listed, list) or not listed or not all(isinstance(e, str) and e for e in listed):
+        problems.append(f"{label} must be a selector or a list of selectors")
+        return ()
+    for expression in listed:
+        try:
+            select_texts(_PROBE, expression)
+        except UnboundedPattern as error:
+            problems.append(
+                f"{label}: {expression!r} has a regular expression RE2 cannot match in linear time ({error})"
+            )
+        except (ValueError, SyntaxError) as error:  # cssselect's SelectorSyntaxError is a SyntaxError
+            kind = "XPath" if expression.startswith("xpath:") else "CSS"
+            problems.append(f"{label}: {expression!r} is not {kind} ({error})")
+    return tuple(listed)
 
 
 def use_sites_file(path: str | Path | None) -> dict[str, Site]:

@@ -183,6 +183,8 @@ class PageParser:
             date_published_source=published.raw.source if published.raw else None,
             parser=self.parser_name,
         )
+        # On every article: False for a paywalled preview, True otherwise; which source said it.
+        item["isAccessibleForFree"], access = self.accessible_for_free()
         if len(item.get("datePublished") or "") == 10:
             item["metadata"]["datePublishedPrecision"] = "day"  # the page names the day, not the time
         recorded = {spec.name for spec in self.fields if spec.recorded}
@@ -191,6 +193,8 @@ class PageParser:
             for name in sorted(recorded & set(chosen))
             if item.get(name) and chosen[name].source
         }
+        if access != "default":
+            item["metadata"]["sources"]["isAccessibleForFree"] = access
         # Mojibake repaired and absurd sizes cut, each with its warning (newscrawl.article.bounds).
         self.warnings.extend(repair_and_cap(item))
         for name in ("headline", "articleBody"):
@@ -243,6 +247,11 @@ class PageParser:
         if og_type.startswith("video") or ("VideoObject" in types and not self.ld and og_type != "article"):
             return "video"
         return None
+
+    def accessible_for_free(self) -> tuple[bool, str]:
+        """Whether the page shows the whole article, and which source says so ("default": nothing
+        on the page says otherwise). The standard chain: newscrawl.extract.base.ArticleParser."""
+        return True, "default"
 
     def consent_wall(self) -> str | None:
         """Why the page is a consent page served instead of the article (newscrawl/extract/consent.py)."""

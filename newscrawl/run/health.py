@@ -88,6 +88,7 @@ class RunHealth:
         self.unconfirmed_article_path = site is not None and site.check is None
         self.samples_dir = settings.get("HEALTH_SAMPLES_DIR")
         self.articles = 0
+        self.paywalled = 0  # previews, not judged
         self.fallbacks = 0
         self.present: Counter[str] = Counter()
         self.samples: list[tuple[str, int, dict, bytes, list[str]]] = []
@@ -110,6 +111,11 @@ class RunHealth:
         adapter = ItemAdapter(item)
         if "withdrawn" in (adapter.get("metadata") or {}):
             return  # a withdrawal line holds no page to judge
+        if adapter.get("isAccessibleForFree") is False:
+            # A paywalled preview: a short body, perhaps found only by the generic extractor. It says
+            # nothing of the layout, and a site is never failed for it: counted apart.
+            self.paywalled += 1
+            return
         self.articles += 1
         missing = [name for name in self.min_coverage if not adapter.get(name)]
         for name in set(self.min_coverage) | set(baseline_fields()):

@@ -144,6 +144,7 @@ class FeedManifest:
             "notModified": stats.get_value("incremental/not_modified", 0),
             "unchangedSkipped": stats.get_value("incremental/unchanged_skipped", 0),
             "withdrawn": stats.get_value("dedup/withdrawn", 0),
+            "paywalled": stats.get_value("extraction/paywalled", 0),
             "silentEdits": stats.get_value("dedup/silent_edits", 0),
             "revisits": stats.get_value("revisit/requested", 0),
             "listed": stats.get_value("discovery/links_found", 0),

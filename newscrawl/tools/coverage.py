@@ -31,6 +31,7 @@ class Captured:
     first_capture: datetime | None = None
     versions: int = 0
     withdrawn: bool = False
+    whole: bool = False  # a version holds the whole article (not only a paywalled preview)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Day:
     missing: Counter[str] = field(default_factory=Counter)
     versions: int = 0
     withdrawn: int = 0
+    previews: int = 0  # captured articles held only as paywalled previews
     latencies: list[float] = field(default_factory=list)  # minutes from datePublished to first capture
     requests: int = 0
     fetched: int = 0
@@ -61,6 +63,7 @@ class Day:
             "missingBy": dict(sorted(self.missing.items())),
             "versions": self.versions,
             "withdrawn": self.withdrawn,
+            "previewOnly": self.previews,
             "latencyMinutes": {"p50": percentile(0.5), "p95": percentile(0.95)},
             "requests": self.requests,
             "fullDownloads": self.fetched,
@@ -87,6 +90,7 @@ def captured_articles(records: Iterable[Record], site: str | None) -> dict[str, 
             article.withdrawn = True
             continue
         article.versions += 1
+        article.whole = article.whole or item.get("isAccessibleForFree") is not False
         article.published = article.published or instant(item.get("datePublished"), AMSTERDAM)
         downloaded = instant(metadata.get("dateDownloaded"), AMSTERDAM)
         if downloaded and (article.first_capture is None or downloaded < article.first_capture):
@@ -146,6 +150,7 @@ def ledger(state: Path, records: Iterable[Record], site: str | None = None, sinc
         day = days[(key.split(":", 1)[0], _day(held.published or held.first_capture) or "?")]
         if held.versions:
             day.captured += 1
+            day.previews += not held.whole
             day.versions += held.versions
             if held.published and held.first_capture:
                 day.latencies.append((held.first_capture - held.published).total_seconds() / 60)

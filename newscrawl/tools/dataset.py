@@ -180,9 +180,11 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Reco
 
 
 # Versions whose lines mean what this version's lines mean: 1.3 only added metadata.warnings, 1.4
-# withdrawal lines and metadata.silentEdit, so a dataset that grew across the upgrades is merged
-# and summarised as one.
-READABLE_VERSIONS = frozenset({"1.2", "1.3", SCHEMA_VERSION})
+# withdrawal lines and metadata.silentEdit, 1.5 isAccessibleForFree, so a dataset that grew across
+# the upgrades is merged and summarised as one.
+READABLE_VERSIONS = frozenset({"1.2", "1.3", "1.4", SCHEMA_VERSION})
+# Fields a version made required: a line of an earlier version lacks them (unknown, not wrong).
+REQUIRED_SINCE = {"isAccessibleForFree": "1.5"}
 
 
 def other_schema_version(record: Record) -> Problem | None:
@@ -202,11 +204,25 @@ def check_record(record: Record, also_sites: frozenset[str] = frozenset()) -> li
         return [other]
     item = record.item
     metadata = item.get("metadata")
+    added: set[str] = set()
     if isinstance(metadata, dict) and metadata.get("schemaVersion") != SCHEMA_VERSION:
         # An earlier readable version: the current schema less what it added holds for it.
+        version = str(metadata.get("schemaVersion"))
+        added = {name for name, since in REQUIRED_SINCE.items() if _older(version, since)}
         item = {**item, "metadata": {**metadata, "schemaVersion": SCHEMA_VERSION}}
-    errors = schema_errors(item, also_sites) + date_problems(item)
+    errors = [
+        error
+        for error in schema_errors(item, also_sites)
+        if not any(error == f"{name}: '{name}' is a required property" for name in added)
+    ] + date_problems(item)
     return [Problem(record.path, record.line, error) for error in errors]
+
+
+def _older(version: str, than: str) -> bool:
+    try:
+        return tuple(map(int, version.split("."))) < tuple(map(int, than.split(".")))
+    except ValueError:
+        return False
 
 
 def article_key(item: dict) -> tuple:

@@ -361,6 +361,8 @@ class NewsSpider(scrapy.Spider):
         if metadata["bodyExtractor"] != "selectors":
             stats.inc_value("extraction/body/fallback")
             self.logger.warning("Body selectors found nothing, used %s: %s", metadata["bodyExtractor"], response.url)
+        if result.get("isAccessibleForFree") is False:
+            stats.inc_value("extraction/paywalled")  # a preview: counted apart (run health, coverage)
         for field_name, source in metadata.get("sources", {}).items():
             stats.inc_value(f"extraction/source/{field_name}/{source}")
         for warning in metadata.get("warnings", []):

@@ -65,12 +65,12 @@ def run(options: argparse.Namespace) -> int:
         return 0 if rows else 1
     t = for_terminal
     print(
-        "site  day         listed captured missing versions withdrawn revisits 304s  latency p50/p95 (min)  missing by reason"
+        "site  day         listed captured previews missing versions withdrawn revisits 304s  latency p50/p95 (min)  missing by reason"
     )
     for row in rows:
         latency = row["latencyMinutes"]
         print(
-            f"{t(row['site']):5} {row['day']:11} {row['listed']:6} {row['captured']:8} {row['missing']:7} "
+            f"{t(row['site']):5} {row['day']:11} {row['listed']:6} {row['captured']:8} {row['previewOnly']:8} {row['missing']:7} "
             f"{row['versions']:8} {row['withdrawn']:9} {row['revisits']:8} {row['notModified']:5} "
             f"{latency['p50'] if latency['p50'] is not None else '-':>7}/{latency['p95'] if latency['p95'] is not None else '-':<7}        "
             + ", ".join(f"{t(reason)} {n}" for reason, n in row["missingBy"].items())
