@@ -81,6 +81,7 @@ def test_redesigned_post_falls_back_to_standards_and_says_which():
         "articleBody": "trafilatura",
         "authors": "typed-byline",
         "datePublished": "meta",
+        "inLanguage": "detected",  # from the post's own text
     }
 
 

@@ -360,3 +360,73 @@ def test_validate_reads_lines_written_before_isaccessibleforfree_existed(tmp_pat
     )
     assert "2 of 3 lines valid" in checked.stdout  # a 1.5 line must say it; a 1.4 line could not
     assert ":3: isAccessibleForFree: 'isAccessibleForFree' is a required property" in checked.stderr
+
+
+# --- Language ------------------------------------------------------------------------------------
+
+FRISIAN = (
+    "De gemeente Ljouwert wol takom jier mear wenten bouwe yn it sintrum fan 'e stêd. It kolleezje sil "
+    "de plannen tiisdei oan 'e gemeenteried foarlizze. Neffens de wethâlder is der grut ferlet fan "
+    "betelbere hierwenten foar jongeren en âlderein."
+)
+DUTCH = (
+    "De gemeente Leeuwarden wil volgend jaar meer woningen bouwen in het centrum van de stad. Het college "
+    "legt de plannen dinsdag voor aan de gemeenteraad. Volgens de wethouder is er grote behoefte aan "
+    "betaalbare huurwoningen voor jongeren en ouderen."
+)
+ENGLISH = (
+    "The city council of Leeuwarden wants to build more homes in the centre of the city next year. The "
+    "executive will present the plans to the council on Tuesday. According to the alderman there is a great "
+    "need for affordable rental homes for young and old people."
+)
+
+
+def omrop_page(headline: str, body: str, lang: str) -> str:
+    return f"""<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{headline} - Omrop</title>
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "{headline}",
+"datePublished": "2025-04-01T10:00:00+02:00"}}</script></head>
+<body><header><nav><a href="/">Omrop</a> <a href="/nijs">Nijs</a></nav></header>
+<article><h1>{headline}</h1><div class="tekst">{"".join(f"<p>{s.strip()}.</p>" for s in body.split(". ") if s.strip())}</div></article>
+<footer>© Omrop</footer></body></html>"""
+
+
+def test_in_language_is_detected_per_article_and_short_texts_keep_the_sites(tmp_path):
+    from newscrawl.extract.declared import use_sites_file
+
+    declared = tmp_path / "sites.toml"
+    declared.write_text(
+        """[sites.omrop]
+title = "Omrop"
+host = "www.omrop.test"
+article_path = '^/nijs/(?P<id>\\d+)/[a-z0-9-]+$'
+feeds = ["/rss"]
+language = "fy"
+
+[sites.omrop.selectors]
+articleBody = "div.tekst > p"
+""",
+        "utf-8",
+    )
+    [site] = use_sites_file(declared).values()
+    try:
+        url = "https://www.omrop.test/nijs/1/wenten"
+
+        def language(headline: str, body: str, lang: str) -> tuple[str, str]:
+            page = omrop_page(headline, body, lang).encode()
+            item = site.parse_article(HtmlResponse(url, body=page, encoding="utf-8", request=Request(url)))
+            return item["inLanguage"], item["metadata"]["sources"]["inLanguage"]
+
+        assert language("Mear wenten yn Ljouwert", FRISIAN, "fy") == ("fy", "detected")
+        assert language("Meer woningen in Leeuwarden", DUTCH, "fy") == (
+            "nl",
+            "detected",
+        )  # the page's lang= is not trusted
+        assert language("More homes in Leeuwarden", ENGLISH, "fy") == ("en", "detected")
+        # Too short to tell: the site's declared language.
+        assert language("Kabinet valt", "Het kabinet is gevallen.", "nl") == ("fy", "site")
+    finally:
+        use_sites_file(None)
+    with pytest.raises(ValueError, match="two letters"):
+        from dataclasses import replace
+
+        replace(site_named("nu"), language="fy-NL")

@@ -57,6 +57,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "selectors": dict,
     "boilerplate_xpath": str,
     "paywall": (str, list),
+    "language": str,
     "article_type": str,
     "min_coverage": dict,
     "settings": dict,
@@ -267,6 +268,9 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
     sources = _sources(entry, host, hosts, problems)
     selectors = _selectors(entry.get("selectors"), problems)
     paywall = _selector_list("paywall", entry["paywall"], problems) if "paywall" in entry else ()
+    language = entry.get("language", "nl")
+    if isinstance(language, str) and not re.fullmatch(r"[a-z]{2}", language):
+        problems.append(f"language must be two letters (ISO 639-1: nl, fy, en …), not {language!r}")
     boilerplate = entry.get("boilerplate_xpath", "")
     if isinstance(boilerplate, str) and boilerplate:
         # The generic extractor runs it as plain XPath 1.0: no extension functions (re:test would
@@ -307,6 +311,7 @@ def _site(name: str, entry: Any, taken: Mapping[str, Site], hosts: dict[str, str
     )
     return Site(
         name=name,
+        language=language if isinstance(language, str) else "nl",
         title=entry.get("title", host),
         host=host,
         aliases=frozenset(aliases),

@@ -114,7 +114,6 @@ def finish_article(
     if item.get("dateModified") and item.get("dateModified") == item.get("datePublished"):
         del item["dateModified"]
         item.pop("dateModifiedRaw", None)
-    item["inLanguage"] = "nl"
     item.setdefault("relatedUrls", [])
     body = item.get("articleBody") or ""
     if body:

@@ -85,6 +85,8 @@ class Site:
     can_render: bool = False  # may send JavaScript-loaded listings through the browser
     # Per-site overrides of HEALTH_MIN_COVERAGE (a site that rarely prints bylines, …).
     layout_min_coverage: Mapping[str, float] = field(default_factory=dict)
+    # The language the site writes in (two letters): an article too short or unclear to detect gets it.
+    language: str = "nl"
     # Consent services this site sends readers to, beside the known ones (newscrawl/extract/consent.py).
     consent_hosts: frozenset[str] = frozenset()
     # Spider settings of this site (politeness overrides …), at Scrapy's "spider" priority.
@@ -95,6 +97,8 @@ class Site:
             raise ValueError(f"{self.name}: article_path needs a named group 'id'")
         if self.short_link_path is not None and "id" not in self.short_link_path.groupindex:
             raise ValueError(f"{self.name}: short_link_path needs a named group 'id'")
+        if not re.fullmatch(r"[a-z]{2}", self.language):
+            raise ValueError(f"{self.name}: language must be two letters (ISO 639-1), not {self.language!r}")
         for role, given, needs in (("parser", self.parser, "for_page"), ("discovery", self.discovery, "parse_feed")):
             if not (isinstance(given, type) and hasattr(given, needs)):
                 raise TypeError(f"{self.name}: {role} must be a class (the site's {role}), not {given!r}")

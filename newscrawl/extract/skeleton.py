@@ -38,6 +38,7 @@ from newscrawl.extract.common import (
 from newscrawl.extract.consent import consent_page
 from newscrawl.extract.fields import NOTHING, Chosen, FieldSpec, NotAnArticle, declared_fields, processors
 from newscrawl.extract.item import ArticleItem
+from newscrawl.extract.language import language_of
 from newscrawl.extract.loader import ArticleLoader, finish_article
 from newscrawl.extract.registry import Site
 from newscrawl.extract.standards import Candidate
@@ -185,6 +186,8 @@ class PageParser:
         )
         # On every article: False for a paywalled preview, True otherwise; which source said it.
         item["isAccessibleForFree"], access = self.accessible_for_free()
+        text = "\n".join(item.get(name) or "" for name in ("headline", "description", "articleBody"))
+        item["inLanguage"], language = language_of(text, self.site.language)
         if len(item.get("datePublished") or "") == 10:
             item["metadata"]["datePublishedPrecision"] = "day"  # the page names the day, not the time
         recorded = {spec.name for spec in self.fields if spec.recorded}
@@ -195,6 +198,7 @@ class PageParser:
         }
         if access != "default":
             item["metadata"]["sources"]["isAccessibleForFree"] = access
+        item["metadata"]["sources"]["inLanguage"] = language
         # Mojibake repaired and absurd sizes cut, each with its warning (newscrawl.article.bounds).
         self.warnings.extend(repair_and_cap(item))
         for name in ("headline", "articleBody"):
