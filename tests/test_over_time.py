@@ -198,7 +198,7 @@ def test_coverage_names_why_a_listed_article_is_missing(tmp_path):
     result = run_newscrawl("coverage", str(tmp_path / "nu.jsonl"), "--state", str(tmp_path / "state.sqlite3"))
     assert result.returncode == 0, result.stderr
     row = result.stdout.splitlines()[1]
-    assert row.split()[:5] == ["nu", "2025-04-07", "5", "1", "4"]
+    assert row.split()[:6] == ["nu", "2025-04-07", "5", "1", "0", "4"]  # listed, captured, previews, missing
     for reason in ("failed: http_500 1", "skipped: video 1", "not fetched yet 1", "rejected (invalid item) 1"):
         assert reason in row
 
