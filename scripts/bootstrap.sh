@@ -23,8 +23,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f "$stamp" ]; then
     export PIP_DISABLE_PIP_VERSION_CHECK=1
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
+    # -qq: errors only (a mirror's notices would bury the demo's own lines); a failure still prints why
+    .venv/bin/python -m pip install -qq --upgrade pip
+    .venv/bin/python -m pip install -qq -e '.[test]'
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
