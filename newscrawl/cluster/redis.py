@@ -72,7 +72,7 @@ def client_class() -> type:
 
 
 def __getattr__(name: str):
-    # "newscrawl.state.redis.SecretRedis" for scrapy-redis' REDIS_PARAMS redis_cls, made lazily.
+    # "newscrawl.cluster.redis.SecretRedis" for scrapy-redis' REDIS_PARAMS redis_cls, made lazily.
     if name == "SecretRedis":
         return client_class()
     raise AttributeError(name)
