@@ -106,23 +106,19 @@ def _names(query: str, origin: str) -> bool:
     return False
 
 
-def consent_page(root: etree._Element, visible_text: str, has_article_metadata: bool) -> str | None:
-    """Why this page is a consent page served instead of the article, or None.
+def _label(element: etree._Element) -> str:
+    """What a button, submit or link says to the reader."""
+    return str((element.get("value") if element.tag == "input" else element.xpath("string()")) or "")
 
-    All three must hold: no article metadata (JSON-LD article, article:published_time or
-    og:type article), a consent choice a reader can make (a button, submit or link whose whole
-    text is "Akkoord", "Alles accepteren", "Instellingen aanpassen" …), and the vocabulary of
-    cookie notices (three of its words in the visible text)."""
-    if has_article_metadata:
-        return None
-    choice = next(
-        (
-            element
-            for element in root.iter("button", "a", "input")
-            if _CHOICE.match((element.get("value") if element.tag == "input" else element.xpath("string()")) or "")
-        ),
-        None,
-    )
+
+def consent_page(root: etree._Element, visible_text: str) -> str | None:
+    """Why this page is a consent page served instead of the article, or None. The caller has
+    made sure the page has no article metadata (JSON-LD article, article:published_time or
+    og:type article); here, both must hold: a consent choice a reader can make (a button, submit
+    or link whose whole text is "Akkoord", "Alles accepteren", "Instellingen aanpassen" …), and
+    the vocabulary of cookie notices (three of its words in the visible text), with no article's
+    prose beside the notice."""
+    choice = next((element for element in root.iter("button", "a", "input") if _CHOICE.match(_label(element))), None)
     if choice is None:
         return None
     lowered = visible_text.lower()
@@ -130,16 +126,14 @@ def consent_page(root: etree._Element, visible_text: str, has_article_metadata: 
     if len(words) < 3:
         return None
     # No article beside it: a cookie bar on an article leaves the article's prose outside the notice.
-    notice = next(
+    notice_words = next(
         (
-            block
+            len(text.split())
             for block in choice.iterancestors("form", "dialog", "section", "aside", "div", "main")
-            if sum(word in block.xpath("string()").lower() for word in _VOCABULARY) >= 2
+            if sum(word in (text := block.xpath("string()")).lower() for word in _VOCABULARY) >= 2
         ),
-        None,
+        0,
     )
-    outside = len(visible_text.split()) - (len(notice.xpath("string()").split()) if notice is not None else 0)
-    if outside > MAX_WORDS_BESIDE_NOTICE:
+    if len(visible_text.split()) - notice_words > MAX_WORDS_BESIDE_NOTICE:
         return None
-    offered = (choice.get("value") if choice.tag == "input" else choice.xpath("string()")) or ""
-    return f"a consent page instead of the article: it offers {offered.strip()!r} and speaks of {', '.join(words[:4])}"
+    return f"a consent page instead of the article: it offers {_label(choice).strip()!r} and speaks of {', '.join(words[:4])}"

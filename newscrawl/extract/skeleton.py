@@ -259,12 +259,9 @@ class PageParser:
 
     def consent_wall(self) -> str | None:
         """Why the page is a consent page served instead of the article (newscrawl/extract/consent.py)."""
-        has_metadata = (
-            bool(self.ld) or bool(self.meta.get("article:published_time")) or self.meta.get("og:type") == "article"
-        )
-        if has_metadata:
-            return None  # checked first: an article's page is never walked for a consent notice
-        return consent_page(self.root, generic.visible_text(self.root), has_metadata)
+        if self.ld or self.meta.get("article:published_time") or self.meta.get("og:type") == "article":
+            return None  # article metadata: never a consent page, and its page is not walked for a notice
+        return consent_page(self.root, generic.visible_text(self.root))
 
     def locate(self) -> None:
         """Find the site's containers before the fields are read (None when a redesign moved them)."""
