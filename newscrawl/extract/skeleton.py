@@ -186,8 +186,6 @@ class PageParser:
         )
         # On every article: False for a paywalled preview, True otherwise; which source said it.
         item["isAccessibleForFree"], access = self.accessible_for_free()
-        text = "\n".join(item.get(name) or "" for name in ("headline", "description", "articleBody"))
-        item["inLanguage"], language = language_of(text, self.site.language)
         if len(item.get("datePublished") or "") == 10:
             item["metadata"]["datePublishedPrecision"] = "day"  # the page names the day, not the time
         recorded = {spec.name for spec in self.fields if spec.recorded}
@@ -198,9 +196,11 @@ class PageParser:
         }
         if access != "default":
             item["metadata"]["sources"]["isAccessibleForFree"] = access
-        item["metadata"]["sources"]["inLanguage"] = language
         # Mojibake repaired and absurd sizes cut, each with its warning (newscrawl.article.bounds).
         self.warnings.extend(repair_and_cap(item))
+        # Read from the text as it is kept: repaired, and within its bound.
+        text = "\n".join(item.get(name) or "" for name in ("headline", "description", "articleBody"))
+        item["inLanguage"], item["metadata"]["sources"]["inLanguage"] = language_of(text, self.site.language)
         for name in ("headline", "articleBody"):
             broken = (item.get(name) or "").count("\ufffd")
             if broken:

@@ -164,7 +164,10 @@ class RunHealth:
         ledger = self.crawler.get_extension(UrlLedger)
         if ledger is None:
             return []
-        kinds = Counter(outcome.kind for url, outcome in ledger.outcomes.items() if url not in ledger.discovery_urls)
+        articles = Counter(outcome for url, outcome in ledger.outcomes.items() if url not in ledger.discovery_urls)
+        kinds: Counter[str] = Counter()
+        for outcome, count in articles.items():
+            kinds[outcome.kind] += count
         requested = sum(kinds[k] for k in ("item", "reject", "duplicate", "not_modified", "skipped", "failure"))
         good = kinds["item"] + kinds["duplicate"] + kinds["not_modified"]
         lost = kinds["skipped"] + kinds["failure"]
@@ -176,11 +179,7 @@ class RunHealth:
                 f"reached nothing: none of the {len(ledger.discovery_urls)} discovery sources answered "
                 f"({sources['failure']} failed), no article requested"
             )
-        walls = sum(
-            1
-            for url, outcome in ledger.outcomes.items()
-            if outcome == Outcome.skipped("consent_wall") and url not in ledger.discovery_urls
-        )
+        walls = articles[Outcome.skipped("consent_wall")]
         if walls and requested and (not good or lost / requested > self.max_lost_share):
             problems.append(
                 f"consent wall: {walls} of {requested} article pages asked for consent instead of showing the "
