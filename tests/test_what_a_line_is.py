@@ -237,29 +237,22 @@ def nu_page(change) -> HtmlResponse:
 
 def test_a_paywalled_preview_is_marked_and_a_free_article_saying_word_abonnee_is_not():
     nu = site_named("nu")
-    paywalled = nu.parse_article(
-        nu_page(
-            lambda html: html.replace(
-                '"@type": "NewsArticle",',
-                '"@type": "NewsArticle", "isAccessibleForFree": false, "hasPart": {"@type": "WebPageElement", '
-                '"isAccessibleForFree": false, "cssSelector": ".nuplus-paywall"},',
-                1,
-            )
+
+    def with_ld(fields: str) -> dict:
+        """The article, its JSON-LD NewsArticle given these fields too."""
+        return nu.parse_article(
+            nu_page(lambda html: html.replace('"@type": "NewsArticle",', f'"@type": "NewsArticle", {fields},', 1))
         )
+
+    paywalled = with_ld(
+        '"isAccessibleForFree": false, "hasPart": {"@type": "WebPageElement", '
+        '"isAccessibleForFree": false, "cssSelector": ".nuplus-paywall"}'
     )
     assert paywalled["isAccessibleForFree"] is False
     assert paywalled["metadata"]["sources"]["isAccessibleForFree"] == "json-ld:hasPart"
-    only_flag = nu.parse_article(
-        nu_page(
-            lambda html: html.replace(
-                '"@type": "NewsArticle",', '"@type": "NewsArticle", "isAccessibleForFree": "False",', 1
-            )
-        )
-    )
-    assert (
-        only_flag["isAccessibleForFree"] is False
-        and only_flag["metadata"]["sources"]["isAccessibleForFree"] == "json-ld"
-    )
+    only_flag = with_ld('"isAccessibleForFree": "False"')
+    assert only_flag["isAccessibleForFree"] is False
+    assert only_flag["metadata"]["sources"]["isAccessibleForFree"] == "json-ld"
     # Free: the subscription pitch in the footer is words, not a paywall.
     free = nu.parse_article(
         nu_page(
@@ -269,17 +262,9 @@ def test_a_paywalled_preview_is_marked_and_a_free_article_saying_word_abonnee_is
         )
     )
     assert free["isAccessibleForFree"] is True and "isAccessibleForFree" not in free["metadata"]["sources"]
-    said_free = nu.parse_article(
-        nu_page(
-            lambda html: html.replace(
-                '"@type": "NewsArticle",', '"@type": "NewsArticle", "isAccessibleForFree": true,', 1
-            )
-        )
-    )
-    assert (
-        said_free["isAccessibleForFree"] is True
-        and said_free["metadata"]["sources"]["isAccessibleForFree"] == "json-ld"
-    )
+    said_free = with_ld('"isAccessibleForFree": true')
+    assert said_free["isAccessibleForFree"] is True
+    assert said_free["metadata"]["sources"]["isAccessibleForFree"] == "json-ld"
 
 
 def test_a_declared_sites_paywall_marker_marks_its_previews(tmp_path):
