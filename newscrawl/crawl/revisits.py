@@ -74,10 +74,10 @@ def after_visit(
         return
     now = crawl_clock(crawler).now()
     # A bare date (datePublishedPrecision "day") counts from its start, UTC.
-    start = instant(published, UTC) or instant(record.published, UTC) or now
-    due = next_due(start, now, hours)
+    given = instant(published, UTC)
+    due = next_due(given or instant(record.published, UTC) or now, now, hours)
     store_for(crawler).set_revisit(
-        article_key, published if instant(published, UTC) else None, due.isoformat(timespec="seconds") if due else None
+        article_key, published if given else None, due.isoformat(timespec="seconds") if due else None
     )
 
 
