@@ -415,3 +415,90 @@ articleBody = "div.tekst > p"
         from dataclasses import replace
 
         replace(site_named("nu"), language="fy-NL")
+
+
+# --- Images --------------------------------------------------------------------------------------
+
+# The zwembad article as NU.nl serves it with a responsive lead figure, a second photo in the text
+# (a <picture> with WebP and JPEG sources), the author's avatar, a "Lees ook" block with the
+# related article's thumbnail and a sidebar teaser (written for this test).
+LEAD_FIGURE = """<figure class="imageblock article__image" data-block="ImageBlock">
+  <div class="imageblock__wrapper"><img class="app-image" alt="Het lege zwembad De Spetter" width="854" height="480"
+    src="https://images.nu.nl/m/a1b2c3d4e5f6_wd854/0/0/4000/2250/zwembad.jpg"
+    srcset="https://images.nu.nl/m/a1b2c3d4e5f6_wd480/0/0/4000/2250/zwembad.jpg 480w,
+            https://images.nu.nl/m/a1b2c3d4e5f6_wd1280/0/0/4000/2250/zwembad.jpg 1280w,
+            https://images.nu.nl/m/a1b2c3d4e5f6_wd854/0/0/4000/2250/zwembad.jpg 854w"
+    sizes="(min-width: 1024px) 854px, 100vw"/></div>
+  <figcaption class="imageblock__caption"><span class="caption">Het zwembad De Spetter in Zuidwolde.</span> <span class="copyright">Foto: ANP / Vincent Jannink</span></figcaption>
+</figure>"""
+SECOND_FIGURE = """<figure class="imageblock" data-block="ImageBlock"><div class="imageblock__wrapper"><picture>
+  <source type="image/webp" srcset="https://images.nu.nl/m/ffee00112233_wd640/0/0/3000/2000/wethouder.webp 1x, https://images.nu.nl/m/ffee00112233_wd1280/0/0/3000/2000/wethouder.webp 2x"/>
+  <img class="app-image" src="https://images.nu.nl/m/ffee00112233_wd640/0/0/3000/2000/wethouder.jpg" alt="" width="640" height="427"/>
+</picture></div><figcaption class="imageblock__caption">Wethouder Marieke Dijkstra licht het besluit toe. Beeld: Reuters</figcaption></figure>
+<p class="textblock paragraph" data-text-role="ARTICLE_BODY">De raad stemt volgende week over het voorstel.</p>
+<div class="linkblock" data-block="LinkBlock"><a class="linkblock__link" href="/economie/6400102/energieprijzen-dalen-voor-het-eerst-dit-jaar.html"><img class="linkblock__thumb" src="https://images.nu.nl/m/b7c8d9e0f1a2_wd320/0/0/4000/2250/energieprijzen.jpg" alt=""/><span class="linkblock__label">Lees ook</span> <span class="linkblock__title">Energieprijzen dalen voor het eerst dit jaar</span></a></div>"""
+AUTHOR = """<div class="article__author"><img class="author-image" src="https://images.nu.nl/m/aaaa1111_wd96/redacteur.jpg" alt="Sanne de Vries" width="48" height="48"/> Sanne de Vries</div>"""
+TEASER = """<aside class="grid__sidebar"><a href="/binnenland/6400103/storm.html"><img src="https://images.nu.nl/m/c3d4e5f6a7b8_wd640/storm.jpg" alt="Storm"/></a></aside>"""
+
+
+def figures_page(html: str) -> str:
+    start, end = html.index('<figure class="imageblock article__image"'), html.index("</figure>") + len("</figure>")
+    html = html[:start] + LEAD_FIGURE + html[end:]
+    html = html.replace('<h2 class="textblock subheader"', SECOND_FIGURE + '<h2 class="textblock subheader"', 1)
+    html = html.replace('<header class="article__header">', '<header class="article__header">' + AUTHOR, 1)
+    return html.replace("</article>", "</article>" + TEASER, 1)
+
+
+def test_images_are_the_articles_own_figures_in_order_largest_file_credit_without_label():
+    item = site_named("nu").parse_article(nu_page(figures_page))
+    assert item["images"] == [
+        {
+            "url": "https://images.nu.nl/m/a1b2c3d4e5f6_wd1280/0/0/4000/2250/zwembad.jpg",
+            "caption": "Het zwembad De Spetter in Zuidwolde.",
+            "credit": "ANP / Vincent Jannink",
+            "alt": "Het lege zwembad De Spetter",
+        },
+        {
+            "url": "https://images.nu.nl/m/ffee00112233_wd1280/0/0/3000/2000/wethouder.webp",
+            "caption": "Wethouder Marieke Dijkstra licht het besluit toe.",
+            "credit": "Reuters",
+        },
+    ]
+    # mainImage stays what it was: og:image.
+    assert item["mainImage"]["url"].endswith("_wd1280/0/0/4000/2250/gemeente-sluit-zwembad-om-energiekosten.jpg")
+    # No image text leaks into the body.
+    assert "Beeld" not in item["articleBody"] and "Reuters" not in item["articleBody"]
+
+
+def test_a_page_without_figures_has_its_og_image_as_its_one_image_and_a_nos_credit_span_is_the_credit():
+    nu = site_named("nu")
+    item = nu.parse_article(nu_page(lambda html: html[: html.index("<figure")] + html[html.index("</figure>") + 9 :]))
+    assert [image["url"] for image in item["images"]] == [item["mainImage"]["url"]]
+    nos_url = page_url("nos", "article_2561002")
+    nos = site_named("nos").parse_article(fixture_response("nos", nos_url))
+    assert nos["images"] == [
+        {
+            "url": "https://cdn.nos.nl/image/2025/03/30/1199000/1024x576a.jpg",
+            "caption": "Paviljoens op een noodlocatie in Zoutkamp",
+            "credit": "ANP / Kees van de Veen",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("srcset", "expected"),
+    [
+        ("a.jpg 480w, b.jpg 1280w, c.jpg 854w", "b.jpg"),
+        ("a.jpg, b.jpg 2x, c.jpg 1.5x", "b.jpg"),
+        # An image CDN's commas stay inside the URL.
+        (
+            "https://img.test/w_640,h_360,c_fill/x.jpg 640w, https://img.test/w_1600,h_900,c_fill/x.jpg 1600w",
+            "https://img.test/w_1600,h_900,c_fill/x.jpg",
+        ),
+        ("", None),
+    ],
+)
+def test_the_largest_srcset_candidate(srcset, expected):
+    from newscrawl.extract.images import largest
+
+    assert largest(srcset) == expected

@@ -349,25 +349,30 @@ _CREDIT_TAGS = frozenset({"span", "small", "cite", "em", "i"})
 
 
 def figure_caption(scope: etree._Element) -> tuple[str | None, str | None]:
-    """(caption, credit) of the first visible figure: "Foto: …" in the text, else a short last
-    element of the caption set apart as the credit (``…in Ter Apel<span>ANP</span>``), never glued on."""
+    """(caption, credit) of the first visible figure with a caption."""
     for figure in scope.iter("figure"):
-        caption = figure.find(".//figcaption")
-        if caption is None or is_hidden(figure):
-            continue
-        last = caption[-1] if len(caption) else None
-        if (
-            last is not None
-            and isinstance(last.tag, str)
-            and last.tag in _CREDIT_TAGS
-            and not (last.tail or "").strip()
-        ):
-            credit = normalize_text(last.text_content())
-            rest = normalize_text("".join(caption.itertext())[: -len("".join(last.itertext())) or None])
-            if credit and rest and len(credit) <= 60 and not re.search(r"(?i)\b(?:foto|beeld)\s*:", rest):
-                return rest, strip_photo_prefix(credit) or None
-        return split_credit(caption.text_content())
+        if figure.find(".//figcaption") is not None and not is_hidden(figure):
+            return figure_caption_of(figure)
     return None, None
+
+
+def figure_caption_of(figure: etree._Element) -> tuple[str | None, str | None]:
+    """(caption, credit) of a figure: "Foto: …" in the text, else a short last element of the
+    caption set apart as the credit (``…in Ter Apel<span>ANP</span>``), never glued on."""
+    caption = figure.find(".//figcaption")
+    if caption is None:
+        return None, None
+    last = caption[-1] if len(caption) else None
+    if last is not None and isinstance(last.tag, str) and last.tag in _CREDIT_TAGS and not (last.tail or "").strip():
+        credit = normalize_text(last.text_content())
+        # What comes before the credit element (its own text and the earlier children with their tails).
+        rest = normalize_text(
+            (caption.text or "")
+            + "".join(etree.tostring(child, method="text", encoding="unicode") for child in caption[:-1])
+        )
+        if credit and rest and len(credit) <= 60 and not re.search(r"(?i)\b(?:foto|beeld)\s*:", rest):
+            return rest, strip_photo_prefix(credit) or None
+    return split_credit(caption.text_content())
 
 
 # --- the generic body ------------------------------------------------------------

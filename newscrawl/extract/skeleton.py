@@ -37,6 +37,7 @@ from newscrawl.extract.common import (
 )
 from newscrawl.extract.consent import consent_page
 from newscrawl.extract.fields import NOTHING, Chosen, FieldSpec, NotAnArticle, declared_fields, processors
+from newscrawl.extract.images import article_images
 from newscrawl.extract.item import ArticleItem
 from newscrawl.extract.language import language_of
 from newscrawl.extract.loader import ArticleLoader, finish_article
@@ -186,6 +187,7 @@ class PageParser:
         )
         # On every article: False for a paywalled preview, True otherwise; which source said it.
         item["isAccessibleForFree"], access = self.accessible_for_free()
+        item["images"] = self.images(item.get("mainImage"))
         if len(item.get("datePublished") or "") == 10:
             item["metadata"]["datePublishedPrecision"] = "day"  # the page names the day, not the time
         recorded = {spec.name for spec in self.fields if spec.recorded}
@@ -256,6 +258,12 @@ class PageParser:
         """Whether the page shows the whole article, and which source says so ("default": nothing
         on the page says otherwise). The standard chain: newscrawl.extract.base.ArticleParser."""
         return True, "default"
+
+    def images(self, main: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """The article's own figures in page order (newscrawl/extract/images.py); a page that shows
+        none but names a main image (og:image) has that one: the lead is always among them."""
+        found = article_images(self.article_root, self.response.url)
+        return found if found or not main else [dict(main)]
 
     def consent_wall(self) -> str | None:
         """Why the page is a consent page served instead of the article (newscrawl/extract/consent.py)."""
