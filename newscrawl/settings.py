@@ -59,6 +59,11 @@ COOKIES_ENABLED = False  # articles are public; cookies only bring consent walls
 # Off ({}) by default; set it per site (Site.settings, or `schedule --setting nu:CONSENT_COOKIES=…`).
 # Only what the operator has agreed to with the publisher: the crawler accepts nothing itself.
 CONSENT_COOKIES: dict[str, str] = {}
+# Reserved rights (TDMRep, EU DSM Art. 4): "record" writes each article's metadata.tdm and goes on;
+# "obey" also leaves out the articles whose publisher reserved text-and-data mining (skipped:tdm_reserved).
+TDM_POLICY = "record"
+# The most a site's /.well-known/tdmrep.json may weigh; a larger one is not read (it then says nothing).
+TDMREP_MAXSIZE = 256 * 1024
 # A callback yields one article item (or a few dozen links): Scrapy starts CONCURRENT_ITEMS
 # asyncio workers for *every* callback output, and its default of 100 cost more CPU per
 # article than the item pipelines themselves (benchmarks/run.py, BENCHMARKS.md).
@@ -120,6 +125,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.crawl.middlewares.CharsetRepairMiddleware": 580,
     # After decompression too: a gzipped sitemap (.xml.gz) is unpacked within SITEMAP_MAX_BYTES, or fails as too_large.
     "newscrawl.crawl.middlewares.GzippedDiscoveryMiddleware": 585,
+    # After robots.txt (100): the site's /.well-known/tdmrep.json, read once per host before its pages (newscrawl/crawl/tdm.py).
+    "newscrawl.crawl.tdm.TdmRepMiddleware": 110,
     # CONSENT_COOKIES on requests to the site's own hosts (off unless set).
     "newscrawl.crawl.middlewares.ConsentCookiesMiddleware": 60,
     # Validators of the last fetch on article requests; 304s end there (newscrawl/crawl/incremental.py).
@@ -142,6 +149,8 @@ EXTENSIONS = {
     "newscrawl.run.health.RunHealth": 60,
     # The run's one verdict from the ledger, the monitor and the finish reason (newscrawl/run/verdict.py).
     "newscrawl.run.verdict.RunVerdict": 70,
+    # What robots.txt says to named AI crawlers, per host (newscrawl/crawl/tdm.py; the manifest's rights).
+    "newscrawl.crawl.tdm.AiCrawlerRules": 0,
     "newscrawl.run.report.RunReport": 900,
     "newscrawl.run.manifest.FeedManifest": 910,
     # Fewer garbage-collector passes during a crawl (newscrawl/crawl/gctuning.py).

@@ -120,7 +120,8 @@ def test_record_then_replay_gives_the_same_crawl_without_the_server(tmp_path):
     assert replayed == live
     assert [r.get("title") for r in live] == ["Artikel", "Voorpagina", None]
     assert live[2]["failed"] == "HttpError"  # the recorded 404 replays as a 404
-    assert "'replay/hit': 4" in log  # robots.txt is off: index, redirect, its target, missing
+    # robots.txt is off: index, redirect, its target, missing, and the site's tdmrep.json (a 404 recorded and replayed)
+    assert "'replay/hit': 5" in log
 
 
 def test_missing_url_is_counted_and_never_fetched():

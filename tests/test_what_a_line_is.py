@@ -332,8 +332,9 @@ def test_short_paywalled_bodies_never_fail_a_run_and_are_counted_apart(monkeypat
 
 def test_validate_reads_lines_written_before_isaccessibleforfree_existed(tmp_path):
     line = json.loads((FIXTURES / "nu" / "expected" / "article_6400101_zwembad.json").read_text("utf-8"))
-    old = {k: v for k, v in line.items() if k != "isAccessibleForFree"}
-    old["metadata"] = {**old["metadata"], "schemaVersion": "1.4", "revision": 1}
+    # A 1.4 line has none of what 1.5 added: isAccessibleForFree, images, metadata.tdm.
+    old = {k: v for k, v in line.items() if k not in ("isAccessibleForFree", "images")}
+    old["metadata"] = {k: v for k, v in old["metadata"].items() if k != "tdm"} | {"schemaVersion": "1.4", "revision": 1}
     new = {**line, "metadata": {**line["metadata"], "revision": 1}}
     missing = {k: v for k, v in new.items() if k != "isAccessibleForFree"}
     (tmp_path / "d.jsonl").write_text("\n".join(json.dumps(x) for x in (old, new, missing)) + "\n", "utf-8")

@@ -37,6 +37,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl.article.dates import format_utc
+from newscrawl.crawl.tdm import FILE_META as TDMREP_FILE
 from newscrawl.extract.requestinfo import attached_info
 
 logger = logging.getLogger(__name__)
@@ -344,6 +345,9 @@ class WarcReplayMiddleware:
     def process_request(self, request: Request, spider: Spider | None = None) -> Response:
         rendered = bool(request.meta.get("playwright"))
         archived = self.archive.get(request.url, rendered)
+        if archived is None and request.meta.get(TDMREP_FILE):
+            # A site's tdmrep.json the archive lacks says nothing, as a live 404 does (newscrawl/crawl/tdm.py).
+            raise IgnoreRequest(f"not in the replay archive: {request.url}")
         if archived is None:
             self.stats.inc_value("replay/missing")
             kind = "rendered " if rendered else ""

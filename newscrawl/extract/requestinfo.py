@@ -13,6 +13,8 @@ from typing import Any
 
 from scrapy import Request
 
+from newscrawl.extract.tdm import Declaration
+
 META_KEY = "newscrawl"
 
 
@@ -40,6 +42,8 @@ class RequestInfo:
     revisit: bool = False  # a captured article requested because its revisit was due (newscrawl/crawl/revisits.py)
     # False for a URL the user named (start_urls): fetched in full, without the validators of a last read
     conditional: bool = True
+    # The site's tdmrep.json rule for this URL, if one matched (newscrawl/crawl/tdm.py)
+    tdm_file: Declaration | None = None
 
 
 def info(request: Request | None) -> RequestInfo:

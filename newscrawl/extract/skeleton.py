@@ -42,7 +42,9 @@ from newscrawl.extract.item import ArticleItem
 from newscrawl.extract.language import language_of
 from newscrawl.extract.loader import ArticleLoader, finish_article
 from newscrawl.extract.registry import Site
+from newscrawl.extract.requestinfo import response_info
 from newscrawl.extract.standards import Candidate
+from newscrawl.extract.tdm import Declaration, declaration
 
 
 def the_article(candidates: Iterable[etree._Element]) -> etree._Element | None:
@@ -203,6 +205,7 @@ class PageParser:
         # Read from the text as it is kept: repaired, and within its bound.
         text = "\n".join(item.get(name) or "" for name in ("headline", "description", "articleBody"))
         item["inLanguage"], item["metadata"]["sources"]["inLanguage"] = language_of(text, self.site.language)
+        item["metadata"]["tdm"] = self.reserved_rights().as_metadata()
         for name in ("headline", "articleBody"):
             broken = (item.get(name) or "").count("\ufffd")
             if broken:
@@ -264,6 +267,22 @@ class PageParser:
         none but names a main image (og:image) has that one: the lead is always among them."""
         found = article_images(self.article_root, self.response.url)
         return found if found or not main else [dict(main)]
+
+    def reserved_rights(self) -> Declaration:
+        """Whether the publisher reserved text-and-data mining of this page (TDMRep: the page's
+        metadata over the response's headers over the site's tdmrep.json; newscrawl/extract/tdm.py)."""
+        headers = self.response.headers
+
+        def header(name: bytes) -> str | None:
+            value = headers.get(name)
+            return value.decode("latin-1").strip() if value else None
+
+        return declaration(
+            response_info(self.response).tdm_file,
+            (header(b"tdm-reservation"), header(b"tdm-policy")),
+            (self.meta.get("tdm-reservation", "TDM-Reservation"), self.meta.get("tdm-policy", "TDM-Policy")),
+            self.warnings,
+        )
 
     def consent_wall(self) -> str | None:
         """Why the page is a consent page served instead of the article (newscrawl/extract/consent.py)."""

@@ -99,6 +99,7 @@ class FeedManifest:
         self.items = 0
         self.articles = 0  # items that are articles, not withdrawal lines: the field coverage's base
         self.published: list[str] = []
+        self.tdm_reserved = 0  # article lines whose publisher reserved text-and-data mining
         # feed path → a duplicate of the descriptor the exporter writes: the file the lines really
         # went to, even if the name was moved or replaced during the crawl
         self.written: dict[str, int] = {}
@@ -124,6 +125,8 @@ class FeedManifest:
                 self.present[name] += 1
         if adapter.get("datePublished"):
             self.published.append(adapter["datePublished"])
+        if (adapter["metadata"].get("tdm") or {}).get("reserved"):
+            self.tdm_reserved += 1
 
     def counts(self) -> dict[str, int]:
         stats = self.crawler.stats
@@ -213,6 +216,7 @@ class FeedManifest:
             "datePublished": {"min": published[0], "max": published[-1]} if published else None,
             "file": facts,
         }
+        manifest["rights"] = {"tdmReserved": self.tdm_reserved, **reserved_rights(self.crawler.stats.get_stats())}
         if no_news:
             manifest["noNewArticles"] = True  # nothing new or changed: no dataset file was kept
         verdict = run_verdict(self.crawler)
@@ -237,3 +241,20 @@ class FeedManifest:
             logger.error("Manifest write failed: %s (%s); the run fails", target, exc)
             return
         logger.info("Manifest written: %s", target)
+
+
+def reserved_rights(stats: dict[str, Any]) -> dict[str, Any]:
+    """What the run learnt of the publisher's reserved rights (newscrawl/crawl/tdm.py): each host's
+    tdmrep.json, and what each host's robots.txt says to the named AI crawlers."""
+    files: dict[str, str] = {}
+    crawlers: dict[str, dict[str, str]] = {}
+    for key, value in stats.items():
+        if key.startswith("tdmrep/") and key.count("/") == 1 and key != "tdmrep/invalid":
+            files[key.split("/", 1)[1]] = str(value)
+        elif key.startswith("robotstxt/ai/"):
+            host, agent = key[len("robotstxt/ai/") :].rsplit("/", 1)
+            crawlers.setdefault(host, {})[agent] = str(value)
+    return {
+        "tdmrep": dict(sorted(files.items())),
+        "aiCrawlers": {host: dict(sorted(agents.items())) for host, agents in sorted(crawlers.items())},
+    }

@@ -180,11 +180,11 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem]) -> Reco
 
 
 # Versions whose lines mean what this version's lines mean: 1.3 only added metadata.warnings, 1.4
-# withdrawal lines and metadata.silentEdit, 1.5 isAccessibleForFree and images, so a dataset that grew across
+# withdrawal lines and metadata.silentEdit, 1.5 isAccessibleForFree, images and metadata.tdm, so a dataset that grew across
 # the upgrades is merged and summarised as one.
 READABLE_VERSIONS = frozenset({"1.2", "1.3", "1.4", SCHEMA_VERSION})
-# Fields a version made required: a line of an earlier version lacks them (unknown, not wrong).
-REQUIRED_SINCE = {"isAccessibleForFree": "1.5", "images": "1.5"}
+# Fields a version made required (JSON paths): a line of an earlier version lacks them (unknown, not wrong).
+REQUIRED_SINCE = {"isAccessibleForFree": "1.5", "images": "1.5", "metadata/tdm": "1.5"}
 
 
 def other_schema_version(record: Record) -> Problem | None:
@@ -213,7 +213,7 @@ def check_record(record: Record, also_sites: frozenset[str] = frozenset()) -> li
     errors = [
         error
         for error in schema_errors(item, also_sites)
-        if not any(error == f"{name}: '{name}' is a required property" for name in added)
+        if not any(error == f"{name}: '{name.rsplit('/', 1)[-1]}' is a required property" for name in added)
     ] + date_problems(item)
     return [Problem(record.path, record.line, error) for error in errors]
 

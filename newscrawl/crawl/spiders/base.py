@@ -31,6 +31,7 @@ from newscrawl.crawl.render import RenderPolicy
 from newscrawl.crawl.revisits import due_links, is_gone, known_fetch, withdrawal, withdrawal_status
 from newscrawl.crawl.scope import OutOfScope, Scope
 from newscrawl.crawl.spiders.arguments import PASSED_THROUGH, SpiderArgs
+from newscrawl.crawl.tdm import tdm_obeyed
 from newscrawl.extract.common import Link, Skip
 from newscrawl.extract.item import ArticleItem
 from newscrawl.extract.registry import Site
@@ -363,6 +364,15 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("Body selectors found nothing, used %s: %s", metadata["bodyExtractor"], response.url)
         if result.get("isAccessibleForFree") is False:
             stats.inc_value("extraction/paywalled")  # a preview: counted apart (run health, coverage)
+        if metadata["tdm"]["reserved"]:
+            stats.inc_value("extraction/tdm_reserved")
+            if tdm_obeyed(self.settings):
+                stats.inc_value("skipped/tdm_reserved")
+                resolve(self.crawler, key, Outcome.skipped("tdm_reserved"), f"by its {metadata['tdm']['source']}")
+                self.logger.info(
+                    "Text-and-data mining reserved (%s), TDM_POLICY=obey: %s", metadata["tdm"]["source"], response.url
+                )
+                return
         for field_name, source in metadata.get("sources", {}).items():
             stats.inc_value(f"extraction/source/{field_name}/{source}")
         for warning in metadata.get("warnings", []):
