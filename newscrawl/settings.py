@@ -256,6 +256,12 @@ INCREMENTAL = True
 # edit is seen within a day of it, dated or not. [] (on the command line -s REVISIT_AFTER_HOURS=) = only
 # when discovery lists it again; -s REVISIT_AFTER_HOURS=1,6,24 another schedule. Needs INCREMENTAL.
 REVISIT_AFTER_HOURS = [1, 2, 4, 8, 12, 18, 24, 44, 64, 84, 104, 124, 144, 164]
+# A live blog still live (LIVEBLOG_LIVE_HOURS) is due again this many minutes after each fetch, listed
+# or not: its new updates become new revisions. Needs INCREMENTAL and a REVISIT_AFTER_HOURS schedule.
+LIVEBLOG_REVISIT_MINUTES = 15
+# A live blog is live while its newest update is at most this many hours old; after that it follows
+# REVISIT_AFTER_HOURS like any article.
+LIVEBLOG_LIVE_HOURS = 24
 # At most this many revisits per run, the most overdue first; the rest are due at the next run.
 REVISIT_MAX_PER_RUN = 300
 # Silence is an alert: the run fails with "coverage: silent since …" when the site has listed no new

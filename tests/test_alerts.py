@@ -48,7 +48,7 @@ def walls_site(tmp_path):
     """The NU fixture site with a consent wall at every article URL, packed: a run that must fail."""
     site = tmp_path / "nu-walls"
     shutil.copytree(FIXTURES / "nu", site, ignore=shutil.ignore_patterns("*.warc.gz", "expected"))
-    for page in (site / "site").glob("article_*.html"):
+    for page in [*(site / "site").glob("article_*.html"), *(site / "site").glob("liveblog_*.html")]:
         page.write_text(WALL, "utf-8")
     return pack(site / "site.json", tmp_path / "walls.warc.gz") and tmp_path / "walls.warc.gz"
 

@@ -16,9 +16,9 @@ from newscrawl.tools.fixtures import pack
 
 ARCHIVE = FIXTURES / "nu" / "site.warc.gz"
 # What a correct crawl of the fixture site yields: 6400101 and 6400112 carry the same text (one item),
-# 6400110 has no body (rejected), 6400107 is a video, 6400108 a liveblog, 6400109 a 404,
-# 6400111 a short link that redirects off-site, 6400114 is only in the archive sitemaps.
-ARTICLES = {"6400102", "6400103", "6400104", "6400105", "6400106"}
+# 6400110 has no body (rejected), 6400107 is a video, 6400108 a live blog (an item of its own type),
+# 6400109 a 404, 6400111 a short link that redirects off-site, 6400114 is only in the archive sitemaps.
+ARTICLES = {"6400102", "6400103", "6400104", "6400105", "6400106", "6400108"}
 ZWEMBAD = {"6400101", "6400112"}
 
 
@@ -40,7 +40,7 @@ def test_exact_article_set_without_duplicates(first_crawl):
     assert set(ids) - ZWEMBAD == ARTICLES
     assert len(set(ids) & ZWEMBAD) == 1  # the republished copy is dropped as the same text
     assert stats["dedup/same_content"] == 1
-    assert stats["item_scraped_count"] == stats["dedup/new"] == 6
+    assert stats["item_scraped_count"] == stats["dedup/new"] == 7
 
 
 def test_every_line_is_schema_valid_utf8_json_in_schema_order(first_crawl):
@@ -67,7 +67,7 @@ def test_bad_input_is_logged_counted_and_the_crawl_goes_on(first_crawl):
     tmp_path, _, stats, log = first_crawl
     assert stats["finish_reason"] == "finished"
     # Non-articles: counted with their reason.
-    assert stats["skipped/video"] == 1 and stats["skipped/liveblog"] == 1
+    assert stats["skipped/video"] == 1 and "skipped/liveblog" not in stats  # a live blog is an item
     # 404 article and off-site redirect: failures with a reason in the log.
     assert stats["failures/article/http_404"] == 1
     assert "Failed article (http_404): https://www.nu.nl/binnenland/6400109/" in log
@@ -105,16 +105,17 @@ def test_a_second_crawl_of_an_unchanged_site_downloads_no_article_again(first_cr
     tmp_path, _, first_stats, _ = first_crawl
     lines, stats, log = crawl(tmp_path, name="again")
     assert lines == []
-    assert first_stats["run/fetched"] == 10 and first_stats["run/new"] == 6
-    # 6400101 and its copy 6400112 are in sitemaps whose lastmod has not moved: not requested at all.
-    assert stats["run/unchanged_skipped"] == 2
+    assert first_stats["run/fetched"] == 10 and first_stats["run/new"] == 7
+    # 6400101, its copy 6400112 and the live blog are in sitemaps whose lastmod has not moved: not
+    # requested at all (the blog is no longer live on this clock: no live revisit either).
+    assert stats["run/unchanged_skipped"] == 3
     # The site sends ETags: the other five articles emitted last time answer 304.
     assert stats["run/not_modified"] == 5
-    # No item came from the video, the liveblog and the bodiless page (rejected): they are fetched again.
-    assert stats["run/fetched"] == 3 and stats["validation/rejected"] == 1
+    # No item came from the video and the bodiless page (rejected): they are fetched again.
+    assert stats["run/fetched"] == 2 and stats["validation/rejected"] == 1
     assert stats["run/new"] == stats["run/revised"] == 0
-    # 25: robots.txt and the site's tdmrep.json (not in the archive: read as saying nothing) among them
-    assert "Run summary: 25 requests, fetched=3, not_modified=5, unchanged_skipped=2, new=0, revised=0" in log
+    # 24: robots.txt and the site's tdmrep.json (not in the archive: read as saying nothing) among them
+    assert "Run summary: 24 requests, fetched=2, not_modified=5, unchanged_skipped=3, new=0, revised=0" in log
 
 
 def test_a_changed_article_comes_back_as_a_new_revision(first_crawl, tmp_path):
@@ -134,13 +135,14 @@ def test_a_changed_article_comes_back_as_a_new_revision(first_crawl, tmp_path):
     assert "Inmiddels varen ze weer." in items[0]["articleBody"]
     # Only the changed page is downloaded in full (its ETag changed); the other emitted ones answer 304.
     assert stats["run/revised"] == 1 and stats["run/new"] == 0
-    assert (stats["run/fetched"], stats["run/not_modified"], stats["run/unchanged_skipped"]) == (4, 4, 2)
+    assert (stats["run/fetched"], stats["run/not_modified"], stats["run/unchanged_skipped"]) == (3, 4, 3)
 
 
 def test_since_skips_older_articles_before_fetching_them(tmp_path):
     lines, stats, _ = crawl(tmp_path, "-a", "since=2025-03-30")
     ids = {json.loads(line)["articleId"] for line in lines}
-    assert ids - ZWEMBAD == {"6400102", "6400104", "6400105"}  # 6400103 (Oct 2024) and 6400106 (28 Mar) are older
+    # 6400103 (Oct 2024) and 6400106 (28 Mar) are older; the live blog 6400108 started on 31 Mar
+    assert ids - ZWEMBAD == {"6400102", "6400104", "6400105", "6400108"}
     assert stats["discovery/skipped_before_since"] >= 1
 
 
@@ -212,11 +214,10 @@ def test_every_discovered_url_has_exactly_one_outcome(first_crawl):
     assert report["unaccountedCount"] == 0 and stats["ledger/unaccounted"] == 0
     assert report["outcomeDetails"] == {
         "discovery": 7,
-        "item": 6,
+        "item": 7,
         "reject": 1,
         "duplicate": 1,
         "skipped:video": 1,
-        "skipped:liveblog": 1,
         "failure:http_404": 6,
         "failure:offsite": 1,
     }

@@ -40,7 +40,7 @@ def test_manifest_beside_each_feed_file(datasets):
     assert manifest["file"] == {
         "path": "nu.jsonl",
         "bytes": feed.stat().st_size,
-        "lines": 6,
+        "lines": 7,
         "sha256": hashlib.sha256(feed.read_bytes()).hexdigest(),
     }
     assert (
@@ -51,12 +51,12 @@ def test_manifest_beside_each_feed_file(datasets):
     assert {
         k: manifest["counts"][k]
         for k in ("items", "new", "revised", "rejects", "duplicatesDropped", "fallbackExtractions")
-    } == {"items": 6, "new": 6, "revised": 0, "rejects": 1, "duplicatesDropped": 1, "fallbackExtractions": 1}
+    } == {"items": 7, "new": 7, "revised": 0, "rejects": 1, "duplicatesDropped": 1, "fallbackExtractions": 1}
     assert manifest["counts"]["failures"] == 7
     assert (
-        manifest["fieldCoverage"]["headline"] == 1.0 and manifest["fieldCoverage"]["description"] == 0.5
-    )  # 3 of 6 NU articles have a lead
-    assert manifest["datePublished"] == {"min": "2024-10-27T02:30:00+01:00", "max": "2025-03-31T14:05:00+02:00"}
+        manifest["fieldCoverage"]["headline"] == 1.0 and manifest["fieldCoverage"]["description"] == 0.4286
+    )  # 3 of 7 NU articles have a lead (the live blog has none)
+    assert manifest["datePublished"] == {"min": "2024-10-27T02:30:00+01:00", "max": "2025-03-31T21:00:00+02:00"}
 
 
 @pytest.mark.parametrize("site", sorted(fixture_sites()))
@@ -75,7 +75,7 @@ def test_every_sites_dataset_validates_and_counts(datasets, site):
 
 def test_validate_accepts_crawled_datasets(datasets):
     result = newscrawl("validate", "output/nu.jsonl", "output/wnl.jsonl", cwd=datasets)
-    assert result.returncode == 0 and "14 of 14 lines valid in 2 file(s); 0 problem(s)" in result.stdout
+    assert result.returncode == 0 and "15 of 15 lines valid in 2 file(s); 0 problem(s)" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -124,10 +124,10 @@ def test_stats_and_plot(datasets, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert stats["articles"] == 14 and stats["perSite"] == {"wnl": 8, "nu": 6}
-    assert stats["perDay"]["2025-03-31"] == {"nu": 3, "wnl": 3}
+    assert stats["articles"] == 15 and stats["perSite"] == {"wnl": 8, "nu": 7}
+    assert stats["perDay"]["2025-03-31"] == {"nu": 4, "wnl": 3}  # the live blog started that evening
     # Compared as instants: 02:45+02:00 (WNL, 00:45 UTC) is earlier than 02:30+01:00 (NU, 01:30 UTC).
-    assert stats["datePublished"] == {"min": "2024-10-27T02:45:00+02:00", "max": "2025-03-31T16:20:00+02:00"}
+    assert stats["datePublished"] == {"min": "2024-10-27T02:45:00+02:00", "max": "2025-03-31T21:00:00+02:00"}
     assert (tmp_path / "days.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -155,7 +155,7 @@ def test_merge_keeps_the_latest_revision_in_a_stable_order_and_survives_a_torn_l
         and "(1 torn final line(s) dropped)" in result.stdout
     )
     merged = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(merged) == 14
+    assert len(merged) == 15
     by_id = {m["articleId"]: m for m in merged}
     assert by_id[revised["articleId"]]["metadata"]["revision"] == 2
     from newscrawl.article.dates import published_key
@@ -169,7 +169,7 @@ def test_merge_keeps_the_latest_revision_in_a_stable_order_and_survives_a_torn_l
         ).returncode
         == 0
     )
-    assert len(every.read_text().splitlines()) == 7
+    assert len(every.read_text().splitlines()) == 8
     assert newscrawl("validate", str(out)).returncode == 0
 
 
@@ -230,7 +230,7 @@ def test_readme_snippets_count_articles_as_newscrawl_stats_does(demo, index):
     files = ("output/nu.jsonl", "output/wnl.jsonl")
     lines = sum(len((demo / name).read_text().splitlines()) for name in files)
     per_site = stats_of(demo, *files)["perSite"]
-    assert per_site == {"nu": 7, "wnl": 8} and lines == 16  # a revised article: 8 NU.nl lines, 7 articles
+    assert per_site == {"nu": 8, "wnl": 8} and lines == 17  # a revised article: 9 NU.nl lines, 8 articles
     snippet = readme_snippets("python")[index]
     result = subprocess.run([sys.executable, "-c", snippet], cwd=demo, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -261,7 +261,7 @@ def test_readme_jq_snippet_lists_each_article_once(demo):
     result = subprocess.run(first, shell=True, cwd=demo, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     rows = [line.split("\t") for line in result.stdout.splitlines()]
-    assert len(rows) == stats_of(demo, "output/nu.jsonl", "output/wnl.jsonl")["articles"] == 15
+    assert len(rows) == stats_of(demo, "output/nu.jsonl", "output/wnl.jsonl")["articles"] == 16
     latest = latest_items(demo, "output/nu.jsonl", "output/wnl.jsonl")
     assert sorted(rows) == sorted([item["site"], item["datePublished"], item["headline"]] for item in latest)
 
@@ -336,7 +336,7 @@ def test_export_parquet_reads_with_the_same_types_in_pandas_duckdb_and_polars(da
     files = [str(datasets / "output" / f"{site}.jsonl") for site in ("nu", "wnl")]
     out = tmp_path / "articles.parquet"
     result = newscrawl("export", *files, "-o", str(out))
-    assert result.returncode == 0 and result.stdout.startswith("14 articles"), result.stderr
+    assert result.returncode == 0 and result.stdout.startswith("15 articles"), result.stderr
 
     frame = pd.read_parquet(out)
     assert frame["articleId"].map(type).unique().tolist() == [str]
@@ -368,7 +368,7 @@ def test_export_csv_writes_nested_fields_as_json_text(datasets, tmp_path):
     out = tmp_path / "nu.csv"
     assert newscrawl("export", str(datasets / "output" / "nu.jsonl"), "-o", str(out)).returncode == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert len(rows) == 6 and all(row["articleId"].isdigit() for row in rows)
+    assert len(rows) == 7 and all(row["articleId"].isdigit() for row in rows)
     assert json.loads(rows[0]["relatedUrls"]) == [] or json.loads(rows[0]["relatedUrls"])[0].startswith(
         "https://www.nu.nl/"
     )

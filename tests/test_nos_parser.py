@@ -32,10 +32,11 @@ def test_without_an_article_element_the_text_and_topic_links_are_still_found():
         assert item.get(name) == EXPECTED.get(name), name
 
 
-def test_liveblogs_and_video_pages_are_typed_not_items():
-    for name, reason in (("liveblog_2561004", "liveblog"), ("video_2561005", "video")):
-        result = NOS.parse_article(fixture_response("nos", page_url("nos", name)))
-        assert isinstance(result, Skip) and result.reason == reason
+def test_video_pages_are_not_items_and_liveblogs_are_typed_items():
+    result = NOS.parse_article(fixture_response("nos", page_url("nos", "video_2561005")))
+    assert isinstance(result, Skip) and result.reason == "video"
+    blog = NOS.parse_article(fixture_response("nos", page_url("nos", "liveblog_2561004")))
+    assert blog["articleType"] == "LiveBlogPosting" and len(blog["liveBlogUpdate"]) == 4
 
 
 def test_a_feed_given_as_a_start_url_is_read_as_a_feed_whatever_its_path(tmp_path):

@@ -43,11 +43,16 @@ def test_video_page_is_skipped_with_reason():
     assert isinstance(result, Skip) and result.reason == "video"
 
 
-def test_liveblog_using_article_classes_is_skipped_with_reason():
+def test_liveblog_using_article_classes_is_a_live_blog_not_an_article():
     result = NU_SITE.parse_article(
         fixture_response("nu", f"{NU}/binnenland/6400108/live-verkiezingsavond-gemeenteraad.html")
     )
-    assert isinstance(result, Skip) and result.reason == "liveblog"
+    # Its entries use the article's paragraph classes: read as updates, each with its time.
+    assert result["articleType"] == "LiveBlogPosting"
+    assert [u["datePublished"] for u in result["liveBlogUpdate"]] == [
+        "2025-03-31T21:35:00+02:00",
+        "2025-03-31T21:10:00+02:00",
+    ]
 
 
 def test_front_page_is_not_an_article():

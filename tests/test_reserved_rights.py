@@ -49,6 +49,7 @@ RIJKSMUSEUM = (
     f"{NU}/cultuur/6400106/rijksmuseum-toont-voor-het-eerst-tekeningen-uit-privecollectie.html"  # header 1, meta 0
 )
 KAASWIEL = f"{NU}/opmerkelijk/6400105/kaaswiel-van-80-kilo-gestolen-uit-goudse-winkel.html"  # file 0, meta "ja"
+LIVE = f"{NU}/binnenland/6400108/live-verkiezingsavond-gemeenteraad.html"  # a live blog: the file alone, reserved
 SIGNALS = {
     "6400102": ({"tdm-reservation": "1", "tdm-policy": POLICY}, None),
     "6400103": ({}, "1"),
@@ -99,6 +100,7 @@ def test_each_tdmrep_signal_alone_and_in_conflict(recorded):
         STORING: {"reserved": False, "source": "header"},  # the header supersedes the file
         RIJKSMUSEUM: {"reserved": False, "source": "meta"},  # the page's meta supersedes the header
         KAASWIEL: {"reserved": False, "source": "tdmrep.json"},  # "ja" is a protocol error: unset
+        LIVE: {"reserved": True, "policy": POLICY, "source": "tdmrep.json"},
     }
     assert any("tdm-reservation 'ja' is not 0 or 1" in w for w in items[KAASWIEL]["metadata"]["warnings"])
 
@@ -110,7 +112,7 @@ def test_the_file_is_read_once_from_the_site_and_the_run_records_rights_and_ai_c
     assert asked.index(f"{NU}/.well-known/tdmrep.json") < min(asked.index(item["url"]) for item in items.values())
     assert set(site.hosts) == {"www.nu.nl"}  # only the site's own host, at every hop
     rights = manifest["rights"]
-    assert rights["tdmReserved"] == 3  # lines written (a duplicate page parsed is not a line)
+    assert rights["tdmReserved"] == 4  # lines written (a duplicate page parsed is not a line)
     assert rights["tdmrep"] == {"www.nu.nl": "3 rules"}
     ai = rights["aiCrawlers"]["www.nu.nl"]
     assert ai["GPTBot"] == ai["CCBot"] == "disallowed"
@@ -122,7 +124,8 @@ def test_tdm_policy_obey_leaves_reserved_articles_out_and_says_so(tmp_path):
     items, stats, manifest, log = crawl(site, tmp_path, "obeyed", "TDM_POLICY=obey")
     urls = {item["canonicalUrl"] for item in items}
     assert urls == {STORING, RIJKSMUSEUM, KAASWIEL}
-    assert stats["skipped/tdm_reserved"] == 4  # the storm article is listed under two URLs: each page is skipped
+    # The storm article is listed under two URLs: each page is skipped (and the live blog)
+    assert stats["skipped/tdm_reserved"] == 5
     assert "TDM_POLICY=obey" in log
 
 

@@ -70,7 +70,7 @@ def test_five_kills_then_completion_equal_one_uninterrupted_run(site, tmp_path):
     )
     duration = time.monotonic() - started
     whole = lines(tmp_path / "whole.jsonl")
-    assert len(whole) == 6
+    assert len(whole) == 7
 
     rng = random.Random(SEED)
     kills = 0

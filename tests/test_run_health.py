@@ -31,7 +31,7 @@ def check_run(manifest):
 def test_a_run_whose_article_pages_are_all_consent_walls_fails(tmp_path):
     site = tmp_path / "nu-walls"
     shutil.copytree(FIXTURES / "nu", site, ignore=shutil.ignore_patterns("*.warc.gz", "expected"))
-    for page in (site / "site").glob("article_*.html"):
+    for page in [*(site / "site").glob("article_*.html"), *(site / "site").glob("liveblog_*.html")]:
         page.write_text(WALL, "utf-8")
     pack(site / "site.json", tmp_path / "walls.warc.gz")
     lines, stats, log = replay_crawl("nu", tmp_path, archive=tmp_path / "walls.warc.gz")
@@ -151,7 +151,7 @@ def test_a_job_without_news_keeps_no_empty_dataset_file_and_its_manifest_says_so
     run_scrapy(*args)  # the same archive again: nothing new or changed
     datasets = sorted((tmp_path / "nu").glob("nu-*.jsonl"))
     manifests = sorted((tmp_path / "nu").glob("nu-*.jsonl.manifest.json"))
-    assert len(datasets) == 1 and len(datasets[0].read_text().splitlines()) == 6
+    assert len(datasets) == 1 and len(datasets[0].read_text().splitlines()) == 7
     assert len(manifests) == 2
     second = json.loads(manifests[1].read_text())
     assert (

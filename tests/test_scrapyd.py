@@ -251,7 +251,7 @@ def test_scheduled_incremental_crawls(deployed, tmp_path):
 
     [(nu_items, nu_stats)] = job_outputs(data, "nu")
     [(wnl_items, wnl_stats)] = job_outputs(data, "wnl")
-    assert (len(nu_items), len(wnl_items)) == (6, 8)
+    assert (len(nu_items), len(wnl_items)) == (7, 8)
     assert nu_stats["finish_reason"] == wnl_stats["finish_reason"] == "finished"
     assert (data / "state.sqlite3").exists()
     [rejects] = (data / "nu" / "rejects").glob("nu-*.rejects.jsonl")  # one per job, each line with its job id
@@ -351,8 +351,8 @@ def test_every_scheduled_job_is_recorded_across_a_scrapyd_restart(deployed, scra
     assert recorded.returncode == 0, recorded.stderr
     log = {entry["job"]: entry for entry in map(json.loads, (data / "runs.jsonl").read_text().splitlines())}
     assert set(log) == {jobs["nu"], jobs["wnl"], jobs["nos"]}
-    assert (log[jobs["nu"]]["status"], log[jobs["nu"]]["items"]) == ("ok", 6)
-    assert (log[jobs["nos"]]["status"], log[jobs["nos"]]["items"]) == ("ok", 3)  # Scrapyd kept it across the restart
+    assert (log[jobs["nu"]]["status"], log[jobs["nu"]]["items"]) == ("ok", 7)
+    assert (log[jobs["nos"]]["status"], log[jobs["nos"]]["items"]) == ("ok", 4)  # Scrapyd kept it across the restart
     assert (log[jobs["wnl"]]["status"], log[jobs["wnl"]]["finishReason"]) == ("failed", "lost")
     assert "Scrapyd no longer knows the job" in log[jobs["wnl"]]["problems"][0]
     assert "ended failed: Scrapyd no longer knows the job" in recorded.stderr  # and the log says so
@@ -371,4 +371,4 @@ def test_egg_free_scrapyd_serves_the_installed_project(tmp_path):
         job = schedule(url, tmp_path / "data", "nu", FIXTURES / "nu" / "site.warc.gz")["nu"]
         wait_finished(url, {job})
         [(items, _)] = job_outputs(tmp_path / "data", "nu")
-        assert len(items) == 6
+        assert len(items) == 7

@@ -152,7 +152,9 @@ class ConditionalRequestMiddleware:
         if record is not None and record.gone:
             self.store.set_gone(key, None)
             self.stats.inc_value("revisit/returned")
-        after_visit(self.crawler, self.revisit_hours, key, record, item.get("datePublished"))
+        after_visit(
+            self.crawler, self.revisit_hours, key, record, item.get("datePublished"), item.get("liveBlogUpdate")
+        )
 
     def url_resolved(self, url: str, outcome: Outcome, detail: str = "") -> None:
         # An article that failed must be found again to be retried; a failed discovery page keeps no validators anyway.

@@ -65,17 +65,31 @@ def next_due(published: datetime, after: datetime, hours: list[float]) -> dateti
     return None
 
 
+def live_due(crawler: Crawler, updates: list[dict] | None, now: datetime) -> datetime | None:
+    """A live blog still live (its newest update at most LIVEBLOG_LIVE_HOURS old) is due again
+    LIVEBLOG_REVISIT_MINUTES from now; None for any other article."""
+    times = [when for update in updates or [] if (when := instant(update.get("datePublished"))) is not None]
+    if not times or now - max(times) > timedelta(hours=crawler.settings.getfloat("LIVEBLOG_LIVE_HOURS")):
+        return None
+    return now + timedelta(minutes=crawler.settings.getfloat("LIVEBLOG_REVISIT_MINUTES"))
+
+
 def after_visit(
-    crawler: Crawler, hours: list[float], article_key: str, record: FetchRecord | None, published: str | None = None
+    crawler: Crawler,
+    hours: list[float],
+    article_key: str,
+    record: FetchRecord | None,
+    published: str | None = None,
+    updates: list[dict] | None = None,
 ) -> None:
     """The article was just fetched (or answered 304; ``record`` is its fetch as the state holds it):
-    set its next revisit on the schedule ``hours``."""
+    set its next revisit on the schedule ``hours``, or soon again for a live blog still live (``updates``)."""
     if not hours or record is None:
         return
     now = crawl_clock(crawler).now()
     # A bare date (datePublishedPrecision "day") counts from its start, UTC.
     given = instant(published, UTC)
-    due = next_due(given or instant(record.published, UTC) or now, now, hours)
+    due = live_due(crawler, updates, now) or next_due(given or instant(record.published, UTC) or now, now, hours)
     store_for(crawler).set_revisit(
         article_key, published if given else None, due.isoformat(timespec="seconds") if due else None
     )

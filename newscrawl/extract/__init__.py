@@ -19,7 +19,8 @@ from newscrawl.extract.common import (
 )
 from newscrawl.extract.discovery import Discovery
 from newscrawl.extract.fields import Chosen, field
-from newscrawl.extract.generic import split_credit
+from newscrawl.extract.generic import first_h1, split_credit
+from newscrawl.extract.live import entries as live_entries
 from newscrawl.extract.loader import strip_photo_prefix
 from newscrawl.extract.registry import Check, Site, Source
 from newscrawl.extract.skeleton import the_article
@@ -37,7 +38,9 @@ __all__ = [
     "Skip",
     "Source",
     "field",
+    "first_h1",
     "generic_of",
+    "live_entries",
     "has_class",
     "inside_test",
     "jsonld_type_names",

@@ -24,9 +24,11 @@ from typing import Any
 
 from itemloaders.processors import MapCompose
 
+from newscrawl.article.dates import AMSTERDAM, instant
 from newscrawl.article.text import join_blocks, normalize_body, normalize_text, unique
 from newscrawl.extract import body as body_finder
 from newscrawl.extract import generic
+from newscrawl.extract import live as live_blog
 from newscrawl.extract.body import GenericBody
 from newscrawl.extract.common import (
     ChosenDate,
@@ -167,6 +169,8 @@ class ArticleParser(PageParser):
 
     @field("articleType", recorded=False, coverage=False, baseline=False)
     def article_type(self) -> Iterator[Candidate]:
+        if self.live:
+            yield "page", "LiveBlogPosting"
         declared = self.ld.get("@type")
         yield "json-ld", declared if isinstance(declared, str) else None
         yield "default", self.default_article_type
@@ -211,7 +215,17 @@ class ArticleParser(PageParser):
         structured=True,
     )
     def article_body(self, headline: Chosen, description: Chosen) -> Iterator[Candidate]:
-        """The site's blocks, else the generic body (without the headline and lead the page repeats)."""
+        """A live blog's updates; else the site's blocks, else the generic body (without the headline
+        and lead the page repeats)."""
+        if self.live:
+            rule, updates = self.live_updates
+            blocks = live_blog.body_blocks(updates)
+            if blocks:
+                yield rule, GenericBody(blocks, "selectors" if rule.startswith("site") else "generic")
+                return
+            self.warnings.append(
+                "liveBlogUpdate: no updates found on the live blog's page; its text is read as an article's"
+            )
         rule, blocks = self.site_body
         if blocks:
             yield rule, GenericBody(blocks, "selectors")
@@ -229,6 +243,39 @@ class ArticleParser(PageParser):
         if found:
             yield found.extractor, found
 
+    # --- live blogs -----------------------------------------------------------
+    def live_entries(self) -> tuple[str, list[Any]]:
+        """The live blog's update elements in page order, and the rule that found them: the
+        site's ("site"), or the markup-independent one (runs of entries with one <time> each)."""
+        return "generic", live_blog.entries(self.article_root)
+
+    @cached_property
+    def live_updates(self) -> tuple[str, list[live_blog.Update]]:
+        rule, elements = self.live_entries()
+        return rule, [live_blog.read_update(element) for element in elements]
+
+    def live_dateline(self) -> str | None:
+        """The machine time of the live blog's own dateline: the first ``time[datetime]`` of the
+        article outside its updates (in its header too)."""
+        _, updates = self.live_updates
+        # The elements themselves (a set holds their proxies: lxml hands the same ones back).
+        inside = {element for update in updates for element in update.element.iter("time")}
+        for element in self.article_root.iter("time"):
+            value = (element.get("datetime") or "").strip()
+            if value and element not in inside and not generic.is_hidden(element):
+                return value
+        return None
+
+    def live_blog_updates(self, published: str | None) -> list[dict[str, Any]]:
+        """The updates as the item's liveBlogUpdate: page order, each dated (newscrawl/extract/live.py)
+        from the blog's start (its datePublished) and its JSON-LD liveBlogUpdate."""
+        _, updates = self.live_updates
+        start = instant(published, AMSTERDAM)
+        raw = self.ld.get("liveBlogUpdate")
+        ld_updates = [entry for entry in (raw if isinstance(raw, list) else [raw]) if isinstance(entry, dict)]
+        live_blog.date_updates(updates, start, ld_updates, self.warnings)
+        return live_blog.as_items(updates)
+
     @field("authors", inputs=("articleBody",), take="list", cleanup=MapCompose(split_authors), output=author_objects)
     def authors(self, body: Chosen) -> Iterator[Candidate]:
         found = generic_of(body)
@@ -245,9 +292,14 @@ class ArticleParser(PageParser):
         ``time[datetime]`` in the article, a Dutch date under the headline, the feed. Lazily: the
         page-wide searches run only when the sources before them gave nothing."""
         yield "json-ld", self.ld.get("datePublished")
+        if self.live:
+            yield "json-ld", self.ld.get("coverageStartTime")  # a live blog's start, where it names no publication
         yield "meta", self.meta.get("article:published_time")
         yield "visible", self.visible_date_attr()
         yield "visible", visible
+        if self.live:
+            # A live blog's start: its own dateline, not the time of its newest update above the rest.
+            yield "visible:time", self.live_dateline()
         yield "visible:time", generic.first_datetime_attr(self.article_root)
         yield "visible:text", self.generic_visible_date
         # Only when none of the above said a date: the page's other standards, then htmldate's

@@ -38,13 +38,14 @@ ARTICLE_TYPES = frozenset(
         "OpinionNewsArticle",
         "ReportageNewsArticle",
         "ReviewNewsArticle",
+        "LiveBlogPosting",
     }
 )
 
 
 @dataclass(frozen=True)
 class Skip:
-    """A page that is deliberately not an item (video, liveblog, section page …), with the reason."""
+    """A page that is deliberately not an item (video, section page, consent wall …), with the reason."""
 
     reason: str
     detail: str = ""

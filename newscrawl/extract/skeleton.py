@@ -66,6 +66,8 @@ class PageParser:
     #: the first and last day (Amsterdam) this layout was served; None: open
     valid_from: date | None = None
     valid_until: date | None = None
+    #: whether the page is a live blog (set by :meth:`parse` from the page's type)
+    live: bool = False
     #: the declared fields, in schema order, and the loader whose processors they declare
     fields: tuple[FieldSpec, ...] = ()
     loader_class: type[ArticleLoader] = ArticleLoader
@@ -151,9 +153,11 @@ class PageParser:
 
     # --- the skeleton ----------------------------------------------------------
     def parse(self) -> ArticleItem | Skip:
-        skip = self.page_type() or self.standard_page_type()
-        if skip:
-            return Skip(skip, self.response.url)
+        kind = self.page_type() or self.standard_page_type()
+        # A live blog is an item of its own type (its updates: newscrawl/extract/live.py).
+        self.live = kind == "liveblog"
+        if kind and not self.live:
+            return Skip(kind, self.response.url)
         wall = self.consent_wall()
         if wall:
             return Skip("consent_wall", wall)
@@ -190,6 +194,8 @@ class PageParser:
         # On every article: False for a paywalled preview, True otherwise; which source said it.
         item["isAccessibleForFree"], access = self.accessible_for_free()
         item["images"] = self.images(item.get("mainImage"))
+        if self.live:
+            item["liveBlogUpdate"] = self.live_blog_updates(item.get("datePublished"))
         if len(item.get("datePublished") or "") == 10:
             item["metadata"]["datePublishedPrecision"] = "day"  # the page names the day, not the time
         recorded = {spec.name for spec in self.fields if spec.recorded}
@@ -244,7 +250,8 @@ class PageParser:
 
     # --- page type and scope ------------------------------------------------------
     def page_type(self) -> str | None:
-        """The site's own verdict: 'video' / 'liveblog' / 'not_article' for pages that are not items."""
+        """The site's own verdict: 'video' / 'not_article' for pages that are not items, 'liveblog'
+        for a live blog (an item of its own type)."""
         return None
 
     def standard_page_type(self) -> str | None:
@@ -261,6 +268,10 @@ class PageParser:
         """Whether the page shows the whole article, and which source says so ("default": nothing
         on the page says otherwise). The standard chain: newscrawl.extract.base.ArticleParser."""
         return True, "default"
+
+    def live_blog_updates(self, published: str | None) -> list[dict[str, Any]]:
+        """A live blog's updates, in page order, dated (the standard chain: newscrawl.extract.base)."""
+        return []
 
     def images(self, main: dict[str, Any] | None) -> list[dict[str, Any]]:
         """The article's own figures in page order (newscrawl/extract/images.py); a page that shows

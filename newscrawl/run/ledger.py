@@ -6,7 +6,7 @@ Outcomes (:class:`newscrawl.crawl.outcomes.Outcome`, written ``kind:reason``):
 * ``reject``                    the item failed validation (see the rejects file)
 * ``duplicate``                 the item was already emitted (dedup), or the request was a duplicate
 * ``not_modified``              304 to a conditional request
-* ``skipped:<reason>``          fetched, not an article (video, liveblog, consent_wall, not_html …)
+* ``skipped:<reason>``          fetched, not an article (video, consent_wall, tdm_reserved, not_html …)
 * ``not_requested:<reason>``    discovered but deliberately not fetched (before_since, max_articles, unchanged)
 * ``discovery``                 a feed, sitemap, listing or API page that was read
 * ``failure:<reason>``          http_404, offsite, timeout, dns, ignored, … (with the error)

@@ -165,8 +165,15 @@ def _csv_value(value):
         return json.dumps(
             dict(value) if isinstance(value, list) and value and isinstance(value[0], tuple) else value,
             ensure_ascii=False,
+            default=_json_time,  # a time inside a nested value (a live blog update's) as ISO text
         )
     return value
+
+
+def _json_time(value):
+    if isinstance(value, datetime):
+        return value.astimezone(AMSTERDAM).isoformat()
+    raise TypeError(f"{type(value).__name__} in a nested value")
 
 
 def write_csv(items: Iterable[dict], out: Path, raw: bool = False) -> int:

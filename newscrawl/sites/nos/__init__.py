@@ -10,8 +10,8 @@ SITE = Site(
     title="NOS",
     host="nos.nl",
     aliases=frozenset({"www.nos.nl"}),
-    # /artikel/<id>-<slug>; liveblogs and video pages share the id sequence and are typed (skipped
-    # with their outcome) when fetched. The slug is not part of the identity.
+    # /artikel/<id>-<slug>; liveblogs (items of type LiveBlogPosting) and video pages (skipped with
+    # their outcome) share the id sequence. The slug is not part of the identity.
     article_path=re.compile(r"^/(?:artikel|liveblog|video)/(?P<id>\d{6,8})-[a-z0-9-]+$"),
     parser=NosParser,
     discovery=Discovery,  # standard RSS, sitemaps and listing links

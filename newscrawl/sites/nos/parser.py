@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from newscrawl.article.text import block_text, normalize_text
-from newscrawl.extract import ArticleParser, Candidate, Chosen, the_article
+from newscrawl.extract import ArticleParser, Candidate, Chosen, first_h1, live_entries, the_article
 
 _ARTICLE = etree.XPath("//main//article")
 _BLOCKS = etree.XPath(
@@ -45,9 +46,16 @@ class NosParser(ArticleParser):
     lead_markup = False  # NOS prints no lead apart from the text: the page's summary is the description
 
     def page_type(self) -> str | None:
-        # Liveblogs grow all day (every crawl a new revision) and video pages hold no text: not items.
+        # A liveblog is an item of its own type (LiveBlogPosting); a video page holds no text.
         kind = urlsplit(self.response.url).path.split("/")[1]
         return {"liveblog": "liveblog", "video": "video"}.get(kind)
+
+    def live_entries(self) -> tuple[str, list[Any]]:
+        """The updates: the run of entries with one <time> each in the <article> (the app's
+        classes are generated per build: the structure, not a class, finds them)."""
+        if self.article is None:
+            return super().live_entries()
+        return "site", live_entries(self.article)
 
     def locate(self) -> None:
         # The article is the one that holds the headline, not the first: a promo or teaser card
@@ -58,6 +66,10 @@ class NosParser(ArticleParser):
         h1 = self.article.find(".//h1") if self.article is not None else None
         if h1 is not None:
             yield "site", block_text(h1)
+        elif self.live:
+            # A liveblog's <title> carries its label ("Liveblog: …"): the page's h1 is the headline.
+            scope = self.root.find(".//main")
+            yield "h1", first_h1(scope if scope is not None else self.root)
         yield from super().headline()
 
     def body_blocks(self) -> tuple[str, list[str]]:

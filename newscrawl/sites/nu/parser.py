@@ -7,6 +7,7 @@ the facts; the generic extractor fills the body when those classes find nothing 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -45,6 +46,7 @@ _in_boilerplate = inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption"
 # Compiled once: lxml would otherwise compile each expression string on every call.
 _BODY_BLOCKS = etree.XPath(f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]")
 _INNER_BLOCKS = etree.XPath(".//p | .//li | .//h2 | .//h3 | .//h4")
+_TIMELINE_ENTRIES = etree.XPath(f"//ol[{has_class('timeline')}]/li")
 _ROLE_BLOCKS = etree.XPath(".//*[@data-text-role='ARTICLE_BODY' or @data-text-role='ARTICLE_SUBHEADER']")
 
 
@@ -70,7 +72,12 @@ class NuParser(ArticleParser):
         ):
             return "video"
         label = normalize_text(page_selector(response).css("h1 .headline__label::text").get()).upper()
-        if declared == "liveblog" or "LiveBlogPosting" in types or label == "LIVE":
+        # Without the label's class (a redesign): the headline or the title that opens with "LIVE".
+        h1 = self.root.find(".//h1")
+        shown = normalize_text(h1.text_content() if h1 is not None else "")
+        title = normalize_text(self.root.findtext(".//title") or "")
+        opens_live = shown.startswith("LIVE ") or title.startswith(("LIVE |", "LIVE:", "LIVE "))
+        if declared == "liveblog" or "LiveBlogPosting" in types or label == "LIVE" or opens_live:
             return "liveblog"
         if declared in ("frontpage", "section", "error"):
             return "not_article"
@@ -149,6 +156,12 @@ class NuParser(ArticleParser):
 
     def section(self) -> Iterator[Candidate]:
         yield "url", urlsplit(self.canonical).path.split("/")[1]  # the section slug of the canonical URL
+
+    def live_entries(self) -> tuple[str, list[Any]]:
+        """A live blog's updates: the entries of its ``ol.timeline`` (their text uses the article's
+        paragraph classes too); else the markup-independent rule."""
+        found = _TIMELINE_ENTRIES(self.root)
+        return ("site", found) if found else super().live_entries()
 
     def image_caption(self) -> tuple[str | None, str | None]:
         figure = (self.body_box.css("figure.article__image") or self.scope.css("figure.imageblock"))[:1]
