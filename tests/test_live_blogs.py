@@ -5,9 +5,6 @@ finds new updates writes a new revision; no update text appears in other items."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,20 +23,22 @@ NU_LATER = """<li class="timeline__entry"><time>00:20</time><h2 class="timeline_
 NOS_LATER = """<li class="sc-3e4f5a6b-1 iTeMmm"><div class="sc-3e4f5a6b-2 hEaDer"><time datetime="2025-04-01T09:20:00Z">11:20</time></div><h2 class="sc-3e4f5a6b-3 tItLe">Afsluitdijk dicht voor vrachtverkeer</h2><div class="sc-3e4f5a6b-4 bOdYyy"><p>Rijkswaterstaat heeft de Afsluitdijk afgesloten voor vrachtwagens en auto's met aanhanger.</p></div></li>"""
 
 
+NU_ANCHOR = '<ol class="timeline">'  # where new entries go: on top of the list
+NOS_ANCHOR = '<ul class="sc-3e4f5a6b-0 uPdAtE">'
+
+
+def capture(site: str, url: str, anchor: str, later_html: str) -> HtmlResponse:
+    """The fixture page, with ``later_html`` on top of its updates (the later capture) or as it is."""
+    page = fixture_response(site, url)
+    return page.replace(body=page.text.replace(anchor, anchor + later_html, 1).encode("utf-8"))
+
+
 def nu_capture(later: bool) -> HtmlResponse:
-    page = fixture_response("nu", NU_BLOG)
-    html = page.text
-    if later:
-        html = html.replace('<ol class="timeline">', '<ol class="timeline">' + NU_LATER, 1)
-    return page.replace(body=html.encode("utf-8"))
+    return capture("nu", NU_BLOG, NU_ANCHOR, NU_LATER if later else "")
 
 
 def nos_capture(later: bool) -> HtmlResponse:
-    page = fixture_response("nos", NOS_BLOG)
-    html = page.text
-    if later:
-        html = html.replace('<ul class="sc-3e4f5a6b-0 uPdAtE">', '<ul class="sc-3e4f5a6b-0 uPdAtE">' + NOS_LATER, 1)
-    return page.replace(body=html.encode("utf-8"))
+    return capture("nos", NOS_BLOG, NOS_ANCHOR, NOS_LATER if later else "")
 
 
 def updates(item) -> list[tuple[str, str | None, str]]:
@@ -160,22 +159,20 @@ class BlogSite(FaultSite):
 
 
 def crawl(site: FaultSite, spider: str, tmp_path: Path, run: str, now: str) -> list[dict]:
-    proxy = f"http://127.0.0.1:{site.start()}"
-    env = {**os.environ, "https_proxy": proxy, "http_proxy": proxy, "no_proxy": ""}
+    """A real crawl through the site's proxy, on one state for every run (what the site held)."""
     out = tmp_path / f"{run}.jsonl"
-    args = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(out), "-a", "related_depth=1"]
-    for setting in (
-        f"STATE_DB={tmp_path / 'state'}.sqlite3",  # one state over the two crawls: what the site held
+    result = site.crawl(
+        spider,
+        out,
+        PROJECT,
+        f"STATE_DB={tmp_path / 'state'}.sqlite3",
         f"HEALTH_SAMPLES_DIR={tmp_path / run}-samples",
+        "RELATED_DEPTH=1",
         "AUTOTHROTTLE_ENABLED=0",
         "DOWNLOAD_DELAY=0",
         f"CRAWL_NOW={now}",
-    ):
-        args += ["-s", setting]
-    try:
-        result = subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=240)
-    finally:
-        site.stop()
+        timeout=240,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return [json.loads(line) for line in out.read_text("utf-8").splitlines()]
 
@@ -183,8 +180,8 @@ def crawl(site: FaultSite, spider: str, tmp_path: Path, run: str, now: str) -> l
 @pytest.mark.parametrize(
     ("spider", "blog", "later_html", "anchor", "new_updates"),
     [
-        ("nu", NU_BLOG, NU_LATER, '<ol class="timeline">', 2),
-        ("nos", NOS_BLOG, NOS_LATER, '<ul class="sc-3e4f5a6b-0 uPdAtE">', 1),
+        ("nu", NU_BLOG, NU_LATER, NU_ANCHOR, 2),
+        ("nos", NOS_BLOG, NOS_LATER, NOS_ANCHOR, 1),
     ],
 )
 def test_a_crawl_that_finds_new_updates_writes_a_new_revision(tmp_path, spider, blog, later_html, anchor, new_updates):
