@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from newscrawl.extract.requestinfo import META_KEY, RequestInfo, attached_info
@@ -86,8 +87,6 @@ class TdmRepMiddleware:
         if isinstance(known, tuple):
             return known
         if isinstance(known, Deferred):
-            from scrapy.utils.defer import maybe_deferred_to_future
-
             return await maybe_deferred_to_future(known)
         waiting: Deferred = Deferred()
         self.rules[netloc] = waiting

@@ -122,9 +122,9 @@ def not_the_articles(img: etree._Element, scope: etree._Element, page_url: str) 
         if node.tag in _NOT_ARTICLE_TAGS or _NOT_ARTICLE_WORDS.search(_words(node)):
             return True
         if node.tag == "a" and node.get("href"):
-            target = normalize_url(node.get("href"), page_url) or ""
+            target = urlsplit(normalize_url(node.get("href"), page_url) or "")
             # A link to the picture's own file (a lightbox) keeps it; a link to a page is a teaser.
-            if not _IMAGE_FILE.search(urlsplit(target).path + ("?" if urlsplit(target).query else "")):
+            if not _IMAGE_FILE.search(target.path + ("?" if target.query else "")):
                 return True
         node = node.getparent()
     return False

@@ -16,7 +16,7 @@ its blog says so in a warning.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,16 +47,19 @@ class Update:
 def entries(scope: etree._Element) -> list[etree._Element]:
     """The blog's update entries in page order: the largest run of siblings each holding one <time>
     (outside the blog's header), with text of their own beside it."""
+    every = list(scope.iter("time"))
+    # How many <time> elements each ancestor holds, counted in one pass (the elements are the keys:
+    # the Counter keeps their proxies, so lxml hands the same ones back).
+    held: Counter[etree._Element] = Counter(a for time in every for a in _up_to(time, scope))
     groups: defaultdict[Any, list[etree._Element]] = defaultdict(list)
-    for number, time in enumerate(scope.iter("time")):
-        if number >= MAX_UPDATES:
-            break  # a page of thousands of <time> elements is read up to a bound, never walked whole per update
+    # A page of thousands of <time> elements is read up to a bound.
+    for time in every[:MAX_UPDATES]:
         if is_hidden(time) or any(a.tag == "header" for a in _up_to(time, scope)):
             continue
         entry = time
         parent = entry.getparent()
         # The highest ancestor that holds this <time> and no other: the update's own element.
-        while parent is not None and parent is not scope and _times(parent) == 1:
+        while parent is not None and parent is not scope and held[parent] == 1:
             entry, parent = parent, parent.getparent()
         if parent is None or entry.find(".//h1") is not None or not _text_beside_time(entry):
             continue
@@ -73,10 +76,6 @@ def _up_to(element: etree._Element, scope: etree._Element) -> list[etree._Elemen
         found.append(node)
         node = node.getparent()
     return found
-
-
-def _times(element: etree._Element) -> int:
-    return sum(1 for _ in element.iter("time"))
 
 
 def _text(element: etree._Element) -> str:
@@ -113,12 +112,7 @@ def read_update(entry: etree._Element) -> Update:
 
 
 def _in_skipped(element: etree._Element, entry: etree._Element) -> bool:
-    node: etree._Element | None = element
-    while node is not None and node is not entry:
-        if node.tag in _NOT_TEXT:
-            return True
-        node = node.getparent()
-    return False
+    return element.tag in _NOT_TEXT or any(a.tag in _NOT_TEXT for a in _up_to(element, entry))
 
 
 def date_updates(
@@ -136,7 +130,6 @@ def date_updates(
         if isinstance(entry.get("headline"), str):
             by_headline.setdefault(normalize_text(entry["headline"]).lower(), iso)
         by_wall.setdefault(to_amsterdam(when).strftime("%H:%M"), iso)
-    undated: list[Update] = []
     for update in updates:
         machine = parse_machine_date(update.time_text)
         if machine is not None and machine.tzinfo is not None and "T" in update.time_text:
@@ -150,9 +143,7 @@ def date_updates(
             update.published = (
                 format_iso(when) if when is not None and re.search(r"\d[:.]\d", update.time_text) else None
             )
-        if update.published is None:
-            undated.append(update)
-    _date_times_of_day([u for u in undated if _wall(u.time_text)], updates, start)
+    _date_times_of_day(updates, start)
     missing = [u for u in updates if u.published is None]
     if missing:
         warnings.append(f"liveBlogUpdate: {len(missing)} updates without a date and time on the page, left undated")
@@ -165,9 +156,10 @@ def _wall(text: str) -> str | None:
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
-def _date_times_of_day(undated: list[Update], updates: list[Update], start: datetime | None) -> None:
-    """Times of day on the blog's day, oldest first, a day later whenever the clock goes back."""
-    if not undated or start is None:
+def _date_times_of_day(updates: list[Update], start: datetime | None) -> None:
+    """The updates still undated that show a time of day: on the blog's day, oldest first, a day
+    later whenever the clock goes back."""
+    if start is None or all(u.published is not None or not _wall(u.time_text) for u in updates):
         return
     # Page order is newest first when the page's times mostly fall as it goes down.
     walls = [_wall(u.time_text) or "" for u in updates]
