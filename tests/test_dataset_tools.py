@@ -6,7 +6,9 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import FIXTURES, PROJECT, fixture_sites, replay_crawl
@@ -253,6 +255,50 @@ def test_readme_snippets_count_articles_as_newscrawl_stats_does(demo, index):
         authors = Counter(author["name"] for item in latest_items(demo, *files) for author in item.get("authors", []))
         table = {name.strip(): int(n) for name, n in re.findall(r"│ ([^│┌┐─]+?)\s+│\s+(\d+) │$", result.stdout, re.M)}
         assert {name: n for name, n in table.items() if name not in per_site} == dict(authors)
+
+
+@pytest.mark.parametrize("index", [2, 3], ids=["pandas", "duckdb"])
+def test_readme_agency_share_snippets_count_each_articles_latest_credit_per_site_and_day(demo, tmp_path, index):
+    """The demo's data with credits: the NU.nl articles of one day credit ANP (the revised one only
+    in its revision), a WNL article AFP; the snippets' shares are counted here from the lines."""
+    root = tmp_path / "credited"
+    shutil.copytree(demo / "output", root / "output")
+    nu = root / "output" / "nu.jsonl"
+    items = [json.loads(line) for line in nu.read_text("utf-8").splitlines()]
+    for item in items:
+        if item.get("articleId") in ("6400101", "6400102") or item["metadata"]["revision"] == 2:
+            item["agencies"] = ["ANP"]
+    nu.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items), "utf-8")
+    wnl = root / "output" / "wnl.jsonl"
+    wnl_items = [json.loads(line) for line in wnl.read_text("utf-8").splitlines()]
+    wnl_items[0]["agencies"] = ["AFP"]
+    wnl.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in wnl_items), "utf-8")
+    expected: dict[tuple[str, str], list[int]] = {}
+    for item in latest_items(root, "output/nu.jsonl", "output/wnl.jsonl"):
+        when = datetime.fromisoformat(item["datePublished"])
+        day = (when.astimezone(ZoneInfo("Europe/Amsterdam")) if when.tzinfo else when).date().isoformat()
+        counts = expected.setdefault((item["site"], day), [0, 0])
+        counts[0] += 1
+        counts[1] += bool(item["agencies"])
+    assert sum(n for _, n in expected.values()) == 4  # two NU.nl articles, the revised one, the WNL one
+    result = subprocess.run(
+        [sys.executable, "-c", readme_snippets("python")[index]], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    if index == 2:
+        rows = re.findall(r"^(nu|wnl)?\s*(\d{4}-\d{2}-\d{2})\s+(\d+)\s+(\d+)\s+([\d.]+)$", result.stdout, re.M)
+        found, site = {}, None
+        for name, day, articles, credited, _ in rows:
+            site = name or site
+            found[(site, day)] = [int(articles), int(credited)]
+    else:
+        found = {
+            (site, f"{int(y):04d}-{int(m):02d}-{int(d):02d}"): [int(articles), int(credited)]
+            for site, y, m, d, articles, credited in re.findall(
+                r"\('(nu|wnl)', datetime\.date\((\d+), (\d+), (\d+)\), (\d+), (\d+), [\d.]+\)", result.stdout
+            )
+        }
+    assert found == expected, result.stdout
 
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")

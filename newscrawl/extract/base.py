@@ -26,6 +26,7 @@ from itemloaders.processors import MapCompose
 
 from newscrawl.article.dates import AMSTERDAM, instant
 from newscrawl.article.text import join_blocks, normalize_body, normalize_text, unique
+from newscrawl.extract import agencies as agency_credits
 from newscrawl.extract import body as body_finder
 from newscrawl.extract import generic
 from newscrawl.extract import live as live_blog
@@ -34,7 +35,7 @@ from newscrawl.extract.common import (
     ChosenDate,
     choose_date,
 )
-from newscrawl.extract.fields import Chosen, NotAnArticle, field
+from newscrawl.extract.fields import Chosen, FieldSpec, NotAnArticle, field
 from newscrawl.extract.loader import (
     author_objects,
     drop_empty_values,
@@ -57,6 +58,9 @@ from newscrawl.extract.standards import (
 from newscrawl.extract.urls import normalize_url
 
 # (source, raw value): one candidate of a field; the first that gives a value wins.
+
+# The authors' candidates a reader sees on the page (the rest is metadata).
+VISIBLE_BYLINES = frozenset({"site", "byline", "typed-byline"})
 
 # A page whose headline comes from standards only but whose body is shorter than this is not
 # taken for an article (a section page or a stub at an article URL).
@@ -198,8 +202,15 @@ class ArticleParser(PageParser):
 
     @cached_property
     def site_body(self) -> tuple[str, list[str]]:
-        """The site's body rules, read once: (which rule worked, the blocks)."""
-        return self.body_blocks()
+        """The site's body rules, read once: (which rule worked, the blocks). A credit line under
+        the text ("Bron: ANP", "(AFP)") is a credit, not text: kept apart for agencies."""
+        rule, blocks = self.body_blocks()
+        if blocks and agency_credits.is_credit_line(blocks[-1]):
+            self.body_credit = blocks[-1]
+            blocks = blocks[:-1]
+        return rule, blocks
+
+    body_credit: str | None = None
 
     def body_blocks(self) -> tuple[str, list[str]]:
         """The article's own paragraphs, subheads and list items, in order, and the rule that found
@@ -276,16 +287,75 @@ class ArticleParser(PageParser):
         live_blog.date_updates(updates, start, ld_updates, self.warnings)
         return live_blog.as_items(updates)
 
+    def candidates(self, spec: FieldSpec, *inputs: Chosen) -> Iterator[Candidate]:
+        if spec.name != "authors":
+            yield from super().candidates(spec, *inputs)
+            return
+        for source, raw in super().candidates(spec, *inputs):
+            yield source, raw
+            if (
+                source in VISIBLE_BYLINES
+                and isinstance(raw, str)
+                and agency_credits.credited(raw)
+                and not split_authors(raw)
+            ):
+                # The byline shows an agency and no one ("ANP", "NU.nl/ANP"): the account name the
+                # page's metadata gives (JSON-LD "Redactie") did not write it.
+                return
+
     @field("authors", inputs=("articleBody",), take="list", cleanup=MapCompose(split_authors), output=author_objects)
     def authors(self, body: Chosen) -> Iterator[Candidate]:
         found = generic_of(body)
         if found and found.byline:
             yield "typed-byline", found.byline
+        # A credit line under the site's text ("Bron: ANP", "(AFP)"): the text's byline too.
+        yield "typed-byline", self.body_credit
         # What the page shows first ("Door …", rel=author links), then what its metadata says.
         yield "byline", generic.byline_text(self.article_root)
         yield "rel-author", generic.rel_author(self.article_root)
         yield "json-ld", jsonld_author_names(self.ld)
         yield "meta", self.meta.get("author")
+
+    @field(
+        "agencies",
+        inputs=("articleBody",),
+        take="list",
+        cleanup=MapCompose(agency_credits.credited),
+        output=unique,
+        coverage=False,
+        baseline=False,
+    )
+    def agencies(self, body: Chosen) -> Iterator[Candidate]:
+        """The news agencies the article credits for its copy (newscrawl/extract/agencies.py), from
+        every credit the page gives the text: the byline sources (the authors' candidates: the
+        site's byline, a typed one or a credit line under the text, "Door …", rel=author, JSON-LD,
+        meta), the dateline that opens the text, the sign-off that closes it ("… (ANP)"), JSON-LD
+        creditText and creator. Never from a picture's credit. All of
+        them together (a "NU.nl/ANP" byline and an "(AFP)" dateline credit both); the source
+        recorded is the first that named one."""
+        authors = next(spec for spec in self.fields if spec.name == "authors")
+        credits: list[Candidate] = [(source, raw) for source, raw in self.candidates(authors, body)]
+        if body.value and not self.live:
+            text = str(body.value)
+            credits.append(("dateline", agency_credits.dateline(text.split("\n", 1)[0])))
+            credits.append(("sign-off", agency_credits.sign_off(text.rsplit("\n", 1)[-1])))
+        credits.append(("json-ld", self.ld.get("creditText")))
+        creators = self.ld.get("creator")  # schema.org's creator: "EFE", or {"name": "EFE"}
+        for creator in creators if isinstance(creators, list) else [creators]:
+            credits.append(("json-ld", creator.get("name") if isinstance(creator, dict) else creator))
+        named: list[str] = []
+        first = None
+        for source, raw in credits:
+            texts = raw if isinstance(raw, list) else [raw]
+            for text in texts:
+                if not isinstance(text, str):
+                    continue
+                new = [name for name in agency_credits.credited(text) if name not in named]
+                if new:
+                    first = first or source
+                    named += new
+        if first:
+            yield first, named
 
     def date_published_candidates(self, visible: str) -> Iterator[Candidate]:
         """Precedence: JSON-LD, the meta tag (UTC), the visible date (its machine form first), any

@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from newscrawl.article.text import BOILERPLATE_PHRASES, block_text, normalize_lines, normalize_text
+from newscrawl.extract.agencies import is_credit_line
 from newscrawl.extract.generic import BYLINE, CHROME_TAGS, VISIBLE_DATE, in_chrome, is_hidden
 
 _BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "li", "blockquote", "pre"})
@@ -34,7 +35,7 @@ class GenericBody:
     blocks: list[str]
     extractor: str  # "generic" (densest container) | "trafilatura"
     links: list[str] = field(default_factory=list)  # hrefs inside the body's container (and its pointer blocks)
-    byline: str | None = None  # a typed "Door: …" line taken out of the body
+    byline: str | None = None  # a typed "Door: …" or credit ("Bron: ANP") line taken out of the body
 
 
 def _link_text_share(element: etree._Element, text: str) -> float:
@@ -129,8 +130,13 @@ def clean_blocks(
         if _CREDIT.match(text) or (len(text) < 200 and any(phrase in text for phrase in BOILERPLATE_PHRASES)):
             continue
         body.append((element, text))
-    if body and byline is None and BYLINE.match(body[-1][1]) and len(body[-1][1]) < 100:
-        byline = body.pop()[1]  # the editor's "Door: …" under the text
+    if (
+        body
+        and byline is None
+        and len(body[-1][1]) < 100
+        and (BYLINE.match(body[-1][1]) or is_credit_line(body[-1][1]))
+    ):
+        byline = body.pop()[1]  # the editor's "Door: …" under the text, or a credit line ("Bron: ANP")
     # A body does not end in a subhead: trailing headings belong to what follows it (a promo, teasers).
     while body and body[-1][0] is not None and body[-1][0].tag in _HEADINGS:
         body.pop()

@@ -38,6 +38,7 @@ SELECTOR_FIELDS = (
     "description",
     "articleBody",
     "authors",
+    "agencies",
     "datePublished",
     "dateModified",
     "articleSection",

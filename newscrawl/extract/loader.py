@@ -20,12 +20,10 @@ from scrapy.loader import ItemLoader
 from newscrawl.article.dates import format_utc, normalize_date
 from newscrawl.article.schema import SCHEMA_VERSION
 from newscrawl.article.text import normalize_text, unique, word_count
+from newscrawl.extract import agencies
 from newscrawl.extract.item import ArticleItem
 from newscrawl.extract.urls import article_key, normalize_url
 
-# Press agencies credited in bylines are sources, not authors.
-PRESS_AGENCIES = frozenset({"anp", "afp", "ap", "reuters", "dpa", "belga", "bloomberg", "novum"})
-_BYLINE_PREFIX = re.compile(r"^\s*door\s*:?\s*", re.IGNORECASE)
 _AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|&|\ben\b|\bm\.m\.v\.)\s*", re.IGNORECASE)
 # Where a byline line goes on to the date or place: "Door Ilse de Groot · 1 april 2025, 09:30".
 _BYLINE_END = re.compile(r"\s*(?:[·•|]|\s[–—-]\s).*$", re.DOTALL)
@@ -33,10 +31,11 @@ _PHOTO_PREFIX = re.compile(r"^\s*(?:foto|beeld)\s*:\s*", re.IGNORECASE)
 
 
 def split_authors(byline: str) -> list[str]:
-    """ "Door Lena Sanders en Jeroen de Vries" → ["Lena Sanders", "Jeroen de Vries"]; agencies dropped."""
-    text = _BYLINE_END.sub("", _BYLINE_PREFIX.sub("", normalize_text(byline)))
-    names = [normalize_text(name) for name in _AUTHOR_SEPARATORS.split(text)]
-    return [name for name in names if name and name.lower() not in PRESS_AGENCIES]
+    """ "Door Lena Sanders en Jeroen de Vries" → ["Lena Sanders", "Jeroen de Vries"]. People only:
+    agencies and publications are sources ("NU.nl/ANP" → [], "NU.nl/Thomas Moerman" → ["Thomas Moerman"])."""
+    text = _BYLINE_END.sub("", normalize_text(byline))
+    names = [normalize_text(name) for part in agencies.parts(text) for name in _AUTHOR_SEPARATORS.split(part)]
+    return agencies.people([name for name in names if name])
 
 
 def split_keywords(value: str | list[str]) -> list[str]:

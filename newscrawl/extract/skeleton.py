@@ -194,6 +194,7 @@ class PageParser:
         # On every article: False for a paywalled preview, True otherwise; which source said it.
         item["isAccessibleForFree"], access = self.accessible_for_free()
         item["images"] = self.images(item.get("mainImage"))
+        item.setdefault("agencies", [])  # on every article: an empty list says none is credited
         if self.live:
             item["liveBlogUpdate"] = self.live_blog_updates(item.get("datePublished"))
         if len(item.get("datePublished") or "") == 10:
