@@ -497,13 +497,24 @@ def test_export_doc_is_generated_and_lists_the_columns_an_export_writes(datasets
 
     doc = (PROJECT / "docs" / "export.md").read_text()
     assert doc == render_export(), "regenerate: newscrawl schema-doc --export > docs/export.md"
-    documented = re.findall(r"^\| `([A-Za-z]+)` \|", doc, re.M)
+    base, with_clusters = doc.split("With `--clusters", 1)
+    documented = re.findall(r"^\| `([A-Za-z]+)` \|", base, re.M)
     parquet, table = tmp_path / "nu.parquet", tmp_path / "nu.csv"
     for out in (parquet, table):
         assert newscrawl("export", str(datasets / "output" / "nu.jsonl"), "-o", str(out)).returncode == 0
     assert pq.read_schema(parquet).names == documented
     with table.open(encoding="utf-8") as stream:
         assert next(csv.reader(stream)) == documented
+    # With a clusters file, the one column the doc adds comes last.
+    clusters, clustered = tmp_path / "clusters.jsonl", tmp_path / "clustered.parquet"
+    assert newscrawl("clusters", str(datasets / "output" / "nu.jsonl"), "-o", str(clusters)).returncode == 0
+    assert (
+        newscrawl(
+            "export", str(datasets / "output" / "nu.jsonl"), "-o", str(clustered), "--clusters", str(clusters)
+        ).returncode
+        == 0
+    )
+    assert pq.read_schema(clustered).names == documented + re.findall(r"^\| `([A-Za-z]+)` \|", with_clusters, re.M)
     # What the doc says of the added columns holds in the file: a time known to the second.
     rows = pq.read_table(parquet).to_pylist()
     assert {row["datePublishedPrecision"] for row in rows} == {"second"} and '`"second"`' in doc

@@ -6,6 +6,7 @@
     newscrawl stats FILE… [--plot out.png]    counts per site, section and day; coverage; date range
     newscrawl merge FILE… -o OUT              one dataset: the latest revision of each article
     newscrawl export FILE… -o OUT.parquet     typed Parquet (or .csv) for pandas, DuckDB, Polars
+    newscrawl clusters FILE… -o OUT.jsonl     near-identical articles grouped across sites and days
     newscrawl check-run MANIFEST…             exit 1 when a run failed (layout change, unaccounted URLs)
     newscrawl schema-doc                      the fields table generated from the schema
     newscrawl settings-doc                    the settings reference generated from the settings module
@@ -25,6 +26,7 @@ import sys
 
 from newscrawl.tools.commands import (
     check_run,
+    clusters,
     coverage,
     export,
     merge,
@@ -38,7 +40,20 @@ from newscrawl.tools.commands import (
 )
 
 # In the order `newscrawl --help` lists them.
-COMMANDS = (schedule, validate, stats, merge, export, coverage, check_run, schema_doc, settings_doc, runs, sites)
+COMMANDS = (
+    schedule,
+    validate,
+    stats,
+    merge,
+    export,
+    clusters,
+    coverage,
+    check_run,
+    schema_doc,
+    settings_doc,
+    runs,
+    sites,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -58,6 +58,10 @@ def _arrow_type(pa, name: str, prop: dict, siblings: dict):
             return pa.struct([(key, _arrow_type(pa, key, sub, props)) for key, sub in props.items()])
         return pa.map_(pa.string(), pa.string())
     return pa.string()  # text, an enum, a const
+
+
+# The clusterId of an article (newscrawl clusters): an export with --clusters adds the column.
+ClusterOf = Callable[[dict], str]
 
 
 def _columns() -> list[tuple[str, dict, dict, bool]]:
@@ -144,12 +148,15 @@ def row(item: dict) -> dict:
     return values
 
 
-def write_parquet(items: Iterable[dict], out: Path) -> int:
+def write_parquet(items: Iterable[dict], out: Path, cluster_of: ClusterOf | None = None) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = [row(item) for item in items]
-    table = pa.Table.from_pylist(rows, schema=arrow_schema())
+    schema = arrow_schema()
+    if cluster_of is not None:
+        schema = schema.append(pa.field("clusterId", pa.string()))
+    rows = [row(item) | ({"clusterId": cluster_of(item)} if cluster_of else {}) for item in items]
+    table = pa.Table.from_pylist(rows, schema=schema)
     pq.write_table(table, out)
     return len(rows)
 
@@ -176,17 +183,17 @@ def _json_time(value):
     raise TypeError(f"{type(value).__name__} in a nested value")
 
 
-def write_csv(items: Iterable[dict], out: Path, raw: bool = False) -> int:
+def write_csv(items: Iterable[dict], out: Path, raw: bool = False, cluster_of: ClusterOf | None = None) -> int:
     """CSV with a header; a cell that starts like a formula (=, +, -, @, tab, CR) gets a leading
     apostrophe so spreadsheets show it as text, unless ``raw``."""
-    names = arrow_schema().names
+    names = arrow_schema().names + (["clusterId"] if cluster_of else [])
     cell = (lambda value: value) if raw else csv_cell
     count = 0
     with out.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(names)
         for item in items:
-            values = row(item)
+            values = row(item) | ({"clusterId": cluster_of(item)} if cluster_of else {})
             writer.writerow([cell(_csv_value(values[name])) for name in names])
             count += 1
     return count

@@ -131,4 +131,22 @@ def render_export() -> str:
         meaning = EXTRA_MEANINGS.get(name) or " ".join(prop.get("description", "").split())
         cells = [f"`{name}`", "derived" if source == "derived" else f"`{source}`", f"`{arrow_type}`"]
         lines.append(_table_row([*cells, _csv_form(arrow_type), meaning]))
+    lines += [
+        "",
+        "With `--clusters CLUSTERS` (a file `newscrawl clusters` wrote), one more column comes last:",
+        "",
+        "| column | from | Parquet type | CSV cell | meaning |",
+        "|---|---|---|---|---|",
+        _table_row(
+            [
+                "`clusterId`",
+                "the clusters file",
+                "`string`",
+                "text",
+                "The cluster of near-identical articles the article belongs to (the same story on several sites or "
+                "days: docs/clusters.md): the site:articleId of the article the cluster was founded on. An article "
+                "in no cluster of two or more is a cluster of its own: its own site:articleId.",
+            ]
+        ),
+    ]
     return "\n".join(lines) + "\n"

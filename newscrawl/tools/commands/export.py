@@ -32,6 +32,12 @@ def add_to(commands) -> None:
         help="CSV cells exactly as in the data; by default a cell starting with =, +, -, @, tab or CR gets a leading ' "
         "so that spreadsheets do not run it as a formula",
     )
+    export.add_argument(
+        "--clusters",
+        metavar="CLUSTERS",
+        help="add a clusterId column from this file of `newscrawl clusters` (an article in no cluster of two or "
+        "more has its own site:articleId)",
+    )
     export.set_defaults(handler=run)
 
 
@@ -47,6 +53,20 @@ def run(options: argparse.Namespace) -> int:
     if out.is_dir() or not out.resolve().parent.is_dir():
         print(f"-o {options.output}: not a file in an existing directory", file=sys.stderr)
         return 2
+    cluster_of = None
+    if options.clusters:
+        from newscrawl.tools.clusters import cluster_map, own_key
+
+        try:
+            known = cluster_map(Path(options.clusters))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"--clusters {options.clusters}: not a clusters file ({exc})", file=sys.stderr)
+            return 2
+
+        def cluster_of(item: dict) -> str:
+            found = known.get((item.get("site"), item.get("articleId")))  # type: ignore[arg-type]
+            return found[0] if found else own_key(item)
+
     problems: list[Problem] = []
     # A date no tool can place in time is the line's problem (validate says the same), not a crash of the export.
     items = merge(read_all(options.files, problems, same_schema=True), options.all_revisions, problems, date_check)
@@ -59,7 +79,11 @@ def run(options: argparse.Namespace) -> int:
         )
         return 1
     try:
-        count = write_csv(items, out, raw=options.csv_raw) if writer is write_csv else writer(items, out)
+        count = (
+            write_csv(items, out, raw=options.csv_raw, cluster_of=cluster_of)
+            if writer is write_csv
+            else write_parquet(items, out, cluster_of=cluster_of)
+        )
     except ImportError:
         print("Parquet needs pyarrow: pip install 'newscrawl[export]'", file=sys.stderr)
         return 1

@@ -34,6 +34,12 @@ def add_to(commands) -> None:
     stats.add_argument(
         "--plot", metavar="PNG", help="also draw articles per day per site into this PNG (needs matplotlib)"
     )
+    stats.add_argument(
+        "--originals",
+        action="store_true",
+        help="count only the first published member of each cluster (needs --clusters): each story once",
+    )
+    stats.add_argument("--clusters", metavar="CLUSTERS", help="a file of `newscrawl clusters`, for --originals")
     stats.set_defaults(handler=run)
 
 
@@ -41,8 +47,22 @@ def run(options: argparse.Namespace) -> int:
     if options.plot and not Path(options.plot).resolve().parent.is_dir():
         print(f"--plot {options.plot}: no such directory {Path(options.plot).resolve().parent}", file=sys.stderr)
         return 2
+    if options.originals and not options.clusters:
+        print("--originals needs --clusters CLUSTERS (made by newscrawl clusters)", file=sys.stderr)
+        return 2
     problems: list[Problem] = []
     records = read_all(options.files, problems, same_schema=True)
+    if options.originals:
+        from newscrawl.tools.clusters import cluster_map
+
+        try:
+            known = cluster_map(Path(options.clusters))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"--clusters {options.clusters}: not a clusters file ({exc})", file=sys.stderr)
+            return 2
+        # A later member of a cluster is a copy: each story is counted at its first publication.
+        copies = {key for key, (_, first) in known.items() if not first}
+        records = (record for record in records if article_key(record.item) not in copies)
     if not options.all_revisions:
         # Each article once, in its latest revision: a first pass finds where each article's latest
         # line is (a few bytes per article), the second summarises those lines only.
