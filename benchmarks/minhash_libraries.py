@@ -48,48 +48,44 @@ def exact(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def run_datasketch(sets, pairs):
+def measure(name: str, sketch, index, sets):
+    """Sketch every text, then query and insert each into the LSH index: CPU time of both, the
+    memory the index adds, and the estimate and query functions for the quality figures."""
+    started = time.process_time()
+    hashes = [sketch(tokens) for tokens in sets]
+    signing = time.process_time() - started
+    before = rss()
+    lsh = index()
+    started = time.process_time()
+    for key, m in enumerate(hashes):
+        lsh.query(m)
+        lsh.insert(key, m)
+    indexing = time.process_time() - started
+    added = rss() - before
+    estimate = lambda i, j: hashes[i].jaccard(hashes[j])  # noqa: E731
+    return name, signing, indexing, added, estimate, lambda i: set(lsh.query(hashes[i]))
+
+
+def run_datasketch(sets):
     from datasketch import MinHash, MinHashLSH
 
-    started = time.process_time()
-    hashes = []
-    for tokens in sets:
+    def sketch(tokens):
         m = MinHash(num_perm=NUM_PERM, seed=1)
         m.update_batch([t.encode() for t in tokens])
-        hashes.append(m)
-    signing = time.process_time() - started
-    before = rss()
-    lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, NUM_PERM // BANDS))
-    started = time.process_time()
-    for key, m in enumerate(hashes):
-        lsh.query(m)
-        lsh.insert(key, m)
-    indexing = time.process_time() - started
-    added = rss() - before
-    estimate = lambda i, j: hashes[i].jaccard(hashes[j])  # noqa: E731
-    return "datasketch", signing, indexing, added, estimate, lambda i: set(lsh.query(hashes[i]))
+        return m
+
+    return measure("datasketch", sketch, lambda: MinHashLSH(num_perm=NUM_PERM, params=(BANDS, NUM_PERM // BANDS)), sets)
 
 
-def run_rensa(sets, pairs):
+def run_rensa(sets):
     from rensa import RMinHash, RMinHashLSH
 
-    started = time.process_time()
-    hashes = []
-    for tokens in sets:
+    def sketch(tokens):
         m = RMinHash(num_perm=NUM_PERM, seed=1)
         m.update(list(tokens))
-        hashes.append(m)
-    signing = time.process_time() - started
-    before = rss()
-    lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=BANDS)
-    started = time.process_time()
-    for key, m in enumerate(hashes):
-        lsh.query(m)
-        lsh.insert(key, m)
-    indexing = time.process_time() - started
-    added = rss() - before
-    estimate = lambda i, j: hashes[i].jaccard(hashes[j])  # noqa: E731
-    return "rensa", signing, indexing, added, estimate, lambda i: set(lsh.query(hashes[i]))
+        return m
+
+    return measure("rensa", sketch, lambda: RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=BANDS), sets)
 
 
 def main() -> None:
@@ -107,7 +103,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for runner in (run_datasketch, run_rensa):
         try:
-            name, signing, indexing, added, estimate, query = runner(sets, pairs)
+            name, signing, indexing, added, estimate, query = runner(sets)
         except ImportError as error:
             print(f"| {runner.__name__[4:]} | not installed ({error}) |")
             continue

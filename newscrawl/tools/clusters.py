@@ -30,9 +30,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +40,7 @@ from rensa import RMinHash, RMinHashLSH
 
 from newscrawl.article.dates import AMSTERDAM, instant
 from newscrawl.article.shingles import SHINGLE_WORDS, article_text, shingles
-from newscrawl.tools.dataset import Problem, Record, _record, as_dict, current_umask
+from newscrawl.tools.dataset import Problem, Record, _record, as_dict, atomic_output
 
 #: the least estimated Jaccard similarity of shingles to a cluster's first member that joins it: a
 #: verbatim copy is 1.0; a desk's light edit of agency copy (its own headline, a sentence
@@ -513,33 +511,18 @@ def _patch(output: Path, state: ClusterState, singletons: bool) -> None:
     for cluster_id in dirty:
         row = state.db.execute("SELECT site, article_id FROM articles WHERE id = ?", (cluster_id,)).fetchone()
         names.add(f"{row[0]}:{row[1]}")
-    descriptor, temporary = tempfile.mkstemp(prefix=output.name + ".", suffix=".tmp", dir=output.parent)
-    try:
-        os.fchmod(descriptor, 0o666 & ~current_umask())
-        with os.fdopen(descriptor, "wb") as stream, output.open("rb") as old:
-            for line in old:
-                if _cluster_id_of(line) not in names:
-                    stream.write(line)
-            for changed in state.clusters(singletons, only=dirty):
-                stream.write((json.dumps(changed, ensure_ascii=False) + "\n").encode("utf-8"))
-        os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(output) as stream, output.open("rb") as old:
+        for line in old:
+            if _cluster_id_of(line) not in names:
+                stream.write(line)
+        for changed in state.clusters(singletons, only=dirty):
+            stream.write((json.dumps(changed, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def _write(clusters: Iterator[dict[str, Any]], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
-    try:
-        os.fchmod(descriptor, 0o666 & ~current_umask())
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            for cluster in clusters:
-                stream.write(json.dumps(cluster, ensure_ascii=False) + "\n")
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(out) as stream:
+        for cluster in clusters:
+            stream.write((json.dumps(cluster, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def cluster_ids(clusters_file: Path) -> Iterator[tuple[tuple[str, str], str, bool]]:
@@ -556,10 +539,18 @@ def cluster_ids(clusters_file: Path) -> Iterator[tuple[tuple[str, str], str, boo
                 yield key, cluster["clusterId"], key == (first["site"], first["articleId"])
 
 
+class NotAClustersFile(ValueError):
+    pass
+
+
 def cluster_map(clusters_file: Path) -> dict[tuple[str, str], tuple[str, bool]]:
     """(site, articleId) → (clusterId, whether it is its cluster's first member), for the members of
-    the clusters file's clusters; an article in none is a cluster of its own."""
-    return {key: (cluster_id, first) for key, cluster_id, first in cluster_ids(clusters_file)}
+    the clusters file's clusters; an article in none is a cluster of its own. NotAClustersFile
+    says, in one line, why the file cannot be read as one."""
+    try:
+        return {key: (cluster_id, first) for key, cluster_id, first in cluster_ids(clusters_file)}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise NotAClustersFile(f"--clusters {clusters_file}: not a clusters file ({exc})") from None
 
 
 def own_key(item: dict) -> str:

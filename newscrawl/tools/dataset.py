@@ -12,10 +12,11 @@ import sys
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from newscrawl.article.dates import AMSTERDAM, published_key
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
@@ -281,22 +282,30 @@ def current_umask() -> int:
     return mask
 
 
-def write_jsonl(items: Iterable[dict], out: Path) -> int:
-    """Write atomically: a reader never sees a half-written dataset."""
+@contextmanager
+def atomic_output(out: Path) -> Iterator[BinaryIO]:
+    """A file written whole or not at all: a reader never sees it half-written (a temporary file
+    beside it, renamed over it once complete; removed if anything fails)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
     descriptor, temporary = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
     try:
-        # mkstemp makes the file 0600; the dataset gets the mode any new file gets (export's, the crawl's).
+        # mkstemp makes the file 0600; the output gets the mode any new file gets (export's, the crawl's).
         os.fchmod(descriptor, 0o666 & ~current_umask())
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            for item in items:
-                stream.write(json.dumps(item, ensure_ascii=False) + "\n")
-                count += 1
+        with os.fdopen(descriptor, "wb") as stream:
+            yield stream
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_jsonl(items: Iterable[dict], out: Path) -> int:
+    """Write atomically: a reader never sees a half-written dataset."""
+    count = 0
+    with atomic_output(out) as stream:
+        for item in items:
+            stream.write((json.dumps(item, ensure_ascii=False) + "\n").encode("utf-8"))
+            count += 1
     return count
 
 

@@ -55,12 +55,12 @@ def run(options: argparse.Namespace) -> int:
         return 2
     cluster_of = None
     if options.clusters:
-        from newscrawl.tools.clusters import cluster_map, own_key
+        from newscrawl.tools.clusters import NotAClustersFile, cluster_map, own_key
 
         try:
             known = cluster_map(Path(options.clusters))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            print(f"--clusters {options.clusters}: not a clusters file ({exc})", file=sys.stderr)
+        except NotAClustersFile as why:
+            print(why, file=sys.stderr)
             return 2
 
         def cluster_of(item: dict) -> str:

@@ -53,12 +53,12 @@ def run(options: argparse.Namespace) -> int:
     problems: list[Problem] = []
     records = read_all(options.files, problems, same_schema=True)
     if options.originals:
-        from newscrawl.tools.clusters import cluster_map
+        from newscrawl.tools.clusters import NotAClustersFile, cluster_map
 
         try:
             known = cluster_map(Path(options.clusters))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            print(f"--clusters {options.clusters}: not a clusters file ({exc})", file=sys.stderr)
+        except NotAClustersFile as why:
+            print(why, file=sys.stderr)
             return 2
         # A later member of a cluster is a copy: each story is counted at its first publication.
         copies = {key for key, (_, first) in known.items() if not first}
