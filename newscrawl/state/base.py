@@ -96,6 +96,14 @@ class Store(Protocol):
     def release(self, site: str, article_id: str, content_hash: str) -> None:
         """The claimed item was not emitted after all (dropped or rejected)."""
 
+    # --- what the datasets hold (newscrawl/crawl/pipelines/dedup.py) ---
+    def feed_mark(self, path: str) -> tuple[int, str] | None:
+        """How much of a dataset file the state answers for: (bytes, digest of its first bytes),
+        as the last run that closed cleanly left it; None when no run did."""
+
+    def set_feed_mark(self, path: str, offset: int, head: str) -> None:
+        """Every line of the file up to ``offset`` is recorded (a run closed cleanly)."""
+
     def get_baseline(self, site: str) -> Baseline | None: ...
     def record_baseline(self, site: str, baseline: Baseline, when: str) -> None: ...
     def __len__(self) -> int: ...

@@ -5,6 +5,7 @@ which makes it: the store knows Redis, not how workers are named or connected.""
 from __future__ import annotations
 
 import json
+import socket
 from datetime import datetime
 
 from newscrawl.state.base import Baseline, FetchRecord, SeenArticle
@@ -251,6 +252,18 @@ class RedisStore:
             site,
             json.dumps({"metrics": baseline.metrics, "runs": baseline.runs, "updated": when}),
         )
+
+    def feed_mark(self, path: str) -> tuple[int, str] | None:
+        value = self.server.hget(f"{self.p}:feeds", f"{socket.gethostname()}:{path}")
+        try:
+            offset, head = json.loads(value) if value else (None, None)
+        except ValueError:
+            return None  # a mark another program wrote: read the whole file, as without one
+        return (offset, head) if isinstance(offset, int) and isinstance(head, str) else None
+
+    def set_feed_mark(self, path: str, offset: int, head: str) -> None:
+        # A dataset file is a machine's own: the mark is per host and path.
+        self.server.hset(f"{self.p}:feeds", f"{socket.gethostname()}:{path}", json.dumps([offset, head]))
 
     def __len__(self) -> int:
         return sum(1 for _ in self.server.scan_iter(f"{self.p}:a:*", count=1000))

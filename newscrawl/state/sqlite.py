@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS articles (
     PRIMARY KEY (site, article_id)
 );
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
+-- Expiry deletes what is older than the window: by index, not a scan of every article ever seen.
+CREATE INDEX IF NOT EXISTS articles_by_last_seen ON articles (last_seen);
 CREATE TABLE IF NOT EXISTS fetches (
     article_key TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -49,6 +51,7 @@ CREATE TABLE IF NOT EXISTS fetches (
     gone TEXT
 );
 CREATE INDEX IF NOT EXISTS fetches_by_due ON fetches (due) WHERE due IS NOT NULL;
+CREATE INDEX IF NOT EXISTS fetches_by_time ON fetches (fetched_at);
 CREATE TABLE IF NOT EXISTS listed (
     article_key TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -58,6 +61,7 @@ CREATE TABLE IF NOT EXISTS listed (
     outcome TEXT,
     outcome_at TEXT
 );
+CREATE INDEX IF NOT EXISTS listed_by_time ON listed (last_listed);
 CREATE TABLE IF NOT EXISTS daily (
     site TEXT NOT NULL,
     day TEXT NOT NULL,
@@ -66,6 +70,11 @@ CREATE TABLE IF NOT EXISTS daily (
     not_modified INTEGER NOT NULL DEFAULT 0,
     revisits INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (site, day)
+);
+CREATE TABLE IF NOT EXISTS feed_marks (
+    path TEXT PRIMARY KEY,
+    offset INTEGER NOT NULL,
+    head TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS baselines (
     site TEXT PRIMARY KEY,
@@ -257,6 +266,13 @@ class SqliteStore:
             del self.claimed_keys[(site, article_id)]
         if self.claimed_hashes.get(content_hash) == f"{site}:{article_id}":
             del self.claimed_hashes[content_hash]
+
+    def feed_mark(self, path: str) -> tuple[int, str] | None:
+        row = self.db.execute("SELECT offset, head FROM feed_marks WHERE path = ?", (path,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def set_feed_mark(self, path: str, offset: int, head: str) -> None:
+        self._write("INSERT OR REPLACE INTO feed_marks (path, offset, head) VALUES (?, ?, ?)", (path, offset, head))
 
     def get_baseline(self, site: str) -> Baseline | None:
         row = self.db.execute("SELECT metrics, runs FROM baselines WHERE site = ?", (site,)).fetchone()

@@ -29,6 +29,7 @@ from newscrawl.crawl.durability import (
     cut_torn_tail,
     emitted_lines,
     flush_feeds,
+    head_digest,
     item_written,
 )
 from newscrawl.crawl.outcomes import DuplicateItem
@@ -92,13 +93,20 @@ class DedupPipeline:
         logger.info("Dedup state: %s (%d articles known)", self.path, len(self.store))
 
     def reconcile_with_feeds(self) -> None:
-        """A feed we append to is the truth about what was emitted: repair its tail, learn its lines."""
+        """A feed we append to is the truth about what was emitted: repair its tail, learn the lines
+        the state does not answer for. Those are the lines after the mark the last clean close
+        left (what a run that died wrote), never the history before it: a start costs what the
+        last run left unconfirmed, not the size of the dataset, and an article the state let
+        expire stays expired. A file without a mark, or not the file the mark was made on (its
+        first bytes differ, it is shorter), is read whole."""
         for path in append_mode_feeds(self.crawler):
             if cut_torn_tail(path):
                 self.stats.inc_value("durability/torn_lines_cut")
                 logger.warning("Cut a torn final line (an earlier run died mid-write) from %s", path)
+            start = self.confirmed_bytes(path)
+            self.stats.inc_value("durability/feed_bytes_read", path.stat().st_size - start)
             skipped: Counter[str] = Counter()
-            learned = learn_from_feed(self.store, path, skipped=skipped)
+            learned = learn_from_feed(self.store, path, start=start, skipped=skipped)
             for reason, count in skipped.items():
                 self.stats.inc_value(f"durability/lines_skipped/{reason}", count)
                 logger.warning("%d lines of %s are not whole items (%s): passed over", count, path, reason)
@@ -107,6 +115,27 @@ class DedupPipeline:
                 logger.warning(
                     "%d items in %s were not in the state store (an earlier run died): recorded now", learned, path
                 )
+
+    def confirmed_bytes(self, path: Path) -> int:
+        """Where the lines the state does not answer for begin: the last clean close's mark, if the
+        file is still the one it was made on; else 0."""
+        mark = self.store.feed_mark(str(path.resolve()))
+        if mark is None:
+            return 0
+        offset, head = mark
+        if path.stat().st_size < offset or head_digest(path, offset) != head:
+            logger.warning("%s is not the file the state last saw (rewritten or replaced): read whole", path)
+            return 0
+        return offset
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        """Every line written is recorded by now (each on item_written): mark the files so."""
+        exporter = self.crawler.get_extension(SafeFeedExporter)
+        if exporter is not None and exporter.write_error is not None:
+            return  # a file the run could not write to whole: the next start reads its tail again
+        for path in append_mode_feeds(self.crawler):
+            size = path.stat().st_size
+            self.store.set_feed_mark(str(path.resolve()), size, head_digest(path, size))
 
     def _drop(self, reason: str, message: str) -> DuplicateItem:
         self.stats.inc_value(f"dedup/{reason}")
