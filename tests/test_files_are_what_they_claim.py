@@ -123,7 +123,7 @@ def test_a_bad_line_in_the_run_log_or_the_scheduled_jobs_stops_nothing(tmp_path)
     scrapyd, scheduler = _scheduler(tmp_path)
     assert scheduler.tick() == {"nu": "job-nu"}  # one bad byte no longer stops all scheduling
     runs = subprocess.run(
-        [sys.executable, "-m", "newscrawl", "runs", str(tmp_path), "--html", str(tmp_path / "runs.html")],
+        [sys.executable, "-m", "newscrawl", "runs", str(tmp_path), "--all", "--html", str(tmp_path / "runs.html")],
         capture_output=True,
         text=True,
         timeout=60,

@@ -77,3 +77,85 @@ def test_expiry_holds_for_an_appended_dataset(tmp_path):
     later, log = append_crawl(tmp_path, "-s", "CRAWL_NOW=2025-06-01T10:00:00+02:00", "-s", "STATE_EXPIRE_DAYS=30")
     assert "Dedup state: " in log and "(0 articles known)" in log, log[-2000:]
     assert "an earlier run died" not in log and "durability/items_learned_from_feed" not in later
+
+
+# --- The scheduler's tick and `newscrawl runs` read what they need, not every job ever run ----------
+
+
+def old_jobs(data: Path, count: int, days_ago: float = 90, manifests: bool = True) -> None:
+    """A run log of ``count`` jobs that ended ``days_ago`` days back, each with its manifest, named
+    by its feed's start as Scrapy names a job's feed (``nu-<start>.jsonl``)."""
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    (data / "nu").mkdir(parents=True, exist_ok=True)
+    ended = datetime.now(UTC) - timedelta(days=days_ago)
+    old = ended.timestamp()
+    with (data / "runs.jsonl").open("w", encoding="utf-8") as stream:
+        for number in range(count):
+            job = f"old{number:06d}"
+            end = (ended + timedelta(seconds=10 * number)).isoformat(timespec="seconds")
+            stream.write(json.dumps({"job": job, "spider": "nu", "status": "ok", "end": end, "items": 1}) + "\n")
+            if not manifests:
+                continue
+            started = ended + timedelta(seconds=10 * number - 60)
+            manifest = data / "nu" / f"nu-{started:%Y-%m-%dT%H-%M-%S}+00-00.jsonl.manifest.json"
+            manifest.write_text(json.dumps({"job": job, "status": "ok"}), "utf-8")
+            os.utime(manifest, (old, old))
+
+
+def test_a_tick_reads_the_new_jobs_manifests_not_every_one_and_forgets_resolved_scheduled_jobs(tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    from test_scheduler import FakeScrapyd
+
+    from newscrawl.tools import runlog
+    from newscrawl.tools.scheduling import Scheduler
+
+    old_jobs(tmp_path, 2_000)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    (tmp_path / "nu" / "nu-new1.jsonl.manifest.json").write_text(json.dumps({"job": "new1", "status": "ok"}), "utf-8")
+    opened = []
+    real = runlog.read_manifest
+    monkeypatch.setattr(runlog, "read_manifest", lambda path: (opened.append(path.name), real(path))[1])
+    scrapyd = FakeScrapyd(active=())
+    # Scrapyd lists its last finished jobs: old ones already logged, and the new one.
+    scrapyd.finished = [{"id": f"old{n:06d}", "spider": "nu"} for n in range(1_950, 2_000)] + [
+        {"id": "new1", "spider": "nu", "start_time": now, "end_time": now}
+    ]
+    scheduler = Scheduler(scrapyd, "newscrawl", ["nu"], tmp_path)
+    scheduler.tick()
+    assert set(opened) == {"nu-new1.jsonl.manifest.json"}  # the 2,000 older manifests were not opened
+    entries = (tmp_path / "runs.jsonl").read_text("utf-8").splitlines()
+    assert len(entries) == 2_001 and json.loads(entries[-1])["job"] == "new1"
+    # The job it scheduled is in flight: noted. Once logged, it leaves scheduled.jsonl.
+    assert [json.loads(line)["job"] for line in (tmp_path / "scheduled.jsonl").read_text().splitlines()] == ["job-nu"]
+    scrapyd.pending = []
+    scrapyd.finished.append({"id": "job-nu", "spider": "nu", "start_time": now, "end_time": now})
+    scheduler.tick()
+    assert [json.loads(line)["job"] for line in (tmp_path / "scheduled.jsonl").read_text().splitlines()] == ["job-nu"]
+    assert "job-nu" in (tmp_path / "runs.jsonl").read_text()  # the first job-nu: logged (a crash stub)
+
+
+def test_runs_shows_a_month_by_default_reading_only_the_end_of_the_log(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import run_newscrawl
+
+    from newscrawl.tools.runlog import RECENT_BYTES, RunLog
+
+    old_jobs(tmp_path, 120_000, manifests=False)  # about 12 MB
+    with (tmp_path / "runs.jsonl").open("a", encoding="utf-8") as stream:
+        for number in range(3):
+            end = (datetime.now(UTC) - timedelta(hours=number)).isoformat(timespec="seconds")
+            stream.write(json.dumps({"job": f"recent{number}", "spider": "nu", "status": "ok", "end": end}) + "\n")
+    # A window that the last RECENT_BYTES hold is read from them, not from the whole log.
+    assert (tmp_path / "runs.jsonl").stat().st_size > RECENT_BYTES
+    log = RunLog(tmp_path)
+    window = log.window(datetime.now(UTC) - timedelta(days=30))
+    assert len(window) < 120_003 and window[-1]["job"] == "recent2"
+    shown = run_newscrawl("runs", str(tmp_path))
+    rows = [line for line in shown.stdout.splitlines()[1:] if line.strip()]
+    assert shown.returncode == 0 and [row.split()[2] for row in rows] == ["recent2", "recent1", "recent0"]
+    everything = run_newscrawl("runs", str(tmp_path), "--all")
+    assert len(everything.stdout.splitlines()) == 1 + 120_003

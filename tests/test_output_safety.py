@@ -134,7 +134,7 @@ def test_the_run_report_shows_markup_as_text_and_survives_wrong_shapes(tmp_path)
     data = tmp_path / "data"
     hostile_run_log(data)
     report = tmp_path / "runs.html"
-    result = newscrawl("runs", str(data), "--html", str(report))
+    result = newscrawl("runs", str(data), "--all", "--html", str(report))  # jobs of 2025: all of them
     assert result.returncode == 0 and report.exists(), (
         result.stderr
     )  # each spider's latest job is ok; the report is whole
@@ -164,7 +164,7 @@ def test_the_run_report_shows_markup_as_text_and_survives_wrong_shapes(tmp_path)
 def test_the_run_table_prints_no_terminal_control_sequences(tmp_path):
     data = tmp_path / "data"
     hostile_run_log(data)
-    result = newscrawl("runs", str(data))
+    result = newscrawl("runs", str(data), "--all")
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "\\x1b[2J" in result.stdout and "\\x1b[31mred" in result.stdout  # shown as text

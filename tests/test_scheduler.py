@@ -144,7 +144,10 @@ def test_every_finished_job_is_logged_once_and_a_crash_leaves_a_failed_stub(tmp_
         and "/logs/newscrawl/wnl/j2.log" in stub["layout"]["problems"][0]
     )
 
-    result = subprocess.run([sys.executable, "-m", "newscrawl", "runs", str(tmp_path)], capture_output=True, text=True)
+    # --all: these jobs ran in 2025, before the 30 days `runs` shows by default.
+    result = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "runs", str(tmp_path), "--all"], capture_output=True, text=True
+    )
     assert result.returncode == 1  # wnl's latest job failed
     rows = [
         line for line in result.stdout.splitlines()[1:] if not line.startswith(" ")
@@ -224,7 +227,9 @@ def test_the_runs_page_in_a_real_browser_charts_every_run_over_time(tmp_path, mo
     data = _runs_page(tmp_path, monkeypatch)
     report = tmp_path / "runs.html"
     result = subprocess.run(
-        [sys.executable, "-m", "newscrawl", "runs", str(data), "--html", str(report)], capture_output=True, text=True
+        [sys.executable, "-m", "newscrawl", "runs", str(data), "--all", "--html", str(report)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1 and report.exists()
 
@@ -391,7 +396,7 @@ def test_a_crashed_jobs_alert_run_log_and_report_say_why_from_its_log(tmp_path, 
     assert entry["logTail"] == [cause] and entry["logUrl"] == full_log
     assert len(posts) == 1 and posts[0]["logTail"] == [cause] and posts[0]["logUrl"] == full_log
     runs = subprocess.run(
-        [sys.executable, "-m", "newscrawl", "runs", str(data), "--html", str(tmp_path / "runs.html")],
+        [sys.executable, "-m", "newscrawl", "runs", str(data), "--all", "--html", str(tmp_path / "runs.html")],
         capture_output=True,
         text=True,
     )

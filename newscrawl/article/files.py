@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 
 class NotRegularFile(ValueError):
@@ -45,3 +47,26 @@ def bounded_lines(
             skipped[too_long] += 1
             continue
         yield raw
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_output(out: Path) -> Iterator[BinaryIO]:
+    """A file written whole or not at all: a reader never sees it half-written (a temporary file
+    beside it, renamed over it once complete; removed if anything fails)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
+    try:
+        # mkstemp makes the file 0600; the output gets the mode any new file gets (export's, the crawl's).
+        os.fchmod(descriptor, 0o666 & ~current_umask())
+        with os.fdopen(descriptor, "wb") as stream:
+            yield stream
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

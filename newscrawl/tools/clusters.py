@@ -39,8 +39,9 @@ from typing import Any
 from rensa import RMinHash, RMinHashLSH
 
 from newscrawl.article.dates import AMSTERDAM, instant
+from newscrawl.article.files import atomic_output
 from newscrawl.article.shingles import SHINGLE_WORDS, article_text, shingles
-from newscrawl.tools.dataset import Problem, Record, _record, as_dict, atomic_output
+from newscrawl.tools.dataset import Problem, Record, _record, as_dict
 
 #: the least estimated Jaccard similarity of shingles to a cluster's first member that joins it: a
 #: verbatim copy is 1.0; a desk's light edit of agency copy (its own headline, a sentence

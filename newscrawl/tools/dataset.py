@@ -7,18 +7,16 @@ so the command line can say exactly what is wrong and exit non-zero without a tr
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from newscrawl.article.dates import AMSTERDAM, published_key
+from newscrawl.article.files import atomic_output
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.extract.base import coverage_fields
 from newscrawl.extract.registry import schema_errors
@@ -274,29 +272,6 @@ def merge(
     items.sort(key=lambda i: (published_key(i), str(i.get("site")), str(i.get("articleId")), revision(i)))
     order = {name: index for index, name in enumerate(field_order())}
     return [dict(sorted(item.items(), key=lambda kv: order.get(kv[0], len(order)))) for item in items]
-
-
-def current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_output(out: Path) -> Iterator[BinaryIO]:
-    """A file written whole or not at all: a reader never sees it half-written (a temporary file
-    beside it, renamed over it once complete; removed if anything fails)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
-    try:
-        # mkstemp makes the file 0600; the output gets the mode any new file gets (export's, the crawl's).
-        os.fchmod(descriptor, 0o666 & ~current_umask())
-        with os.fdopen(descriptor, "wb") as stream:
-            yield stream
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def write_jsonl(items: Iterable[dict], out: Path) -> int:

@@ -94,10 +94,12 @@ def manifest_shape_problem(manifest: dict) -> str:
     return ""
 
 
-def jsonl_objects(path: Path, skipped: Counter[str]) -> Iterator[dict]:
+def jsonl_objects(path: Path, skipped: Counter[str], tail: int | None = None) -> Iterator[dict]:
     """The JSON objects of a JSONL file of ours (a run log), streamed: a line that is not one (not
     UTF-8, not JSON, not an object, over MAX_LOG_LINE_BYTES) is passed over and counted by reason.
-    A path that is not a regular file is one problem, counted, never read."""
+    A path that is not a regular file is one problem, counted, never read. With ``tail``, only the
+    lines that begin in its last ``tail`` bytes: what a log grown for years needs read for its
+    recent entries."""
     try:
         stream = open_regular(path)
     except FileNotFoundError:
@@ -106,6 +108,11 @@ def jsonl_objects(path: Path, skipped: Counter[str]) -> Iterator[dict]:
         skipped[f"file {exc}"] += 1
         return
     with stream:
+        if tail is not None:
+            start = max(0, stream.seek(0, 2) - tail)
+            stream.seek(max(0, start - 1))
+            while start and (cut := stream.readline(MAX_LOG_LINE_BYTES)) and not cut.endswith(b"\n"):
+                pass  # the line the cut falls into (or the newline just before it) is not whole
         for raw in bounded_lines(stream, MAX_LOG_LINE_BYTES, skipped, "too long"):
             try:
                 text = raw.decode("utf-8")

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 from newscrawl import __version__
+from newscrawl.article.files import atomic_output
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.run.redact import redact
 from newscrawl.run.verdict import Verdict
@@ -18,6 +21,7 @@ from newscrawl.tools.present import (
     as_dict,
     for_terminal,
     jsonl_objects,
+    moment,
     number,
     read_manifest,
     safe_name,
@@ -28,7 +32,20 @@ from newscrawl.tools.scrapyd_client import Scrapyd, error_lines
 
 logger = logging.getLogger("newscrawl.schedule")
 
-logger = logging.getLogger("newscrawl.schedule")
+#: how much of the end of runs.jsonl is read first for the jobs logged lately (about 150 entries; more
+#: only when the jobs asked about are not all found and older than those lines)
+RECENT_BYTES = 64 << 10
+#: a job's manifest is looked for among those written since its start, less this (a day: Scrapyd
+#: gives local times without a zone)
+MANIFEST_MARGIN_SECONDS = 86_400.0
+
+
+# The feed's start in a dataset file's name: nu-2025-04-01T09-00-00.jsonl.manifest.json.
+_FEED_TIME = re.compile(r"-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})")
+
+
+def _timestamp(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 class RunLog:
@@ -46,12 +63,12 @@ class RunLog:
         # why lines of each file were passed over (reported by `newscrawl runs` and the scheduler)
         self.skipped: dict[Path, Counter[str]] = {}
 
-    def _objects(self, path: Path) -> list[dict]:
-        """The JSON objects of a JSONL file, in order; a line that is not one (not UTF-8, not JSON)
-        is passed over, counted in ``skipped`` and logged once per reason: one bad byte must not
-        stop the scheduling or the report."""
+    def _objects(self, path: Path, tail: int | None = None) -> list[dict]:
+        """The JSON objects of a JSONL file (of its last ``tail`` bytes), in order; a line that is not
+        one (not UTF-8, not JSON) is passed over, counted in ``skipped`` and logged once per reason:
+        one bad byte must not stop the scheduling or the report."""
         skipped: Counter[str] = Counter()
-        found = list(jsonl_objects(path, skipped))
+        found = list(jsonl_objects(path, skipped, tail))
         if skipped and skipped != self.skipped.get(path):
             for line in say_skipped(path, skipped):
                 logger.warning("%s", line)
@@ -66,17 +83,69 @@ class RunLog:
         """The logged jobs, in the order they were recorded."""
         return self._objects(self.path)
 
-    def logged(self) -> set[str]:
-        return {str(entry.get("job")) for entry in self.entries() if entry.get("job") is not None}
+    def window(self, since: datetime | None = None, last: int | None = None) -> list[dict]:
+        """The jobs the run log holds from ``since`` on, or at least its ``last`` latest, read from
+        the end of the file: as much of it as the window needs (a few MiB for months of jobs), never
+        the years before. Neither: every job."""
+        if since is None and last is None:
+            return self.entries()
+        tail = RECENT_BYTES
+        while True:
+            found = self._objects(self.path, tail)
+            if tail >= self.path.stat().st_size:
+                return found  # the whole file
+            ends = [end for entry in found if (end := moment(entry.get("end"))) is not None]
+            enough_jobs = last is not None and len(found) > last
+            reaches_back = since is not None and ends and min(ends) < since
+            if (last is None or enough_jobs) and (since is None or reaches_back):
+                return found
+            tail *= 4
 
-    def manifests_by_job(self) -> dict[str, Path]:
+    def logged(self, among: dict[str, float | None]) -> set[str]:
+        """Which of ``among`` (job id → when it ended, or None) the run log holds. Read from its end
+        back, only as far as needed: until every one is found, or the lines read go back to a day
+        before the earliest end of those not found (a job is logged after it ends; a day covers
+        Scrapyd's local times). Never the years before."""
+        tail, size = RECENT_BYTES, self.path.stat().st_size if self.path.exists() else 0
+        while True:
+            entries = self._objects(self.path, tail)
+            done = {str(entry.get("job")) for entry in entries if entry.get("job") is not None}
+            missing = [among[job] for job in among if job not in done]
+            if not missing or tail >= size:
+                return done
+            read_back_to = min((end.timestamp() for e in entries if (end := moment(e.get("end")))), default=None)
+            if None not in missing and read_back_to is not None:
+                if read_back_to < min(m for m in missing if m is not None) - MANIFEST_MARGIN_SECONDS:
+                    return done
+            tail *= 4
+
+    def manifests_by_job(self, since: float | None = None) -> dict[str, Path]:
+        """Manifests by job id; with ``since`` (a Unix time), only those of feeds started since (the
+        time in the feed's name, ``<spider>-<time>.jsonl``): older ones are neither opened nor
+        stat'ed, so a tick costs the new jobs, not the thousands before them."""
         found = {}
-        for path in self.data_dir.glob("*/*.manifest.json"):
-            manifest, _ = read_manifest(path)
-            job = manifest.get("job")
-            if isinstance(job, str) and job:
-                found[job] = path
+        # The names' times compare as text: no name is parsed, no file stat'ed.
+        earliest = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%dT%H-%M-%S") if since is not None else None
+        for folder in self._folders():
+            with os.scandir(folder) as entries:
+                names = [entry.name for entry in entries if entry.name.endswith(".manifest.json")]
+            for name in names:
+                started = _FEED_TIME.search(name) if earliest else None
+                if started and earliest and started.group(1) < earliest:
+                    continue
+                path = Path(folder) / name
+                manifest, _ = read_manifest(path)
+                job = manifest.get("job")
+                if isinstance(job, str) and job:
+                    found[job] = path
         return found
+
+    def _folders(self) -> list[str]:
+        try:
+            with os.scandir(self.data_dir) as entries:
+                return [entry.path for entry in entries if entry.is_dir()]
+        except OSError:
+            return []
 
     def note_scheduled(self, job: str, spider: str) -> None:
         """Remember a job this data directory's scheduler started, so its outcome is recorded even
@@ -104,11 +173,21 @@ class RunLog:
     def record(self, finished: list[dict], logs: Scrapyd | None = None) -> list[dict]:
         """Log the finished jobs not logged yet; returns the new entries. ``logs`` serves the jobs'
         logs (read for a job that crashed without a manifest)."""
-        done = self.logged()
+        ends = {}
+        for job in finished:
+            if job.get("id"):
+                when = utc_time(job.get("end_time") or job.get("start_time"))
+                ends[str(job["id"])] = _timestamp(when) if when else None
+        done = self.logged(ends)
         new = [job for job in finished if job.get("id") and job["id"] not in done]
         if not new:
+            self.forget_scheduled(done)
             return []
-        manifests = self.manifests_by_job()
+        starts = [start for job in new if not job.get("lost") and (start := utc_time(job.get("start_time")))]
+        # The new jobs' manifests are no older than their starts (less a margin for clocks). A job
+        # Scrapyd gives no start for, or forgot (rare: a restart), is looked for in every manifest.
+        since = min(map(_timestamp, starts)) - MANIFEST_MARGIN_SECONDS if len(starts) == len(new) else None
+        manifests = self.manifests_by_job(since)
         entries = []
         for job in new:
             entry = {
@@ -167,7 +246,19 @@ class RunLog:
         with self.path.open("a", encoding="utf-8") as stream:
             for entry in entries:
                 stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.forget_scheduled(done | {str(entry["job"]) for entry in entries})
         return entries
+
+    def forget_scheduled(self, logged: set[str]) -> None:
+        """scheduled.jsonl keeps only the jobs whose outcome is not logged yet: it stays as long as
+        the jobs in flight, however many ran before."""
+        jobs = self._objects(self.scheduled_path)
+        keep = [job for job in jobs if str(job.get("job")) not in logged]
+        if len(keep) == len(jobs):
+            return
+        with atomic_output(self.scheduled_path) as stream:
+            for job in keep:
+                stream.write((json.dumps(job, ensure_ascii=False) + "\n").encode("utf-8"))
 
     def crash_stub(self, job: dict, logs: Scrapyd | None = None) -> Path:
         """A manifest for a job that wrote none, valid against the manifest schema: no file, nothing

@@ -19,8 +19,9 @@ def add_to(commands) -> None:
         help="every scheduled job's outcome (the run log of a data directory)",
         description="Print <data-dir>/runs.jsonl, written by `newscrawl schedule --data-dir`: one row per finished "
         "Scrapyd job with its status, items, new and revised articles, failures, rejects and problems. "
-        "Jobs in the order they ended; --since and --last show only recent ones. "
-        "Exit 1 when the latest job of any spider failed (of all jobs, whatever is shown).",
+        "Jobs in the order they ended, of the last 30 days unless --since, --last or --all say otherwise; only "
+        "as much of the end of the run log is read as the window needs. "
+        "Exit 1 when the latest job of any spider in the window failed.",
     )
     runs.add_argument("data_dir", metavar="DATA_DIR")
     runs.add_argument(
@@ -36,7 +37,13 @@ def add_to(commands) -> None:
         "without a zone) or a time back from now (36h, 7d)",
     )
     runs.add_argument("--last", metavar="N", type=positive, help="only the N jobs that ended last")
+    runs.add_argument("--all", action="store_true", help="every job the run log holds (it grows by a line a job)")
     runs.set_defaults(handler=run)
+
+
+#: the window `newscrawl runs` shows when asked for none: a month of jobs (about 8,600 at three
+#: spiders every quarter of an hour), not the years the log holds
+DEFAULT_DAYS = 30
 
 
 def since_time(text: str) -> datetime:
@@ -68,10 +75,13 @@ def run(options: argparse.Namespace) -> int:
             f"{log.path}: no run log yet (newscrawl schedule --data-dir {options.data_dir} writes it)", file=sys.stderr
         )
         return 2
-    everything = log.entries()
+    since = options.since
+    if since is None and options.last is None and not options.all:
+        since = datetime.now(UTC) - timedelta(days=DEFAULT_DAYS)
+    everything = log.window(since, options.last)
     for problem in log.problems():
         print(for_terminal(problem), file=sys.stderr)
-    entries = recent(everything, options.since, options.last)
+    entries = recent(everything, since, options.last)
     print(
         f"{'end':<26} {'spider':<8} {'job':<34} {'status':<7} {'items':>6} {'new':>5} {'rev':>4} {'fail':>5} {'rej':>4}  problems"
     )
