@@ -5,6 +5,7 @@ endless line would be read whole into memory."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import tempfile
@@ -70,3 +71,10 @@ def atomic_output(out: Path) -> Iterator[BinaryIO]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def head_digest(path: Path, size: int) -> str:
+    """A digest of a file's first bytes (up to 64 KiB, and no further than ``size``): the same file,
+    grown, has the same; a file rewritten or replaced since has another."""
+    with path.open("rb") as stream:
+        return hashlib.sha256(stream.read(min(size, 65_536))).hexdigest()

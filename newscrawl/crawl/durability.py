@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -52,13 +51,6 @@ def append_mode_feeds(crawler) -> Iterator[Path]:
         path = local_path(with_spider_name(str(uri), name))
         if path is not None and path.exists():
             yield path
-
-
-def head_digest(path: Path, size: int) -> str:
-    """A digest of a file's first bytes (up to 64 KiB, and no further than ``size``): the same file,
-    grown, has the same; a file rewritten or replaced since has another."""
-    with path.open("rb") as stream:
-        return hashlib.sha256(stream.read(min(size, 65_536))).hexdigest()
 
 
 def cut_torn_tail(path: Path) -> bool:

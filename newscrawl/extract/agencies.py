@@ -115,20 +115,19 @@ def dateline(first_block: str) -> list[str]:
     """The agencies of the dateline that opens agency copy ("DEN HAAG (ANP) - Het kabinet …"):
     only at the very start of the text, and only when every name in it is an agency's."""
     match = _DATELINE.match(first_block.strip())
-    if not match:
-        return []
-    names = parts(match.group(1))
-    found = [agency(n) for n in names]
-    return [name for name in dict.fromkeys(found) if name] if all(found) else []
+    return _only_agencies(match.group(1)) if match else []
 
 
 def sign_off(last_block: str) -> list[str]:
     """The agencies of the parenthesised credit that closes the text after its last sentence
     ("… aldus de politie. (ANP)"), when every name in it is an agency's."""
     match = _SIGN_OFF.search(last_block.strip())
-    if not match:
-        return []
-    found = [agency(n) for n in parts(match.group(1))]
+    return _only_agencies(match.group(1)) if match else []
+
+
+def _only_agencies(names: str) -> list[str]:
+    """The agencies a parenthesised credit names ("Reuters/AFP"), if every name in it is one."""
+    found = [agency(name) for name in parts(names)]
     return [name for name in dict.fromkeys(found) if name] if found and all(found) else []
 
 

@@ -311,10 +311,19 @@ class ArticleParser(PageParser):
         # A credit line under the site's text ("Bron: ANP", "(AFP)"): the text's byline too.
         yield "typed-byline", self.body_credit
         # What the page shows first ("Door …", rel=author links), then what its metadata says.
-        yield "byline", generic.byline_text(self.article_root)
-        yield "rel-author", generic.rel_author(self.article_root)
+        yield "byline", self.generic_byline
+        yield "rel-author", self.rel_authors
         yield "json-ld", jsonld_author_names(self.ld)
         yield "meta", self.meta.get("author")
+
+    # Read once: the authors and the agencies (which reads every authors' candidate) both ask.
+    @cached_property
+    def generic_byline(self) -> str | None:
+        return generic.byline_text(self.article_root)
+
+    @cached_property
+    def rel_authors(self) -> list[str]:
+        return generic.rel_author(self.article_root)
 
     @field(
         "agencies",

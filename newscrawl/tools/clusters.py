@@ -27,7 +27,6 @@ version, and a state written by another version is refused and rebuilt, never mi
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import json
 import sqlite3
@@ -39,7 +38,7 @@ from typing import Any
 from rensa import RMinHash, RMinHashLSH
 
 from newscrawl.article.dates import AMSTERDAM, instant
-from newscrawl.article.files import atomic_output
+from newscrawl.article.files import atomic_output, head_digest
 from newscrawl.article.shingles import SHINGLE_WORDS, article_text, shingles
 from newscrawl.tools.dataset import Problem, Record, _record, as_dict
 
@@ -135,13 +134,6 @@ def _revision(item: dict) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
 
-def _head(path: Path, size: int) -> str:
-    """A digest of the file's first bytes (up to 64 KiB, and no further than what was read): a file
-    rewritten since the last run has another."""
-    with path.open("rb") as stream:
-        return hashlib.sha256(stream.read(min(size, 65_536))).hexdigest()
-
-
 class ClusterState:
     def __init__(self, path: Path):
         self.path = path
@@ -199,14 +191,13 @@ class ClusterState:
             return 0, 0
         offset, line, head = row
         size = path.stat().st_size
-        if size < offset or _head(path, offset) != head:
+        if size < offset or head_digest(path, offset) != head:
             return f"{path} was rewritten since the last run"
         return offset, line
 
     # --- reading new lines ----------------------------------------------------------
-    def ingest(self, path: Path, report: Report) -> None:
-        position = self.file_position(path)
-        assert not isinstance(position, str)
+    def ingest(self, path: Path, position: tuple[int, int], report: Report) -> None:
+        """Read ``path`` from ``position`` (byte, line number: its file_position)."""
         offset, number = position
         name = str(path)
         with path.open("rb") as stream:
@@ -230,7 +221,7 @@ class ClusterState:
 
     def _remember(self, path: Path, offset: int, line: int) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (str(path), offset, line, _head(path, offset))
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (str(path), offset, line, head_digest(path, offset))
         )
 
     def add(self, record: Record, report: Report) -> None:
@@ -465,12 +456,10 @@ def update(datasets: list[Path], output: Path, singletons: bool = False, rebuild
     state = ClusterState(state_path(output))
     try:
         why = "asked (--rebuild)" if rebuild else state.fingerprint_problem()
-        if why is None:
-            for path in datasets:
-                position = state.file_position(path)
-                if isinstance(position, str):
-                    why = position
-                    break
+        # Each file's position, checked once: a file rewritten since means everything again.
+        checked = {path: state.file_position(path) for path in datasets} if why is None else {}
+        why = why or next((position for position in checked.values() if isinstance(position, str)), None)
+        positions = {path: p for path, p in checked.items() if isinstance(p, tuple)} if why is None else {}
         if why is not None:
             report.rebuilt = why
             state.reset()
@@ -480,7 +469,7 @@ def update(datasets: list[Path], output: Path, singletons: bool = False, rebuild
         if why is None and output.is_file() and state.output_mark() == _mark(output, singletons):
             state.dirty = set()
         for path in datasets:
-            state.ingest(path, report)
+            state.ingest(path, positions.get(path, (0, 0)), report)
         state.assign(report)
         state.counts(report)
         if state.dirty is None:

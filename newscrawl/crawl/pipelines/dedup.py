@@ -23,13 +23,13 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newscrawl.article.clock import crawl_clock
+from newscrawl.article.files import head_digest
 from newscrawl.crawl.durability import (
     SafeFeedExporter,
     append_mode_feeds,
     cut_torn_tail,
     emitted_lines,
     flush_feeds,
-    head_digest,
     item_written,
 )
 from newscrawl.crawl.outcomes import DuplicateItem

@@ -62,3 +62,13 @@ def run(options: argparse.Namespace) -> int:
     )
     fatal = [problem for problem in report.problems if problem.fatal]
     return 1 if fatal else 0
+
+
+def clusters_file(option: str) -> dict[tuple[str, str], tuple[str, bool]] | None:
+    """The members of a --clusters file (newscrawl.tools.clusters.cluster_map), or None once it has
+    said in one line why the file cannot be read as one (export and stats take it alike)."""
+    try:
+        return clusters.cluster_map(Path(option))
+    except clusters.NotAClustersFile as why:
+        print(why, file=sys.stderr)
+        return None

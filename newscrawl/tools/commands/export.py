@@ -55,12 +55,11 @@ def run(options: argparse.Namespace) -> int:
         return 2
     cluster_of = None
     if options.clusters:
-        from newscrawl.tools.clusters import NotAClustersFile, cluster_map, own_key
+        from newscrawl.tools.clusters import own_key
+        from newscrawl.tools.commands.clusters import clusters_file
 
-        try:
-            known = cluster_map(Path(options.clusters))
-        except NotAClustersFile as why:
-            print(why, file=sys.stderr)
+        known = clusters_file(options.clusters)
+        if known is None:
             return 2
 
         def cluster_of(item: dict) -> str:

@@ -53,12 +53,10 @@ def run(options: argparse.Namespace) -> int:
     problems: list[Problem] = []
     records = read_all(options.files, problems, same_schema=True)
     if options.originals:
-        from newscrawl.tools.clusters import NotAClustersFile, cluster_map
+        from newscrawl.tools.commands.clusters import clusters_file
 
-        try:
-            known = cluster_map(Path(options.clusters))
-        except NotAClustersFile as why:
-            print(why, file=sys.stderr)
+        known = clusters_file(options.clusters)
+        if known is None:
             return 2
         # A later member of a cluster is a copy: each story is counted at its first publication.
         copies = {key for key, (_, first) in known.items() if not first}
