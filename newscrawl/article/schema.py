@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -52,6 +53,39 @@ def _error_field(error: Any) -> str:
     if missing:
         path = f"{path}/{missing.group(1)}" if path else missing.group(1)
     return path or "(item)"
+
+
+@cache
+def fast_validity(site_names: tuple[str, ...]) -> Callable[[Any], bool]:
+    """A quick yes to "is this item valid?" for the dataset tools (jsonschema-rs, about 40 times
+    faster than the reference validator above). Only its yes is used: a no, or anything it cannot
+    take, is asked of the reference, whose messages are the ones shown. Its yes must therefore never
+    accept what the reference refuses: dates are checked by the reference's own date and date-time
+    checkers (jsonschema-rs alone accepts a leap second and year 0); its URI check is stricter than
+    the reference's, which tests/test_fast_validation.py holds it to."""
+    import jsonschema_rs
+
+    checkers = Draft202012Validator.FORMAT_CHECKER
+    validator = jsonschema_rs.validator_for(
+        schema_for_sites(site_names),
+        validate_formats=True,
+        formats={name: _conforms(checkers, name) for name in ("date", "date-time")},
+    )
+
+    def is_valid(item: Any) -> bool:
+        try:
+            return bool(validator.is_valid(item))
+        except (ValueError, TypeError, OverflowError):  # a value it cannot convert (a lone surrogate, a huge int)
+            return False
+
+    return is_valid
+
+
+def _conforms(checkers: Any, name: str) -> Callable[[str], bool]:
+    def check(value: str) -> bool:
+        return bool(checkers.conforms(value, name))
+
+    return check
 
 
 def errors_against(validator: Draft202012Validator, item: Any) -> list[str]:

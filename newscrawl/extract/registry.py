@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
-from newscrawl.article.schema import errors_against, validator_for_sites
+from newscrawl.article.schema import errors_against, fast_validity, validator_for_sites
 from newscrawl.extract.bounded import PathPattern
 
 if TYPE_CHECKING:  # types only (see above)
@@ -198,3 +198,11 @@ def article_validator(also: frozenset[str] = frozenset()) -> Draft202012Validato
 def schema_errors(item: Any, also: frozenset[str] = frozenset()) -> list[str]:
     """``"field/path: message"`` for each way the item breaks the schema, sorted by path."""
     return errors_against(article_validator(also), item)
+
+
+def quick_schema_errors(item: Any, also: frozenset[str] = frozenset()) -> list[str]:
+    """:func:`schema_errors`, at a fraction of the cost when the item is valid (most lines of a
+    dataset): the fast validator's yes is taken, anything else is asked of the reference."""
+    if fast_validity(tuple(sorted({*sites(), *also})))(item):
+        return []
+    return schema_errors(item, also)

@@ -8,15 +8,19 @@ local day of publication and ``datePublishedPrecision`` says whether a time was 
 
 from __future__ import annotations
 
-import csv
+import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from newscrawl.article.dates import AMSTERDAM
+from newscrawl.article.files import atomic_output
 from newscrawl.article.schema import article_schema
-from newscrawl.tools.present import as_dict, csv_cell
+from newscrawl.tools.present import FORMULA_START, as_dict
 
 TZ = "Europe/Amsterdam"
 
@@ -113,23 +117,35 @@ def _instant(value) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _cell(value, prop: dict, instant: bool):
-    """One value as its column holds it."""
-    if value is None:
-        return None
+def _converter(prop: dict, instant: bool) -> Callable[[Any], Any]:
+    """What makes a value of this schema a cell of its column (made once per column, not per value).
+    None stays None; an instant becomes an aware datetime; an object with properties a struct, one
+    without a map (key/value pairs); a list its items; a number where text is meant its text (an id a
+    reader typed as a number is still the site's id)."""
     if instant:
-        return _instant(value)
+        return _instant
     kind = prop.get("type")
     if kind == "object":
         props = prop.get("properties")
         if props:
-            return {key: _cell(value.get(key), sub, _is_instant(key, sub, props)) for key, sub in props.items()}
-        return sorted(as_dict(value).items()) or None  # a map: key/value pairs
-    if kind == "array" and isinstance(value, list):
-        return [_cell(v, prop.get("items") or {}, False) for v in value]
-    if kind in (None, "string") and not isinstance(value, str):
-        return str(value)  # an id a reader typed as a number is still the site's id, as text
-    return value
+            fields = [(key, _converter(sub, _is_instant(key, sub, props))) for key, sub in props.items()]
+            return lambda value: None if value is None else {key: convert(value.get(key)) for key, convert in fields}
+        return lambda value: None if value is None else (sorted(as_dict(value).items()) or None)
+    if kind == "array":
+        each = _converter(prop.get("items") or {}, False)
+        return lambda value: [each(v) for v in value] if isinstance(value, list) else value
+    if kind in (None, "string"):
+        return lambda value: value if value is None or isinstance(value, str) else str(value)
+    return lambda value: value
+
+
+@cache
+def _row_makers() -> list[tuple[str, bool, Callable[[Any], Any] | None]]:
+    """(column, whether metadata holds it, its converter) for each column; None: a publication extra."""
+    return [
+        (name, in_metadata, None if name in _PUBLISHED_EXTRAS else _converter(prop, _is_instant(name, prop, siblings)))
+        for name, prop, siblings, in_metadata in _columns()
+    ]
 
 
 def row(item: dict) -> dict:
@@ -137,44 +153,100 @@ def row(item: dict) -> dict:
     metadata = as_dict(item.get("metadata"))
     published = _instant(item.get("datePublished"))
     values: dict = {}
-    for name, prop, siblings, in_metadata in _columns():
-        if name == "publishedDate":
+    for name, in_metadata, convert in _row_makers():
+        if convert is not None:
+            values[name] = convert((metadata if in_metadata else item).get(name))
+        elif name == "publishedDate":
             values[name] = published.astimezone(AMSTERDAM).date() if published else None
-        elif name == "datePublishedPrecision":
+        else:  # datePublishedPrecision
             values[name] = metadata.get(name, "second") if published else None
-        else:
-            value = (metadata if in_metadata else item).get(name)
-            values[name] = _cell(value, prop, _is_instant(name, prop, siblings))
     return values
 
 
-def write_parquet(items: Iterable[dict], out: Path, cluster_of: ClusterOf | None = None) -> int:
+#: rows per Parquet row group: an export holds one group at a time (about 30 MB of articles)
+ROW_GROUP = 10_000
+
+
+def write_parquet(
+    items: Iterable[dict], out: Path, cluster_of: ClusterOf | None = None, refused: list | None = None
+) -> int:
+    """Parquet in row groups of ``ROW_GROUP`` articles, written as they come; atomically, and not
+    at all when ``refused`` holds anything once the items are read."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = arrow_schema()
     if cluster_of is not None:
         schema = schema.append(pa.field("clusterId", pa.string()))
-    rows = [row(item) | ({"clusterId": cluster_of(item)} if cluster_of else {}) for item in items]
-    table = pa.Table.from_pylist(rows, schema=schema)
-    pq.write_table(table, out)
-    return len(rows)
+    names = schema.names
+    count = 0
+    with _atomic(out, refused) as target:
+        with pq.ParquetWriter(target, schema) as writer:
+            columns: list[list] = [[] for _ in names]
+            for item in items:
+                values = row(item)
+                if cluster_of is not None:
+                    values["clusterId"] = cluster_of(item)
+                for column, name in zip(columns, names):
+                    column.append(values[name])
+                if len(columns[0]) >= ROW_GROUP:
+                    count += _write_group(writer, columns, schema)
+                    columns = [[] for _ in names]
+            if columns[0] or not count:
+                count += _write_group(writer, columns, schema)
+    return count
 
 
-def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(AMSTERDAM).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (list, dict)):
-        return json.dumps(
-            dict(value) if isinstance(value, list) and value and isinstance(value[0], tuple) else value,
-            ensure_ascii=False,
-            default=_json_time,  # a time inside a nested value (a live blog update's) as ISO text
-        )
-    return value
+def _write_group(writer: Any, columns: list[list], schema: Any) -> int:
+    """One row group, column by column (Arrow makes each column at once)."""
+    import pyarrow as pa
+
+    writer.write_table(pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, schema)], schema=schema))
+    return len(columns[0])
+
+
+@contextmanager
+def _atomic(out: Path, refused: list | None) -> Iterator[BinaryIO]:
+    """atomic_output that writes nothing when ``refused`` holds anything at the end."""
+    try:
+        with atomic_output(out) as stream:
+            yield stream
+            if refused:
+                raise _Refused
+    except _Refused:
+        pass
+
+
+class _Refused(Exception):
+    pass
+
+
+def _csv_line(cells: Iterable, raw: bool = True) -> str:
+    """One CSV row, as Python's csv module writes it (the excel dialect: a cell with a comma, a quote
+    or a line break quoted, its quotes doubled; CRLF) but several times faster for long text. Each
+    value as text: an instant in Amsterdam time, a day, a nested value as JSON; a text cell that
+    starts like a formula gets a leading apostrophe unless ``raw``."""
+    out = []
+    for value in cells:
+        kind = type(value)
+        if value is None:
+            text = ""
+        elif kind is str:
+            text = value if raw or not value.startswith(FORMULA_START) else "'" + value
+        elif kind is datetime:
+            text = value.astimezone(AMSTERDAM).isoformat()
+        elif kind is date:
+            text = value.isoformat()
+        elif kind is list or kind is dict:
+            text = _as_json(dict(value) if kind is list and value and isinstance(value[0], tuple) else value)
+        else:
+            text = str(value)
+        if "," in text or '"' in text or "\n" in text or "\r" in text:
+            text = '"' + text.replace('"', '""') + '"'
+        out.append(text)
+    if len(out) == 1 and not out[0]:
+        out[0] = '""'  # the csv module's one empty cell
+    return ",".join(out) + "\r\n"
 
 
 def _json_time(value):
@@ -183,17 +255,30 @@ def _json_time(value):
     raise TypeError(f"{type(value).__name__} in a nested value")
 
 
-def write_csv(items: Iterable[dict], out: Path, raw: bool = False, cluster_of: ClusterOf | None = None) -> int:
+# json.dumps(value, ensure_ascii=False, default=_json_time), made once
+_as_json = json.JSONEncoder(ensure_ascii=False, default=_json_time).encode
+
+
+def write_csv(
+    items: Iterable[dict],
+    out: Path,
+    raw: bool = False,
+    cluster_of: ClusterOf | None = None,
+    refused: list | None = None,
+) -> int:
     """CSV with a header; a cell that starts like a formula (=, +, -, @, tab, CR) gets a leading
-    apostrophe so spreadsheets show it as text, unless ``raw``."""
+    apostrophe so spreadsheets show it as text, unless ``raw``. Written row by row, atomically."""
     names = arrow_schema().names + (["clusterId"] if cluster_of else [])
-    cell = (lambda value: value) if raw else csv_cell
     count = 0
-    with out.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(names)
+    with _atomic(out, refused) as target:
+        stream = io.TextIOWrapper(target, encoding="utf-8", newline="")
+        stream.write(_csv_line(names))
         for item in items:
-            values = row(item) | ({"clusterId": cluster_of(item)} if cluster_of else {})
-            writer.writerow([cell(_csv_value(values[name])) for name in names])
+            values = row(item)
+            if cluster_of is not None:
+                values["clusterId"] = cluster_of(item)
+            stream.write(_csv_line([values[name] for name in names], raw))
             count += 1
+        stream.flush()
+        stream.detach()  # the atomic writer closes the file
     return count

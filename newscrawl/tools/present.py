@@ -25,7 +25,7 @@ MAX_LOG_LINE_BYTES = 1024 * 1024
 
 # OWASP's rule for CSV injection: a cell that starts with one of these is read as a formula by
 # spreadsheet programs; a leading apostrophe makes it text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # C0 and C1 controls (ESC starts terminal sequences; CR and BS overwrite what was printed) and the
 # bidirectional overrides that reorder what a terminal shows.
@@ -33,13 +33,6 @@ _TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # A Scrapyd job id or spider name that may name a file: no separator, no leading dot.
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
-
-
-def csv_cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def for_terminal(value: Any) -> str:

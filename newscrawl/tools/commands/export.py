@@ -6,13 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from newscrawl.tools.dataset import (
-    Problem,
-    date_check,
-    merge,
-    read_all,
-)
+from newscrawl.tools.dataset import Problem, date_check, read_all
 from newscrawl.tools.present import print_problems
+from newscrawl.tools.selection import ChangedWhileRead, merged, select
 
 
 def add_to(commands) -> None:
@@ -67,27 +63,37 @@ def run(options: argparse.Namespace) -> int:
             return found[0] if found else own_key(item)
 
     problems: list[Problem] = []
-    # A date no tool can place in time is the line's problem (validate says the same), not a crash of the export.
-    items = merge(read_all(options.files, problems, same_schema=True), options.all_revisions, problems, date_check)
-    print_problems(problems)
-    fatal = [p for p in problems if p.fatal]
-    if fatal:
-        print(
-            f"not exported: {len(fatal)} line(s) or file(s) it cannot read or write (unreadable, another schema version, a date outside time); nothing written",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        count = (
-            write_csv(items, out, raw=options.csv_raw, cluster_of=cluster_of)
-            if writer is write_csv
-            else write_parquet(items, out, cluster_of=cluster_of)
-        )
-    except ImportError:
-        print("Parquet needs pyarrow: pip install 'newscrawl[export]'", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"-o {options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+    with select(read_all(options.files, problems, same_schema=True, lean=True)) as selection:
+        # A date no tool can place in time is the line's problem (validate says the same), not a
+        # crash of the export: the file written so far is then discarded, as it is after an
+        # unreadable line (the chosen lines are still checked, to say all that is wrong at once).
+        found: list[Problem] = [p for p in problems if p.fatal]
+        items = merged(selection, options.all_revisions, found, date_check, ordered=False)
+        try:
+            count = (
+                write_csv(items, out, raw=options.csv_raw, cluster_of=cluster_of, refused=found)
+                if writer is write_csv
+                else write_parquet(items, out, cluster_of=cluster_of, refused=found)
+            )
+        except ImportError:
+            print("Parquet needs pyarrow: pip install 'newscrawl[export]'", file=sys.stderr)
+            return 1
+        except ChangedWhileRead as exc:
+            print(f"not exported: {exc}; nothing written", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"-o {options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    print_problems(problems + [p for p in found if p not in problems])
+    if found:
+        return _not_exported([p for p in found if p.fatal])
     print(f"{count} articles → {options.output}")
     return 0
+
+
+def _not_exported(fatal: list[Problem]) -> int:
+    print(
+        f"not exported: {len(fatal)} line(s) or file(s) it cannot read or write (unreadable, another schema version, a date outside time); nothing written",
+        file=sys.stderr,
+    )
+    return 1

@@ -6,13 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from newscrawl.tools.dataset import (
-    Problem,
-    merge,
-    read_all,
-    write_jsonl,
-)
+from newscrawl.tools.dataset import Problem, read_all, write_jsonl
 from newscrawl.tools.present import print_problems
+from newscrawl.tools.selection import ChangedWhileRead, merged, select
 
 
 def add_to(commands) -> None:
@@ -40,11 +36,24 @@ def run(options: argparse.Namespace) -> int:
             lines += 1
             yield record
 
-    # Streamed: only the latest revision of each article is kept while reading.
-    invalid: list[Problem] = []
-    merged = merge(counted(read_all(options.files, problems, same_schema=True)), options.all_revisions, invalid)
-    torn = [p for p in problems if "torn final line" in p.message]
-    fatal = [p for p in problems if p.fatal]
+    # Two passes in bounded memory: a key row of each line (newscrawl/tools/selection.py), then
+    # the chosen lines read again in the merged order and written as they come.
+    with select(counted(read_all(options.files, problems, same_schema=True, lean=True))) as selection:
+        torn = [p for p in problems if "torn final line" in p.message]
+        fatal = [p for p in problems if p.fatal]
+        invalid: list[Problem] = []
+        try:
+            if fatal:  # nothing is written; the chosen lines are still checked, to say all that is wrong at once
+                for _ in merged(selection, options.all_revisions, invalid):
+                    pass
+            else:
+                count = write_jsonl(merged(selection, options.all_revisions, invalid), Path(options.output), invalid)
+        except ChangedWhileRead as exc:
+            print(f"not merged: {exc}; nothing written", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"-o {options.output}: cannot write: {exc.strerror or exc}; nothing written", file=sys.stderr)
+            return 1
     print_problems(problems + invalid)
     if fatal:
         print(f"not merged: {len(fatal)} unreadable line(s) or file(s); nothing written", file=sys.stderr)
@@ -56,11 +65,6 @@ def run(options: argparse.Namespace) -> int:
             f"not merged: {lines_wrong} line(s) newscrawl validate rejects would be the merged ones; nothing written",
             file=sys.stderr,
         )
-        return 1
-    try:
-        count = write_jsonl(merged, Path(options.output))
-    except OSError as exc:
-        print(f"-o {options.output}: cannot write: {exc.strerror or exc}; nothing written", file=sys.stderr)
         return 1
     print(
         f"{count} articles from {lines} lines in {len(options.files)} file(s) → {options.output}"

@@ -7,15 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from newscrawl.tools.dataset import (
-    Problem,
-    article_key,
-    latest_lines,
-    plot_per_day,
-    read_all,
-    summarise,
-)
+from newscrawl.tools import summary as counting
+from newscrawl.tools.dataset import Problem, article_key, plot_per_day, read_all
 from newscrawl.tools.present import for_terminal, print_problems
+from newscrawl.tools.selection import select
 
 
 def add_to(commands) -> None:
@@ -51,7 +46,7 @@ def run(options: argparse.Namespace) -> int:
         print("--originals needs --clusters CLUSTERS (made by newscrawl clusters)", file=sys.stderr)
         return 2
     problems: list[Problem] = []
-    records = read_all(options.files, problems, same_schema=True)
+    records = read_all(options.files, problems, same_schema=True, lean=True)
     if options.originals:
         from newscrawl.tools.commands.clusters import clusters_file
 
@@ -61,12 +56,11 @@ def run(options: argparse.Namespace) -> int:
         # A later member of a cluster is a copy: each story is counted at its first publication.
         copies = {key for key, (_, first) in known.items() if not first}
         records = (record for record in records if article_key(record.item) not in copies)
-    if not options.all_revisions:
-        # Each article once, in its latest revision: a first pass finds where each article's latest
-        # line is (a few bytes per article), the second summarises those lines only.
-        latest = latest_lines(read_all(options.files, [], same_schema=True))
-        records = (record for record in records if latest.get(article_key(record.item)) == (record.path, record.line))
-    summary = summarise(records)
+    # One pass over the lines keeps what a summary counts of each (a few columns) with its key row
+    # (newscrawl/tools/selection.py, newscrawl/tools/summary.py): each article's latest line is
+    # chosen there, and counted.
+    with select(records, counting.COLUMNS, counting.columns) as selection:
+        summary = counting.summarise(selection, options.all_revisions)
     print_problems(problems)
     if not summary.articles:
         print("no articles found", file=sys.stderr)

@@ -1,0 +1,378 @@
+"""Which lines a dataset tool keeps, and in which order, decided without holding the lines.
+
+``merge``, ``export`` and ``stats`` keep the latest revision of each article: "revision, then
+download time", the first line read of two equal ones. Holding every article to decide that made
+their memory grow with the dataset (8.5 GB at a million lines). Here a first pass reads each line
+once and keeps only a key row of it (where it is, the article, its revision, its download time and
+its publication instant, about 100 bytes) in DuckDB, an embedded engine made for sorting and
+grouping more rows than fit in memory: it spills to a temporary directory beyond its memory limit.
+A second pass then reads only the chosen lines again, by their offset, in the order asked for.
+
+Why DuckDB and not an external sort written here or SQLite: its GROUP BY and ORDER BY spill to disk
+on their own, it ingests Arrow batches without a row-by-row insert, and it was measured
+(benchmarks/datasets.py): the key rows of a million lines are grouped and sorted in about a second
+of CPU. The lines themselves stay with Python's reader, which says what is wrong with a line as
+``validate`` does and writes what it always wrote, byte for byte.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from newscrawl.article.dates import AMSTERDAM
+from newscrawl.tools.dataset import Lean, Problem, Record, check_record, field_ordered, parse_line
+from newscrawl.tools.present import as_dict
+
+#: DuckDB's memory limit: the key rows beyond it go to a temporary directory
+MEMORY_LIMIT = os.environ.get("NEWSCRAWL_SORT_MEMORY", "512MB")
+#: lines turned into key rows, and handed to DuckDB, at once: up to this many, and up to this many
+#: bytes of lines (a lean item's raw fields keep its line in memory until then)
+BATCH, BATCH_BYTES = 20_000, 16 << 20
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_ENCODE = msgspec.json.Encoder()
+
+_COLUMNS = (
+    ("file", "INTEGER"),
+    ("off", "BIGINT"),
+    ("len", "INTEGER"),
+    ("line", "BIGINT"),
+    ("seq", "BIGINT"),  # the order lines were read in: the first of two equal ones wins, as before
+    ("site_s", "BLOB"),  # str(site), str(articleId): the merged order's, and with odd the article
+    ("id_s", "BLOB"),
+    ("odd", "BLOB"),  # a site or articleId that is not text: the pair exactly (else NULL)
+    ("rev", "DOUBLE"),
+    ("downloaded", "BLOB"),
+    ("pub_s", "VARCHAR"),  # str(datePublished) when it is there and not empty (else NULL)
+    ("pub_str", "BOOLEAN"),  # whether datePublished is text
+    ("pub", "BIGINT"),  # datePublished as microseconds since 1970 (a bare day: its start at +01:00)
+)
+
+# datePublished as dates.published_key places it, by DuckDB for the two forms the crawler writes
+# (an instant with its offset, a bare day at +01:00); NULL for any other, which _instant then places
+# (tests/test_dataset_scale.py holds the two to agreeing).
+_PUB_SQL = r"""CASE
+    WHEN pub_s IS NULL OR NOT pub_str THEN {year_one_day}
+    WHEN regexp_full_match(pub_s, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}[+-][0-9]{{2}}:[0-9]{{2}}')
+        THEN epoch_us(try_strptime(pub_s, '%Y-%m-%dT%H:%M:%S%z'))
+    WHEN regexp_full_match(pub_s, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
+        THEN epoch_us(try_strptime(pub_s || 'T00:00:00+01:00', '%Y-%m-%dT%H:%M:%S%z'))
+END"""
+_UNSET = msgspec.UNSET
+_YEAR_ONE = (datetime.fromisoformat("0001-01-01T00:00:00+00:00") - _EPOCH) // _MICROSECOND
+
+
+def _text(value: Any) -> bytes:
+    """``str(value)`` as bytes that sort as Python sorts the text (code point order)."""
+    return (value if type(value) is str else str(value)).encode("utf-8", "surrogatepass")
+
+
+def _exact(site: Any, article_id: Any) -> bytes:
+    """An article's identity as bytes equal only for equal values (a site or id of any JSON type)."""
+    try:
+        return _ENCODE.encode((site, article_id))
+    except (msgspec.EncodeError, UnicodeEncodeError, TypeError):
+        return repr((site, article_id)).encode("utf-8", "surrogatepass")
+
+
+def _revision(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def _instant(value: Any) -> int:
+    """datePublished as dates.published_key places it, in microseconds since 1970."""
+    if type(value) is not str or not value:
+        value = "0001-01-01"
+    try:
+        moment = datetime.fromisoformat(value if "T" in value else value + "T00:00:00+01:00")
+    except ValueError:
+        return _YEAR_ONE
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=AMSTERDAM)
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _value(value: Any, default: Any = None) -> Any:
+    return default if value is _UNSET else value
+
+
+def _strings(values: list) -> Any:
+    """A VARCHAR column of ``str(value)`` (None: NULL). A text Arrow cannot hold (with a lone
+    surrogate) is no date: it is held with U+FFFD in its place, no date either."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowException, UnicodeEncodeError, TypeError):
+        return pa.array(
+            [None if value is None else str(value).encode("utf-8", "replace").decode("utf-8") for value in values],
+            pa.string(),
+        )
+
+
+def text_column(values: list) -> Any:
+    """A BLOB column of ``str(value)`` for each value, as Arrow: at once when all are text."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, pa.string()).view(pa.binary())  # the same bytes, read as BLOB
+    except (pa.ArrowException, UnicodeEncodeError, TypeError):  # not all text, or a lone surrogate
+        return pa.array([_text(value) for value in values], pa.binary())
+
+
+class Selection:
+    """The key rows of the lines read (with ``extra`` columns of the caller's), and the chosen
+    lines out of them. The lines come as lean records (dataset.read_records(lean=True)) and are
+    turned into columns a batch at a time."""
+
+    def __init__(
+        self,
+        extra: tuple[tuple[str, str], ...] = (),
+        columns: Callable[[list[Lean]], list] | None = None,
+    ):
+        import duckdb
+
+        self._folder = tempfile.TemporaryDirectory(prefix="newscrawl-sort-")
+        self._db = duckdb.connect(
+            ":memory:",
+            config={
+                "memory_limit": MEMORY_LIMIT,
+                "temp_directory": self._folder.name,
+                "threads": 1,
+                "preserve_insertion_order": False,
+            },
+        )
+        self._columns = _COLUMNS + extra
+        self._pub = _PUB_SQL.format(year_one_day=_instant(None))
+        self._unplaced = False
+        self._db.execute(f"CREATE TABLE keys ({', '.join(f'{name} {kind}' for name, kind in self._columns)})")
+        self._extra_columns = columns
+        self._pending: list[Record] = []
+        self.paths: list[str] = []
+        self._index: dict[str, int] = {}
+        self._seq = 0
+
+    def _file(self, path: str) -> int:
+        index = self._index.get(path)
+        if index is None:
+            index = self._index[path] = len(self.paths)
+            self.paths.append(path)
+        return index
+
+    def _flush(self) -> None:
+        records, self._pending = self._pending, []
+        if not records:
+            return
+        import pyarrow as pa
+
+        items: list[Lean] = [record.item for record in records]
+        metadata = [m if type(m := item.metadata) is dict else as_dict(_value(m)) for item in items]
+        sites = [_value(item.site) for item in items]
+        ids = [_value(item.articleId) for item in items]
+        revisions = [m.get("revision", 0) for m in metadata]
+        try:
+            revision_column = pa.array(revisions, pa.float64())
+            if any(type(value) is not int for value in revisions):
+                raise TypeError  # a bool, or a float Arrow would read otherwise: one at a time
+        except (pa.ArrowException, TypeError, OverflowError):
+            revision_column = pa.array([_revision(value) for value in revisions], pa.float64())
+        first = self._seq
+        self._seq += len(records)
+        file = self._file(records[0].path)
+        columns = [
+            pa.array(
+                [file] * len(records)
+                if records[-1].path == records[0].path
+                else [self._file(record.path) for record in records],
+                pa.int32(),
+            ),
+            pa.array([record.offset for record in records], pa.int64()),
+            pa.array([record.size for record in records], pa.int32()),
+            pa.array([record.line for record in records], pa.int64()),
+            pa.array(range(first, self._seq), pa.int64()),
+            text_column(sites),
+            text_column(ids),
+            pa.array(
+                [
+                    None if type(site) is str and type(article_id) is str else _exact(site, article_id)
+                    for site, article_id in zip(sites, ids)
+                ],
+                pa.binary(),
+            ),
+            revision_column,
+            text_column([m.get("dateDownloaded", "") for m in metadata]),
+            _strings([None if (value := item.datePublished) is _UNSET or not value else value for item in items]),
+            pa.array([type(item.datePublished) is str for item in items], pa.bool_()),
+            pa.nulls(len(records), pa.int64()),  # placed by DuckDB once the batch is in (_PUB_SQL)
+        ]
+        if self._extra_columns is not None:
+            columns += self._extra_columns(items)
+        batch = pa.table(columns, names=[name for name, _ in self._columns])
+        self._db.register("batch", batch)
+        self._db.execute(f"INSERT INTO keys SELECT * REPLACE ({self._pub} AS pub) FROM batch")
+        self._db.unregister("batch")
+        self._unplaced = True
+
+    def _place(self) -> None:
+        """The publication instants DuckDB left to Python: any form but the crawler's two."""
+        if not self._unplaced:
+            return
+        self._unplaced = False
+        import pyarrow as pa
+
+        rows = self._db.execute("SELECT seq, pub_s FROM keys WHERE pub IS NULL").fetchall()
+        if rows:
+            placed = pa.table(
+                [
+                    pa.array([seq for seq, _ in rows], pa.int64()),
+                    pa.array([_instant(dp) for _, dp in rows], pa.int64()),
+                ],
+                names=["seq", "pub"],
+            )
+            self._db.register("placed", placed)
+            self._db.execute("UPDATE keys SET pub = placed.pub FROM placed WHERE keys.seq = placed.seq")
+            self._db.unregister("placed")
+
+    def chosen(self, all_revisions: bool | None) -> str:
+        """SQL of the chosen rows (every column, and ``first_seen``: the first line read of the
+        article, or of the revision): the latest revision of each article, or each revision's
+        latest copy (``all_revisions``), or every row (None)."""
+        self._flush()
+        self._place()
+        if all_revisions is None:
+            return "SELECT *, seq AS first_seen FROM keys"
+        group = "site_s, id_s, odd, rev" if all_revisions else "site_s, id_s, odd"
+        # The latest revision, then the latest download, then the first read: a row's sequence
+        # number, found per article on a few columns and joined back (faster than carrying them all).
+        return f"""
+            SELECT keys.*, best.first_seen FROM keys JOIN (
+                SELECT arg_max(seq, (rev, downloaded, -seq)) AS seq, min(seq) AS first_seen
+                FROM keys GROUP BY {group}
+            ) AS best USING (seq)"""
+
+    def in_output_order(self, all_revisions: bool = False) -> Iterator[tuple[int, int, int, int]]:
+        """(file, offset, length, line number) of each chosen line, ordered as a merged dataset is:
+        by datePublished, then site, articleId and revision (then the order first read)."""
+        query = f"""SELECT file, off, len, line FROM ({self.chosen(all_revisions)})
+                    ORDER BY pub, site_s, id_s, rev, first_seen"""
+        yield from self.rows(query)
+
+    def keep(self, query: str, name: str) -> None:
+        """The rows of ``query`` as a table ``name``, for several questions to ask of them."""
+        self._db.execute(f"CREATE TEMP TABLE {name} AS {query}")
+
+    def rows(self, query: str) -> Iterator[tuple]:
+        result = self._db.execute(query)
+        while True:
+            rows = result.fetchmany(10_000)
+            if not rows:
+                return
+            yield from rows
+
+    def close(self) -> None:
+        self._db.close()
+        self._folder.cleanup()
+
+    def __enter__(self) -> Selection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Lines:
+    """Chosen lines read again by offset; a line that is not what the first pass read (the file
+    was rewritten meanwhile) stops the tool rather than write another article in its place."""
+
+    def __init__(self, paths: list[str]):
+        self._paths = paths
+        self._open: dict[int, Any] = {}
+
+    def item(self, file: int, offset: int, length: int) -> dict:
+        stream = self._open.get(file)
+        if stream is None:
+            stream = self._open[file] = Path(self._paths[file]).open("rb")
+        if stream.tell() != offset:
+            stream.seek(offset)
+        raw = stream.readline()
+        if len(raw) != length:
+            raise ChangedWhileRead(self._paths[file])
+        item = parse_line(raw)
+        if not isinstance(item, dict):
+            raise ChangedWhileRead(self._paths[file])
+        return item
+
+    def close(self) -> None:
+        for stream in self._open.values():
+            stream.close()
+
+
+class ChangedWhileRead(RuntimeError):
+    def __init__(self, path: str):
+        super().__init__(f"{path}: changed while it was read (a line is no longer where it was); run again")
+        self.path = path
+
+
+def select(
+    records: Iterable[Record],
+    extra: tuple[tuple[str, str], ...] = (),
+    columns: Callable[[list[Lean]], list] | None = None,
+) -> Selection:
+    """The first pass: a key row of every (lean) record, with the ``extra`` columns ``columns``
+    makes of a batch of them."""
+    selection = Selection(extra, columns)
+    # The pass makes millions of short-lived objects and no reference cycles: the cyclic garbage
+    # collector, run every few hundred allocations, would take a fifth of its time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        pending, flush, size = selection._pending, selection._flush, 0
+        for record in records:
+            pending.append(record)
+            size += record.size
+            if len(pending) >= BATCH or size >= BATCH_BYTES:
+                flush()
+                pending, size = selection._pending, 0
+    except BaseException:
+        selection.close()
+        raise
+    finally:
+        if collecting:
+            gc.enable()
+    return selection
+
+
+def merged(
+    selection: Selection,
+    all_revisions: bool = False,
+    problems: list[Problem] | None = None,
+    check: Callable[[Record], list[Problem]] | None = None,
+    ordered: bool = True,
+) -> Iterator[dict]:
+    """The second pass: one dataset from many runs, the latest revision of each article (or every
+    revision), ordered by datePublished, then site, articleId and revision, fields in schema order.
+    With ``problems``, each chosen line is checked (by ``check``, else as ``newscrawl validate``
+    checks it) and its problems added there, and it is left out: merge never writes a line validate
+    rejects (the callers write nothing when ``problems`` holds anything). ``ordered``: fields in
+    schema order (what a JSONL output needs; an export reads them by name)."""
+    lines = Lines(selection.paths)
+    try:
+        for file, offset, size, number in selection.in_output_order(all_revisions):
+            item = lines.item(file, offset, size)
+            if problems is not None:
+                found = (check or check_record)(Record(selection.paths[file], number, item, offset, size))
+                if found:  # said, and not handed on: what is written is then discarded
+                    problems.extend(found)
+                    continue
+            yield field_ordered(item) if ordered else item
+    finally:
+        lines.close()

@@ -1,0 +1,295 @@
+"""The dataset tools in bounded memory: the same choice and the same answers as holding every line.
+
+merge, export and stats now keep a key row per line in DuckDB and read the chosen lines again
+(newscrawl/tools/selection.py); stats counts in DuckDB (newscrawl/tools/summary.py). Here they are
+held to the in-memory rules they replace, written out plainly below, on datasets made to catch
+them out: copies of one revision (the first read wins), one revision downloaded twice (the later
+download wins), bare days and offsets that name the same instant, dates no one can place, ids of
+other types, withdrawals, empty fields, lines spread over files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newscrawl.article.dates import published_key
+from newscrawl.extract.base import coverage_fields
+from newscrawl.tools import summary as counting
+from newscrawl.tools.dataset import Lean, Problem, Summary, field_ordered, read_all, read_records
+from newscrawl.tools.selection import ChangedWhileRead, _instant, merged, select
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+# --- the in-memory rules, as they were ------------------------------------------------------------
+def _rank(item: dict) -> tuple:
+    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    return metadata.get("revision", 0), str(metadata.get("dateDownloaded", ""))
+
+
+def reference_merge(items: list[dict], all_revisions: bool) -> list[dict]:
+    chosen: dict[tuple, dict] = {}
+    for item in items:
+        key = (item.get("site"), item.get("articleId")) + ((_rank(item)[0],) if all_revisions else ())
+        if key not in chosen or _rank(item) > _rank(chosen[key]):
+            chosen[key] = item
+    ordered = sorted(
+        chosen.values(),
+        key=lambda i: (published_key(i), str(i.get("site")), str(i.get("articleId")), _rank(i)[0]),
+    )
+    return [field_ordered(item) for item in ordered]
+
+
+def reference_stats(items: list[dict], all_revisions: bool) -> dict:
+    if not all_revisions:
+        latest: dict[tuple, int] = {}
+        for index, item in enumerate(items):
+            key = (item.get("site"), item.get("articleId"))
+            if key not in latest or _rank(item) > _rank(items[latest[key]]):
+                latest[key] = index
+        items = [item for index, item in enumerate(items) if latest[(item.get("site"), item.get("articleId"))] == index]
+    summary = Summary(per_site=Counter(), per_section=Counter(), per_day=defaultdict(Counter), coverage=Counter())
+    first = last = None
+    for item in items:
+        if "withdrawn" in (item.get("metadata") or {}):
+            summary.withdrawn += 1
+            continue
+        summary.articles += 1
+        if (item.get("metadata") or {}).get("revision", 1) > 1:
+            summary.revisions += 1
+        site = item.get("site", "?")
+        summary.per_site[site] += 1
+        summary.per_section[(site, item.get("articleSection", "?"))] += 1
+        if item.get("datePublished"):
+            summary.per_day[str(item["datePublished"])[:10]][site] += 1
+            when = (published_key(item), str(item["datePublished"]))
+            first = when if first is None or when[0] < first[0] else first
+            last = when if last is None or when[0] >= last[0] else last
+        for name in coverage_fields():
+            if item.get(name):
+                summary.coverage[name] += 1
+    if first is not None and last is not None:
+        summary.first, summary.last = first[1], last[1]
+    return summary.as_dict()
+
+
+# --- datasets made to catch the choice out --------------------------------------------------------
+PUBLISHED = [
+    "2025-03-31T14:05:00+02:00",
+    "2025-03-31T13:05:00+01:00",  # the same instant, another offset
+    "2025-03-31",  # a bare day: its start at +01:00
+    "2025-03-30T23:00:00Z",  # the same instant as the bare day
+    "2025-02-30T10:00:00+01:00",  # no such day: placed at year 1
+    "31 maart 2025",  # not a date at all
+    "2025-03-31T14:05:00.250+02:00",  # a fraction: DuckDB leaves it to Python
+    "",
+    None,
+]
+
+lines_strategy = st.lists(
+    st.fixed_dictionaries(
+        {
+            "site": st.sampled_from(["nu", "nos"]),
+            "articleId": st.sampled_from(["1", "2", "10", 2]),  # 2 and "2" are two articles
+            "revision": st.sampled_from([1, 2, 3]),
+            "downloaded": st.sampled_from(["2025-04-01T09:00:00Z", "2025-04-02T09:00:00Z"]),
+            "published": st.sampled_from(PUBLISHED),
+            "section": st.sampled_from(["binnenland", "politiek", None]),
+            "withdrawn": st.booleans(),
+            "headline": st.sampled_from(["", "Kop", "Een kop van meer dan acht tekens"]),
+            "keywords": st.sampled_from([None, [], ["a"]]),
+            "file": st.integers(0, 2),
+        }
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _item(spec: dict, number: int) -> dict:
+    item: dict = {"url": f"https://www.nu.nl/a/{spec['articleId']}.html", "site": spec["site"]}
+    item["articleId"] = spec["articleId"]
+    if not spec["withdrawn"]:
+        item["headline"] = spec["headline"]
+        item["articleBody"] = f"Tekst {number}."
+        if spec["keywords"] is not None:
+            item["keywords"] = spec["keywords"]
+        if spec["published"] is not None:
+            item["datePublished"] = spec["published"]
+        if spec["section"] is not None:
+            item["articleSection"] = spec["section"]
+    metadata = {"dateDownloaded": spec["downloaded"], "revision": spec["revision"], "line": number}
+    if spec["withdrawn"]:
+        metadata["withdrawn"] = spec["downloaded"]
+    item["metadata"] = metadata
+    return item
+
+
+def _files(tmp_path: Path, specs: list[dict]) -> tuple[list[str], list[dict]]:
+    """The dataset files, and their items in the order the tools read them (file by file)."""
+    per_file: dict[int, list[dict]] = defaultdict(list)
+    for number, spec in enumerate(specs):
+        per_file[spec["file"]].append(_item(spec, number))
+    paths, read = [], []
+    for index in sorted(per_file):
+        path = tmp_path / f"part{index}.jsonl"
+        path.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in per_file[index]), "utf-8")
+        paths.append(str(path))
+        read += per_file[index]
+    return paths, read
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines_strategy, st.booleans())
+def test_merge_chooses_and_orders_as_holding_every_line_did(tmp_path_factory, specs, all_revisions):
+    paths, items = _files(tmp_path_factory.mktemp("merge"), specs)
+    with select(read_all(paths, [], lean=True)) as selection:
+        got = list(merged(selection, all_revisions))
+    assert got == reference_merge(items, all_revisions)
+    assert [json.dumps(i) for i in got] == [json.dumps(i) for i in reference_merge(items, all_revisions)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines_strategy, st.booleans())
+def test_stats_counts_as_counting_every_line_did(tmp_path_factory, specs, all_revisions):
+    paths, items = _files(tmp_path_factory.mktemp("stats"), specs)
+    with select(read_all(paths, [], lean=True), counting.COLUMNS, counting.columns) as selection:
+        got = counting.summarise(selection, all_revisions).as_dict()
+    assert json.dumps(got) == json.dumps(reference_stats(items, all_revisions))
+
+
+# --- DuckDB places datePublished as Python does ---------------------------------------------------
+DATE_PARTS = ["2025", "0001", "9999", "-", "02", "03", "12", "13", "28", "29", "30", "31", "T", " ", "00", "23"]
+DATE_PARTS += ["24", ":", "59", "60", "+", "-", "01:00", "14:00", "24:00", "Z", ".5", "٢"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(DATE_PARTS), min_size=1, max_size=12))
+def test_duckdb_places_a_date_published_where_python_does(tmp_path_factory, parts):
+    value = "".join(parts)
+    candidates = [
+        value,
+        "2025-03-31T" + value,
+        value + "+02:00",
+        "2024-02-29",
+        "2023-02-29",
+        "2025-03-31T23:59:59-12:00",
+    ]
+    path = tmp_path_factory.mktemp("dates") / "d.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"site": "nu", "articleId": str(n), "datePublished": v}) + "\n" for n, v in enumerate(candidates)
+        )
+    )
+    with select(read_all([str(path)], [], lean=True)) as selection:
+        placed = dict(selection.rows(f"SELECT id_s, pub FROM ({selection.chosen(None)})"))
+    for number, candidate in enumerate(candidates):
+        assert placed[str(number).encode()] == _instant(candidate) == _python_instant(candidate), candidate
+
+
+def _python_instant(value: str) -> int:
+    moment = published_key({"datePublished": value})
+    if moment.tzinfo is None:
+        from newscrawl.article.dates import AMSTERDAM
+
+        moment = moment.replace(tzinfo=AMSTERDAM)
+    return (moment - datetime.fromisoformat("1970-01-01T00:00:00+00:00")) // timedelta(microseconds=1)
+
+
+# --- a lean read says what a full read says --------------------------------------------------------
+HOSTILE_LINES = [
+    b'{"site": "nu", "articleId": "1", "headline": "Kop", "metadata": {"revision": 1}}\n',
+    b'{"site": "nu", "articleId": "2", "other": "\xff\xfe", "metadata": {}}\n',  # bad UTF-8 in a skipped field
+    b'{"site": "nu", "articleId": "3", "other": NaN}\n',  # NaN in a skipped field
+    b'{"site": "nu", "articleId": "4", "other": "\\ud800"}\n',  # a lone surrogate: json reads it
+    b'{"url": "x", "reason": "invalid", "errors": [], "item": {}}\n',  # a rejects line
+    b'{"site": "nu", "articleId": "5", "metadata": {"schemaVersion": "9.9"}}\n',
+    b'["not", "an", "object"]\n',
+    b'{"site": "nu", "articleId": "6", "headline": "", "keywords": [ ], "mainImage": {}}\n',
+    b"   \n",
+    b'{"site": "nu", "articleId": "7", "articleBody": "' + "é".encode() * 10 + b'"}\n',
+    b'{"site": "nu", "articleId": "8"',  # torn
+]
+
+
+def test_a_lean_read_finds_the_lines_and_problems_a_full_read_finds(tmp_path):
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(b"".join(HOSTILE_LINES))
+    full: list[Problem] = []
+    lean: list[Problem] = []
+    full_records = list(read_records(path, full))
+    lean_records = list(read_records(path, lean, lean=True))
+    assert [str(p) for p in lean] == [str(p) for p in full]
+    assert len(full) >= 5
+    assert [(r.line, r.offset, r.size) for r in lean_records] == [(r.line, r.offset, r.size) for r in full_records]
+    for full_record, lean_record in zip(full_records, lean_records):
+        assert isinstance(lean_record.item, Lean)
+        for name in ("site", "articleId", "datePublished", "articleSection", "metadata"):
+            assert lean_record.item.get(name) == full_record.item.get(name)
+        for name in ("headline", "keywords", "mainImage", "articleBody"):
+            assert bool(lean_record.item.get(name)) == bool(full_record.item.get(name)), name
+
+
+# --- a file that changes between the passes -------------------------------------------------------
+def test_a_file_rewritten_between_the_passes_stops_the_merge(tmp_path):
+    path = tmp_path / "nu.jsonl"
+    lines = [json.dumps({"site": "nu", "articleId": str(n), "headline": "x" * n}) + "\n" for n in range(1, 4)]
+    path.write_text("".join(lines))
+    with select(read_all([str(path)], [], lean=True)) as selection:
+        path.write_text("".join(reversed(lines)))  # the same lines, elsewhere
+        with pytest.raises(ChangedWhileRead):
+            list(merged(selection))
+
+
+# --- progress on a terminal, nothing in a pipe ----------------------------------------------------
+def _dataset(tmp_path: Path, count: int) -> Path:
+    path = tmp_path / "nu.jsonl"
+    line = {"site": "nu", "headline": "Kop", "articleBody": "tekst " * 400, "metadata": {"revision": 1}}
+    with path.open("w") as stream:
+        for n in range(count):
+            stream.write(json.dumps(line | {"articleId": str(n)}) + "\n")
+    return path
+
+
+def test_a_long_run_shows_progress_on_a_terminal_and_nothing_in_a_pipe(tmp_path):
+    data = _dataset(tmp_path, 60_000)
+    piped = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "stats", str(data)], capture_output=True, text=True, cwd=PROJECT
+    )
+    assert piped.returncode == 0 and piped.stderr == ""
+    # stderr a terminal (stdout still a pipe): what a person at a terminal sees.
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a terminal 120 wide
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newscrawl", "stats", str(data)], stdout=subprocess.PIPE, stderr=terminal, cwd=PROJECT
+    )
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    process.wait(timeout=120)
+    os.close(controller)
+    shown = seen.decode("utf-8", "replace")
+    assert process.returncode == 0
+    assert "lines/s" in shown and "B/s" in shown
+    assert "<" in shown  # tqdm's elapsed<remaining: the time left
