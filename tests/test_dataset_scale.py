@@ -293,3 +293,66 @@ def test_a_long_run_shows_progress_on_a_terminal_and_nothing_in_a_pipe(tmp_path)
     assert process.returncode == 0
     assert "lines/s" in shown and "B/s" in shown
     assert "<" in shown  # tqdm's elapsed<remaining: the time left
+
+
+# --- stats --index: a growing dataset summarised at the cost of its new lines ----------------------
+def _line(number: int, revision: int = 1, withdrawn: bool = False) -> str:
+    item: dict = {
+        "site": "nu",
+        "articleId": str(number),
+        "url": f"https://www.nu.nl/a/{number}.html",
+        "metadata": {"revision": revision, "dateDownloaded": f"2025-04-{1 + number % 28:02d}T09:00:00Z"},
+    }
+    if withdrawn:
+        item["metadata"]["withdrawn"] = "2025-05-01T09:00:00Z"
+    else:
+        item |= {
+            "headline": f"Kop {number}",
+            "articleBody": "tekst " * 40,
+            "articleSection": ["binnenland", "economie"][number % 2],
+            "datePublished": f"2025-04-{1 + number % 28:02d}T08:{number % 60:02d}:00+02:00",
+        }
+    return json.dumps(item) + "\n"
+
+
+def _stats(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newscrawl", "stats", "--json", *args], capture_output=True, text=True, cwd=PROJECT
+    )
+
+
+def test_stats_with_an_index_reads_only_what_was_added_and_says_what_a_full_read_says(tmp_path):
+    data, index = tmp_path / "nu.jsonl", tmp_path / "nu.stats.duckdb"
+    data.write_text("".join(_line(n) for n in range(3_000)))
+    first = _stats(str(data), "--index", str(index))
+    assert first.returncode == 0 and first.stdout == _stats(str(data)).stdout
+
+    # A day later: new articles, revisions, a withdrawal, and a line still being written.
+    with data.open("a") as stream:
+        stream.write("".join(_line(n) for n in range(3_000, 3_200)))
+        stream.write(_line(5, revision=2) + _line(7, revision=2, withdrawn=True))
+        stream.write(_line(3_200)[:40])
+    grown = _stats(str(data), "--index", str(index))
+    full = _stats(str(data))
+    assert grown.stdout == full.stdout and grown.returncode == full.returncode
+    assert json.loads(grown.stdout)["articles"] == 3_200 - 1 and json.loads(grown.stdout)["withdrawn"] == 1
+    assert "torn final line" in grown.stderr and "torn final line" in full.stderr
+
+    # The part read before is not read again: a line spoiled there (beyond the head the index checks)
+    # is seen by a full read only; the torn line, now whole, is read.
+    text = data.read_bytes()
+    spot = text.index(b'"articleId": "2500"')
+    data.write_bytes(text[:spot] + b"#" + text[spot + 1 :] + _line(3_200)[40:].encode())
+    again = _stats(str(data), "--index", str(index))
+    assert (
+        again.returncode == 0 and json.loads(again.stdout)["articles"] == 3_200
+    )  # 3,201 lines of articles, one withdrawn
+    assert "not JSON" in _stats(str(data)).stderr
+
+    # A file rewritten from its start is read again whole.
+    data.write_text("".join(_line(n) for n in range(10)))
+    rewritten = _stats(str(data), "--index", str(index))
+    assert rewritten.stdout == _stats(str(data)).stdout and json.loads(rewritten.stdout)["articles"] == 10
+
+    refused = _stats(str(data), "--index", str(index), "--originals", "--clusters", str(tmp_path / "c.jsonl"))
+    assert refused.returncode == 2 and "--originals" in refused.stderr

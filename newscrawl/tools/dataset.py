@@ -50,13 +50,20 @@ class Record:
 
 
 def read_records(
-    path: Path, problems: list[Problem], lean: bool = False, progress: Callable[[int, int], None] | None = None
+    path: Path,
+    problems: list[Problem],
+    lean: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    start: tuple[int, int] = (0, 0),
+    reached: list[int] | None = None,
 ) -> Iterator[Record]:
     """The JSON objects of a JSONL file, read line by line (a file of any size in little memory).
     A final line cut off mid-write (a crash) is dropped and reported as ``torn``; any other
     unreadable line is reported and skipped. With ``lean``, an item holds only what choosing and
     summarising need (:data:`LEAN_FIELDS`; the text fields only as ``True`` when not empty), read
-    at a fifth of the cost; the same lines are read and the same problems said."""
+    at a fifth of the cost; the same lines are read and the same problems said.
+    ``start``: (offset, line number) of a line to read from (the file's earlier part was read
+    before); ``reached`` is set to the (offset, line number) after the last whole line read."""
     name = str(path)
     try:
         stream = path.open("rb", buffering=1 << 20)
@@ -65,20 +72,25 @@ def read_records(
         return
     with stream:
         try:
-            if b"\x00" in stream.read(4096):
+            if not start[0] and b"\x00" in stream.read(4096):
                 problems.append(Problem(name, None, "binary data, not a JSONL text file"))
                 return
-            stream.seek(0)
+            stream.seek(start[0])
         except OSError as exc:  # a directory, a device
             problems.append(Problem(name, None, f"cannot read: {exc.strerror or exc}"))
             return
-        seen_text, good, bad_run, offset, number = False, 0, 0, 0, 0
+        seen_text, good, bad_run = start[0] > 0, int(start[0] > 0), 0
+        offset, number = start
+        if reached is not None:
+            reached[:] = start
         for batch, utf8 in _batches(stream, lean):
             if progress is not None:
                 progress(sum(map(len, batch)), len(batch))
             for raw in batch:
                 number += 1
-                start, offset = offset, offset + len(raw)
+                begins, offset = offset, offset + len(raw)
+                if reached is not None and raw.endswith(b"\n"):
+                    reached[:] = offset, number
                 if raw.isspace():
                     continue
                 if not seen_text and raw.strip() in (b"{", b"["):
@@ -87,9 +99,9 @@ def read_records(
                     return
                 seen_text = True
                 before = len(problems)
-                record = _lean_record(name, number, raw, start, utf8) if lean else None
+                record = _lean_record(name, number, raw, begins, utf8) if lean else None
                 if record is None:
-                    record = _record(name, number, raw, problems, start)
+                    record = _record(name, number, raw, problems, begins)
                     if lean and record is not None:
                         record.item = lean_view(record.item)
                 if record is not None:
@@ -472,10 +484,13 @@ def plot_per_day(summary: Summary, out: Path) -> None:
     plt.close(figure)
 
 
-def read_all(paths: list[str], problems: list[Problem], same_schema: bool = False, lean: bool = False):
+def read_all(
+    paths: list[str], problems: list[Problem], same_schema: bool = False, lean: bool = False, positions: Any = None
+):
     """Records of all files, with a progress bar when a person is watching; with ``same_schema``,
     records of another schema version are left out as problems (merge and stats never mix them).
-    ``lean``: see :func:`read_records`."""
+    ``lean``: see :func:`read_records`. ``positions`` (an index: selection.Selection) says where
+    to read each file from, and hears where it was read to and what was said of it."""
     from tqdm import tqdm
 
     sizes = []
@@ -498,10 +513,22 @@ def read_all(paths: list[str], problems: list[Problem], same_schema: bool = Fals
             bar.set_postfix_str(f"{lines / max(time.monotonic() - started, 1e-3):,.0f} lines/s", refresh=False)
 
         for path in paths:
-            for record in read_records(Path(path), problems, lean, advance if not bar.disable else None):
+            start: tuple[int, int] = (0, 0)
+            if positions is not None:
+                offset, line, said = positions.start(path)
+                start = (offset, line)
+                problems += said
+                bar.update(offset)
+            reached = [0, 0]
+            before = len(problems)
+            for record in read_records(
+                Path(path), problems, lean, advance if not bar.disable else None, start, reached
+            ):
                 if same_schema:
                     other = other_schema_version(record)
                     if other is not None:
                         problems.append(other)
                         continue
                 yield record
+            if positions is not None:
+                positions.reached(path, reached[0], reached[1], problems[before:])

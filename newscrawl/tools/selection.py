@@ -18,6 +18,7 @@ of CPU. The lines themselves stay with Python's reader, which says what is wrong
 from __future__ import annotations
 
 import gc
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -28,11 +29,14 @@ from typing import Any
 import msgspec
 
 from newscrawl.article.dates import AMSTERDAM
+from newscrawl.article.files import head_digest
 from newscrawl.tools.dataset import Lean, Problem, Record, check_record, field_ordered, parse_line
 from newscrawl.tools.present import as_dict
 
 #: DuckDB's memory limit: the key rows beyond it go to a temporary directory
 MEMORY_LIMIT = os.environ.get("NEWSCRAWL_SORT_MEMORY", "512MB")
+#: the layout of an index (stats --index): an index of another is made again
+INDEX_FORMAT = 1
 #: lines turned into key rows, and handed to DuckDB, at once: up to this many, and up to this many
 #: bytes of lines (a lean item's raw fields keep its line in memory until then)
 BATCH, BATCH_BYTES = 20_000, 16 << 20
@@ -138,12 +142,13 @@ class Selection:
         self,
         extra: tuple[tuple[str, str], ...] = (),
         columns: Callable[[list[Lean]], list] | None = None,
+        index: Path | None = None,
     ):
         import duckdb
 
         self._folder = tempfile.TemporaryDirectory(prefix="newscrawl-sort-")
         self._db = duckdb.connect(
-            ":memory:",
+            str(index) if index is not None else ":memory:",
             config={
                 "memory_limit": MEMORY_LIMIT,
                 "temp_directory": self._folder.name,
@@ -153,23 +158,88 @@ class Selection:
         )
         self._columns = _COLUMNS + extra
         self._pub = _PUB_SQL.format(year_one_day=_instant(None))
-        self._unplaced = False
-        self._db.execute(f"CREATE TABLE keys ({', '.join(f'{name} {kind}' for name, kind in self._columns)})")
+        self._unplaced = True
         self._extra_columns = columns
         self._pending: list[Record] = []
         self.paths: list[str] = []
         self._index: dict[str, int] = {}
-        self._seq = 0
+        self._run: list[int] = []  # the files of this run, in the order given
+        self._prepare(json.dumps([INDEX_FORMAT, [list(column) for column in self._columns]]))
+        self._kept = index is not None
+        if self._kept:
+            self._db.execute("BEGIN TRANSACTION")  # an index changes whole or not at all
+
+    def _prepare(self, layout: str) -> None:
+        """The tables: new, kept from an index of this layout, or made again for another layout."""
+        tables = {row[0] for row in self._db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "meta" in tables and self._db.execute("SELECT value FROM meta WHERE name = 'layout'").fetchall() != [
+            (layout,)
+        ]:
+            for table in ("keys", "files", "problems", "meta"):
+                self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            tables = set()
+        if "keys" not in tables:
+            self._db.execute(f"CREATE TABLE keys ({', '.join(f'{name} {kind}' for name, kind in self._columns)})")
+            self._db.execute(
+                "CREATE TABLE files (path VARCHAR PRIMARY KEY, file INTEGER, position BIGINT, line BIGINT, "
+                "digest VARCHAR)"
+            )
+            self._db.execute("CREATE TABLE problems (file INTEGER, line BIGINT, message VARCHAR, fatal BOOLEAN)")
+            self._db.execute("CREATE TABLE meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
+            self._db.execute("INSERT INTO meta VALUES ('layout', ?)", [layout])
+        for path, file in self._db.execute("SELECT path, file FROM files ORDER BY file").fetchall():
+            self._index[path] = file
+            self.paths += [""] * (file + 1 - len(self.paths))
+            self.paths[file] = path
+        self._seq = int(self._db.execute("SELECT coalesce(max(seq) + 1, 0) FROM keys").fetchall()[0][0])
+
+    # --- an index: where each file was read to -------------------------------------------------------
+    def start(self, path: str) -> tuple[int, int, list[Problem]]:
+        """Where to read ``path`` from in this run, (offset, line number), and what was said of the
+        part read before: the whole file (0, 0) unless an index read it before and it has only grown."""
+        file = self._file(path)
+        if file not in self._run:
+            self._run.append(file)
+        rows = self._db.execute("SELECT position, line, digest FROM files WHERE file = ?", [file]).fetchall()
+        if rows and rows[0][0] > 0:
+            position, line, digest = rows[0]
+            try:
+                grown = Path(path).stat().st_size >= position and head_digest(Path(path), position) == digest
+            except OSError:
+                grown = False
+            said = self._db.execute(
+                "SELECT line, message, fatal FROM problems WHERE file = ? ORDER BY rowid", [file]
+            ).fetchall()
+            # (a problem of the whole file, an empty one say, may not hold once it grows: read again)
+            if grown and all(number is not None for number, _, _ in said):
+                return position, line, [Problem(path, number, message, fatal) for number, message, fatal in said]
+        self._db.execute("DELETE FROM keys WHERE file = ?", [file])
+        self._db.execute("DELETE FROM problems WHERE file = ?", [file])
+        return 0, 0, []
+
+    def reached(self, path: str, position: int, line: int, said: list[Problem]) -> None:
+        """``path`` is read up to ``position`` (the end of its last whole line); ``said``: what its
+        new part gave to say (the index changes at the end of the run, in one transaction)."""
+        file = self._file(path)
+        digest = head_digest(Path(path), position) if position else ""
+        self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", [path, file, position, line, digest])
+        if said:
+            self._db.executemany(
+                "INSERT INTO problems VALUES (?, ?, ?, ?)", [(file, p.line, p.message, p.fatal) for p in said]
+            )
 
     def _file(self, path: str) -> int:
         index = self._index.get(path)
         if index is None:
             index = self._index[path] = len(self.paths)
             self.paths.append(path)
+        if index not in self._run:
+            self._run.append(index)
         return index
 
     def _flush(self) -> None:
-        records, self._pending = self._pending, []
+        records = self._pending[:]
+        self._pending.clear()  # in place: select() appends to this list
         if not records:
             return
         import pyarrow as pa
@@ -242,21 +312,38 @@ class Selection:
             self._db.execute("UPDATE keys SET pub = placed.pub FROM placed WHERE keys.seq = placed.seq")
             self._db.unregister("placed")
 
+    def _view(self) -> None:
+        """``run``: the rows of this run's files, ``seq`` their order as this run reads them (the
+        files in the order given, each line by its place in the file)."""
+        import pyarrow as pa
+
+        order = pa.table(
+            [pa.array(self._run, pa.int32()), pa.array(range(len(self._run)), pa.int64())], names=["file", "rank"]
+        )
+        self._db.register("run_order", order)
+        self._db.execute("CREATE OR REPLACE TEMP TABLE run_files AS SELECT * FROM run_order")
+        self._db.unregister("run_order")
+        self._db.execute(
+            "CREATE OR REPLACE TEMP VIEW run AS SELECT keys.* REPLACE ((run_files.rank << 40) + keys.off AS seq) "
+            "FROM keys JOIN run_files USING (file)"
+        )
+
     def chosen(self, all_revisions: bool | None) -> str:
         """SQL of the chosen rows (every column, and ``first_seen``: the first line read of the
         article, or of the revision): the latest revision of each article, or each revision's
         latest copy (``all_revisions``), or every row (None)."""
         self._flush()
         self._place()
+        self._view()
         if all_revisions is None:
-            return "SELECT *, seq AS first_seen FROM keys"
+            return "SELECT *, seq AS first_seen FROM run"
         group = "site_s, id_s, odd, rev" if all_revisions else "site_s, id_s, odd"
         # The latest revision, then the latest download, then the first read: a row's sequence
         # number, found per article on a few columns and joined back (faster than carrying them all).
         return f"""
-            SELECT keys.*, best.first_seen FROM keys JOIN (
+            SELECT run.*, best.first_seen FROM run JOIN (
                 SELECT arg_max(seq, (rev, downloaded, -seq)) AS seq, min(seq) AS first_seen
-                FROM keys GROUP BY {group}
+                FROM run GROUP BY {group}
             ) AS best USING (seq)"""
 
     def in_output_order(self, all_revisions: bool = False) -> Iterator[tuple[int, int, int, int]]:
@@ -278,15 +365,19 @@ class Selection:
                 return
             yield from rows
 
-    def close(self) -> None:
-        self._db.close()
-        self._folder.cleanup()
+    def close(self, failed: bool = False) -> None:
+        try:
+            if self._kept:
+                self._db.execute("ROLLBACK" if failed else "COMMIT")
+        finally:
+            self._db.close()
+            self._folder.cleanup()
 
     def __enter__(self) -> Selection:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.close(failed=kind is not None)
 
 
 class Lines:
@@ -326,10 +417,11 @@ def select(
     records: Iterable[Record],
     extra: tuple[tuple[str, str], ...] = (),
     columns: Callable[[list[Lean]], list] | None = None,
+    selection: Selection | None = None,
 ) -> Selection:
     """The first pass: a key row of every (lean) record, with the ``extra`` columns ``columns``
-    makes of a batch of them."""
-    selection = Selection(extra, columns)
+    makes of a batch of them (into ``selection`` when given: an index)."""
+    selection = selection or Selection(extra, columns)
     # The pass makes millions of short-lived objects and no reference cycles: the cyclic garbage
     # collector, run every few hundred allocations, would take a fifth of its time.
     collecting = gc.isenabled()
@@ -343,7 +435,7 @@ def select(
                 flush()
                 pending, size = selection._pending, 0
     except BaseException:
-        selection.close()
+        selection.close(failed=True)
         raise
     finally:
         if collecting:

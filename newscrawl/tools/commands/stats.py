@@ -10,7 +10,7 @@ from pathlib import Path
 from newscrawl.tools import summary as counting
 from newscrawl.tools.dataset import Problem, article_key, plot_per_day, read_all
 from newscrawl.tools.present import for_terminal, print_problems
-from newscrawl.tools.selection import select
+from newscrawl.tools.selection import Selection, select
 
 
 def add_to(commands) -> None:
@@ -35,6 +35,12 @@ def add_to(commands) -> None:
         help="count only the first published member of each cluster (needs --clusters): each story once",
     )
     stats.add_argument("--clusters", metavar="CLUSTERS", help="a file of `newscrawl clusters`, for --originals")
+    stats.add_argument(
+        "--index",
+        metavar="INDEX",
+        help="keep what was read in this file (DuckDB) and, next time, read only the lines added since: "
+        "a dataset that grows is summarised at the cost of its new lines (a file rewritten is read again)",
+    )
     stats.set_defaults(handler=run)
 
 
@@ -45,8 +51,12 @@ def run(options: argparse.Namespace) -> int:
     if options.originals and not options.clusters:
         print("--originals needs --clusters CLUSTERS (made by newscrawl clusters)", file=sys.stderr)
         return 2
+    if options.index and options.originals:
+        print("--index summarises the files as they are: it cannot be combined with --originals", file=sys.stderr)
+        return 2
     problems: list[Problem] = []
-    records = read_all(options.files, problems, same_schema=True, lean=True)
+    index = Selection(counting.COLUMNS, counting.columns, Path(options.index)) if options.index else None
+    records = read_all(options.files, problems, same_schema=True, lean=True, positions=index)
     if options.originals:
         from newscrawl.tools.commands.clusters import clusters_file
 
@@ -59,7 +69,7 @@ def run(options: argparse.Namespace) -> int:
     # One pass over the lines keeps what a summary counts of each (a few columns) with its key row
     # (newscrawl/tools/selection.py, newscrawl/tools/summary.py): each article's latest line is
     # chosen there, and counted.
-    with select(records, counting.COLUMNS, counting.columns) as selection:
+    with select(records, counting.COLUMNS, counting.columns, index) as selection:
         summary = counting.summarise(selection, options.all_revisions)
     print_problems(problems)
     if not summary.articles:
