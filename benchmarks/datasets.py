@@ -22,18 +22,20 @@ The questions, for both:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from dataset_lines import write  # noqa: E402
+from dataset_lines import TEMPLATES, write  # noqa: E402
 
 DUCKDB_SOURCE = "read_json('{file}', format='newline_delimited', maximum_object_size=67108864)"
 DUCKDB_LATEST = (
@@ -120,6 +122,33 @@ def tenfold(source: Path, target: Path) -> None:
     target.with_suffix(".tmp").rename(target)
 
 
+def short_lines(path: Path, count: int) -> None:
+    """``count`` short lines (about 1 KB: the NU.nl fixture article with a one-sentence text), 10 %
+    of articles revised a few lines later: many lines in little disk, for the memory bound at ten
+    million lines, which depends on the number of lines, not their length."""
+    template = json.loads((HERE.parent / TEMPLATES["nu"]).read_text("utf-8"))
+    template["articleBody"] = template["description"] = "Tekst."
+    template["wordCount"] = 1
+    template["metadata"]["revision"] = 1
+    text = json.dumps(template, ensure_ascii=False)
+    for name, value in (("articleId", "6400101"), ("datePublished", template["datePublished"])):
+        text = text.replace(f'"{name}": "{value}"', f'"{name}": "{{{name}}}"')
+    text = (
+        text.replace("{", "{{")
+        .replace("}", "}}")
+        .replace("{{articleId}}", "{id}")
+        .replace("{{datePublished}}", "{when}")
+    )
+    text = text.replace('"revision": 1', '"revision": {revision}')
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    with path.with_suffix(".tmp").open("w", encoding="utf-8") as out:
+        for number in range(count):
+            article = number - 5 if number % 10 == 5 else number  # every tenth line revises one of five lines before
+            when = (start + timedelta(minutes=article)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+            out.write(text.format(id=article, when=when, revision=2 if article != number else 1) + "\n")
+    path.with_suffix(".tmp").rename(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000")
@@ -130,23 +159,30 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated commands (validate, stats, merge, export parquet, export csv)")
     parser.add_argument("--keep", action="store_true", help="keep the outputs")
     parser.add_argument("--outputs", help="where the outputs go (default: the work directory)")
+    parser.add_argument(
+        "--short", type=int, metavar="N", help="instead: N short lines (about 1 KB), for the memory bound at any count"
+    )
     options = parser.parse_args()
     work = Path(options.work)
     work.mkdir(parents=True, exist_ok=True)
     sizes = [int(size) for size in options.sizes.split(",")] + ([10_000_000] if options.ten_million else [])
+    if options.short:
+        sizes = [options.short]
     commands = ["validate", "stats", "merge", "export parquet", "export csv"]
     if options.only:
         commands = [command for command in commands if command in options.only.split(",")]
     rows = []
     for size in sizes:
-        data = dataset(work, size)
+        data = dataset(work, size) if not options.short else work / f"short-{size}.jsonl"
+        if options.short and not data.exists():
+            short_lines(data, size)
         for command in commands:
-            if size >= 10_000_000 and command in ("merge", "export csv"):
+            if size >= 10_000_000 and command in ("merge", "export csv") and not options.short:
                 continue
             out = Path(options.outputs or work) / "out"
             ours = measured(newscrawl(command, data, out))
             # DuckDB's own sort of 10,000,000 whole articles would need more disk than is left here.
-            wanted = command in DUCKDB and (size < 10_000_000 or command == "stats")
+            wanted = command in DUCKDB and (size < 10_000_000 or command == "stats") and not options.short
             theirs = measured(duckdb(command, data, out)) if wanted else None
             rows.append((size, command, ours, theirs))
             print(_row(size, command, ours, theirs), flush=True)
