@@ -173,7 +173,12 @@ def instant(value: object, naive: tzinfo | None = None) -> datetime | None:
 
 def published_key(item: dict[str, Any]) -> datetime:
     """datePublished as a sortable instant; a bare day (WNL, date from the URL) sorts at its start."""
-    value = item.get("datePublished") or "0001-01-01"
+    return published_moment(item.get("datePublished"))
+
+
+def published_moment(value: Any) -> datetime:
+    """A datePublished value as :func:`published_key` places it (year 1 when it is no date)."""
+    value = value or "0001-01-01"
     if not isinstance(value, str):
         value = "0001-01-01"
     try:

@@ -10,7 +10,7 @@ import os
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -57,9 +57,10 @@ def current_umask() -> int:
 
 
 @contextmanager
-def atomic_output(out: Path) -> Iterator[BinaryIO]:
+def atomic_output(out: Path, refused: Collection[object] | None = None) -> Iterator[BinaryIO]:
     """A file written whole or not at all: a reader never sees it half-written (a temporary file
-    beside it, renamed over it once complete; removed if anything fails)."""
+    beside it, renamed over it once complete; removed if anything fails, or if ``refused`` holds
+    anything once the writing is done: problems found on the way)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
     try:
@@ -67,6 +68,9 @@ def atomic_output(out: Path) -> Iterator[BinaryIO]:
         os.fchmod(descriptor, 0o666 & ~current_umask())
         with os.fdopen(descriptor, "wb") as stream:
             yield stream
+        if refused:
+            Path(temporary).unlink()
+            return
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

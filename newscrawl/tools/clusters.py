@@ -40,7 +40,8 @@ from rensa import RMinHash, RMinHashLSH
 from newscrawl.article.dates import AMSTERDAM, instant
 from newscrawl.article.files import atomic_output, head_digest
 from newscrawl.article.shingles import SHINGLE_WORDS, article_text, shingles
-from newscrawl.tools.dataset import Problem, Record, _record, as_dict
+from newscrawl.tools.dataset import Problem, Record, _record
+from newscrawl.tools.present import as_dict
 
 #: the least estimated Jaccard similarity of shingles to a cluster's first member that joins it: a
 #: verbatim copy is 1.0; a desk's light edit of agency copy (its own headline, a sentence

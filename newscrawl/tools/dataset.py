@@ -25,7 +25,6 @@ from newscrawl.article.files import atomic_output
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
 from newscrawl.extract.base import coverage_fields
 from newscrawl.extract.registry import quick_schema_errors
-from newscrawl.tools.present import as_dict
 
 
 @dataclass(frozen=True)
@@ -146,10 +145,8 @@ def _all_utf8(block: bytes) -> bool:
     """Whether ``block`` is UTF-8 throughout: Arrow checks it in place, ten times as fast as decoding."""
     if block.isascii():
         return True
-    try:
-        import pyarrow as pa
-    except ImportError:
-        return False  # each line is then decoded on its own
+    import pyarrow as pa
+
     offsets = pa.py_buffer(b"\0\0\0\0" + len(block).to_bytes(4, "little"))
     try:
         pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(block)]).cast(pa.string())
@@ -395,12 +392,6 @@ def article_key(item: dict) -> tuple:
     return (item.get("site"), item.get("articleId"))
 
 
-def revision_rank(item: dict) -> tuple:
-    """The later revision wins; of two copies of one revision, the later download."""
-    metadata = as_dict(item.get("metadata"))
-    return metadata.get("revision", 0), str(metadata.get("dateDownloaded", ""))
-
-
 def field_ordered(item: dict) -> dict:
     """The item with its fields in schema order (unknown ones last), as merge and export write it."""
     order = _field_rank()
@@ -416,20 +407,11 @@ def write_jsonl(items: Iterable[dict], out: Path, refused: list | None = None) -
     """Write atomically: a reader never sees a half-written dataset. When ``refused`` holds
     anything once the items are written (problems found on the way), nothing is written."""
     count = 0
-    try:
-        with atomic_output(out) as stream:
-            for item in items:
-                stream.write((json.dumps(item, ensure_ascii=False) + "\n").encode("utf-8"))
-                count += 1
-            if refused:
-                raise _Refused
-    except _Refused:
-        return 0
-    return count
-
-
-class _Refused(Exception):
-    pass
+    with atomic_output(out, refused) as stream:
+        for item in items:
+            stream.write((json.dumps(item, ensure_ascii=False) + "\n").encode("utf-8"))
+            count += 1
+    return 0 if refused else count
 
 
 @dataclass

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from newscrawl.article.dates import AMSTERDAM
 from newscrawl.article.files import atomic_output
@@ -180,7 +179,7 @@ def write_parquet(
         schema = schema.append(pa.field("clusterId", pa.string()))
     names = schema.names
     count = 0
-    with _atomic(out, refused) as target:
+    with atomic_output(out, refused) as target:
         with pq.ParquetWriter(target, schema) as writer:
             columns: list[list] = [[] for _ in names]
             for item in items:
@@ -203,22 +202,6 @@ def _write_group(writer: Any, columns: list[list], schema: Any) -> int:
 
     writer.write_table(pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, schema)], schema=schema))
     return len(columns[0])
-
-
-@contextmanager
-def _atomic(out: Path, refused: list | None) -> Iterator[BinaryIO]:
-    """atomic_output that writes nothing when ``refused`` holds anything at the end."""
-    try:
-        with atomic_output(out) as stream:
-            yield stream
-            if refused:
-                raise _Refused
-    except _Refused:
-        pass
-
-
-class _Refused(Exception):
-    pass
 
 
 def _csv_line(cells: Iterable, raw: bool = True) -> str:
@@ -270,7 +253,7 @@ def write_csv(
     apostrophe so spreadsheets show it as text, unless ``raw``. Written row by row, atomically."""
     names = arrow_schema().names + (["clusterId"] if cluster_of else [])
     count = 0
-    with _atomic(out, refused) as target:
+    with atomic_output(out, refused) as target:
         stream = io.TextIOWrapper(target, encoding="utf-8", newline="")
         stream.write(_csv_line(names))
         for item in items:

@@ -28,7 +28,7 @@ from typing import Any
 
 import msgspec
 
-from newscrawl.article.dates import AMSTERDAM
+from newscrawl.article.dates import AMSTERDAM, published_moment
 from newscrawl.article.files import head_digest
 from newscrawl.tools.dataset import Lean, Problem, Record, check_record, field_ordered, parse_line
 from newscrawl.tools.present import as_dict
@@ -72,7 +72,6 @@ _PUB_SQL = r"""CASE
         THEN epoch_us(try_strptime(pub_s || 'T00:00:00+01:00', '%Y-%m-%dT%H:%M:%S%z'))
 END"""
 _UNSET = msgspec.UNSET
-_YEAR_ONE = (datetime.fromisoformat("0001-01-01T00:00:00+00:00") - _EPOCH) // _MICROSECOND
 
 
 def _text(value: Any) -> bytes:
@@ -94,12 +93,7 @@ def _revision(value: Any) -> float:
 
 def _instant(value: Any) -> int:
     """datePublished as dates.published_key places it, in microseconds since 1970."""
-    if type(value) is not str or not value:
-        value = "0001-01-01"
-    try:
-        moment = datetime.fromisoformat(value if "T" in value else value + "T00:00:00+01:00")
-    except ValueError:
-        return _YEAR_ONE
+    moment = published_moment(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=AMSTERDAM)
     return (moment - _EPOCH) // _MICROSECOND
@@ -198,8 +192,6 @@ class Selection:
         """Where to read ``path`` from in this run, (offset, line number), and what was said of the
         part read before: the whole file (0, 0) unless an index read it before and it has only grown."""
         file = self._file(path)
-        if file not in self._run:
-            self._run.append(file)
         rows = self._db.execute("SELECT position, line, digest FROM files WHERE file = ?", [file]).fetchall()
         if rows and rows[0][0] > 0:
             position, line, digest = rows[0]

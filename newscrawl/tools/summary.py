@@ -85,7 +85,7 @@ def _covered(items: list[Lean]) -> list[int]:
     for bit, name in _COVERAGE:
         values = map(attrgetter(name), items)
         if name in PRESENCE:
-            present = [value is not UNSET and (len(value) > 8 or present_raw(value)) for value in values]
+            present = [value is not UNSET and present_raw(value) for value in values]
         else:
             present = [value is not UNSET and bool(value) for value in values]
         covered = [mask | bit if there else mask for mask, there in zip(covered, present)]

@@ -75,9 +75,6 @@ def run(options: argparse.Namespace) -> int:
                 if writer is write_csv
                 else write_parquet(items, out, cluster_of=cluster_of, refused=found)
             )
-        except ImportError:
-            print("Parquet needs pyarrow: pip install 'newscrawl[export]'", file=sys.stderr)
-            return 1
         except ChangedWhileRead as exc:
             print(f"not exported: {exc}; nothing written", file=sys.stderr)
             return 1
