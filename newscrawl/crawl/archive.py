@@ -29,7 +29,7 @@ from typing import IO, Any
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Response
+from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
@@ -82,6 +82,11 @@ def write_response_record(
         warc_headers_dict=warc_headers,
     )
     writer.write_record(record)
+
+
+def largest_page(settings) -> int:
+    """DOWNLOAD_MAXSIZE: the largest response the downloader takes, and so the largest archived one read."""
+    return settings.getint("DOWNLOAD_MAXSIZE")
 
 
 def replay_source(settings) -> str | None:
@@ -336,9 +341,7 @@ class WarcReplayMiddleware:
         archive = WarcArchive.open(pattern)
         logger.info("Replaying %d archived responses from %s", len(archive), ", ".join(archive.paths))
         settings = crawler.settings
-        middleware = cls(
-            archive, crawler.stats, settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_WARNSIZE")
-        )
+        middleware = cls(archive, crawler.stats, largest_page(settings), settings.getint("DOWNLOAD_WARNSIZE"))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -378,26 +381,36 @@ class WarcReplayMiddleware:
             attached_info(request).archived_at = archived["date"]
             kept = {k: v for k, v in headers.items() if k.lower() in ("etag", "last-modified", "date")}
             return Response(url=request.url, status=304, headers=kept, body=b"", request=request, flags=["replay"])
-        # Chosen from the URL and body: with str keys the recorded Content-Type is not consulted (kept
-        # as it is, so that replays of existing archives give the same items).
-        response_cls = responsetypes.from_args(
-            headers=headers,  # type: ignore[arg-type]
-            url=request.url,
-            body=archived["body"],
-        )
-        # The parsers read the fetch time from the request: in replay it is the time the page was archived.
-        attached_info(request).archived_at = archived["date"]
-        return response_cls(
-            url=request.url,
-            status=archived["status"],
-            headers=headers,
-            body=archived["body"],
-            request=request,
-            flags=["replay"],
-        )
+        return archived_response(request, archived["status"], archived["headers"], archived["body"], archived["date"])
 
     def spider_closed(self, spider: Spider) -> None:
         self.archive.close()
+
+
+def archived_response(
+    request: Request,
+    status: int,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    date: datetime,
+    flag: str = "replay",
+    by_content_type: bool = False,
+) -> Response:
+    """The response an archive recorded for ``request``, as the downloader would have made it."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in headers:
+        grouped.setdefault(key, []).append(value)
+    # Replay chooses from the URL and body: with str keys the recorded Content-Type is not consulted
+    # (kept as it is, so that replays of existing archives give the same items). A backfill asks the
+    # Content-Type first, as the live downloader does, and spares the body's sniffing.
+    response_cls = responsetypes.from_args(
+        headers=Headers(grouped) if by_content_type else grouped,  # type: ignore[arg-type]
+        url=request.url,
+        body=body,
+    )
+    # The parsers read the fetch time from the request: in replay it is the time the page was archived.
+    attached_info(request).archived_at = date
+    return response_cls(url=request.url, status=status, headers=grouped, body=body, request=request, flags=[flag])
 
 
 def _not_modified(request: Request, headers: dict[str, list[str]]) -> bool:

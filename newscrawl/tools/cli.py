@@ -7,6 +7,7 @@
     newscrawl merge FILE… -o OUT              one dataset: the latest revision of each article
     newscrawl export FILE… -o OUT.parquet     typed Parquet (or .csv) for pandas, DuckDB, Polars
     newscrawl clusters FILE… -o OUT.jsonl     near-identical articles grouped across sites and days
+    newscrawl backfill WARC… -o DIR           the registered sites' articles in web archives, a dataset per site
     newscrawl check-run MANIFEST…             exit 1 when a run failed (layout change, unaccounted URLs)
     newscrawl schema-doc                      the fields table generated from the schema
     newscrawl settings-doc                    the settings reference generated from the settings module
@@ -25,6 +26,7 @@ import os
 import sys
 
 from newscrawl.tools.commands import (
+    backfill,
     check_run,
     clusters,
     coverage,
@@ -48,6 +50,7 @@ COMMANDS = (
     export,
     clusters,
     coverage,
+    backfill,
     check_run,
     schema_doc,
     settings_doc,

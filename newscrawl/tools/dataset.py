@@ -343,9 +343,10 @@ def _record(name: str, number: int, raw: bytes, problems: list[Problem], offset:
 
 
 # Versions whose lines mean what this version's lines mean: 1.3 only added metadata.warnings, 1.4
-# withdrawal lines and metadata.silentEdit, 1.5 isAccessibleForFree, images and metadata.tdm, 1.6 agencies, so a
-# dataset that grew across the upgrades is merged and summarised as one.
-READABLE_VERSIONS = frozenset({"1.2", "1.3", "1.4", "1.5", SCHEMA_VERSION})
+# withdrawal lines and metadata.silentEdit, 1.5 isAccessibleForFree, images and metadata.tdm, 1.6 agencies, 1.7
+# lines read from web archives (metadata.archive), so a dataset that grew across the upgrades is merged and
+# summarised as one.
+READABLE_VERSIONS = frozenset({"1.2", "1.3", "1.4", "1.5", "1.6", SCHEMA_VERSION})
 # Fields a version made required (JSON paths): a line of an earlier version lacks them (unknown, not wrong).
 REQUIRED_SINCE = {"isAccessibleForFree": "1.5", "images": "1.5", "metadata/tdm": "1.5", "agencies": "1.6"}
 

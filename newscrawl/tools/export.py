@@ -43,12 +43,16 @@ def _is_instant(name: str, prop: dict, siblings: dict) -> bool:
     return prop.get("format") == "date-time" or f"{name}Raw" in siblings
 
 
+#: integer fields that pass 2**31: byte offsets in web archives of many gigabytes
+WIDE_INTEGERS = frozenset({"recordOffset"})
+
+
 def _arrow_type(pa, name: str, prop: dict, siblings: dict):
     kind = prop.get("type")
     if _is_instant(name, prop, siblings):
         return pa.timestamp("s", tz=TZ)
     if kind == "integer":
-        return pa.int32()
+        return pa.int64() if name in WIDE_INTEGERS else pa.int32()
     if kind == "number":
         return pa.float64()
     if kind == "boolean":
