@@ -345,6 +345,13 @@ CLUSTER_CLOSE_AFTER = 5.0
 # other handlers than the configured ones.
 CLUSTER_INNER_DOWNLOAD_HANDLERS: dict[str, str] = {}
 
+# --- Backfill from web archives (newscrawl backfill; newscrawl/crawl/backfill.py) -------------
+# Processes that read the archives on this machine (`newscrawl backfill --processes N` sets it for one
+# run): each reads every file and keeps the articles whose key hashes to it, so that all captures of an
+# article meet in one process; each writes DIR/<site>.part-K-of-N.jsonl. Resume with the same N. With
+# REDIS_URL the cluster hands out whole files instead: start one backfill per process or machine.
+BACKFILL_PROCESSES = 1
+
 # Scrapy 2.19 starts an HTTP server that runs Python code sent to it (RemoteControl), and the telnet
 # console does the same: a crawl is no shell. Off unless an operator turns one on for a debugging session.
 REMOTE_CONTROL_ENABLED = False

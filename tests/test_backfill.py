@@ -392,10 +392,10 @@ def test_a_directory_of_thousands_of_files(tmp_path):
     assert len(lines(out / "nu.jsonl")) == 20
 
 
-def many_articles_archive(path: Path, count: int) -> Archive:
+def many_articles_archive(path: Path, count: int, first: int = 0) -> Archive:
     url, html = page("nu", "article_6400103_storm.html")
     archive = Archive(path)
-    for number in range(count):
+    for number in range(first, first + count):
         article = str(6500000 + number)
         archive.response(
             url.replace("6400103", article),
@@ -503,3 +503,111 @@ def test_framing_of_records_larger_than_the_inflaters_slices(tmp_path):
     with warc.open("rb") as stream:
         small = list(read_entries(stream, 0, lambda headers: True, 1_000_000))
     assert [e.problem for e in small] == [None, "too_large", None]
+
+
+def test_a_cluster_backfill_takes_over_a_killed_workers_file(tmp_path, redis_url):
+    """Two workers on a real Redis share three files; one is killed mid-file. The other takes its
+    file over from the marks it left: every article is in one of the two datasets, once."""
+    per_file = 300
+    files = [
+        str(many_articles_archive(tmp_path / f"part{n}.warc.gz", per_file, first=n * 1000).close()) for n in range(3)
+    ]
+    prefix = f"backfill-test-{os.getpid()}"
+    common = [*files, "--sites", "nu", "-s", f"REDIS_URL={redis_url}", "-s", f"REDIS_KEY_PREFIX={prefix}"]
+    common += ["-s", "CLUSTER_DEAD_AFTER=3", "-s", "LOG_LEVEL=INFO"]
+
+    def worker(name: str) -> subprocess.Popen:
+        log = (tmp_path / f"{name}.log").open("w")
+        command = [sys.executable, "-m", "newscrawl", "backfill", *common, "-o", str(tmp_path / name)]
+        return subprocess.Popen(command, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
+
+    first = worker("a")
+    dataset = tmp_path / "a" / "nu.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not dataset.exists() or dataset.read_bytes().count(b"\n") < 60):
+        time.sleep(0.02)
+    second = worker("b")
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    written_by_a = dataset.read_bytes().count(b"\n")
+    assert 60 <= written_by_a < per_file, "the first worker was not killed midway through its file"
+    second.wait(timeout=300)
+    log = (tmp_path / "b.log").read_text()
+    assert second.returncode == 0, log[-3000:]
+
+    ids = [line["articleId"] for name in ("a", "b") for line in lines(tmp_path / name / "nu.jsonl")]
+    assert len(ids) == len(set(ids)) == 3 * per_file  # none lost, none twice
+    facts = report(tmp_path / "b")
+    assert facts["records"]["files/resumed"] == 1  # the killed worker's file, from its marks
+    assert facts["records"]["records"] < 3 * 2 * per_file  # not read again from its start
+    assert "died reading" in log and files[0] in log
+
+
+def test_processes_split_the_articles_and_agree_with_one_process(tmp_path):
+    """--processes 2: each process keeps the articles whose key hashes to it, so every capture of
+    an article meets the others in one process; together they write what one process writes."""
+    url, html = page("nu", "article_6400101_zwembad.html")
+    files = []
+    for n in range(3):
+        archive = many_articles_archive(tmp_path / f"part{n}.warc.gz", 60, first=n * 30)  # half the ids again
+        # The same article in every file, edited in the last: revision 1, then 2.
+        edited = html if n < 2 else html.replace(b"twee keer zoveel", b"drie keer zoveel")
+        archive.response(url, edited, when=datetime(2025, 4, 1 + n, 9, tzinfo=UTC))
+        archive.response(*page("nu", "article_6400110_leeg.html"))  # no text: rejected, in the rejects file
+        files.append(str(archive.close()))
+    one = tmp_path / "one"
+    assert backfill(*files, "--sites", "nu", "-o", str(one)).returncode == 0
+    two = tmp_path / "two"
+    result = backfill(*files, "--sites", "nu", "--processes", "2", "-o", str(two))
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    def written(folder: Path, pattern: str) -> list[tuple]:
+        return sorted(
+            (line["articleId"], line["metadata"]["revision"], line["metadata"]["contentHash"])
+            for path in folder.glob(pattern)
+            for line in lines(path)
+        )
+
+    parts = sorted(two.glob("nu.part-*-of-2.jsonl"))
+    assert [p.name for p in parts] == ["nu.part-1-of-2.jsonl", "nu.part-2-of-2.jsonl"]
+    assert all(lines(p) for p in parts)  # both processes had articles
+    assert written(two, "nu.part-*-of-2.jsonl") == written(one, "nu.jsonl")
+    assert ("6400101", 2) in {(a, r) for a, r, _ in written(two, "nu.part-*-of-2.jsonl")}
+    combined = report(two)
+    assert combined["records"]["kept"] == report(one)["records"]["kept"]
+    assert "backfill with 2 processes" in result.stdout
+
+    # Each process its own rejects file: the empty article, in the process its key hashes to.
+    rejects = {p.name for p in two.glob("*.rejects.jsonl")}
+    assert len(rejects) == 1 and rejects <= {"nu.part-1-of-2.rejects.jsonl", "nu.part-2-of-2.rejects.jsonl"}
+    # Run again with the same number: every file is read already, nothing is written twice.
+    again = backfill(*files, "--sites", "nu", "--processes", "2", "-o", str(two))
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert written(two, "nu.part-*-of-2.jsonl") == written(one, "nu.jsonl")
+    # Resuming with another number of processes would mix two states: refused.
+    again = backfill(*files, "--sites", "nu", "--processes", "3", "-o", str(two))
+    assert again.returncode == 2 and "2 processes" in again.stderr
+
+
+def test_memory_stays_bounded_whatever_the_number_of_records(tmp_path):
+    """1,500 pages of 60 KB (90 MB of HTML) in bounded memory: a page is held from its record's
+    reading to its line's writing, never the file's pages together (127 MB at the peak)."""
+    url, html = page("nu", "article_6400103_storm.html")
+    padding = b"<!-- " + b"menu " * 12_000 + b"-->"  # a page of about 60 KB, as real pages are
+    archive = Archive(tmp_path / "big.warc.gz")
+    for number in range(1500):
+        article = str(6600000 + number)
+        body = html.replace(b"6400103", article.encode()).replace(b"zware storm", f"storm {number}".encode())
+        archive.response(url.replace("6400103", article), body.replace(b"</body>", padding + b"</body>"))
+    warc = archive.close()
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newscrawl", "backfill", str(warc), "--sites", "nu", "-o", str(out)],
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert len(lines(out / "nu.jsonl")) == 1500
+    assert usage.ru_maxrss / 1024 < 400, f"peak {usage.ru_maxrss / 1024:.0f} MB"

@@ -42,7 +42,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import threads
 
 from newscrawl.cluster.politeness import wrap_download_handlers
-from newscrawl.cluster.redis import connect, enabled, heartbeat_prefix, prefix, worker_id
+from newscrawl.cluster.redis import connect, dead_after, enabled, heartbeat_prefix, prefix, worker_id
 from newscrawl.crawl import signals as crawl_signals
 from newscrawl.crawl.durability import feed_slots, flush_feeds
 from newscrawl.crawl.feeds import feeds, local_path, with_spider_name
@@ -161,7 +161,7 @@ class Cluster:
         ]
         self.queue_key = self.run_keys[1]
         self.interval = settings.getfloat("CLUSTER_HEARTBEAT")
-        self.dead_after = settings.getint("CLUSTER_DEAD_AFTER")
+        self.dead_after = int(dead_after(settings))
         self.close_after = settings.getfloat("CLUSTER_CLOSE_AFTER")
         self.idle_since: float | None = None
         self.closing = False

@@ -96,6 +96,11 @@ def worker_id(crawler: Crawler | None = None) -> str:
     return _WORKER_IDS[pid]
 
 
+def dead_after(settings) -> float:
+    """CLUSTER_DEAD_AFTER: seconds of silence after which a worker counts as dead."""
+    return settings.getfloat("CLUSTER_DEAD_AFTER")
+
+
 def heartbeat_prefix(settings, spider_name: str) -> str:
     return f"{prefix(settings)}:{spider_name}:worker:"
 

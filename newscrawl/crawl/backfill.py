@@ -25,6 +25,7 @@ import asyncio
 import logging
 import os
 import time
+import zlib
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from newscrawl.article.dates import AMSTERDAM, format_utc
 from newscrawl.article.files import head_digest
 from newscrawl.crawl.archive import archived_response
 from newscrawl.crawl.durability import item_written
+from newscrawl.crawl.pipelines.dedup import learn_from_feed
 from newscrawl.crawl.spiders.base import NewsSpider
 from newscrawl.crawl.warcfile import PROBLEMS, Entry, HttpResponse, parse_response, read_entries
 from newscrawl.extract.item import ArticleItem
@@ -62,9 +64,42 @@ MARK_RECORDS = 64
 MARK_SECONDS = 1.0
 
 
-def mark_key(path: str) -> str:
-    """The state's key for a WARC file's resume mark."""
-    return f"backfill:{os.path.realpath(path)}"
+def mark_key(site: str, path: str) -> str:
+    """The state's key for a site's resume mark in a WARC file."""
+    return f"backfill:{site}:{os.path.realpath(path)}"
+
+
+#: what a work source answers when every file is taken but another worker may still die with one
+WAIT = "wait"
+#: seconds between two asks for work while waiting
+WAIT_SECONDS = 1.0
+
+
+class LocalWork:
+    """The files of one process, in the order given; each site's marks in its own state."""
+
+    def __init__(self, files: list[str]):
+        self.files = deque(files)
+        self.inherited: list[tuple[str, str]] = []  # (site, dataset) a dead worker wrote: none here
+
+    def next_file(self) -> str | None:
+        """The next file to read; None when there is none."""
+        return self.files.popleft() if self.files else None
+
+    def beat(self) -> None:
+        """This worker is alive (a cluster's work source tells the others)."""
+
+    def done(self, path: str) -> None:
+        """Every record of the file was read."""
+
+    def mark(self, crawler: Crawler, site: str, path: str) -> tuple[int, str] | None:
+        return store_for(crawler).feed_mark(mark_key(site, path))
+
+    def set_mark(self, crawler: Crawler, site: str, path: str, offset: int, head: str) -> None:
+        store_for(crawler).set_feed_mark(mark_key(site, path), offset, head)
+
+    def close(self) -> None:
+        """The backfill ended (this process will ask for no more work)."""
 
 
 @dataclass(slots=True)
@@ -112,6 +147,8 @@ class Scan:
     since: date | None = None
     until: date | None = None
     max_block: int = 16 * 1024 * 1024
+    #: (k, n): this process keeps the articles whose key hashes to k of n (--processes n)
+    shard: tuple[int, int] | None = None
     #: records by what became of them (the report's ``records``)
     counts: Counter[str] = field(default_factory=Counter)
     #: the first problems, with where they are (the report lists these; counts has them all)
@@ -122,10 +159,14 @@ class Scan:
     closed: set[str] = field(default_factory=set)  # sites whose crawler has stopped taking records
     crawlers: dict[str, Crawler] = field(default_factory=dict)
     finished: bool = False
-    _pages: Iterator[ArchivedPage] | None = None
+    #: where the files come from: this process's list (LocalWork), or a cluster's queue
+    work: Any = None
+    _pages: Iterator[ArchivedPage | str] | None = None
 
     def __post_init__(self) -> None:
         self.queues = {name: deque() for name in self.sites}
+        if self.work is None:
+            self.work = LocalWork(self.files)
 
     # --- reading ------------------------------------------------------------------------
     def classify(self, headers: dict[str, str]) -> tuple[str, Site | None]:
@@ -138,8 +179,11 @@ class Scan:
         site = site_for_host(host)
         if site is None or site.name not in self.sites:
             return "other_host", None
-        if article_key(url) is None:
+        key = article_key(url)
+        if key is None:
             return "not_article_url", site
+        if self.shard is not None and zlib.crc32(key.encode()) % self.shard[1] != self.shard[0]:
+            return "other_process", site  # another process of this backfill reads this article
         captured = _captured(headers.get("warc-date", ""))
         if captured is None:
             return "no_capture_date", site
@@ -173,40 +217,64 @@ class Scan:
             return None
         start: dict[str, int] = {}
         for name, crawler in self.crawlers.items():
-            mark = store_for(crawler).feed_mark(mark_key(path))
+            mark = self.work.mark(crawler, name, path)
             start[name] = mark[0] if mark is not None and mark[1] == head and mark[0] <= size else 0
         progress = FileProgress(path, size, head, start, pending={name: set() for name in self.sites})
         self.progress[path] = progress
         return progress
 
-    def pages(self) -> Iterator[ArchivedPage]:
-        """The kept records of every file, in order; counts everything else."""
-        for path in self.files:
-            progress = self.open_file(path)
-            if progress is None:
+    def pages(self) -> Iterator[ArchivedPage | str]:
+        """The kept records of every file the work source gives, in order (WAIT while it says
+        so); counts everything else."""
+        while True:
+            self.work.beat()
+            path = self.work.next_file()
+            if path is None:
+                return
+            if path == WAIT:
+                yield WAIT
                 continue
-            begin = min(progress.start.values(), default=0)
-            if begin >= progress.size and progress.size > 0:
-                self.counts["files/already_read"] += 1
-                progress.scanned, progress.done = progress.size, True
-                continue
-            if begin:
-                self.counts["files/resumed"] += 1
-                logger.info("Resuming %s at byte %d of %d", path, begin, progress.size)
-            self.counts["files/read"] += 1
-            try:
-                with open(path, "rb") as stream:
-                    for entry in read_entries(stream, begin, self._keep, self.max_block):
-                        page = self._page(path, progress, entry)
-                        progress.scanned = entry.offset + entry.length
-                        if page is not None:
-                            progress.pending[page.site].add(page.offset)
-                            yield page
-            except OSError as exc:
-                self._problem(path, Entry(progress.scanned, 0, {}), "unreadable_file", str(exc))
-            progress.done = True
-            for name in self.sites:
-                self.save_mark(name, path)
+            self.learn_inherited()
+            yield from self.file_pages(path)
+            self.work.done(path)
+
+    def learn_inherited(self) -> None:
+        """Before reading a dead worker's file: what it wrote, the state learns (a line written
+        just before it died, and not yet recorded, is not written twice)."""
+        for site, dataset in self.work.inherited:
+            crawler = self.crawlers.get(site)
+            if crawler is not None and Path(dataset).exists():
+                learned = learn_from_feed(store_for(crawler), Path(dataset))
+                self.counts["inherited_lines_learned"] += learned
+        self.work.inherited = []
+
+    def file_pages(self, path: str) -> Iterator[ArchivedPage]:
+        progress = self.open_file(path)
+        if progress is None:
+            return
+        begin = min(progress.start.values(), default=0)
+        if begin >= progress.size and progress.size > 0:
+            self.counts["files/already_read"] += 1
+            progress.scanned, progress.done = progress.size, True
+            return
+        if begin:
+            self.counts["files/resumed"] += 1
+            logger.info("Resuming %s at byte %d of %d", path, begin, progress.size)
+        self.counts["files/read"] += 1
+        try:
+            with open(path, "rb") as stream:
+                for entry in read_entries(stream, begin, self._keep, self.max_block):
+                    page = self._page(path, progress, entry)
+                    progress.scanned = entry.offset + entry.length
+                    self.work.beat()
+                    if page is not None:
+                        progress.pending[page.site].add(page.offset)
+                        yield page
+        except OSError as exc:
+            self._problem(path, Entry(progress.scanned, 0, {}), "unreadable_file", str(exc))
+        progress.done = True
+        for name in self.sites:
+            self.save_mark(name, path)
 
     def _page(self, path: str, progress: FileProgress, entry: Entry) -> ArchivedPage | None:
         self.counts["records"] += 1
@@ -254,7 +322,12 @@ class Scan:
                 page = next(self._pages, None)
                 if page is None:
                     self.finished = True
+                    self.work.close()
                     break
+                if page == WAIT:
+                    await asyncio.sleep(WAIT_SECONDS)  # another worker holds the last files
+                    break
+                assert isinstance(page, ArchivedPage)
                 if page.site in self.closed:
                     self.counts["site_stopped"] += 1
                     continue
@@ -287,7 +360,7 @@ class Scan:
         mark = progress.mark(site)
         if mark <= max(progress.saved.get(site, 0), progress.start.get(site, 0)):
             return
-        store_for(crawler).set_feed_mark(mark_key(path), mark, progress.head)
+        self.work.set_mark(crawler, site, path, mark, progress.head)
         progress.saved[site], progress.saved_at[site], progress.ended[site] = mark, time.monotonic(), 0
 
     def close_site(self, site: str) -> None:

@@ -139,6 +139,8 @@ def byline_text(scope: etree._Element) -> str | None:
     asides; the innermost element that says it (a meta box holds the date line beside it)."""
     allowed = _ARTICLE_PARTS if scope.tag != "html" else frozenset()
     for element in scope.iter(*_BYLINE_TAGS):
+        if not _opens_like_byline(element):
+            continue  # most elements: their whole text is never built
         text = normalize_text(element.text_content())
         if len(text) < 80 and BYLINE.match(text) and not is_hidden(element) and not in_chrome(element, scope, allowed):
             inner = next(
@@ -151,6 +153,17 @@ def byline_text(scope: etree._Element) -> str | None:
             )
             return normalize_text((inner if inner is not None else element).text_content())
     return None
+
+
+def _opens_like_byline(element: etree._Element) -> bool:
+    """Whether the element's text opens as a byline does ("Door …"), from its first pieces only:
+    an article's container holds all its text, which a byline check need not read."""
+    head = ""
+    for piece in element.itertext():
+        head += piece
+        if len(head) > 64 and len(normalize_text(head)) >= 16:
+            break
+    return BYLINE.match(normalize_text(head)) is not None
 
 
 def rel_author(scope: etree._Element) -> list[str]:

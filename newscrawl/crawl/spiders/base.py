@@ -71,6 +71,7 @@ class NewsSpider(scrapy.Spider):
         self.related_depth_arg = self.args.related_depth
         self.discovery = self.site.discovery_reader
         self.sitemaps_requested = 0  # child sitemaps requested in this run (SITEMAP_MAX_FILES)
+        self._callbacks: dict[Callable, Callable] = {}  # see request()
         self.revisits_added = False
 
     @classmethod
@@ -117,11 +118,15 @@ class NewsSpider(scrapy.Spider):
                 yield self.discovery_request(self.discovery.source_url(source.path, section), source.kind)
 
     def request(self, url: str, callback: Callable, request_info: RequestInfo, **kwargs: Any) -> Request:
+        # One bound method per callback for the whole crawl: Scrapy checks each response's callback
+        # for a generator's return value (reading its source), remembering the answer only while that
+        # callable lives; a bound method made per request was read again for every page.
+        callback = self._callbacks.setdefault(callback, callback)
         # After a dead worker (distributed), rediscovered URLs must pass the shared seen-set.
         return Request(
             url,
             callback=callback,
-            errback=self.on_error,
+            errback=self._callbacks.setdefault(self.on_error, self.on_error),
             dont_filter=self.frontier.is_done is not None,
             meta={META_KEY: request_info},
             **kwargs,

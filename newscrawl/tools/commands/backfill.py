@@ -13,6 +13,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -49,6 +50,15 @@ def add_to(commands) -> None:
     command.add_argument(
         "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting (as scrapy crawl -s)"
     )
+    command.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="read with N processes on this machine (default: the BACKFILL_PROCESSES setting); each keeps the "
+        "articles whose key hashes to it and writes DIR/<site>.part-K-of-N.jsonl",
+    )
+    # One process of a --processes run (set by the parent): "K/N".
+    command.add_argument("--shard", help=argparse.SUPPRESS)
     command.set_defaults(handler=run)
 
 
@@ -107,9 +117,30 @@ def backfill_settings(output: Path, pairs: list[str]):
     return settings
 
 
+def cluster_work(settings, files: list[str], names: list[str], output: Path):
+    """With REDIS_URL: the cluster hands out the files (newscrawl/cluster/backfill.py) and keeps the
+    state; the crawl cluster's shared frontier is not used (a record is never a request to share)."""
+    from newscrawl.cluster.backfill import RedisWork
+    from newscrawl.cluster.redis import connect
+
+    extensions = settings.getdict("EXTENSIONS")
+    settings.setdict(
+        {
+            "SCHEDULER": "scrapy.core.scheduler.Scheduler",
+            "DUPEFILTER_CLASS": "scrapy.dupefilters.RFPDupeFilter",
+            "CLUSTER_RATE_LIMIT": False,
+            "EXTENSIONS": {**extensions, "newscrawl.cluster.distributed.Cluster": None},
+        },
+        priority="cmdline",
+    )
+    datasets = {name: str((output / f"{name}.jsonl").resolve()) for name in names}
+    return RedisWork(connect(settings), settings, files, names, datasets)
+
+
 def run(options: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
 
+    from newscrawl.cluster.redis import redis_url
     from newscrawl.crawl.archive import largest_page
     from newscrawl.crawl.backfill import Scan, backfill_spider
     from newscrawl.extract.registry import sites
@@ -128,16 +159,38 @@ def run(options: argparse.Namespace) -> int:
         print("--from is after --until", file=sys.stderr)
         return 2
     output = Path(options.output)
+    settings = backfill_settings(output, options.set)
+    processes = options.processes or settings.getint("BACKFILL_PROCESSES")
+    if processes < 1:
+        print("--processes: give 1 or more", file=sys.stderr)
+        return 2
+    shard = parse_shard(options.shard)
+    earlier = earlier_processes(output) - {shard[1] if shard else processes}
+    if earlier and not redis_url(settings):
+        print(
+            f"{output} holds a backfill made with {'/'.join(map(str, sorted(earlier)))} processes: resume it with "
+            "the same --processes (another number would read each article in another process, with another "
+            "state), or write to another directory",
+            file=sys.stderr,
+        )
+        return 2
+    if processes > 1 and not shard and not redis_url(settings):
+        return run_processes(options, processes, output)
+    suffix = f".part-{shard[0] + 1}-of-{shard[1]}" if shard else ""
     state_dir = output / ".backfill"
     state_dir.mkdir(parents=True, exist_ok=True)
-    lock = (state_dir / "lock").open("ab")
+    lock = (state_dir / f"lock{suffix}").open("ab")
     try:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         print(f"another backfill is writing {output}; wait for it to finish", file=sys.stderr)
         return 2
-    settings = backfill_settings(output, options.set)
-    scan = Scan(files, {name: registered[name] for name in names}, options.since, options.until)
+    if shard:
+        settings.set("DEFAULT_FEED", str(output / f"%(name)s{suffix}.jsonl"), priority="cmdline")
+        settings.set("REJECTS_FILE", str(output / f"%(name)s{suffix}.rejects.jsonl"), priority="cmdline")
+    scan = Scan(files, {name: registered[name] for name in names}, options.since, options.until, shard=shard)
+    if redis_url(settings):
+        scan.work = cluster_work(settings, files, names, output)
     scan.max_block = largest_page(settings)
     # Scrapy installs its own root handler (at LOG_LEVEL); the command's own would print every
     # record again, DEBUG included, and format each scraped item for it.
@@ -148,13 +201,14 @@ def run(options: argparse.Namespace) -> int:
     for name in names:
         spider = backfill_spider(registered[name], scan)
         # Each site's state apart: one SQLite file per crawler of this process.
-        spider.custom_settings = {**(spider.custom_settings or {}), "STATE_DB": str(state_dir / f"{name}.sqlite3")}
+        state_db = str(state_dir / f"{name}{suffix}.sqlite3")
+        spider.custom_settings = {**(spider.custom_settings or {}), "STATE_DB": state_db}
         crawler = process.create_crawler(spider)
         crawlers.append(crawler)
         process.crawl(crawler)
     process.start()
-    report = backfill_report(scan, crawlers, output)
-    write_report(output / REPORT, report)
+    report = backfill_report(scan, crawlers, output, suffix)
+    write_report(output / REPORT.replace(".json", f"{suffix}.json"), report)
     print_summary(report, output)
     failed = [
         site for site, facts in report["sites"].items() if facts["finishReason"] != "finished" or facts["writeFailed"]
@@ -162,12 +216,90 @@ def run(options: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def backfill_report(scan, crawlers, output: Path) -> dict[str, Any]:
+def earlier_processes(output: Path) -> set[int]:
+    """With how many processes the backfill in ``output`` was made (its datasets say), if any."""
+    found: set[int] = set()
+    for path in output.glob("*.jsonl"):
+        if path.name.endswith(".rejects.jsonl"):
+            continue
+        match = re.fullmatch(r".+\.part-\d+-of-(\d+)\.jsonl", path.name)
+        found.add(int(match.group(1)) if match else 1)
+    return found
+
+
+def parse_shard(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    k, _, n = value.partition("/")
+    return int(k), int(n)
+
+
+def run_processes(options: argparse.Namespace, processes: int, output: Path) -> int:
+    """N processes of this command, each the articles whose key hashes to it (every process
+    reads every file: an article's captures, wherever they are, meet in one process, which
+    numbers its revisions). Their reports are summed into DIR/backfill-report.json."""
+    import subprocess
+
+    argv = ["backfill", *options.warcs, "-o", str(output)]
+    for flag, value in (
+        ("--sites", options.sites),
+        ("--from", options.since),
+        ("--until", options.until),
+        ("--sites-file", getattr(options, "sites_file", None)),
+    ):
+        if value:
+            argv += [flag, str(value)]
+    for pair in options.set:
+        argv += ["-s", pair]
+    children = [
+        subprocess.Popen([sys.executable, "-m", "newscrawl", *argv, "--shard", f"{k}/{processes}"])
+        for k in range(processes)
+    ]
+    statuses = [child.wait() for child in children]
+    reports = []
+    for k in range(processes):
+        path = output / REPORT.replace(".json", f".part-{k + 1}-of-{processes}.json")
+        if path.exists():
+            reports.append(json.loads(path.read_text("utf-8")))
+    combined = combine_reports(reports)
+    write_report(output / REPORT, combined)
+    print(f"backfill with {processes} processes:")
+    print_summary(combined, output)
+    return max(statuses)
+
+
+def combine_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """The processes' reports as one: counts summed (every process read every record, so the
+    records are counted once, from the first), problems listed once."""
+    if not reports:
+        return {"files": 0, "records": {}, "problems": [], "problemsListed": 0, "problemReasons": {}, "sites": {}}
+    combined = json.loads(json.dumps(reports[0]))
+    combined["records"]["kept"] = sum(r["records"].get("kept", 0) for r in reports)
+    combined["records"].pop("other_process", None)
+    sites: dict[str, Any] = {}
+    for report in reports:
+        for site, facts in report["sites"].items():
+            if site not in sites:
+                sites[site] = dict(facts)
+                continue
+            total = sites[site]
+            for key, value in facts.items():
+                if isinstance(value, int) and not isinstance(value, bool):
+                    total[key] += value
+            total["dataset"] = f"{total['dataset']}, {facts['dataset']}"
+            if facts["finishReason"] != "finished":
+                total["finishReason"] = facts["finishReason"]
+            total["writeFailed"] = total["writeFailed"] or facts["writeFailed"]
+    combined["sites"] = sites
+    return combined
+
+
+def backfill_report(scan, crawlers, output: Path, suffix: str = "") -> dict[str, Any]:
     per_site: dict[str, Any] = {}
     for crawler in crawlers:
         stats = crawler.stats.get_stats()
         per_site[crawler.spider.name if crawler.spider else "?"] = {
-            "dataset": str(output / f"{crawler.spider.name}.jsonl") if crawler.spider else None,
+            "dataset": str(output / f"{crawler.spider.name}{suffix}.jsonl") if crawler.spider else None,
             "records": stats.get("backfill/records", 0),
             "items": stats.get("item_scraped_count", 0),
             "new": stats.get("dedup/new", 0),
