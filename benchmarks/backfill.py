@@ -46,6 +46,8 @@ from synthetic_site import ARTICLE_MARK, SITES  # noqa: E402
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 
+from tests.measured import launched  # noqa: E402
+
 OTHER_HOSTS = [f"www.dagblad{number}.example" for number in range(40)]
 FUNDUS_VENV = ROOT / "benchmarks" / ".cache" / "venv-fundus"
 
@@ -131,35 +133,14 @@ def startup_archive() -> Path:
     return path
 
 
-# A small process starts each measured one and reports its usage: a child's peak RSS (wait4) counts
-# the memory of the process it was forked from, and this benchmark's own process holds pages.
-LAUNCHER = """
-import json, os, sys
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as out:
-    json.dump([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss], out)
-"""
-
-
 def measured(command: list[str], cwd: Path = ROOT) -> tuple[float, float, float, str]:
-    """(CPU s, wall s, peak RSS MB, stdout) of one process on one core."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as usage_file:
-        started = time.monotonic()
-        result = subprocess.run(
-            [*one_core(), sys.executable, "-c", LAUNCHER, usage_file.name, *command],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        wall = time.monotonic() - started
-        status, cpu, peak_kb = json.loads(Path(usage_file.name).read_text() or "[1, 0, 0]")
-    if status != 0 or result.returncode != 0:
-        raise RuntimeError(f"{command}: exit {status}\n{result.stdout[-2000:]}")
-    return cpu, wall, peak_kb / 1024, result.stdout
+    """(CPU s, wall s, peak RSS MB, stdout) of one process on one core, its own usage alone
+    (tests/measured.py: this process holds pages, which a forked child would count as its own)."""
+    started = time.monotonic()
+    status, cpu, peak, stdout, stderr = launched(command, cwd, tuple(one_core()))
+    if status != 0:
+        raise RuntimeError(f"{command}: exit {status}\n{stderr[-2000:]}")
+    return cpu, time.monotonic() - started, peak, stdout
 
 
 def backfill_run(warc: Path) -> tuple[float, float, float, dict]:
