@@ -159,3 +159,25 @@ def test_runs_shows_a_month_by_default_reading_only_the_end_of_the_log(tmp_path)
     assert shown.returncode == 0 and [row.split()[2] for row in rows] == ["recent2", "recent1", "recent0"]
     everything = run_newscrawl("runs", str(tmp_path), "--all")
     assert len(everything.stdout.splitlines()) == 1 + 120_003
+
+
+def test_a_file_written_anew_is_marked_too(tmp_path):
+    """A first crawl that writes its dataset with -O leaves the same mark as one that appends: the
+    next crawl, appending, reads nothing of it again."""
+    run_scrapy(
+        "crawl",
+        "nu",
+        "-O",
+        str(tmp_path / "data.jsonl"),
+        "-s",
+        f"REPLAY_WARC={FIXTURES / 'nu' / 'site.warc.gz'}",
+        "-s",
+        f"STATE_DB={tmp_path / 'state.sqlite3'}",
+        *fixture_sites()["nu"].options,
+    )
+    size = (tmp_path / "data.jsonl").stat().st_size
+    assert size > 0
+    second, log = append_crawl(tmp_path)
+    assert second.get("durability/feed_bytes_read", 0) == 0
+    assert "durability/items_learned_from_feed" not in second
+    assert (tmp_path / "data.jsonl").stat().st_size == size

@@ -44,9 +44,19 @@ def flush_feeds(crawler) -> None:
 
 def append_mode_feeds(crawler) -> Iterator[Path]:
     """Local feed files the crawl will append to (not -O, not one file per run)."""
+    yield from _named_feeds(crawler, with_overwritten=False)
+
+
+def kept_feeds(crawler) -> Iterator[Path]:
+    """Local feed files a later crawl may append to: those of ``append_mode_feeds`` and the ones
+    this crawl wrote anew (-O), not one file per run."""
+    yield from _named_feeds(crawler, with_overwritten=True)
+
+
+def _named_feeds(crawler, with_overwritten: bool) -> Iterator[Path]:
     name = crawler.spider.name if crawler.spider else ""
     for uri, options in feeds(crawler.settings).items():
-        if options.get("overwrite") or "%(" in with_spider_name(str(uri), ""):
+        if (options.get("overwrite") and not with_overwritten) or "%(" in with_spider_name(str(uri), ""):
             continue
         path = local_path(with_spider_name(str(uri), name))
         if path is not None and path.exists():

@@ -31,6 +31,7 @@ from newscrawl.crawl.durability import (
     emitted_lines,
     flush_feeds,
     item_written,
+    kept_feeds,
 )
 from newscrawl.crawl.outcomes import DuplicateItem
 from newscrawl.crawl.revisits import withdrawal_hash
@@ -129,11 +130,12 @@ class DedupPipeline:
         return offset
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        """Every line written is recorded by now (each on item_written): mark the files so."""
+        """Every line written is recorded by now (each on item_written): mark the files so. A file
+        written anew (-O) too: a later crawl appending to it starts from this mark."""
         exporter = self.crawler.get_extension(SafeFeedExporter)
         if exporter is not None and exporter.write_error is not None:
             return  # a file the run could not write to whole: the next start reads its tail again
-        for path in append_mode_feeds(self.crawler):
+        for path in kept_feeds(self.crawler):
             size = path.stat().st_size
             self.store.set_feed_mark(str(path.resolve()), size, head_digest(path, size))
 
