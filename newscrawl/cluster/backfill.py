@@ -35,6 +35,11 @@ from newscrawl.crawl.backfill import WAIT
 logger = logging.getLogger(__name__)
 
 
+def _text(value):
+    """A Redis reply as text (the client answers bytes)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def run_name(files: list[str], sites: list[str]) -> str:
     """The run a worker joins: the same files and sites, the same run."""
     digest = hashlib.sha256(json.dumps([sorted(files), sorted(sites)]).encode()).hexdigest()
@@ -81,13 +86,10 @@ class RedisWork:
     def next_file(self) -> str | None:
         path = self.client.lpop(f"{self.key}:queue")
         if path is not None:
-            path = path.decode() if isinstance(path, bytes) else path
+            path = _text(path)
             self.client.hset(f"{self.key}:holding", path, self.worker)
             return path
-        holding = {
-            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-            for k, v in self.client.hgetall(f"{self.key}:holding").items()
-        }
+        holding = {_text(k): _text(v) for k, v in self.client.hgetall(f"{self.key}:holding").items()}
         for path, owner in holding.items():
             if owner != self.worker and not self.alive(owner) and self._take_over(path, owner):
                 logger.warning("Worker %s died reading %s: taken over, from its marks", owner, path)
@@ -100,7 +102,7 @@ class RedisWork:
             try:
                 pipe.watch(f"{self.key}:holding")
                 current = pipe.hget(f"{self.key}:holding", path)
-                if (current.decode() if isinstance(current, bytes) else current) != owner:
+                if _text(current) != owner:
                     return False
                 pipe.multi()
                 pipe.hset(f"{self.key}:holding", path, self.worker)

@@ -372,34 +372,38 @@ class WarcReplayMiddleware:
         self.stats.inc_value("replay/hit")
         if rendered:
             self.stats.inc_value("replay/hit/rendered")
-        headers: dict[str, list[str]] = {}
-        for key, value in archived["headers"]:
-            headers.setdefault(key, []).append(value)
+        headers = grouped_headers(archived["headers"])
         if archived["status"] == 200 and _not_modified(request, headers):
             # Conditional request for an unchanged page: answer as a server with validators does.
             self.stats.inc_value("replay/not_modified")
             attached_info(request).archived_at = archived["date"]
             kept = {k: v for k, v in headers.items() if k.lower() in ("etag", "last-modified", "date")}
             return Response(url=request.url, status=304, headers=kept, body=b"", request=request, flags=["replay"])
-        return archived_response(request, archived["status"], archived["headers"], archived["body"], archived["date"])
+        return archived_response(request, archived["status"], headers, archived["body"], archived["date"])
 
     def spider_closed(self, spider: Spider) -> None:
         self.archive.close()
 
 
+def grouped_headers(headers: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """A record's header lines as name → values, in their order."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in headers:
+        grouped.setdefault(key, []).append(value)
+    return grouped
+
+
 def archived_response(
     request: Request,
     status: int,
-    headers: list[tuple[str, str]],
+    grouped: dict[str, list[str]],
     body: bytes,
     date: datetime,
     flag: str = "replay",
     by_content_type: bool = False,
 ) -> Response:
-    """The response an archive recorded for ``request``, as the downloader would have made it."""
-    grouped: dict[str, list[str]] = {}
-    for key, value in headers:
-        grouped.setdefault(key, []).append(value)
+    """The response an archive recorded for ``request`` (its headers grouped by name), as the
+    downloader would have made it."""
     # Replay chooses from the URL and body: with str keys the recorded Content-Type is not consulted
     # (kept as it is, so that replays of existing archives give the same items). A backfill asks the
     # Content-Type first, as the live downloader does, and spares the body's sniffing.

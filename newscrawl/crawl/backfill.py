@@ -41,7 +41,7 @@ from scrapy.http import Response
 
 from newscrawl.article.dates import AMSTERDAM, format_utc
 from newscrawl.article.files import head_digest
-from newscrawl.crawl.archive import archived_response
+from newscrawl.crawl.archive import archived_response, grouped_headers
 from newscrawl.crawl.durability import item_written
 from newscrawl.crawl.pipelines.dedup import learn_from_feed
 from newscrawl.crawl.spiders.base import NewsSpider
@@ -162,6 +162,7 @@ class Scan:
     #: where the files come from: this process's list (LocalWork), or a cluster's queue
     work: Any = None
     _pages: Iterator[ArchivedPage | str] | None = None
+    _last: tuple[dict[str, str], tuple[str, Site | None]] | None = None  # the record the reader last asked of
 
     def __post_init__(self) -> None:
         self.queues = {name: deque() for name in self.sites}
@@ -193,7 +194,13 @@ class Scan:
         return "kept", site
 
     def _keep(self, headers: dict[str, str]) -> bool:
-        return self.classify(headers)[0] == "kept"
+        # The reader asks while it inflates the record; _page reads the answer for the same headers.
+        self._last = (headers, self.classify(headers))
+        return self._last[1][0] == "kept"
+
+    def _classified(self, headers: dict[str, str]) -> tuple[str, Site | None]:
+        last = self._last
+        return last[1] if last is not None and last[0] is headers else self.classify(headers)
 
     def _problem(self, path: str, entry: Entry, reason: str, detail: str) -> None:
         self.counts[f"problem/{reason}"] += 1
@@ -281,7 +288,7 @@ class Scan:
         if entry.problem is not None:
             self._problem(path, entry, entry.problem, entry.detail)
             return None
-        reason, site = self.classify(entry.headers)
+        reason, site = self._classified(entry.headers)
         if reason != "kept" or site is None:
             self.counts[reason] += 1
             return None
@@ -487,5 +494,11 @@ class ArchivedRecordMiddleware:
         self.stats.inc_value("backfill/records")
         answer = page.response
         return archived_response(
-            request, answer.status, answer.headers, answer.body, page.captured, flag="archive", by_content_type=True
+            request,
+            answer.status,
+            grouped_headers(answer.headers),
+            answer.body,
+            page.captured,
+            flag="archive",
+            by_content_type=True,
         )

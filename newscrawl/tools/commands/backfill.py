@@ -12,7 +12,6 @@ import argparse
 import fcntl
 import json
 import logging
-import os
 import re
 import sys
 from datetime import date
@@ -324,9 +323,9 @@ def backfill_report(scan, crawlers, output: Path, suffix: str = "") -> dict[str,
 
 
 def write_report(path: Path, report: dict[str, Any]) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    from newscrawl.crawl.durability import write_atomically
+
+    write_atomically(path, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
 
 
 def print_summary(report: dict[str, Any], output: Path) -> None:
