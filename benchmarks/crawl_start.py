@@ -5,8 +5,9 @@ appending to a dataset of N earlier lines (`-o`), twice.
 
 The earlier lines are the fixture's articles under other ids (about 3 KB a line). The first crawl
 meets a file its state has never seen and reads it whole; the second comes after a clean close.
-Printed per N: each crawl's wall time and the bytes of the dataset it read at its start
-(`durability/feed_bytes_read`; a tree without that stat read the whole file). Run on two trees to
+Printed per N: each crawl's wall time, the bytes of the dataset it read at its start
+(`durability/feed_bytes_read`) and at its close to describe the file in its manifest
+(`manifest/file_bytes_read`); a tree without a stat read the whole file. Run on two trees to
 compare (PYTHONPATH and the working directory of the tree).
 """
 
@@ -39,7 +40,7 @@ def earlier_lines(path: Path, count: int) -> None:
             )
 
 
-def crawl(folder: Path) -> tuple[float, object]:
+def crawl(folder: Path) -> tuple[float, object, object]:
     stats = folder / "stats.json"
     started = time.perf_counter()
     subprocess.run(
@@ -65,21 +66,32 @@ def crawl(folder: Path) -> tuple[float, object]:
         capture_output=True,
     )
     elapsed = time.perf_counter() - started
-    return elapsed, json.loads(stats.read_text()).get("durability/feed_bytes_read", "the whole file")
+    found = json.loads(stats.read_text())
+    return (
+        elapsed,
+        found.get("durability/feed_bytes_read", "the whole file"),
+        found.get("manifest/file_bytes_read", "the whole file"),
+    )
 
 
 def main() -> None:
     counts = [int(n) for n in sys.argv[1:]] or [100_000, 1_000_000]
-    print("| earlier lines | dataset | first crawl s | read at its start | second crawl s | read at its start |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| earlier lines | dataset | first crawl s | read at its start | read for its manifest "
+        "| second crawl s | read at its start | read for its manifest |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for count in counts:
         with tempfile.TemporaryDirectory(dir=ROOT / "benchmarks") as name:
             folder = Path(name)
             earlier_lines(folder / "nu.jsonl", count)
             size = (folder / "nu.jsonl").stat().st_size
-            first, first_read = crawl(folder)
-            second, second_read = crawl(folder)
-            print(f"| {count:,} | {size / 1e9:.2f} GB | {first:.1f} | {first_read} | {second:.1f} | {second_read} |")
+            first, *first_read = crawl(folder)
+            second, *second_read = crawl(folder)
+            print(
+                f"| {count:,} | {size / 1e9:.2f} GB | {first:.1f} | {' | '.join(map(str, first_read))} "
+                f"| {second:.1f} | {' | '.join(map(str, second_read))} |"
+            )
 
 
 if __name__ == "__main__":

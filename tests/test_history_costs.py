@@ -6,14 +6,16 @@ Replayed crawls of the NU.nl fixture site appending to one dataset file (`-o`), 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
 from pathlib import Path
 
 from conftest import FIXTURES, fixture_sites, run_scrapy
 
 
-def append_crawl(tmp_path: Path, *extra: str) -> tuple[dict, str]:
-    """`scrapy crawl nu -o data.jsonl` replayed: (final stats, log)."""
+def append_crawl(tmp_path: Path, *extra: str, capture: str = "site") -> tuple[dict, str]:
+    """`scrapy crawl nu -o data.jsonl` replayed (the fixture's ``capture``): (final stats, log)."""
     stats_file = tmp_path / "stats.json"
     stats_file.unlink(missing_ok=True)
     result = run_scrapy(
@@ -22,7 +24,7 @@ def append_crawl(tmp_path: Path, *extra: str) -> tuple[dict, str]:
         "-o",
         str(tmp_path / "data.jsonl"),
         "-s",
-        f"REPLAY_WARC={FIXTURES / 'nu' / 'site.warc.gz'}",
+        f"REPLAY_WARC={FIXTURES / 'nu' / f'{capture}.warc.gz'}",
         "-s",
         f"STATE_DB={tmp_path / 'state.sqlite3'}",
         "-s",
@@ -181,3 +183,55 @@ def test_a_file_written_anew_is_marked_too(tmp_path):
     assert second.get("durability/feed_bytes_read", 0) == 0
     assert "durability/items_learned_from_feed" not in second
     assert (tmp_path / "data.jsonl").stat().st_size == size
+
+
+def described(dataset: Path) -> dict:
+    return json.loads(dataset.with_name(dataset.name + ".manifest.json").read_text("utf-8"))["file"]
+
+
+def test_the_manifest_describes_the_whole_file_reading_only_what_the_run_added(tmp_path):
+    """The manifest gives the whole file's size, lines and sha256 at every close, but a close reads
+    only the bytes added since the last one: the digest goes on from the state's mark."""
+    dataset = tmp_path / "data.jsonl"
+    # A first crawl: a file without a mark is read whole, once.
+    first, _ = append_crawl(tmp_path)
+    assert first["manifest/file_bytes_read"] == dataset.stat().st_size > 0
+    # The site an hour later: one new article, one revised; the close reads those two lines.
+    before = dataset.stat().st_size
+    later, _ = append_crawl(tmp_path, capture="later")
+    content = dataset.read_bytes()
+    assert later["item_scraped_count"] == 2 and len(content) > before
+    assert later["manifest/file_bytes_read"] == len(content) - before
+    assert described(dataset) == {
+        "path": "data.jsonl",
+        "bytes": len(content),
+        "lines": content.count(b"\n"),
+        "sha256": hashlib.sha256(content).hexdigest(),
+    }
+    # Nothing new: nothing read, and the same description.
+    again, _ = append_crawl(tmp_path, capture="later")
+    assert again["manifest/file_bytes_read"] == 0
+    assert described(dataset)["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+def test_a_mark_without_a_digest_or_another_file_has_the_manifest_read_it_whole(tmp_path):
+    dataset = tmp_path / "data.jsonl"
+    append_crawl(tmp_path)
+    # A state an earlier version wrote: its mark has no digest to go on from.
+    with sqlite3.connect(tmp_path / "state.sqlite3") as db:
+        db.execute("UPDATE feed_marks SET tally = NULL")
+    stats, _ = append_crawl(tmp_path)
+    assert stats["manifest/file_bytes_read"] == dataset.stat().st_size
+    assert described(dataset)["sha256"] == hashlib.sha256(dataset.read_bytes()).hexdigest()
+    # Another file of the same size under the name: its own digest, read whole.
+    lines = dataset.read_text("utf-8").splitlines(keepends=True)
+    dataset.write_text("".join(reversed(lines)), "utf-8")
+    stats, _ = append_crawl(tmp_path)
+    assert stats["manifest/file_bytes_read"] == dataset.stat().st_size
+    assert described(dataset)["sha256"] == hashlib.sha256(dataset.read_bytes()).hexdigest()
+    # A digest state someone else wrote is not trusted: read whole, the right digest.
+    with sqlite3.connect(tmp_path / "state.sqlite3") as db:
+        db.execute("UPDATE feed_marks SET tally = '[1, 2, \"zz\"]'")
+    stats, _ = append_crawl(tmp_path)
+    assert stats["manifest/file_bytes_read"] == dataset.stat().st_size
+    assert described(dataset)["sha256"] == hashlib.sha256(dataset.read_bytes()).hexdigest()

@@ -6,14 +6,18 @@ endless line would be read whole into memory."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator, Sized
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
+
+from rehashes import PySha256
 
 
 class NotRegularFile(ValueError):
@@ -57,7 +61,7 @@ def current_umask() -> int:
 
 
 @contextmanager
-def atomic_output(out: Path, refused: Collection[object] | None = None) -> Iterator[BinaryIO]:
+def atomic_output(out: Path, refused: Sized | None = None) -> Iterator[BinaryIO]:
     """A file written whole or not at all: a reader never sees it half-written (a temporary file
     beside it, renamed over it once complete; removed if anything fails, or if ``refused`` holds
     anything once the writing is done: problems found on the way)."""
@@ -82,3 +86,50 @@ def head_digest(path: Path, size: int) -> str:
     grown, has the same; a file rewritten or replaced since has another."""
     with path.open("rb") as stream:
         return hashlib.sha256(stream.read(min(size, 65_536))).hexdigest()
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A file's first ``size`` bytes: how many lines they hold and their SHA-256, with the digest's
+    state to go on from there. A dataset that grows for years is described at each close by
+    reading what was added, not the years before (hashlib's state cannot be saved; rehashes'
+    SHA-256, RustCrypto's, can)."""
+
+    size: int
+    lines: int
+    state: bytes
+
+    @property
+    def sha256(self) -> str:
+        return str(PySha256.deserialize(self.state).finalize())
+
+    def as_text(self) -> str:
+        return json.dumps([self.size, self.lines, self.state.hex()])
+
+    @classmethod
+    def from_text(cls, text: object) -> Tally | None:
+        """A tally saved by :meth:`as_text`, or None for anything else (an older state, a mark
+        another program wrote): the file is then read whole, as without one."""
+        try:
+            size, lines, state = json.loads(text)  # type: ignore[arg-type]
+            found = cls(size, lines, bytes.fromhex(state))
+            PySha256.deserialize(found.state)
+        except (TypeError, ValueError):
+            return None
+        whole = all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (size, lines))
+        return found if whole else None
+
+
+def tally(path: Path, since: Tally | None = None, fd: int | None = None) -> Tally:
+    """The tally of the file at ``path`` (or of the open file ``fd``) to its end, going on from
+    ``since``: the caller knows its bytes are still the file's first (a mark's head digest)."""
+    hasher = PySha256.deserialize(since.state) if since else PySha256()
+    size, lines = (since.size, since.lines) if since else (0, 0)
+    # An exporter's descriptor is write-only: /proc opens the same file (inode) again for reading.
+    with path.open("rb") if fd is None else open(f"/proc/self/fd/{fd}", "rb") as stream:
+        stream.seek(size)
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            hasher.update(chunk)
+            lines += chunk.count(b"\n")
+            size += len(chunk)
+    return Tally(size, lines, bytes(hasher.serialize()))

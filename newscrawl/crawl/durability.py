@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scrapy.extensions.feedexport import FeedExporter
 
-from newscrawl.article.files import bounded_lines
+from newscrawl.article.files import Tally, bounded_lines
 from newscrawl.crawl.feeds import feeds, local_path, with_spider_name
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,12 @@ def _named_feeds(crawler, with_overwritten: bool) -> Iterator[Path]:
         path = local_path(with_spider_name(str(uri), name))
         if path is not None and path.exists():
             yield path
+
+
+def closed_tallies(crawler) -> dict[str, Tally]:
+    """The kept feed files as the state marked them at the close (resolved path → its tally), for
+    the manifests written after: they describe a file without reading it again."""
+    return crawler.__dict__.setdefault("_newscrawl_closed_tallies", {})
 
 
 def cut_torn_tail(path: Path) -> bool:

@@ -13,7 +13,6 @@ as closed, so a consumer can check it received the file the manifest describes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -30,8 +29,9 @@ from scrapy.crawler import Crawler
 from newscrawl import __version__
 from newscrawl.article.clock import crawl_clock
 from newscrawl.article.dates import published_key
+from newscrawl.article.files import Tally, tally
 from newscrawl.article.schema import SCHEMA_VERSION, field_order
-from newscrawl.crawl.durability import feed_slots, item_written, write_atomically
+from newscrawl.crawl.durability import closed_tallies, feed_slots, item_written, write_atomically
 from newscrawl.crawl.feeds import local_path
 from newscrawl.crawl.job import job_id
 from newscrawl.extract.base import coverage_fields
@@ -65,15 +65,11 @@ def run_manifest_path(crawler) -> Path | None:
 
 def file_facts(path: Path, fd: int | None = None) -> dict:
     """Name, size, lines and sha256 of the file at ``path``, or of the open file ``fd`` (read from its start)."""
-    digest = hashlib.sha256()
-    lines = size = 0
-    # The exporter's descriptor is write-only: /proc opens the same file (inode) again for reading.
-    with path.open("rb") if fd is None else open(f"/proc/self/fd/{fd}", "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-            lines += chunk.count(b"\n")
-            size += len(chunk)
-    return {"path": path.name, "bytes": size, "lines": lines, "sha256": digest.hexdigest()}
+    return _facts_of(path, tally(path, fd=fd))
+
+
+def _facts_of(path: Path, described: Tally) -> dict:
+    return {"path": path.name, "bytes": described.size, "lines": described.lines, "sha256": described.sha256}
 
 
 def _same_file(path: Path, fd: int) -> bool:
@@ -175,6 +171,15 @@ class FeedManifest:
             if fd is not None:
                 os.close(fd)
 
+    def known_facts(self, path: Path) -> dict | None:
+        """The file as the state marked it at the close, if it is still that size: its digest went
+        on from the last run's (dedup.close_spider), so a grown dataset is not read whole again."""
+        described = closed_tallies(self.crawler).get(str(path.resolve()))
+        try:
+            return _facts_of(path, described) if described and path.stat().st_size == described.size else None
+        except OSError:
+            return None
+
     def describe(self, slot, path: Path, fd: int | None) -> None:
         moved = fd is not None and not _same_file(path, fd)
         if not moved and not path.exists():
@@ -182,7 +187,9 @@ class FeedManifest:
         # A per-run file (the URI names %(time)s, as the scheduler's job files do) that got no
         # article is not kept: a data directory of empty job files helps nobody. The manifest says so.
         no_news = not moved and slot.itemcount == 0 and "%(time)s" in slot.uri_template and path.stat().st_size == 0
-        facts: dict[str, Any] | None = file_facts(path, fd if moved else None)
+        facts: dict[str, Any] | None = self.known_facts(path) if not moved else None
+        if facts is None:
+            facts = file_facts(path, fd if moved else None)
         moved_problem = ""
         if moved and fd is not None and facts is not None:
             # The lines went to the file the exporter opened; the name now points elsewhere (or nowhere).

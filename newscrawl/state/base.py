@@ -101,8 +101,12 @@ class Store(Protocol):
         """How much of a dataset file the state answers for: (bytes, digest of its first bytes),
         as the last run that closed cleanly left it; None when no run did."""
 
-    def set_feed_mark(self, path: str, offset: int, head: str) -> None:
-        """Every line of the file up to ``offset`` is recorded (a run closed cleanly)."""
+    def set_feed_mark(self, path: str, offset: int, head: str, tally: str | None = None) -> None:
+        """Every line of the file up to ``offset`` is recorded (a run closed cleanly); ``tally``:
+        its lines and digest up to there (article.files.Tally.as_text), for the next manifest."""
+
+    def feed_tally(self, path: str) -> str | None:
+        """The tally saved with the file's mark (None when none was)."""
 
     def get_baseline(self, site: str) -> Baseline | None: ...
     def record_baseline(self, site: str, baseline: Baseline, when: str) -> None: ...

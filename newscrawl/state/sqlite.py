@@ -74,7 +74,8 @@ CREATE TABLE IF NOT EXISTS daily (
 CREATE TABLE IF NOT EXISTS feed_marks (
     path TEXT PRIMARY KEY,
     offset INTEGER NOT NULL,
-    head TEXT NOT NULL
+    head TEXT NOT NULL,
+    tally TEXT
 );
 CREATE TABLE IF NOT EXISTS baselines (
     site TEXT PRIMARY KEY,
@@ -85,7 +86,7 @@ CREATE TABLE IF NOT EXISTS baselines (
 """
 
 # Columns added to a table after its first version: (table → columns), all TEXT, NULL in old rows.
-_ADDED_COLUMNS = {"articles": ("date_modified",), "fetches": ("published", "due", "gone")}
+_ADDED_COLUMNS = {"articles": ("date_modified",), "fetches": ("published", "due", "gone"), "feed_marks": ("tally",)}
 
 BATCH_WRITES = 500
 BATCH_SECONDS = 1.0
@@ -271,8 +272,15 @@ class SqliteStore:
         row = self.db.execute("SELECT offset, head FROM feed_marks WHERE path = ?", (path,)).fetchone()
         return (row[0], row[1]) if row else None
 
-    def set_feed_mark(self, path: str, offset: int, head: str) -> None:
-        self._write("INSERT OR REPLACE INTO feed_marks (path, offset, head) VALUES (?, ?, ?)", (path, offset, head))
+    def set_feed_mark(self, path: str, offset: int, head: str, tally: str | None = None) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO feed_marks (path, offset, head, tally) VALUES (?, ?, ?, ?)",
+            (path, offset, head, tally),
+        )
+
+    def feed_tally(self, path: str) -> str | None:
+        row = self.db.execute("SELECT tally FROM feed_marks WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
 
     def get_baseline(self, site: str) -> Baseline | None:
         row = self.db.execute("SELECT metrics, runs FROM baselines WHERE site = ?", (site,)).fetchone()

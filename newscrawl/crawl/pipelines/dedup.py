@@ -23,10 +23,11 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newscrawl.article.clock import crawl_clock
-from newscrawl.article.files import head_digest
+from newscrawl.article.files import Tally, head_digest, tally
 from newscrawl.crawl.durability import (
     SafeFeedExporter,
     append_mode_feeds,
+    closed_tallies,
     cut_torn_tail,
     emitted_lines,
     flush_feeds,
@@ -76,6 +77,7 @@ class DedupPipeline:
         self.stats = crawler.stats
         self.path = state_db(crawler.settings)
         self.store: Store  # opened with the spider
+        self.confirmed: dict[str, int] = {}  # appended file → the bytes its mark answers for, checked at the start
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -104,7 +106,7 @@ class DedupPipeline:
             if cut_torn_tail(path):
                 self.stats.inc_value("durability/torn_lines_cut")
                 logger.warning("Cut a torn final line (an earlier run died mid-write) from %s", path)
-            start = self.confirmed_bytes(path)
+            start = self.confirmed[str(path.resolve())] = self.confirmed_bytes(path)
             self.stats.inc_value("durability/feed_bytes_read", path.stat().st_size - start)
             skipped: Counter[str] = Counter()
             learned = learn_from_feed(self.store, path, start=start, skipped=skipped)
@@ -136,8 +138,16 @@ class DedupPipeline:
         if exporter is not None and exporter.write_error is not None:
             return  # a file the run could not write to whole: the next start reads its tail again
         for path in kept_feeds(self.crawler):
-            size = path.stat().st_size
-            self.store.set_feed_mark(str(path.resolve()), size, head_digest(path, size))
+            key = str(path.resolve())
+            # The file's lines and digest go on from the last mark's: what this run added is read,
+            # not the history before it (a file written anew, or without a tally, is read whole).
+            since = Tally.from_text(self.store.feed_tally(key)) if self.confirmed.get(key) else None
+            if since is not None and since.size != self.confirmed[key]:
+                since = None
+            described = tally(path, since)
+            self.stats.inc_value("manifest/file_bytes_read", described.size - (since.size if since else 0))
+            self.store.set_feed_mark(key, described.size, head_digest(path, described.size), described.as_text())
+            closed_tallies(self.crawler)[key] = described
 
     def _drop(self, reason: str, message: str) -> DuplicateItem:
         self.stats.inc_value(f"dedup/{reason}")
