@@ -6,10 +6,13 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROJECT
+from conftest import PROJECT, fixture_response
 from conftest import run_newscrawl as newscrawl
 
+from newscrawl.extract.registry import site_named
+
 DEEP = "[" * 10_000 + "]" * 10_000
+NU_ARTICLE = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 
 
 def assert_clean_failure(result, code=None):
@@ -81,11 +84,82 @@ def test_datasets_are_streamed(tmp_path, command):
     assert size_mb > 100 and peak_mb < baseline_mb + 40
 
 
-def _peak(command: str, data, tmp_path) -> float:
+@pytest.mark.parametrize("command", ["validate", "stats", "merge", "export"])
+def test_a_file_of_bad_lines_costs_a_count_not_a_list(tmp_path, command):
+    """Every problem is counted and the first ones shown, but 300,000 unreadable lines are read in
+    the memory of ten: the problems are not all held."""
+    item = dict(site_named("nu").parse_article(fixture_response("nu", NU_ARTICLE)))
+    good = json.dumps({**item, "metadata": {**item["metadata"], "revision": 1}})
+    small, data = tmp_path / "small.jsonl", tmp_path / "bad.jsonl"
+    small.write_text(good + "\n" + '{"site": "nu", oops\n' * 10)
+    data.write_text(good + "\n" + '{"site": "nu", oops\n' * 300_000)
+    peak_mb, baseline_mb = _peak(command, data, tmp_path), _peak(command, small, tmp_path)
+    print(f"\n{command} of 300,000 bad lines: peak RSS {peak_mb:.0f} MB (of ten: {baseline_mb:.0f} MB)")
+    assert peak_mb < baseline_mb + 20
+
+    output = {"merge": ["-o", str(tmp_path / "merged.jsonl")], "export": ["-o", str(tmp_path / "out.csv")]}
+    result = newscrawl(command, str(data), *output.get(command, []))
+    assert result.returncode == 1
+    shown = [line for line in result.stderr.splitlines() if line.startswith(f"{data}:")]
+    assert len(shown) == 200 and all("not JSON" in line for line in shown)
+    assert "… and 299800 more problems" in result.stderr
+    said = {
+        "validate": "1 of 1 lines valid in 1 file(s); 300000 problem(s)",  # (lines read as JSON)
+        "merge": "not merged: 300000 unreadable line(s) or file(s); nothing written",
+        "export": "not exported: 300000 line(s) or file(s)",
+    }
+    if command in said:
+        assert said[command] in result.stdout + result.stderr
+    assert not (tmp_path / "merged.jsonl").exists() and not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("command", ["export", "stats"])
+def test_a_clusters_file_of_any_size_is_read_in_bounded_memory(tmp_path, command, monkeypatch):
+    """`export --clusters` and `stats --originals` look the articles up in a clusters file of
+    any size within the sort engine's memory limit: its members are not held in Python.
+    (With DuckDB's limit at 64 MB here; the default, 512 MB, holds 5,000,000 members.)"""
+    monkeypatch.setenv("NEWSCRAWL_SORT_MEMORY", "64MB")
+    item = dict(site_named("nu").parse_article(fixture_response("nu", NU_ARTICLE)))
+    data = tmp_path / "nu.jsonl"
+    lines = []
+    for number in range(6):  # articles 0-2 are first members of a cluster, 3-5 copies, 6 in none
+        line = {**item, "articleId": str(number), "metadata": {**item["metadata"], "revision": 1}}
+        lines.append(json.dumps(line, ensure_ascii=False) + "\n")
+    data.write_text("".join(lines))
+
+    def clusters_file(path, count: int) -> None:
+        with path.open("w") as stream:
+            for number in range(count):
+                first, copy = (str(number), str(number + 3)) if number < 3 else (f"f{number}", f"c{number}")
+                members = [{"site": "nu", "articleId": first}, {"site": "nu", "articleId": copy}]
+                cluster = {"clusterId": f"nu:{first}", "first": members[0], "members": members}
+                stream.write(json.dumps(cluster) + "\n")
+
+    some, more = tmp_path / "some.clusters.jsonl", tmp_path / "more.clusters.jsonl"
+    clusters_file(some, 100_000)
+    clusters_file(more, 400_000)
+    out = tmp_path / "out.csv"
+    extra = ["-o", str(out)] if command == "export" else ["--json", "--originals"]
+    peaks = [_peak(command, data, tmp_path, [*extra, "--clusters", str(path)]) for path in (some, more)]
+    print(f"\n{command} --clusters of 100,000 and 400,000 clusters: peak RSS {peaks[0]:.0f} and {peaks[1]:.0f} MB")
+    assert peaks[1] < peaks[0] + 40  # held in Python, 300,000 more clusters took 195 MB more
+
+    result = newscrawl(command, str(data), *extra, "--clusters", str(more))
+    assert result.returncode == 0, result.stderr
+    if command == "export":
+        import csv
+
+        rows = {row["articleId"]: row["clusterId"] for row in csv.DictReader(out.open())}
+        assert rows == {"0": "nu:0", "1": "nu:1", "2": "nu:2", "3": "nu:0", "4": "nu:1", "5": "nu:2"}
+    else:
+        assert json.loads(result.stdout)["articles"] == 3  # the copies 3-5 counted at their originals
+
+
+def _peak(command: str, data, tmp_path, arguments: list[str] | None = None) -> float:
     """The command's peak RSS in MB, in a process of its own that reports it: VmHWM of its memory map
     (Linux's ru_maxrss would carry over the RSS of the forking pytest process, which exec does not reset)."""
     output = {"merge": ["-o", str(tmp_path / "merged.jsonl")], "export": ["-o", str(tmp_path / "out.csv")]}
-    argv = ["newscrawl", command, str(data), *output.get(command, [])]
+    argv = ["newscrawl", command, str(data), *(output.get(command, []) if arguments is None else arguments)]
     probe = (
         "import re, runpy, sys\n"
         f"sys.argv = {argv!r}\n"

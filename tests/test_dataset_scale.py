@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from newscrawl.article.dates import published_key
 from newscrawl.extract.base import coverage_fields
 from newscrawl.tools import summary as counting
-from newscrawl.tools.dataset import Lean, Problem, Summary, field_ordered, read_all, read_records
+from newscrawl.tools.dataset import Lean, Problem, Problems, Summary, field_ordered, read_all, read_records
 from newscrawl.tools.selection import ChangedWhileRead, _instant, merged, select
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -157,7 +157,7 @@ def _files(tmp_path: Path, specs: list[dict]) -> tuple[list[str], list[dict]]:
 @given(lines_strategy, st.booleans())
 def test_merge_chooses_and_orders_as_holding_every_line_did(tmp_path_factory, specs, all_revisions):
     paths, items = _files(tmp_path_factory.mktemp("merge"), specs)
-    with select(read_all(paths, [], lean=True)) as selection:
+    with select(read_all(paths, Problems(), lean=True)) as selection:
         got = list(merged(selection, all_revisions))
     assert got == reference_merge(items, all_revisions)
     assert [json.dumps(i) for i in got] == [json.dumps(i) for i in reference_merge(items, all_revisions)]
@@ -167,7 +167,7 @@ def test_merge_chooses_and_orders_as_holding_every_line_did(tmp_path_factory, sp
 @given(lines_strategy, st.booleans())
 def test_stats_counts_as_counting_every_line_did(tmp_path_factory, specs, all_revisions):
     paths, items = _files(tmp_path_factory.mktemp("stats"), specs)
-    with select(read_all(paths, [], lean=True), counting.COLUMNS, counting.columns) as selection:
+    with select(read_all(paths, Problems(), lean=True), counting.COLUMNS, counting.columns) as selection:
         got = counting.summarise(selection, all_revisions).as_dict()
     assert json.dumps(got) == json.dumps(reference_stats(items, all_revisions))
 
@@ -195,7 +195,7 @@ def test_duckdb_places_a_date_published_where_python_does(tmp_path_factory, part
             json.dumps({"site": "nu", "articleId": str(n), "datePublished": v}) + "\n" for n, v in enumerate(candidates)
         )
     )
-    with select(read_all([str(path)], [], lean=True)) as selection:
+    with select(read_all([str(path)], Problems(), lean=True)) as selection:
         placed = dict(selection.rows(f"SELECT id_s, pub FROM ({selection.chosen(None)})"))
     for number, candidate in enumerate(candidates):
         assert placed[str(number).encode()] == _instant(candidate) == _python_instant(candidate), candidate
@@ -229,8 +229,7 @@ HOSTILE_LINES = [
 def test_a_lean_read_finds_the_lines_and_problems_a_full_read_finds(tmp_path):
     path = tmp_path / "hostile.jsonl"
     path.write_bytes(b"".join(HOSTILE_LINES))
-    full: list[Problem] = []
-    lean: list[Problem] = []
+    full, lean = Problems(), Problems()
     full_records = list(read_records(path, full))
     lean_records = list(read_records(path, lean, lean=True))
     assert [str(p) for p in lean] == [str(p) for p in full]
@@ -244,12 +243,59 @@ def test_a_lean_read_finds_the_lines_and_problems_a_full_read_finds(tmp_path):
             assert bool(lean_record.item.get(name)) == bool(full_record.item.get(name)), name
 
 
+def test_problems_beyond_those_held_are_counted_and_said_again_by_an_index(tmp_path, monkeypatch, capsys):
+    """Only the first problems are held; an index keeps a file's rest as their number, so a later
+    run counts and refuses as a full read does."""
+    from newscrawl.tools.cli import main
+
+    monkeypatch.setattr(Problems, "KEEP", 5)
+    data, index = tmp_path / "nu.jsonl", tmp_path / "nu.stats.duckdb"
+    data.write_text(_line(1) + "not json\n" * 12 + _line(2))
+    assert main(["stats", str(data), "--index", str(index), "--json"]) == 1
+    first = capsys.readouterr()
+    assert first.err.count("not JSON") == 5 and "… and 7 more problems" in first.err
+
+    with data.open("a") as stream:
+        stream.write(_line(3) + "not json\n")
+    monkeypatch.setattr(Problems, "KEEP", 100)
+    assert main(["stats", str(data), "--index", str(index), "--json"]) == 1
+    indexed = capsys.readouterr()
+    assert main(["stats", str(data), "--json"]) == 1
+    full = capsys.readouterr()
+    assert indexed.out == full.out and json.loads(full.out)["articles"] == 3
+    # The index said the five held, then one problem standing for the other seven, then the new one.
+    shown = [line for line in indexed.err.splitlines() if line.startswith(str(data))]
+    assert shown[5:] == [
+        f"{data}:13: and 7 more problem(s) read before",
+        f"{data}:16: not JSON: Expecting value at column 1",
+    ]
+    assert "more problems" not in indexed.err  # the one that stands for seven counts seven
+    assert [line for line in full.err.splitlines() if line.startswith(str(data))] == [
+        f"{data}:{line}: not JSON: Expecting value at column 1" for line in [*range(2, 14), 16]
+    ]
+
+
+def test_problems_count_what_they_no_longer_hold():
+    problems = Problems(keep=3)
+    mark = problems.mark()
+    for line in range(1, 11):
+        problems.append(Problem("a.jsonl", line, "not JSON: x", fatal=line != 10))
+    problems.append(Problem("a.jsonl", 11, "torn final line dropped (the writer stopped mid-line): x", fatal=False))
+    assert (len(problems), problems.fatal, problems.kinds["torn"], problems.lines) == (11, 9, 1, 11)
+    assert [p.line for p in problems] == [1, 2, 3]
+    said = problems.since(mark, "a.jsonl")
+    assert [p.line for p in said] == [1, 2, 3, 11] and (said[-1].count, said[-1].fatal) == (8, True)
+    again = Problems()
+    again += said
+    assert (len(again), again.fatal) == (11, 3 + 8)
+
+
 # --- a file that changes between the passes -------------------------------------------------------
 def test_a_file_rewritten_between_the_passes_stops_the_merge(tmp_path):
     path = tmp_path / "nu.jsonl"
     lines = [json.dumps({"site": "nu", "articleId": str(n), "headline": "x" * n}) + "\n" for n in range(1, 4)]
     path.write_text("".join(lines))
-    with select(read_all([str(path)], [], lean=True)) as selection:
+    with select(read_all([str(path)], Problems(), lean=True)) as selection:
         path.write_text("".join(reversed(lines)))  # the same lines, elsewhere
         with pytest.raises(ChangedWhileRead):
             list(merged(selection))

@@ -40,7 +40,7 @@ from rensa import RMinHash, RMinHashLSH
 from newscrawl.article.dates import AMSTERDAM, instant
 from newscrawl.article.files import atomic_output, head_digest
 from newscrawl.article.shingles import SHINGLE_WORDS, article_text, shingles
-from newscrawl.tools.dataset import Problem, Record, _record
+from newscrawl.tools.dataset import Problem, Problems, Record, _record
 from newscrawl.tools.present import as_dict
 
 #: the least estimated Jaccard similarity of shingles to a cluster's first member that joins it: a
@@ -101,7 +101,7 @@ class Report:
     clustered: int = 0  # articles in them
     articles: int = 0  # articles in the state, after the run
     rebuilt: str | None = None  # why the state was started again
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
 
 
 def sketch_of(text: str) -> RMinHash | None:
@@ -528,21 +528,3 @@ def cluster_ids(clusters_file: Path) -> Iterator[tuple[tuple[str, str], str, boo
             for member in cluster["members"]:
                 key = (member["site"], member["articleId"])
                 yield key, cluster["clusterId"], key == (first["site"], first["articleId"])
-
-
-class NotAClustersFile(ValueError):
-    pass
-
-
-def cluster_map(clusters_file: Path) -> dict[tuple[str, str], tuple[str, bool]]:
-    """(site, articleId) → (clusterId, whether it is its cluster's first member), for the members of
-    the clusters file's clusters; an article in none is a cluster of its own. NotAClustersFile
-    says, in one line, why the file cannot be read as one."""
-    try:
-        return {key: (cluster_id, first) for key, cluster_id, first in cluster_ids(clusters_file)}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise NotAClustersFile(f"--clusters {clusters_file}: not a clusters file ({exc})") from None
-
-
-def own_key(item: dict) -> str:
-    return f"{item.get('site')}:{item.get('articleId')}"

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -33,10 +33,73 @@ class Problem:
     line: int | None
     message: str
     fatal: bool = True  # False: worth saying, but no reason to refuse the file (an empty one, a torn last line)
+    count: int = 1  # how many problems it stands for (Problems.since: the rest of a file's, not held)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
+
+
+#: problems a command counts apart, by how their message begins (stats refuses mixed schema
+#: versions; merge says how many torn last lines it dropped)
+KINDS = {"schema": "schema version", "torn": "torn final line"}
+
+
+class Problems:
+    """The problems said while reading datasets: every one counted (in all, fatal, by :data:`KINDS`),
+    the first ``keep`` held to be shown. A file of millions of bad lines costs a count, not a list."""
+
+    KEEP = 10_000  # far more than a terminal is shown (present.print_problems)
+
+    def __init__(self, keep: int | None = None) -> None:
+        self.held: list[Problem] = []
+        self.total = self.fatal = 0
+        self.lines = 0  # lines with problems (a line's problems are said together)
+        self.kinds: Counter[str] = Counter()
+        self.last: Problem | None = None
+        self._keep = self.KEEP if keep is None else keep
+
+    def append(self, problem: Problem) -> None:
+        self.total += problem.count
+        self.fatal += problem.count if problem.fatal else 0
+        if self.last is None or (self.last.path, self.last.line) != (problem.path, problem.line):
+            self.lines += 1
+        self.last = problem
+        for kind, opening in KINDS.items():
+            if problem.message.startswith(opening):
+                self.kinds[kind] += problem.count
+        if len(self.held) < self._keep:
+            self.held.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    def __iadd__(self, problems: Iterable[Problem]) -> Problems:
+        self.extend(problems)
+        return self
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.held)
+
+    def mark(self) -> tuple[int, int, int]:
+        """Where the problems stand now, for :meth:`since`."""
+        return self.total, self.fatal, len(self.held)
+
+    def since(self, mark: tuple[int, int, int], path: str) -> list[Problem]:
+        """The problems said since ``mark`` (all of one file's, say): those held, and one that stands
+        for the rest, counted as they were (for an index, which says them again in a later run)."""
+        held = self.held[mark[2] :]
+        rest = self.total - mark[0] - sum(p.count for p in held)
+        fatal = self.fatal - mark[1] - sum(p.count for p in held if p.fatal)
+        if rest and self.last is not None:
+            # A later run needs no more than their number and whether any refuses the file; the
+            # last one's line keeps it a problem of a line (a whole-file one has the file read again).
+            held.append(Problem(path, self.last.line, f"and {rest} more problem(s) read before", fatal > 0, rest))
+        return held
 
 
 @dataclass
@@ -50,7 +113,7 @@ class Record:
 
 def read_records(
     path: Path,
-    problems: list[Problem],
+    problems: Problems,
     lean: bool = False,
     progress: Callable[[int, int], None] | None = None,
     start: tuple[int, int] = (0, 0),
@@ -97,7 +160,7 @@ def read_records(
                     problems.append(Problem(name, None, _not_jsonl(path)))
                     return
                 seen_text = True
-                before = len(problems)
+                before = problems.total
                 record = _lean_record(name, number, raw, begins, utf8) if lean else None
                 if record is None:
                     record = _record(name, number, raw, problems, begins)
@@ -106,7 +169,7 @@ def read_records(
                 if record is not None:
                     good, bad_run = good + 1, 0
                     yield record
-                elif len(problems) > before and problems[-1].fatal:
+                elif problems.total > before and problems.last is not None and problems.last.fatal:
                     bad_run += 1
                     if not good and bad_run == _GIVE_UP_AFTER:
                         problems.append(
@@ -180,9 +243,17 @@ def _no_constant(name: str) -> Any:
 DATE_FIELDS = (("datePublished",), ("dateModified",), ("metadata", "dateDownloaded"))
 
 
-def date_check(record: Record) -> list[Problem]:
-    """Only the dates of a line (what export needs to place it in time), as problems."""
-    return [Problem(record.path, record.line, error) for error in date_problems(record.item)]
+class UnplacedDates(ValueError):
+    """Dates of a line that no tool can place in time (an export's row says so while it makes the
+    line's cells, with date_problems' words: export.row)."""
+
+    def __init__(self, said: list[str]):
+        super().__init__("; ".join(said))
+        self.said = said
+
+
+def unplaced(path: str, value: Any) -> str:
+    return f"{path}: {value!r} cannot be placed in Amsterdam or UTC time"
 
 
 def date_problems(item: dict) -> list[str]:
@@ -202,7 +273,7 @@ def date_problems(item: dict) -> list[str]:
             moment.astimezone(AMSTERDAM)
             moment.astimezone(UTC)
         except (ValueError, OverflowError):
-            found.append(f"{'/'.join(path)}: {value!r} cannot be placed in Amsterdam or UTC time")
+            found.append(unplaced("/".join(path), value))
     return found
 
 
@@ -298,7 +369,7 @@ def present_raw(raw: msgspec.Raw) -> bool:
     return len(raw) > 8 or bool(_QUICK.decode(raw))
 
 
-def _record(name: str, number: int, raw: bytes, problems: list[Problem], offset: int = 0) -> Record | None:
+def _record(name: str, number: int, raw: bytes, problems: Problems | list[Problem], offset: int = 0) -> Record | None:
     size = len(raw)
     try:
         item = _QUICK.decode(raw)
@@ -404,7 +475,7 @@ def _field_rank() -> dict[str, int]:
     return {name: index for index, name in enumerate(field_order())}
 
 
-def write_jsonl(items: Iterable[dict], out: Path, refused: list | None = None) -> int:
+def write_jsonl(items: Iterable[dict], out: Path, refused: Sized | None = None) -> int:
     """Write atomically: a reader never sees a half-written dataset. When ``refused`` holds
     anything once the items are written (problems found on the way), nothing is written."""
     count = 0
@@ -468,7 +539,7 @@ def plot_per_day(summary: Summary, out: Path) -> None:
 
 
 def read_all(
-    paths: list[str], problems: list[Problem], same_schema: bool = False, lean: bool = False, positions: Any = None
+    paths: list[str], problems: Problems, same_schema: bool = False, lean: bool = False, positions: Any = None
 ):
     """Records of all files, with a progress bar when a person is watching; with ``same_schema``,
     records of another schema version are left out as problems (merge and stats never mix them).
@@ -503,7 +574,7 @@ def read_all(
                 problems += said
                 bar.update(offset)
             reached = [0, 0]
-            before = len(problems)
+            before = problems.mark()
             for record in read_records(
                 Path(path), problems, lean, advance if not bar.disable else None, start, reached
             ):
@@ -514,4 +585,4 @@ def read_all(
                         continue
                 yield record
             if positions is not None:
-                positions.reached(path, reached[0], reached[1], problems[before:])
+                positions.reached(path, reached[0], reached[1], problems.since(before, path))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any
 from newscrawl.article.dates import AMSTERDAM
 from newscrawl.article.files import atomic_output
 from newscrawl.article.schema import article_schema
+from newscrawl.tools.dataset import UnplacedDates, unplaced
 from newscrawl.tools.present import FORMULA_START, as_dict
 
 TZ = "Europe/Amsterdam"
@@ -65,10 +66,6 @@ def _arrow_type(pa, name: str, prop: dict, siblings: dict):
             return pa.struct([(key, _arrow_type(pa, key, sub, props)) for key, sub in props.items()])
         return pa.map_(pa.string(), pa.string())
     return pa.string()  # text, an enum, a const
-
-
-# The clusterId of an article (newscrawl clusters): an export with --clusters adds the column.
-ClusterOf = Callable[[dict], str]
 
 
 def _columns() -> list[tuple[str, dict, dict, bool]]:
@@ -151,18 +148,55 @@ def _row_makers() -> list[tuple[str, bool, Callable[[Any], Any] | None]]:
     ]
 
 
+#: the dates an export places in time: (column, whether metadata holds it) → its name in problems
+#: (dataset.DATE_FIELDS: validate and stats place the same ones)
+_PLACED = {("datePublished", False): "datePublished", ("dateModified", False): "dateModified"}
+_PLACED[("dateDownloaded", True)] = "metadata/dateDownloaded"
+
+
+def _placed(value: Any) -> datetime | None:
+    """A date field's cell, placed in time as it is made (dataset.date_problems' rule, at the cost
+    of one parse): an instant in Amsterdam time; a bare day its start there; a time without an
+    offset as it is, once it is known to be placeable as Amsterdam's. Raises when it is not."""
+    if not isinstance(value, str):
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        return moment.astimezone(AMSTERDAM)  # (through UTC: a moment UTC cannot hold raises too)
+    local = moment.replace(tzinfo=AMSTERDAM)
+    local.astimezone(AMSTERDAM)
+    return local if len(value) == 10 else moment
+
+
 def row(item: dict) -> dict:
-    """One article as a row of the export schema."""
+    """One article as a row of the export schema; UnplacedDates when a date of it cannot be placed
+    in time (all of them said, in dataset.DATE_FIELDS' order)."""
     metadata = as_dict(item.get("metadata"))
-    published = _instant(item.get("datePublished"))
     values: dict = {}
+    said: list[str] = []
+    published = None
     for name, in_metadata, convert in _row_makers():
-        if convert is not None:
-            values[name] = convert((metadata if in_metadata else item).get(name))
-        elif name == "publishedDate":
-            values[name] = published.astimezone(AMSTERDAM).date() if published else None
-        else:  # datePublishedPrecision
-            values[name] = metadata.get(name, "second") if published else None
+        if convert is None:
+            if name == "publishedDate":
+                values[name] = published.astimezone(AMSTERDAM).date() if published else None
+            else:  # datePublishedPrecision
+                values[name] = metadata.get(name, "second") if published else None
+            continue
+        value = (metadata if in_metadata else item).get(name)
+        placed = _PLACED.get((name, in_metadata))
+        if placed is None:
+            values[name] = convert(value)
+            continue
+        try:
+            values[name] = _placed(value)
+        except (ValueError, OverflowError):
+            values[name] = None
+            said.append(unplaced(placed, value))
+        if name == "datePublished":
+            published = values[name]
+    if said:
+        order = list(_PLACED.values())
+        raise UnplacedDates(sorted(said, key=lambda text: order.index(text.split(":", 1)[0])))
     return values
 
 
@@ -170,26 +204,22 @@ def row(item: dict) -> dict:
 ROW_GROUP = 10_000
 
 
-def write_parquet(
-    items: Iterable[dict], out: Path, cluster_of: ClusterOf | None = None, refused: list | None = None
-) -> int:
-    """Parquet in row groups of ``ROW_GROUP`` articles, written as they come; atomically, and not
-    at all when ``refused`` holds anything once the items are read."""
+def write_parquet(rows: Iterable[dict], out: Path, clustered: bool = False, refused: Sized | None = None) -> int:
+    """Parquet in row groups of ``ROW_GROUP`` articles (rows made by :func:`row`, with ``clusterId``
+    when ``clustered``), written as they come; atomically, and not at all when ``refused`` holds
+    anything once the rows are read."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = arrow_schema()
-    if cluster_of is not None:
+    if clustered:
         schema = schema.append(pa.field("clusterId", pa.string()))
     names = schema.names
     count = 0
     with atomic_output(out, refused) as target:
         with pq.ParquetWriter(target, schema) as writer:
             columns: list[list] = [[] for _ in names]
-            for item in items:
-                values = row(item)
-                if cluster_of is not None:
-                    values["clusterId"] = cluster_of(item)
+            for values in rows:
                 for column, name in zip(columns, names):
                     column.append(values[name])
                 if len(columns[0]) >= ROW_GROUP:
@@ -247,23 +277,17 @@ _as_json = json.JSONEncoder(ensure_ascii=False, default=_json_time).encode
 
 
 def write_csv(
-    items: Iterable[dict],
-    out: Path,
-    raw: bool = False,
-    cluster_of: ClusterOf | None = None,
-    refused: list | None = None,
+    rows: Iterable[dict], out: Path, raw: bool = False, clustered: bool = False, refused: Sized | None = None
 ) -> int:
-    """CSV with a header; a cell that starts like a formula (=, +, -, @, tab, CR) gets a leading
-    apostrophe so spreadsheets show it as text, unless ``raw``. Written row by row, atomically."""
-    names = arrow_schema().names + (["clusterId"] if cluster_of else [])
+    """CSV with a header, of rows made by :func:`row` (with ``clusterId`` when ``clustered``); a cell
+    that starts like a formula (=, +, -, @, tab, CR) gets a leading apostrophe so spreadsheets show
+    it as text, unless ``raw``. Written row by row, atomically."""
+    names = arrow_schema().names + (["clusterId"] if clustered else [])
     count = 0
     with atomic_output(out, refused) as target:
         stream = io.TextIOWrapper(target, encoding="utf-8", newline="")
         stream.write(_csv_line(names))
-        for item in items:
-            values = row(item)
-            if cluster_of is not None:
-                values["clusterId"] = cluster_of(item)
+        for values in rows:
             stream.write(_csv_line([values[name] for name in names], raw))
             count += 1
         stream.flush()

@@ -7,6 +7,7 @@ output (CSV, terminal, HTML) passes its values through one of these.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -14,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from newscrawl.article.files import bounded_lines, open_regular
 
@@ -142,12 +143,23 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def print_problems(problems: list, limit: int = 200) -> None:
-    """Problems of dataset files on stderr, as inert text, at most ``limit`` of them."""
-    for problem in problems[:limit]:
+class Said(Protocol):
+    """Problems said: a list, or a dataset.Problems (which counts more than it holds)."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+def print_problems(*groups: Said, limit: int = 200) -> None:
+    """Problems of dataset files on stderr, as inert text, at most ``limit`` of them (``groups``:
+    lists or dataset.Problems, whose length counts the problems it no longer holds)."""
+    shown = 0
+    for problem in itertools.islice(itertools.chain.from_iterable(groups), limit):
         print(for_terminal(problem), file=sys.stderr)
-    if len(problems) > limit:
-        print(f"… and {len(problems) - limit} more problems", file=sys.stderr)
+        shown += getattr(problem, "count", 1)  # (one may stand for many: dataset.Problems.since)
+    total = sum(len(group) for group in groups)
+    if total > shown:
+        print(f"… and {total - shown} more problems", file=sys.stderr)
 
 
 def moment(text: Any) -> datetime | None:

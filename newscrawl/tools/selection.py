@@ -18,6 +18,7 @@ of CPU. The lines themselves stay with Python's reader, which says what is wrong
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import os
 import tempfile
@@ -30,13 +31,22 @@ import msgspec
 
 from newscrawl.article.dates import AMSTERDAM, published_moment
 from newscrawl.article.files import head_digest
-from newscrawl.tools.dataset import Lean, Problem, Record, check_record, field_ordered, parse_line
+from newscrawl.tools.dataset import (
+    Lean,
+    Problem,
+    Problems,
+    Record,
+    UnplacedDates,
+    check_record,
+    field_ordered,
+    parse_line,
+)
 from newscrawl.tools.present import as_dict
 
 #: DuckDB's memory limit: the key rows beyond it go to a temporary directory
 MEMORY_LIMIT = os.environ.get("NEWSCRAWL_SORT_MEMORY", "512MB")
 #: the layout of an index (stats --index): an index of another is made again
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: a problem says how many it stands for
 #: lines turned into key rows, and handed to DuckDB, at once: up to this many, and up to this many
 #: bytes of lines (a lean item's raw fields keep its line in memory until then)
 BATCH, BATCH_BYTES = 20_000, 16 << 20
@@ -158,6 +168,7 @@ class Selection:
         self.paths: list[str] = []
         self._index: dict[str, int] = {}
         self._run: list[int] = []  # the files of this run, in the order given
+        self._clusters = self._without_copies = False  # take_clusters
         self._prepare(json.dumps([INDEX_FORMAT, [list(column) for column in self._columns]]))
         self._kept = index is not None
         if self._kept:
@@ -178,7 +189,9 @@ class Selection:
                 "CREATE TABLE files (path VARCHAR PRIMARY KEY, file INTEGER, position BIGINT, line BIGINT, "
                 "digest VARCHAR)"
             )
-            self._db.execute("CREATE TABLE problems (file INTEGER, line BIGINT, message VARCHAR, fatal BOOLEAN)")
+            self._db.execute(
+                "CREATE TABLE problems (file INTEGER, line BIGINT, message VARCHAR, fatal BOOLEAN, count BIGINT)"
+            )
             self._db.execute("CREATE TABLE meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
             self._db.execute("INSERT INTO meta VALUES ('layout', ?)", [layout])
         for path, file in self._db.execute("SELECT path, file FROM files ORDER BY file").fetchall():
@@ -200,11 +213,11 @@ class Selection:
             except OSError:
                 grown = False
             said = self._db.execute(
-                "SELECT line, message, fatal FROM problems WHERE file = ? ORDER BY rowid", [file]
+                "SELECT line, message, fatal, count FROM problems WHERE file = ? ORDER BY rowid", [file]
             ).fetchall()
             # (a problem of the whole file, an empty one say, may not hold once it grows: read again)
-            if grown and all(number is not None for number, _, _ in said):
-                return position, line, [Problem(path, number, message, fatal) for number, message, fatal in said]
+            if grown and all(row[0] is not None for row in said):
+                return position, line, [Problem(path, *row) for row in said]
         self._db.execute("DELETE FROM keys WHERE file = ?", [file])
         self._db.execute("DELETE FROM problems WHERE file = ?", [file])
         return 0, 0, []
@@ -217,7 +230,8 @@ class Selection:
         self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", [path, file, position, line, digest])
         if said:
             self._db.executemany(
-                "INSERT INTO problems VALUES (?, ?, ?, ?)", [(file, p.line, p.message, p.fatal) for p in said]
+                "INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
+                [(file, p.line, p.message, p.fatal, p.count) for p in said],
             )
 
     def _file(self, path: str) -> int:
@@ -304,9 +318,50 @@ class Selection:
             self._db.execute("UPDATE keys SET pub = placed.pub FROM placed WHERE keys.seq = placed.seq")
             self._db.unregister("placed")
 
+    # --- a clusters file (newscrawl clusters): its members beside the key rows --------------------------
+    def take_clusters(self, members: Iterable[tuple[tuple[Any, Any], str, bool]], without_copies: bool) -> None:
+        """The members of a clusters file (clusters.cluster_ids: (site, articleId), clusterId,
+        whether it is its cluster's first), as a table DuckDB holds within its memory limit (a
+        clusters file of years is not held in Python). A member said twice is what it was said
+        last. ``without_copies``: the later members of clusters are left out of every question
+        (stats --originals: each story counted at its first publication)."""
+        import pyarrow as pa
+
+        self._db.execute(
+            "CREATE TEMP TABLE said_members (site_s BLOB, id_s BLOB, odd BLOB, cluster VARCHAR, first BOOLEAN, n BIGINT)"
+        )
+        said, members = 0, iter(members)
+        while batch := list(itertools.islice(members, BATCH)):
+            sites, ids = [key[0] for key, _, _ in batch], [key[1] for key, _, _ in batch]
+            table = pa.table(
+                [
+                    text_column(sites),
+                    text_column(ids),
+                    pa.array(
+                        [b"" if type(s) is str and type(i) is str else _exact(s, i) for s, i in zip(sites, ids)],
+                        pa.binary(),
+                    ),
+                    pa.array([cluster for _, cluster, _ in batch], pa.string()),
+                    pa.array([first for _, _, first in batch], pa.bool_()),
+                    pa.array(range(said, said + len(batch)), pa.int64()),
+                ],
+                names=["site_s", "id_s", "odd", "cluster", "first", "n"],
+            )
+            said += len(batch)
+            self._db.register("batch", table)
+            self._db.execute("INSERT INTO said_members SELECT * FROM batch")
+            self._db.unregister("batch")
+        self._db.execute(
+            "CREATE TEMP TABLE members AS SELECT site_s, id_s, odd, arg_max(cluster, n) AS cluster, "
+            "arg_max(first, n) AS first FROM said_members GROUP BY site_s, id_s, odd"
+        )
+        self._db.execute("DROP TABLE said_members")
+        self._clusters, self._without_copies = True, without_copies
+
     def _view(self) -> None:
         """``run``: the rows of this run's files, ``seq`` their order as this run reads them (the
-        files in the order given, each line by its place in the file)."""
+        files in the order given, each line by its place in the file); with ``without_copies``,
+        not the lines of the clusters' later members."""
         import pyarrow as pa
 
         order = pa.table(
@@ -315,9 +370,15 @@ class Selection:
         self._db.register("run_order", order)
         self._db.execute("CREATE OR REPLACE TEMP TABLE run_files AS SELECT * FROM run_order")
         self._db.unregister("run_order")
+        copies = (
+            " WHERE NOT EXISTS (SELECT 1 FROM members WHERE NOT members.first AND members.site_s = keys.site_s "
+            "AND members.id_s = keys.id_s AND members.odd = coalesce(keys.odd, ''::BLOB))"
+            if self._without_copies
+            else ""
+        )
         self._db.execute(
             "CREATE OR REPLACE TEMP VIEW run AS SELECT keys.* REPLACE ((run_files.rank << 40) + keys.off AS seq) "
-            "FROM keys JOIN run_files USING (file)"
+            "FROM keys JOIN run_files USING (file)" + copies
         )
 
     def chosen(self, all_revisions: bool | None) -> str:
@@ -338,11 +399,18 @@ class Selection:
                 FROM run GROUP BY {group}
             ) AS best USING (seq)"""
 
-    def in_output_order(self, all_revisions: bool = False) -> Iterator[tuple[int, int, int, int]]:
+    def in_output_order(self, all_revisions: bool = False) -> Iterator[tuple]:
         """(file, offset, length, line number) of each chosen line, ordered as a merged dataset is:
-        by datePublished, then site, articleId and revision (then the order first read)."""
-        query = f"""SELECT file, off, len, line FROM ({self.chosen(all_revisions)})
-                    ORDER BY pub, site_s, id_s, rev, first_seen"""
+        by datePublished, then site, articleId and revision (then the order first read); with a
+        clusters file taken, then the line's clusterId (None: the article is in no cluster)."""
+        if not self._clusters:
+            query = f"""SELECT file, off, len, line FROM ({self.chosen(all_revisions)})
+                        ORDER BY pub, site_s, id_s, rev, first_seen"""
+        else:
+            query = f"""SELECT c.file, c.off, c.len, c.line, members.cluster FROM ({self.chosen(all_revisions)}) AS c
+                        LEFT JOIN members ON members.site_s = c.site_s AND members.id_s = c.id_s
+                            AND members.odd = coalesce(c.odd, ''::BLOB)
+                        ORDER BY c.pub, c.site_s, c.id_s, c.rev, c.first_seen"""
         yield from self.rows(query)
 
     def keep(self, query: str, name: str) -> None:
@@ -412,7 +480,7 @@ def select(
     selection: Selection | None = None,
 ) -> Selection:
     """The first pass: a key row of every (lean) record, with the ``extra`` columns ``columns``
-    makes of a batch of them (into ``selection`` when given: an index)."""
+    makes of a batch of them (into ``selection`` when given: an index, or one holding a clusters file)."""
     selection = selection or Selection(extra, columns)
     # The pass makes millions of short-lived objects and no reference cycles: the cyclic garbage
     # collector, run every few hundred allocations, would take a fifth of its time.
@@ -438,25 +506,36 @@ def select(
 def merged(
     selection: Selection,
     all_revisions: bool = False,
-    problems: list[Problem] | None = None,
-    check: Callable[[Record], list[Problem]] | None = None,
+    problems: Problems | None = None,
+    check: Callable[[Record], list[Problem]] | None = check_record,
     ordered: bool = True,
-) -> Iterator[dict]:
+    convert: Callable[..., Any] | None = None,
+) -> Iterator[Any]:
     """The second pass: one dataset from many runs, the latest revision of each article (or every
     revision), ordered by datePublished, then site, articleId and revision, fields in schema order.
-    With ``problems``, each chosen line is checked (by ``check``, else as ``newscrawl validate``
-    checks it) and its problems added there, and it is left out: merge never writes a line validate
-    rejects (the callers write nothing when ``problems`` holds anything). ``ordered``: fields in
-    schema order (what a JSONL output needs; an export reads them by name)."""
+    With ``problems``, each chosen line is checked (by ``check``: as ``newscrawl validate`` checks
+    it, unless another is given) and its problems added there, and it is left out: merge never
+    writes a line validate rejects (the callers write nothing when ``problems`` holds anything).
+    ``ordered``: fields in schema order (what a JSONL output needs). ``convert`` makes what is
+    handed on of each item (an export's row; with a clusters file taken, of the item and its
+    clusterId); dates it cannot place are the line's problems."""
     lines = Lines(selection.paths)
     try:
-        for file, offset, size, number in selection.in_output_order(all_revisions):
+        for file, offset, size, number, *cluster in selection.in_output_order(all_revisions):
             item = lines.item(file, offset, size)
-            if problems is not None:
-                found = (check or check_record)(Record(selection.paths[file], number, item, offset, size))
+            if problems is not None and check is not None:
+                found = check(Record(selection.paths[file], number, item, offset, size))
                 if found:  # said, and not handed on: what is written is then discarded
                     problems.extend(found)
                     continue
+            if convert is not None:
+                try:
+                    yield convert(item, *cluster)
+                except UnplacedDates as unplaced:
+                    if problems is None:
+                        raise
+                    problems.extend(Problem(selection.paths[file], number, said) for said in unplaced.said)
+                continue
             yield field_ordered(item) if ordered else item
     finally:
         lines.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from newscrawl.tools import clusters
 from newscrawl.tools.present import print_problems
+from newscrawl.tools.selection import Selection
 
 
 def add_to(commands) -> None:
@@ -60,15 +61,16 @@ def run(options: argparse.Namespace) -> int:
         f"{report.clusters} cluster(s) of two or more hold {report.clustered} of {report.articles} article(s) "
         f"→ {output} ({time.monotonic() - started:.1f} s)"
     )
-    fatal = [problem for problem in report.problems if problem.fatal]
-    return 1 if fatal else 0
+    return 1 if report.problems.fatal else 0
 
 
-def clusters_file(option: str) -> dict[tuple[str, str], tuple[str, bool]] | None:
-    """The members of a --clusters file (newscrawl.tools.clusters.cluster_map), or None once it has
-    said in one line why the file cannot be read as one (export and stats take it alike)."""
+def clusters_file(option: str, selection: Selection, without_copies: bool = False) -> bool:
+    """The members of a --clusters file taken into ``selection`` (Selection.take_clusters), or
+    False once it has said in one line why the file cannot be read as one (export and stats take
+    it alike)."""
     try:
-        return clusters.cluster_map(Path(option))
-    except clusters.NotAClustersFile as why:
-        print(why, file=sys.stderr)
-        return None
+        selection.take_clusters(clusters.cluster_ids(Path(option)), without_copies)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"--clusters {option}: not a clusters file ({exc})", file=sys.stderr)
+        return False
+    return True

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from newscrawl.state import state_db
-from newscrawl.tools.dataset import Problem, read_all
+from newscrawl.tools.dataset import Problems, read_all
 from newscrawl.tools.present import for_terminal, print_problems
 
 
@@ -57,7 +57,7 @@ def run(options: argparse.Namespace) -> int:
     if not state.is_file():
         print(f"no crawl state at {state}: give --state (the STATE_DB of the crawls)", file=sys.stderr)
         return 2
-    problems: list[Problem] = []
+    problems = Problems()
     rows = ledger(state, read_all(options.files, problems), options.site, since)
     print_problems(problems)
     if options.json:

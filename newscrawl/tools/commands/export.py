@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from newscrawl.tools.dataset import Problem, date_check, read_all
+from newscrawl.tools.dataset import Problems, read_all
 from newscrawl.tools.present import print_problems
-from newscrawl.tools.selection import ChangedWhileRead, merged, select
+from newscrawl.tools.selection import ChangedWhileRead, Selection, merged, select
 
 
 def add_to(commands) -> None:
@@ -39,7 +39,7 @@ def add_to(commands) -> None:
 
 def run(options: argparse.Namespace) -> int:
     """Typed Parquet or CSV (by the extension of -o): the latest revision of each article, or every revision."""
-    from newscrawl.tools.export import write_csv, write_parquet
+    from newscrawl.tools.export import row, write_csv, write_parquet
 
     out = Path(options.output)
     writer = {".parquet": write_parquet, ".csv": write_csv}.get(out.suffix.lower())
@@ -49,48 +49,54 @@ def run(options: argparse.Namespace) -> int:
     if out.is_dir() or not out.resolve().parent.is_dir():
         print(f"-o {options.output}: not a file in an existing directory", file=sys.stderr)
         return 2
-    cluster_of = None
+    selection = Selection()
     if options.clusters:
-        from newscrawl.tools.clusters import own_key
         from newscrawl.tools.commands.clusters import clusters_file
 
-        known = clusters_file(options.clusters)
-        if known is None:
+        if not clusters_file(options.clusters, selection):
+            selection.close()
             return 2
-
-        def cluster_of(item: dict) -> str:
-            found = known.get((item.get("site"), item.get("articleId")))  # type: ignore[arg-type]
-            return found[0] if found else own_key(item)
-
-    problems: list[Problem] = []
-    with select(read_all(options.files, problems, same_schema=True, lean=True)) as selection:
+    problems = Problems()
+    with select(read_all(options.files, problems, same_schema=True, lean=True), selection=selection):
         # A date no tool can place in time is the line's problem (validate says the same), not a
         # crash of the export: the file written so far is then discarded, as it is after an
         # unreadable line (the chosen lines are still checked, to say all that is wrong at once).
-        found: list[Problem] = [p for p in problems if p.fatal]
-        items = merged(selection, options.all_revisions, found, date_check, ordered=False)
+        # Each line's dates are placed in time once, as its row is made (export.row).
+        def make_row(item: dict, *cluster: str | None) -> dict:
+            values = row(item)
+            if cluster:  # an article in no cluster of two or more is a cluster of its own
+                values["clusterId"] = cluster[0] or f"{item.get('site')}:{item.get('articleId')}"
+            return values
+
+        found = Problems()
+        rows = merged(selection, options.all_revisions, found, check=None, ordered=False, convert=make_row)
+        clustered = bool(options.clusters)
         try:
-            count = (
-                write_csv(items, out, raw=options.csv_raw, cluster_of=cluster_of, refused=found)
-                if writer is write_csv
-                else write_parquet(items, out, cluster_of=cluster_of, refused=found)
-            )
+            if problems.fatal:
+                for _ in rows:
+                    pass
+            else:
+                count = (
+                    write_csv(rows, out, raw=options.csv_raw, clustered=clustered, refused=found)
+                    if writer is write_csv
+                    else write_parquet(rows, out, clustered=clustered, refused=found)
+                )
         except ChangedWhileRead as exc:
             print(f"not exported: {exc}; nothing written", file=sys.stderr)
             return 1
         except OSError as exc:
             print(f"-o {options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
             return 1
-    print_problems(problems + [p for p in found if p not in problems])
-    if found:
-        return _not_exported([p for p in found if p.fatal])
+    print_problems(problems, found)
+    if problems.fatal or found:
+        return _not_exported(problems.fatal + found.fatal)
     print(f"{count} articles → {options.output}")
     return 0
 
 
-def _not_exported(fatal: list[Problem]) -> int:
+def _not_exported(fatal: int) -> int:
     print(
-        f"not exported: {len(fatal)} line(s) or file(s) it cannot read or write (unreadable, another schema version, a date outside time); nothing written",
+        f"not exported: {fatal} line(s) or file(s) it cannot read or write (unreadable, another schema version, a date outside time); nothing written",
         file=sys.stderr,
     )
     return 1

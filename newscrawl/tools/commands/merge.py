@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newscrawl.tools.dataset import Problem, read_all, write_jsonl
+from newscrawl.tools.dataset import Problems, read_all, write_jsonl
 from newscrawl.tools.present import print_problems
 from newscrawl.tools.selection import ChangedWhileRead, merged, select
 
@@ -27,7 +27,7 @@ def run(options: argparse.Namespace) -> int:
     if Path(options.output).is_dir():
         print(f"-o {options.output}: is a directory; give the merged file's name", file=sys.stderr)
         return 2
-    problems: list[Problem] = []
+    problems = Problems()
     lines = 0
 
     def counted(records):
@@ -39,9 +39,8 @@ def run(options: argparse.Namespace) -> int:
     # Two passes in bounded memory: a key row of each line (newscrawl/tools/selection.py), then
     # the chosen lines read again in the merged order and written as they come.
     with select(counted(read_all(options.files, problems, same_schema=True, lean=True))) as selection:
-        torn = [p for p in problems if "torn final line" in p.message]
-        fatal = [p for p in problems if p.fatal]
-        invalid: list[Problem] = []
+        torn, fatal = problems.kinds["torn"], problems.fatal
+        invalid = Problems()
         try:
             if fatal:  # nothing is written; the chosen lines are still checked, to say all that is wrong at once
                 for _ in merged(selection, options.all_revisions, invalid):
@@ -54,13 +53,13 @@ def run(options: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"-o {options.output}: cannot write: {exc.strerror or exc}; nothing written", file=sys.stderr)
             return 1
-    print_problems(problems + invalid)
+    print_problems(problems, invalid)
     if fatal:
-        print(f"not merged: {len(fatal)} unreadable line(s) or file(s); nothing written", file=sys.stderr)
+        print(f"not merged: {fatal} unreadable line(s) or file(s); nothing written", file=sys.stderr)
         return 1
     if invalid:
         # One verdict: a merged dataset is one `newscrawl validate` accepts, line for line.
-        lines_wrong = len({(p.path, p.line) for p in invalid})
+        lines_wrong = invalid.lines
         print(
             f"not merged: {lines_wrong} line(s) newscrawl validate rejects would be the merged ones; nothing written",
             file=sys.stderr,
@@ -68,6 +67,6 @@ def run(options: argparse.Namespace) -> int:
         return 1
     print(
         f"{count} articles from {lines} lines in {len(options.files)} file(s) → {options.output}"
-        + (f" ({len(torn)} torn final line(s) dropped)" if torn else "")
+        + (f" ({torn} torn final line(s) dropped)" if torn else "")
     )
     return 0

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from newscrawl.tools import summary as counting
-from newscrawl.tools.dataset import Problem, article_key, plot_per_day, read_all
+from newscrawl.tools.dataset import Problems, plot_per_day, read_all
 from newscrawl.tools.present import for_terminal, print_problems
 from newscrawl.tools.selection import Selection, select
 
@@ -54,31 +54,30 @@ def run(options: argparse.Namespace) -> int:
     if options.index and options.originals:
         print("--index summarises the files as they are: it cannot be combined with --originals", file=sys.stderr)
         return 2
-    problems: list[Problem] = []
+    problems = Problems()
     index = Selection(counting.COLUMNS, counting.columns, Path(options.index)) if options.index else None
     records = read_all(options.files, problems, same_schema=True, lean=True, positions=index)
+    selection = index or Selection(counting.COLUMNS, counting.columns)
     if options.originals:
         from newscrawl.tools.commands.clusters import clusters_file
 
-        known = clusters_file(options.clusters)
-        if known is None:
-            return 2
         # A later member of a cluster is a copy: each story is counted at its first publication.
-        copies = {key for key, (_, first) in known.items() if not first}
-        records = (record for record in records if article_key(record.item) not in copies)
+        if not clusters_file(options.clusters, selection, without_copies=True):
+            selection.close()
+            return 2
     # One pass over the lines keeps what a summary counts of each (a few columns) with its key row
     # (newscrawl/tools/selection.py, newscrawl/tools/summary.py): each article's latest line is
     # chosen there, and counted.
-    with select(records, counting.COLUMNS, counting.columns, index) as selection:
+    with select(records, selection=selection):
         summary = counting.summarise(selection, options.all_revisions)
     print_problems(problems)
     if not summary.articles:
         print("no articles found", file=sys.stderr)
         return 1
-    mixed = [p for p in problems if p.message.startswith("schema version")]
+    mixed = problems.kinds["schema"]
     if mixed:
         print(
-            f"not summarised: {len(mixed)} line(s) of another schema version; summarise each version apart",
+            f"not summarised: {mixed} line(s) of another schema version; summarise each version apart",
             file=sys.stderr,
         )
         return 1
@@ -112,4 +111,4 @@ def run(options: argparse.Namespace) -> int:
             print(f"--plot {options.plot}: cannot write: {exc.strerror or exc}", file=sys.stderr)
             return 1
         print(f"plot written to {options.plot}", file=sys.stderr)
-    return 1 if any(p.fatal for p in problems) else 0
+    return 1 if problems.fatal else 0

@@ -8,7 +8,7 @@ from collections import Counter
 from newscrawl.extract.declared import SITE_NAME
 from newscrawl.extract.registry import sites
 from newscrawl.tools.dataset import (
-    Problem,
+    Problems,
     check_record,
     read_all,
 )
@@ -26,7 +26,7 @@ def add_to(commands) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
-    problems: list[Problem] = []
+    problems = Problems()
     valid = total = 0
     registered = set(sites())
     # A site this installation does not know (declared in a TOML file not given here) is checked as
@@ -38,7 +38,7 @@ def run(options: argparse.Namespace) -> int:
         if isinstance(site, str) and site not in registered and SITE_NAME.match(site):
             unregistered[site] += 1
         found = check_record(record, frozenset(unregistered))
-        problems += found
+        problems.extend(found)
         valid += not found
     print_problems(problems)
     for site, lines in sorted(unregistered.items()):
