@@ -16,7 +16,10 @@ The questions, for both:
   later revisions, field coverage, the datePublished range;
 - merge: the latest revisions ordered by datePublished, site and articleId, as JSONL;
 - export: the same as Parquet, and as CSV;
-- validate (newscrawl only: DuckDB has no JSON Schema).
+- validate (newscrawl only: DuckDB has no JSON Schema);
+- merge --into: the dataset less its last day (1,500 lines) merged into a new file, then the day
+  appended and merged into it again: the second run reads the day, not the history (DuckDB has no
+  such question: beside it, its merge of the whole file).
 """
 
 from __future__ import annotations
@@ -84,6 +87,31 @@ def newscrawl(command: str, data: Path, out: Path) -> list[str]:
         "export parquet": [*tool, "export", str(data), "-o", f"{out}.parquet"],
         "export csv": [*tool, "export", str(data), "-o", f"{out}.csv"],
     }[command]
+
+
+#: a day of the three sites' articles, as the benchmark's lines come (about 1,500)
+DAY = 1_500
+
+
+def into_runs(data: Path, out: Path):
+    """("first", its figures), ("+1 day", its figures): the dataset less its last DAY lines merged
+    into a new file, then those lines appended to the crawl's file and merged into it again."""
+    crawl, into = Path(f"{out}.crawl.jsonl"), Path(f"{out}.into.jsonl")
+    for leftover in (crawl, into, into.with_name(into.name + ".index.duckdb")):
+        leftover.unlink(missing_ok=True)
+    total = sum(1 for _ in data.open("rb"))
+    with data.open("rb") as source, crawl.open("wb") as target:
+        for number, raw in enumerate(source):
+            if number == total - DAY:
+                break
+            target.write(raw)
+        day = source.read()
+    tool = [sys.executable, "-m", "newscrawl", "merge", str(crawl), "--into", str(into)]
+    yield "first", measured(tool)
+    with crawl.open("ab") as target:
+        target.write(day)
+    yield "+1 day", measured(tool)
+    crawl.unlink()
 
 
 def duckdb(command: str, data: Path, out: Path) -> list[str]:
@@ -156,7 +184,9 @@ def main() -> None:
         "--ten-million", action="store_true", help="also 10,000,000 lines (35 GB of disk; about an hour to make)"
     )
     parser.add_argument("--work", default=str(HERE / ".cache" / "datasets"))
-    parser.add_argument("--only", help="comma-separated commands (validate, stats, merge, export parquet, export csv)")
+    parser.add_argument(
+        "--only", help="comma-separated commands (validate, stats, merge, export parquet, export csv, merge --into)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the outputs")
     parser.add_argument("--outputs", help="where the outputs go (default: the work directory)")
     parser.add_argument(
@@ -168,7 +198,7 @@ def main() -> None:
     sizes = [int(size) for size in options.sizes.split(",")] + ([10_000_000] if options.ten_million else [])
     if options.short:
         sizes = [options.short]
-    commands = ["validate", "stats", "merge", "export parquet", "export csv"]
+    commands = ["validate", "stats", "merge", "export parquet", "export csv", "merge --into"]
     if options.only:
         commands = [command for command in commands if command in options.only.split(",")]
     rows = []
@@ -177,9 +207,15 @@ def main() -> None:
         if options.short and not data.exists():
             short_lines(data, size)
         for command in commands:
-            if size >= 10_000_000 and command in ("merge", "export csv") and not options.short:
+            if size >= 10_000_000 and command in ("merge", "export csv", "merge --into") and not options.short:
                 continue
             out = Path(options.outputs or work) / "out"
+            if command == "merge --into":
+                for step, ours in into_runs(data, out):
+                    theirs = measured(duckdb("merge", data, out)) if step == "+1 day" else None
+                    rows.append((size, f"merge --into ({step})", ours, theirs))
+                    print(_row(size, f"merge --into ({step})", ours, theirs), flush=True)
+                continue
             ours = measured(newscrawl(command, data, out))
             # DuckDB's own sort of 10,000,000 whole articles would need more disk than is left here.
             wanted = command in DUCKDB and (size < 10_000_000 or command == "stats") and not options.short
@@ -201,7 +237,8 @@ def main() -> None:
 def _row(size: int, command: str, ours: tuple, theirs: tuple | None) -> str:
     wall, cpu, peak, _ = ours
     duck = f"{theirs[1]:.1f} | {theirs[2]:,.0f} | {cpu / theirs[1]:.2f}x" if theirs else "- | - | -"
-    return f"| {size:,} | {command} | {wall:.1f} | {cpu:.1f} | {peak:,.0f} | {size / cpu:,.0f} | {duck} |"
+    rate = "-" if "+1 day" in command else f"{size / cpu:,.0f}"  # (it reads the day, not the size)
+    return f"| {size:,} | {command} | {wall:.1f} | {cpu:.1f} | {peak:,.0f} | {rate} | {duck} |"
 
 
 if __name__ == "__main__":

@@ -147,7 +147,10 @@ class Selection:
         extra: tuple[tuple[str, str], ...] = (),
         columns: Callable[[list[Lean]], list] | None = None,
         index: Path | None = None,
+        purpose: str = "",
     ):
+        """``index``: a DuckDB file kept between runs (stats --index, merge --into); ``purpose``
+        tells indexes of one layout apart (merge's of latest revisions from one of all)."""
         import duckdb
 
         self._folder = tempfile.TemporaryDirectory(prefix="newscrawl-sort-")
@@ -169,7 +172,10 @@ class Selection:
         self._index: dict[str, int] = {}
         self._run: list[int] = []  # the files of this run, in the order given
         self._clusters = self._without_copies = False  # take_clusters
-        self._prepare(json.dumps([INDEX_FORMAT, [list(column) for column in self._columns]]))
+        self._closed = False
+        self._prepare(
+            json.dumps([INDEX_FORMAT, [list(column) for column in self._columns], *([purpose] if purpose else [])])
+        )
         self._kept = index is not None
         if self._kept:
             self._db.execute("BEGIN TRANSACTION")  # an index changes whole or not at all
@@ -233,6 +239,19 @@ class Selection:
                 "INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
                 [(file, p.line, p.message, p.fatal, p.count) for p in said],
             )
+
+    def kept(self, path: str) -> tuple[int, int, str] | None:
+        """(position, line number, head digest) the index holds of ``path``, or None."""
+        rows = self._db.execute("SELECT position, line, digest FROM files WHERE path = ?", [path]).fetchall()
+        return rows[0] if rows else None
+
+    def forget(self) -> None:
+        """An index made again from nothing: every file is read whole."""
+        for table in ("keys", "files", "problems"):
+            self._db.execute(f"DELETE FROM {table}")
+        self._index.clear()
+        self.paths.clear()
+        self._seq = 0
 
     def _file(self, path: str) -> int:
         index = self._index.get(path)
@@ -426,6 +445,9 @@ class Selection:
             yield from rows
 
     def close(self, failed: bool = False) -> None:
+        if self._closed:
+            return
+        self._closed = True
         try:
             if self._kept:
                 self._db.execute("ROLLBACK" if failed else "COMMIT")
@@ -449,6 +471,14 @@ class Lines:
         self._open: dict[int, Any] = {}
 
     def item(self, file: int, offset: int, length: int) -> dict:
+        raw = self.raw(file, offset, length)
+        item = parse_line(raw)
+        if not isinstance(item, dict):
+            raise ChangedWhileRead(self._paths[file])
+        return item
+
+    def raw(self, file: int, offset: int, length: int) -> bytes:
+        """The line's bytes, newline included (as its length was when first read)."""
         stream = self._open.get(file)
         if stream is None:
             stream = self._open[file] = Path(self._paths[file]).open("rb")
@@ -457,10 +487,7 @@ class Lines:
         raw = stream.readline()
         if len(raw) != length:
             raise ChangedWhileRead(self._paths[file])
-        item = parse_line(raw)
-        if not isinstance(item, dict):
-            raise ChangedWhileRead(self._paths[file])
-        return item
+        return raw
 
     def close(self) -> None:
         for stream in self._open.values():
