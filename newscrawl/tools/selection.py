@@ -547,6 +547,11 @@ def merged(
     handed on of each item (an export's row; with a clusters file taken, of the item and its
     clusterId); dates it cannot place are the line's problems."""
     lines = Lines(selection.paths)
+    # As in the first pass (select): the lines make no reference cycles, and an export holds a row
+    # group of their values, which the cyclic collector would walk again and again (a fifth of a
+    # Parquet export's time).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for file, offset, size, number, *cluster in selection.in_output_order(all_revisions):
             item = lines.item(file, offset, size)
@@ -566,3 +571,5 @@ def merged(
             yield field_ordered(item) if ordered else item
     finally:
         lines.close()
+        if collecting:
+            gc.enable()
