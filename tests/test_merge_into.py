@@ -135,3 +135,22 @@ def test_into_one_of_its_own_inputs_is_refused(tmp_path, article):
     crawl.write_text(line(article, 1))
     result = merge(str(crawl), "--into", str(crawl))
     assert result.returncode == 2 and "is one of the FILEs" in result.stderr
+
+
+def test_a_merge_into_of_more_lines_than_a_batch_notes_every_place(tmp_path, article, monkeypatch, capsys):
+    """The chosen rows are read, and the new file's places noted, a batch at a time (here 7 lines):
+    a batch boundary anywhere loses no line and no place."""
+    from newscrawl.tools import into as into_module
+    from newscrawl.tools.cli import main
+
+    monkeypatch.setattr(into_module, "_WRITTEN_BATCH", 7)
+    crawl, into = tmp_path / "nu.jsonl", tmp_path / "all.jsonl"
+    crawl.write_text("".join(line(article, n) for n in range(50)))
+    assert main(["merge", str(crawl), "--into", str(into)]) == 0
+    with crawl.open("a") as stream:
+        stream.write("".join(line(article, n) for n in range(50, 60)) + line(article, 3, revision=2))
+    assert main(["merge", str(crawl), "--into", str(into)]) == 0
+    assert "11 lines read in 1 file(s), 50 lines of" in capsys.readouterr().out
+    assert into.read_bytes() == merged_whole(tmp_path, crawl)
+    assert main(["merge", str(crawl), "--into", str(into)]) == 0
+    assert "0 lines read in 1 file(s), 60 lines of" in capsys.readouterr().out

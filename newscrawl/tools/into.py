@@ -17,6 +17,7 @@ between the two leaves an index that no longer describes MERGED, so the next run
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from newscrawl.article.files import atomic_output, head_digest
 from newscrawl.tools.dataset import Problems, Record, check_record, field_ordered, read_all
 from newscrawl.tools.selection import Lines, Selection, select
 
-#: rows of (output position, offset, length) handed to the index at once
+#: chosen rows read, and their places in the new merged file handed to the index, at once
 _WRITTEN_BATCH = 100_000
 
 
@@ -58,7 +59,7 @@ def merge_into(paths: list[str], into: Path, all_revisions: bool, problems: Prob
             own = selection.kept(key)
             assert own is not None
             outcome.kept = own[1]
-            selection._file(key)  # first in this run's order: its lines win ties, as the first read
+            selection.file(key)  # first in this run's order: its lines win ties, as the first read
             inputs = list(paths)
 
         def counted(records):
@@ -69,7 +70,7 @@ def merge_into(paths: list[str], into: Path, all_revisions: bool, problems: Prob
         select(
             counted(read_all(inputs, problems, same_schema=True, lean=True, positions=selection)), selection=selection
         )
-        own_file = selection._file(key)
+        own_file = selection.file(key)
         selection.keep(
             "SELECT c.*, row_number() OVER (ORDER BY pub, site_s, id_s, rev, first_seen) AS n "
             f"FROM ({selection.chosen(all_revisions)}) AS c",
@@ -79,7 +80,7 @@ def merge_into(paths: list[str], into: Path, all_revisions: bool, problems: Prob
             for _ in _lines(selection, own_file, outcome):
                 pass
             return outcome
-        selection._db.execute("CREATE TEMP TABLE written (n BIGINT, off BIGINT, len INTEGER)")
+        selection.execute("CREATE TEMP TABLE written (n BIGINT, off BIGINT, len INTEGER)")
         with atomic_output(into, outcome.invalid) as stream:
             for line in _lines(selection, own_file, outcome):
                 stream.write(line)
@@ -122,13 +123,22 @@ def _lines(selection: Selection, own_file: int, outcome: Outcome):
                 [pa.array(column, kind) for column, kind in zip(zip(*places), (pa.int64(), pa.int64(), pa.int32()))],
                 names=["n", "off", "len"],
             )
-            selection._db.register("noted", table)
-            selection._db.execute("INSERT INTO written SELECT * FROM noted")
-            selection._db.unregister("noted")
+            selection.insert("written", table)
             places.clear()
 
+    def chosen() -> Iterator[tuple]:
+        # A batch of rows at a time, each query read to its end: the places are noted on the same
+        # connection, which may not run another statement while a result is still being fetched.
+        total = selection.execute("SELECT count(*) FROM out_rows")[0][0]
+        for start in range(1, total + 1, _WRITTEN_BATCH):
+            yield from selection.execute(
+                "SELECT file, off, len, line, n FROM out_rows WHERE n >= ? AND n < ? ORDER BY n",
+                [start, start + _WRITTEN_BATCH],
+            )
+            note()
+
     try:
-        for file, off, length, number, n in selection.rows("SELECT file, off, len, line, n FROM out_rows ORDER BY n"):
+        for file, off, length, number, n in chosen():
             if file == own_file:
                 raw = lines.raw(file, off, length)
             else:
@@ -142,26 +152,22 @@ def _lines(selection: Selection, own_file: int, outcome: Outcome):
             places.append((n, offset, len(raw)))
             offset += len(raw)
             outcome.written += 1
-            if len(places) >= _WRITTEN_BATCH:
-                note()
-        note()
     finally:
         lines.close()
 
 
 def _remember(selection: Selection, into: Path, own_file: int) -> None:
     """The index now describes the new merged file: its lines' key rows at their new places."""
-    db = selection._db
-    db.execute("DELETE FROM keys")
-    db.execute(
+    selection.execute("DELETE FROM keys")
+    selection.execute(
         "INSERT INTO keys SELECT o.* EXCLUDE (first_seen, n) "
         f"REPLACE ({own_file} AS file, w.off AS off, w.len AS len, w.n AS line, w.n AS seq) "
         "FROM out_rows AS o JOIN written AS w USING (n)"
     )
     size = into.stat().st_size
-    lines = db.execute("SELECT count(*) FROM keys").fetchall()[0][0]
-    db.execute("DELETE FROM problems WHERE file = ?", [own_file])
-    db.execute(
+    lines = selection.execute("SELECT count(*) FROM keys")[0][0]
+    selection.execute("DELETE FROM problems WHERE file = ?", [own_file])
+    selection.execute(
         "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
         [str(into), own_file, size, lines, head_digest(into, size) if size else ""],
     )

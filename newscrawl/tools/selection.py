@@ -253,6 +253,23 @@ class Selection:
         self.paths.clear()
         self._seq = 0
 
+    def file(self, path: str) -> int:
+        """The number of ``path`` among the key rows' files, taken into this run (after the ones
+        already taken: the first read wins ties)."""
+        return self._file(path)
+
+    def execute(self, sql: str, parameters: list | None = None) -> list[tuple]:
+        """A statement on the key rows' database (its tables: keys, files, problems); its rows."""
+        return self._db.execute(sql, parameters or []).fetchall()
+
+    def insert(self, table: str, rows: Any) -> None:
+        """The rows of an Arrow table into ``table``."""
+        self._db.register("inserted", rows)
+        try:
+            self._db.execute(f"INSERT INTO {table} SELECT * FROM inserted")
+        finally:
+            self._db.unregister("inserted")
+
     def _file(self, path: str) -> int:
         index = self._index.get(path)
         if index is None:
@@ -367,9 +384,7 @@ class Selection:
                 names=["site_s", "id_s", "odd", "cluster", "first", "n"],
             )
             said += len(batch)
-            self._db.register("batch", table)
-            self._db.execute("INSERT INTO said_members SELECT * FROM batch")
-            self._db.unregister("batch")
+            self.insert("said_members", table)
         self._db.execute(
             "CREATE TEMP TABLE members AS SELECT site_s, id_s, odd, arg_max(cluster, n) AS cluster, "
             "arg_max(first, n) AS first FROM said_members GROUP BY site_s, id_s, odd"
