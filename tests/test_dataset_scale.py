@@ -402,3 +402,25 @@ def test_stats_with_an_index_reads_only_what_was_added_and_says_what_a_full_read
 
     refused = _stats(str(data), "--index", str(index), "--originals", "--clusters", str(tmp_path / "c.jsonl"))
     assert refused.returncode == 2 and "--originals" in refused.stderr
+
+
+def test_an_index_is_made_in_bounded_memory(tmp_path, monkeypatch):
+    """stats --index keeps its new key rows out of the index's transaction until one INSERT at the
+    end: DuckDB holds appends made inside an open transaction in memory beyond its limit (about
+    100 MB a million rows), so a first run over 700,000 lines peaked far above one over 100,000."""
+    from measured import launched
+
+    monkeypatch.setenv("NEWSCRAWL_SORT_MEMORY", "64MB")
+    peaks = []
+    for count in (100_000, 700_000):
+        data, index = tmp_path / f"nu-{count}.jsonl", tmp_path / f"nu-{count}.duckdb"
+        with data.open("w") as stream:
+            for start in range(0, count, 10_000):
+                stream.write("".join(_line(n) for n in range(start, start + 10_000)))
+        command = [sys.executable, "-m", "newscrawl", "stats", "--json", str(data), "--index", str(index)]
+        status, _, peak, out, err = launched(command, PROJECT)
+        assert status == 0, err
+        assert json.loads(out)["articles"] == count
+        peaks.append(peak)
+    print(f"\nstats --index of 100,000 and 700,000 lines: peak RSS {peaks[0]:.0f} and {peaks[1]:.0f} MB")
+    assert peaks[1] < peaks[0] + 60  # appended inside the transaction: 151 MB more

@@ -158,16 +158,12 @@ def _lines(selection: Selection, own_file: int, outcome: Outcome):
 
 def _remember(selection: Selection, into: Path, own_file: int) -> None:
     """The index now describes the new merged file: its lines' key rows at their new places."""
-    selection.execute("DELETE FROM keys")
-    selection.execute(
-        "INSERT INTO keys SELECT o.* EXCLUDE (first_seen, n) "
+    selection.replace_keys(
+        "SELECT o.* EXCLUDE (first_seen, n) "
         f"REPLACE ({own_file} AS file, w.off AS off, w.len AS len, w.n AS line, w.n AS seq) "
         "FROM out_rows AS o JOIN written AS w USING (n)"
     )
     size = into.stat().st_size
-    lines = selection.execute("SELECT count(*) FROM keys")[0][0]
-    selection.execute("DELETE FROM problems WHERE file = ?", [own_file])
-    selection.execute(
-        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
-        [str(into), own_file, size, lines, head_digest(into, size) if size else ""],
-    )
+    lines = selection.execute("SELECT count(*) FROM written")[0][0]
+    selection.reread(str(into))
+    selection.reached(str(into), size, lines, [])

@@ -177,8 +177,18 @@ class Selection:
             json.dumps([INDEX_FORMAT, [list(column) for column in self._columns], *([purpose] if purpose else [])])
         )
         self._kept = index is not None
+        # An index changes whole or not at all, in one transaction at the end of the run (close).
+        # Until then its tables are only read: the run's key rows go to a temporary table, and
+        # what it says of its files waits here. DuckDB holds every append made inside an open
+        # transaction in memory it does not limit (about 100 MB a million rows); appends outside
+        # one, and a single INSERT … SELECT inside, stay within its limit.
+        self._new = "staged" if self._kept else "keys"
+        self._forgotten = False  # forget(): the index's rows are replaced whole
+        self._reread: set[int] = set()  # files read again whole: their kept rows are replaced
+        self._described: list[tuple[str, int, int, int, str, list[Problem]]] = []  # reached()
+        self._replacing: str | None = None  # replace_keys()
         if self._kept:
-            self._db.execute("BEGIN TRANSACTION")  # an index changes whole or not at all
+            self._db.execute("CREATE TEMP TABLE staged AS SELECT * FROM keys LIMIT 0")
 
     def _prepare(self, layout: str) -> None:
         """The tables: new, kept from an index of this layout, or made again for another layout."""
@@ -211,6 +221,8 @@ class Selection:
         """Where to read ``path`` from in this run, (offset, line number), and what was said of the
         part read before: the whole file (0, 0) unless an index read it before and it has only grown."""
         file = self._file(path)
+        if self._forgotten:
+            return 0, 0, []
         rows = self._db.execute("SELECT position, line, digest FROM files WHERE file = ?", [file]).fetchall()
         if rows and rows[0][0] > 0:
             position, line, digest = rows[0]
@@ -224,8 +236,7 @@ class Selection:
             # (a problem of the whole file, an empty one say, may not hold once it grows: read again)
             if grown and all(row[0] is not None for row in said):
                 return position, line, [Problem(path, *row) for row in said]
-        self._db.execute("DELETE FROM keys WHERE file = ?", [file])
-        self._db.execute("DELETE FROM problems WHERE file = ?", [file])
+        self.reread(path)
         return 0, 0, []
 
     def reached(self, path: str, position: int, line: int, said: list[Problem]) -> None:
@@ -233,22 +244,25 @@ class Selection:
         new part gave to say (the index changes at the end of the run, in one transaction)."""
         file = self._file(path)
         digest = head_digest(Path(path), position) if position else ""
-        self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", [path, file, position, line, digest])
-        if said:
-            self._db.executemany(
-                "INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
-                [(file, p.line, p.message, p.fatal, p.count) for p in said],
-            )
+        self._described.append((path, file, position, line, digest, said))
+
+    def reread(self, path: str) -> None:
+        """What the index said of ``path`` (its key rows, its problems) is replaced at the end of the run."""
+        self._reread.add(self._file(path))
 
     def kept(self, path: str) -> tuple[int, int, str] | None:
         """(position, line number, head digest) the index holds of ``path``, or None."""
+        if self._forgotten:
+            return None
         rows = self._db.execute("SELECT position, line, digest FROM files WHERE path = ?", [path]).fetchall()
         return rows[0] if rows else None
 
     def forget(self) -> None:
         """An index made again from nothing: every file is read whole."""
-        for table in ("keys", "files", "problems"):
-            self._db.execute(f"DELETE FROM {table}")
+        self._forgotten = True
+        self._reread.clear()
+        self._described.clear()
+        self._db.execute(f"DELETE FROM {self._new}")
         self._index.clear()
         self.paths.clear()
         self._seq = 0
@@ -330,7 +344,7 @@ class Selection:
             columns += self._extra_columns(items)
         batch = pa.table(columns, names=[name for name, _ in self._columns])
         self._db.register("batch", batch)
-        self._db.execute(f"INSERT INTO keys SELECT * REPLACE ({self._pub} AS pub) FROM batch")
+        self._db.execute(f"INSERT INTO {self._new} SELECT * REPLACE ({self._pub} AS pub) FROM batch")
         self._db.unregister("batch")
         self._unplaced = True
 
@@ -341,7 +355,7 @@ class Selection:
         self._unplaced = False
         import pyarrow as pa
 
-        rows = self._db.execute("SELECT seq, pub_s FROM keys WHERE pub IS NULL").fetchall()
+        rows = self._db.execute(f"SELECT seq, pub_s FROM {self._new} WHERE pub IS NULL").fetchall()
         if rows:
             placed = pa.table(
                 [
@@ -351,7 +365,7 @@ class Selection:
                 names=["seq", "pub"],
             )
             self._db.register("placed", placed)
-            self._db.execute("UPDATE keys SET pub = placed.pub FROM placed WHERE keys.seq = placed.seq")
+            self._db.execute(f"UPDATE {self._new} SET pub = placed.pub FROM placed WHERE {self._new}.seq = placed.seq")
             self._db.unregister("placed")
 
     # --- a clusters file (newscrawl clusters): its members beside the key rows --------------------------
@@ -412,7 +426,7 @@ class Selection:
         )
         self._db.execute(
             "CREATE OR REPLACE TEMP VIEW run AS SELECT keys.* REPLACE ((run_files.rank << 40) + keys.off AS seq) "
-            "FROM keys JOIN run_files USING (file)" + copies
+            f"FROM {self._keys()} JOIN run_files USING (file)" + copies
         )
 
     def chosen(self, all_revisions: bool | None) -> str:
@@ -459,13 +473,55 @@ class Selection:
                 return
             yield from rows
 
+    def _keys(self) -> str:
+        """The key rows, kept and new, as a table expression named ``keys``."""
+        if self._new == "keys":
+            return "keys"
+        if self._forgotten:
+            return "staged AS keys"
+        replaced = f" WHERE file NOT IN ({', '.join(map(str, sorted(self._reread)))})" if self._reread else ""
+        return f"(SELECT * FROM keys{replaced} UNION ALL SELECT * FROM staged) AS keys"
+
+    def replace_keys(self, query: str) -> None:
+        """At the end of the run, the index's key rows are those of ``query`` (the columns of
+        ``keys``; it may read this run's temporary tables), not the kept and new ones."""
+        self._replacing = query
+
+    def _commit(self) -> None:
+        """The run's changes to the index, in one transaction."""
+        db = self._db
+        db.execute("BEGIN TRANSACTION")
+        try:
+            if self._forgotten:
+                for table in ("keys", "files", "problems"):
+                    db.execute(f"DELETE FROM {table}")
+            for file in sorted(self._reread):
+                db.execute("DELETE FROM keys WHERE file = ?", [file])
+                db.execute("DELETE FROM problems WHERE file = ?", [file])
+            if self._replacing is not None:
+                db.execute("DROP TABLE keys")
+                db.execute(f"CREATE TABLE keys AS {self._replacing}")
+            else:
+                db.execute("INSERT INTO keys SELECT * FROM staged")
+            for path, file, position, line, digest, said in self._described:
+                db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", [path, file, position, line, digest])
+                if said:
+                    db.executemany(
+                        "INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
+                        [(file, p.line, p.message, p.fatal, p.count) for p in said],
+                    )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def close(self, failed: bool = False) -> None:
         if self._closed:
             return
         self._closed = True
         try:
-            if self._kept:
-                self._db.execute("ROLLBACK" if failed else "COMMIT")
+            if self._kept and not failed:
+                self._commit()
         finally:
             self._db.close()
             self._folder.cleanup()
