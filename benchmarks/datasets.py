@@ -215,13 +215,13 @@ def main() -> None:
                     theirs = measured(duckdb("merge", data, out)) if step == "+1 day" else None
                     rows.append((size, f"merge --into ({step})", ours, theirs))
                     print(_row(size, f"merge --into ({step})", ours, theirs), flush=True)
-                continue
-            ours = measured(newscrawl(command, data, out))
-            # DuckDB's own sort of 10,000,000 whole articles would need more disk than is left here.
-            wanted = command in DUCKDB and (size < 10_000_000 or command == "stats") and not options.short
-            theirs = measured(duckdb(command, data, out)) if wanted else None
-            rows.append((size, command, ours, theirs))
-            print(_row(size, command, ours, theirs), flush=True)
+            else:
+                ours = measured(newscrawl(command, data, out))
+                # DuckDB's own sort of 10,000,000 whole articles would need more disk than is left here.
+                wanted = command in DUCKDB and (size < 10_000_000 or command == "stats") and not options.short
+                theirs = measured(duckdb(command, data, out)) if wanted else None
+                rows.append((size, command, ours, theirs))
+                print(_row(size, command, ours, theirs), flush=True)
             if not options.keep:
                 for leftover in Path(options.outputs or work).glob("out.*"):
                     leftover.unlink() if leftover.is_file() else shutil.rmtree(leftover)
