@@ -253,12 +253,18 @@ class RedisStore:
             json.dumps({"metrics": baseline.metrics, "runs": baseline.runs, "updated": when}),
         )
 
-    def feed_mark(self, path: str) -> tuple[int, str] | None:
+    def _feed_value(self, path: str) -> list:
+        """The file's mark as saved, [offset, head, tally] ([] for none, or one another program wrote)."""
         value = self.server.hget(f"{self.p}:feeds", f"{socket.gethostname()}:{path}")
         try:
-            offset, head = json.loads(value)[:2] if value else (None, None)
-        except (ValueError, TypeError):
-            return None  # a mark another program wrote: read the whole file, as without one
+            found = json.loads(value) if value else []
+        except ValueError:
+            return []
+        return found if isinstance(found, list) else []
+
+    def feed_mark(self, path: str) -> tuple[int, str] | None:
+        offset, head = (self._feed_value(path) + [None, None])[:2]
+        # a mark another program wrote: read the whole file, as without one
         return (offset, head) if isinstance(offset, int) and isinstance(head, str) else None
 
     def set_feed_mark(self, path: str, offset: int, head: str, tally: str | None = None) -> None:
@@ -266,12 +272,8 @@ class RedisStore:
         self.server.hset(f"{self.p}:feeds", f"{socket.gethostname()}:{path}", json.dumps([offset, head, tally]))
 
     def feed_tally(self, path: str) -> str | None:
-        value = self.server.hget(f"{self.p}:feeds", f"{socket.gethostname()}:{path}")
-        try:
-            found = json.loads(value) if value else None
-        except ValueError:
-            return None
-        return found[2] if isinstance(found, list) and len(found) == 3 and isinstance(found[2], str) else None
+        found = self._feed_value(path)
+        return found[2] if len(found) == 3 and isinstance(found[2], str) else None
 
     def __len__(self) -> int:
         return sum(1 for _ in self.server.scan_iter(f"{self.p}:a:*", count=1000))

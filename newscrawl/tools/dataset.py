@@ -256,6 +256,22 @@ def unplaced(path: str, value: Any) -> str:
     return f"{path}: {value!r} cannot be placed in Amsterdam or UTC time"
 
 
+def placed_date(value: Any) -> datetime | None:
+    """A date field's value placed in time: an instant in Amsterdam time; a bare day its start
+    there; a time without an offset as it is, once it is known to be placeable as Amsterdam's;
+    None for what is not text. Raises ValueError or OverflowError for a date no tool can place
+    (not ISO 8601, or outside what Amsterdam or UTC time can hold)."""
+    if not isinstance(value, str):
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    local = moment if moment.tzinfo is not None else moment.replace(tzinfo=AMSTERDAM)
+    placed = local.astimezone(AMSTERDAM)
+    local.astimezone(UTC)
+    if moment.tzinfo is not None:
+        return placed
+    return local if len(value) == 10 else moment
+
+
 def date_problems(item: dict) -> list[str]:
     """Dates the schema's format accepts but no tool can place in time: an instant of year 1 or
     9999 with an offset falls outside what Amsterdam or UTC time can hold (export failed on it)."""
@@ -264,14 +280,8 @@ def date_problems(item: dict) -> list[str]:
         value: Any = item
         for part in path:
             value = value.get(part) if isinstance(value, dict) else None
-        if not isinstance(value, str):
-            continue
         try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=AMSTERDAM)
-            moment.astimezone(AMSTERDAM)
-            moment.astimezone(UTC)
+            placed_date(value)
         except (ValueError, OverflowError):
             found.append(unplaced("/".join(path), value))
     return found

@@ -19,7 +19,7 @@ from typing import Any
 from newscrawl.article.dates import AMSTERDAM
 from newscrawl.article.files import atomic_output
 from newscrawl.article.schema import article_schema
-from newscrawl.tools.dataset import UnplacedDates, unplaced
+from newscrawl.tools.dataset import UnplacedDates, placed_date, unplaced
 from newscrawl.tools.present import FORMULA_START, as_dict
 
 TZ = "Europe/Amsterdam"
@@ -150,22 +150,11 @@ def _row_makers() -> list[tuple[str, bool, Callable[[Any], Any] | None]]:
 
 #: the dates an export places in time: (column, whether metadata holds it) → its name in problems
 #: (dataset.DATE_FIELDS: validate and stats place the same ones)
-_PLACED = {("datePublished", False): "datePublished", ("dateModified", False): "dateModified"}
-_PLACED[("dateDownloaded", True)] = "metadata/dateDownloaded"
-
-
-def _placed(value: Any) -> datetime | None:
-    """A date field's cell, placed in time as it is made (dataset.date_problems' rule, at the cost
-    of one parse): an instant in Amsterdam time; a bare day its start there; a time without an
-    offset as it is, once it is known to be placeable as Amsterdam's. Raises when it is not."""
-    if not isinstance(value, str):
-        return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is not None:
-        return moment.astimezone(AMSTERDAM)  # (through UTC: a moment UTC cannot hold raises too)
-    local = moment.replace(tzinfo=AMSTERDAM)
-    local.astimezone(AMSTERDAM)
-    return local if len(value) == 10 else moment
+_PLACED = {
+    ("datePublished", False): "datePublished",
+    ("dateModified", False): "dateModified",
+    ("dateDownloaded", True): "metadata/dateDownloaded",
+}
 
 
 def row(item: dict) -> dict:
@@ -188,7 +177,7 @@ def row(item: dict) -> dict:
             values[name] = convert(value)
             continue
         try:
-            values[name] = _placed(value)
+            values[name] = placed_date(value)
         except (ValueError, OverflowError):
             values[name] = None
             said.append(unplaced(placed, value))

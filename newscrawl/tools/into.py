@@ -23,7 +23,7 @@ from pathlib import Path
 
 from newscrawl.article.files import atomic_output, head_digest
 from newscrawl.tools.dataset import Problems, Record, check_record, field_ordered, read_all
-from newscrawl.tools.selection import Lines, Selection, select
+from newscrawl.tools.selection import OUTPUT_ORDER, Lines, Selection, select
 
 #: chosen rows read, and their places in the new merged file handed to the index, at once
 _WRITTEN_BATCH = 100_000
@@ -72,7 +72,7 @@ def merge_into(paths: list[str], into: Path, all_revisions: bool, problems: Prob
         )
         own_file = selection.file(key)
         selection.keep(
-            "SELECT c.*, row_number() OVER (ORDER BY pub, site_s, id_s, rev, first_seen) AS n "
+            f"SELECT c.*, row_number() OVER (ORDER BY {OUTPUT_ORDER}) AS n "
             f"FROM ({selection.chosen(all_revisions)}) AS c",
             "out_rows",
         )

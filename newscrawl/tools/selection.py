@@ -47,6 +47,8 @@ from newscrawl.tools.present import as_dict
 MEMORY_LIMIT = os.environ.get("NEWSCRAWL_SORT_MEMORY", "512MB")
 #: the layout of an index (stats --index): an index of another is made again
 INDEX_FORMAT = 2  # 2: a problem says how many it stands for
+#: the merged order: by datePublished, then site, articleId and revision (then the order first read)
+OUTPUT_ORDER = "pub, site_s, id_s, rev, first_seen"
 #: lines turned into key rows, and handed to DuckDB, at once: up to this many, and up to this many
 #: bytes of lines (a lean item's raw fields keep its line in memory until then)
 BATCH, BATCH_BYTES = 20_000, 16 << 20
@@ -451,14 +453,14 @@ class Selection:
         """(file, offset, length, line number) of each chosen line, ordered as a merged dataset is:
         by datePublished, then site, articleId and revision (then the order first read); with a
         clusters file taken, then the line's clusterId (None: the article is in no cluster)."""
+        chosen = self.chosen(all_revisions)
         if not self._clusters:
-            query = f"""SELECT file, off, len, line FROM ({self.chosen(all_revisions)})
-                        ORDER BY pub, site_s, id_s, rev, first_seen"""
+            query = f"SELECT file, off, len, line FROM ({chosen}) ORDER BY {OUTPUT_ORDER}"
         else:
-            query = f"""SELECT c.file, c.off, c.len, c.line, members.cluster FROM ({self.chosen(all_revisions)}) AS c
-                        LEFT JOIN members ON members.site_s = c.site_s AND members.id_s = c.id_s
-                            AND members.odd = coalesce(c.odd, ''::BLOB)
-                        ORDER BY c.pub, c.site_s, c.id_s, c.rev, c.first_seen"""
+            query = f"""SELECT file, off, len, line, cluster FROM (
+                            SELECT c.*, members.cluster FROM ({chosen}) AS c LEFT JOIN members
+                            ON members.site_s = c.site_s AND members.id_s = c.id_s AND members.odd = coalesce(c.odd, ''::BLOB)
+                        ) ORDER BY {OUTPUT_ORDER}"""
         yield from self.rows(query)
 
     def keep(self, query: str, name: str) -> None:

@@ -56,9 +56,8 @@ def run(options: argparse.Namespace) -> int:
     with select(counted(read_all(options.files, problems, same_schema=True, lean=True))) as selection:
         invalid = Problems()
         try:
-            if (
-                problems.fatal
-            ):  # nothing is written; the chosen lines are still checked, to say all that is wrong at once
+            if problems.fatal:
+                # nothing is written; the chosen lines are still checked, to say all that is wrong at once
                 for _ in merged(selection, options.all_revisions, invalid):
                     pass
             else:
