@@ -16,7 +16,8 @@ from typing import Any
 from lxml import etree
 
 # Zero-width characters and the soft hyphen: invisible on the page, noise in data.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 
 # Elements whose text is never part of a block (scripts, styles, embedded media).
 _NON_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "video", "audio", "object"})

@@ -171,7 +171,10 @@ def structural_body(container: etree._Element | None, headline: str | None, lead
 # (tables kept, no precision bias, no deduplication), on the whole page, find the most main text.
 TRAFILATURA_SETTINGS: dict[str, Any] = {}
 MAX_LINK_BLOCK = 80
-_HIDDEN_XPATH = "//*[@hidden] | //*[@aria-hidden='true'] | //*[contains(translate(@style, 'DISPLAYNOE: ', 'displaynoe'), 'display:none')]"
+_HIDDEN_XPATH = (
+    "/descendant::*/@hidden/.. | /descendant::*/@aria-hidden[. = 'true']/.."
+    " | /descendant::*/@style[contains(translate(., 'DISPLAYNOE: ', 'displaynoe'), 'display:none')]/.."
+)
 
 
 def trafilatura_body(

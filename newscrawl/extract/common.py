@@ -150,11 +150,11 @@ def release_selector(response: Response) -> None:
     _SELECTORS.pop(response, None)
 
 
-_META_TAGS = etree.XPath("//meta[@content]")
+_META_TAGS = etree.XPath("/descendant::meta[@content]")
 _CANONICAL = etree.XPath(
-    '//link[@rel="canonical"]/@href', smart_strings=False
+    '/descendant::link[@rel="canonical"]/@href', smart_strings=False
 )  # plain strings: no reference to the tree
-_JSONLD_TEXTS = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
+_JSONLD_TEXTS = etree.XPath('/descendant::script[@type="application/ld+json"]/text()', smart_strings=False)
 
 
 def _root(sel: Selector | Response) -> etree._Element:

@@ -50,11 +50,13 @@ from newscrawl.extract.tdm import Declaration, declaration
 def the_article(candidates: Iterable[etree._Element]) -> etree._Element | None:
     """The page's article among its <article> elements: the one holding the headline (an h1), the
     longest text among those; not simply the first (a promo or teaser card is an <article> too)."""
-    return max(
-        candidates,
-        key=lambda article: (article.find(".//h1") is not None, len(article.xpath("string()").strip())),
-        default=None,
-    )
+    articles = list(candidates)
+    with_h1 = [article for article in articles if article.find(".//h1") is not None]
+    # Only the texts that can win are measured: a lone candidate (most pages) is never read.
+    finalists = with_h1 or articles
+    if len(finalists) <= 1:
+        return finalists[0] if finalists else None
+    return max(finalists, key=lambda article: len(article.xpath("string()").strip()))
 
 
 class PageParser:

@@ -46,8 +46,8 @@ _in_boilerplate = inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption"
 # Compiled once: lxml would otherwise compile each expression string on every call.
 _BODY_BLOCKS = etree.XPath(f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]")
 _INNER_BLOCKS = etree.XPath(".//p | .//li | .//h2 | .//h3 | .//h4")
-_TIMELINE_ENTRIES = etree.XPath(f"//ol[{has_class('timeline')}]/li")
-_ROLE_BLOCKS = etree.XPath(".//*[@data-text-role='ARTICLE_BODY' or @data-text-role='ARTICLE_SUBHEADER']")
+_TIMELINE_ENTRIES = etree.XPath(f"/descendant::ol[{has_class('timeline')}]/li")
+_ROLE_BLOCKS = etree.XPath("descendant::*/@data-text-role[. = 'ARTICLE_BODY' or . = 'ARTICLE_SUBHEADER']/..")
 
 
 class NuParser(ArticleParser):

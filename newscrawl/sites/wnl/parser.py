@@ -78,7 +78,7 @@ class WnlParser(ArticleParser):
 
     def locate(self) -> None:
         sel = self.sel
-        post = sel.xpath('//article[starts-with(@id, "post-")]')[:1] or sel.xpath("//article")[:1]
+        post = sel.xpath('/descendant::article[starts-with(@id, "post-")]')[:1] or sel.xpath("//article")[:1]
         # Class queries test every element they are given: look inside the post first (the page's
         # chrome is most of it), the whole page only when the post does not hold the element.
         # A theme that forgets a </div> leaves the rest of the page inside the post, so try the
@@ -96,11 +96,11 @@ class WnlParser(ArticleParser):
     def article_id(self) -> Iterator[Candidate]:
         """The WordPress post id (shortlink, ``postid-N`` body class, ``article#post-N``), else the URL's path."""
         sel = self.sel
-        match = re.search(r"[?&]p=(\d+)", sel.xpath('//link[@rel="shortlink"]/@href').get() or "")
+        match = re.search(r"[?&]p=(\d+)", sel.xpath('/descendant::link[@rel="shortlink"]/@href').get() or "")
         yield "shortlink", match.group(1) if match else None
         match = _POST_ID_CLASS.search(sel.xpath("//body/@class").get() or "")
         yield "body-class", match.group(1) if match else None
-        article_id = sel.xpath('//article[starts-with(@id, "post-")]/@id').get()
+        article_id = sel.xpath('/descendant::article[starts-with(@id, "post-")]/@id').get()
         yield (
             "article-id",
             article_id.split("-", 1)[1] if article_id and article_id.split("-", 1)[1].isdigit() else None,
@@ -108,10 +108,12 @@ class WnlParser(ArticleParser):
         yield from super().article_id()
 
     #: the layout's h1 and byline
-    headline_xpath = "string(//h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])"
+    headline_xpath = (
+        "string(/descendant::h1[contains(@class, 'entry-title') or contains(@class, 'single-article__title')])"
+    )
     byline_xpath = (
-        "string((//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')]"
-        " | //*[contains(@class, 'single-article__author')])[1])"
+        "string((/descendant::footer[contains(@class, 'entry-footer')]/descendant::p[contains(@class, 'post-author')]"
+        " | /descendant::*/@class[contains(., 'single-article__author')]/..)[1])"
     )
 
     #: the class of this layout's h1, and classes only this layout's pages carry (its detector)
@@ -176,7 +178,7 @@ class WnlParser(ArticleParser):
         yield from super().section()
 
     def keywords(self) -> Iterator[Candidate]:
-        yield "meta", self.sel.xpath('//meta[@property="article:tag"]/@content').getall()
+        yield "meta", self.sel.xpath('/descendant::meta[@property="article:tag"]/@content').getall()
         yield "json-ld", self.ld.get("keywords") if isinstance(self.ld.get("keywords"), (str, list)) else None
 
     def image_caption(self) -> tuple[str | None, str | None]:
@@ -196,8 +198,10 @@ class WordPressA(WnlParser):
     layout = "wordpress-a"
     layouts = ()
     valid_from = date(2023, 1, 1)
-    headline_xpath = "string(//h1[contains(@class, 'entry-title')])"
-    byline_xpath = "string(//footer[contains(@class, 'entry-footer')]//p[contains(@class, 'post-author')])"
+    headline_xpath = "string(/descendant::h1[contains(@class, 'entry-title')])"
+    byline_xpath = (
+        "string(/descendant::footer[contains(@class, 'entry-footer')]/descendant::p[contains(@class, 'post-author')])"
+    )
 
     headline_mark = "entry-title"
     marks = ("entry-title", "post-header", "entry-footer")
@@ -210,8 +214,8 @@ class WordPressB(WnlParser):
     layout = "wordpress-b"
     layouts = ()
     valid_from = date(2024, 1, 1)
-    headline_xpath = "string(//h1[contains(@class, 'single-article__title')])"
-    byline_xpath = "string((//*[contains(@class, 'single-article__author')])[1])"
+    headline_xpath = "string(/descendant::h1[contains(@class, 'single-article__title')])"
+    byline_xpath = "string((/descendant::*/@class[contains(., 'single-article__author')]/..)[1])"
 
     headline_mark = "single-article__title"
     marks = ("single-article__title", "single-article__author", "article-tools")
