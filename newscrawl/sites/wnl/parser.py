@@ -100,11 +100,10 @@ class WnlParser(ArticleParser):
         yield "shortlink", match.group(1) if match else None
         match = _POST_ID_CLASS.search(sel.xpath("//body/@class").get() or "")
         yield "body-class", match.group(1) if match else None
-        article_id = sel.xpath('/descendant::article[starts-with(@id, "post-")]/@id').get()
-        yield (
-            "article-id",
-            article_id.split("-", 1)[1] if article_id and article_id.split("-", 1)[1].isdigit() else None,
-        )
+        # locate() found the post: the first article#post-…, else (none has such an id) another.
+        post_id = self.post[0].attrib.get("id", "") if self.post else ""
+        number = post_id.split("-", 1)[1] if post_id.startswith("post-") else ""
+        yield "article-id", number if number.isdigit() else None
         yield from super().article_id()
 
     #: the layout's h1 and byline
