@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
+from parsel import Selector
+from scrapy.http import HtmlResponse
 
 from newscrawl.extract import body, common, generic
 from newscrawl.extract.skeleton import the_article
@@ -22,9 +24,6 @@ from newscrawl.sites.wnl import parser as wnl
 # every element too.
 QUERIES = [
     (generic._AUTHOR_MARKED, ".//*[@rel='author' or @itemprop='author']"),
-    (common._META_TAGS, "//meta[@content]"),
-    (common._CANONICAL, '//link[@rel="canonical"]/@href'),
-    (common._JSONLD_TEXTS, '//script[@type="application/ld+json"]/text()'),
     (
         etree.XPath(body._HIDDEN_XPATH),
         "//*[@hidden] | //*[@aria-hidden='true']"
@@ -55,19 +54,23 @@ QUERIES = [
     ),
 ]
 
-TAGS = ["div", "p", "span", "a", "meta", "link", "script", "h1", "footer", "article", "time", "li"]
+TAGS = ["div", "p", "span", "a", "meta", "link", "script", "h1", "footer", "article", "time", "li", "title", "body"]
 ATTRIBUTES = st.fixed_dictionaries(
     {},
     optional={
-        "rel": st.sampled_from(["author", "canonical", "Author", "author nofollow", ""]),
+        "rel": st.sampled_from(["author", "canonical", "shortlink", "Author", "author nofollow", ""]),
         "itemprop": st.sampled_from(["author", "dateModified", "datePublished", "name"]),
         "hidden": st.just(""),
         "aria-hidden": st.sampled_from(["true", "false"]),
         "style": st.sampled_from(["display: none", "DISPLAY:NONE", "color: red", "display:block"]),
-        "class": st.sampled_from(["entry-title", "entry-footer", "post-author x", "single-article__author", "y"]),
+        "class": st.sampled_from(
+            ["entry-title", "entry-footer", "post-author x", "single-article__author", "y", "headline__label"]
+        ),
+        "id": st.sampled_from(["post-12", "post-", "main"]),
+        "data-page-type": st.sampled_from(["article", "liveblog", ""]),
         "data-text-role": st.sampled_from(["ARTICLE_BODY", "ARTICLE_SUBHEADER", "ARTICLE_AUTHOR"]),
         "content": st.sampled_from(["", "2025-03-31T10:00:00+02:00", "Lotte Bakker"]),
-        "property": st.sampled_from(["article:modified_time", "og:updated_time", "og:title"]),
+        "property": st.sampled_from(["article:modified_time", "og:updated_time", "og:title", "article:tag"]),
         "name": st.sampled_from(["last-Modified", "author", "description"]),
         "type": st.sampled_from(["application/ld+json", "text/javascript"]),
         "href": st.sampled_from(["https://wnl.tv/a/", "/b/"]),
@@ -99,6 +102,64 @@ def test_every_fast_query_answers_what_its_plain_form_answers(parts: list[str]) 
             if not isinstance(scope.tag, str):
                 continue
             assert fast(scope) == scope.xpath(plain), (plain, etree.tostring(scope))
+
+
+def first(found: list) -> object:
+    return found[0] if found else None
+
+
+# (what a reader finds in the page's one walk, its plain XPath): asked of the page's selector and of
+# a selector of any element in it (the plain forms are absolute: the whole page either way).
+LOOKUPS = [
+    *((lambda sel, tag=tag: common.tagged(sel, tag), f"//{tag}") for tag in common.INDEXED_TAGS),
+    (common.jsonld_texts, '//script[@type="application/ld+json"]/text()'),
+    (lambda sel: common.link_href(sel, "canonical"), ('//link[@rel="canonical"]/@href', first)),
+    (lambda sel: common.link_href(sel, "shortlink"), ('//link[@rel="shortlink"]/@href', first)),
+    (lambda sel: common.attribute_values(common.tagged(sel, "h1"), "class"), "//h1/@class"),
+    (lambda sel: common.attribute_values(common.tagged(sel, "body"), "data-page-type"), "//body/@data-page-type"),
+    (
+        lambda sel: common.attribute_values(
+            (meta for meta in common.tagged(sel, "meta") if meta.get("property") == "article:tag"), "content"
+        ),
+        '//meta[@property="article:tag"]/@content',
+    ),
+    (
+        lambda sel: nu.headline_label(common.tagged(sel, "h1")),
+        ("//h1//*[contains(concat(' ', normalize-space(@class), ' '), ' headline__label ')]/text()", first),
+    ),
+    (
+        lambda sel: wnl.the_post(common.tagged(sel, "article")),
+        lambda document: first(
+            document.xpath('(//article[starts-with(@id, "post-")])[1]') or document.xpath("//article")
+        ),
+    ),
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(element(3), min_size=1, max_size=4), head=st.lists(element(1), max_size=3))
+def test_the_one_walk_finds_what_each_plain_query_finds(parts: list[str], head: list[str]) -> None:
+    document = lxml_html.document_fromstring(f"<html><head>{''.join(head)}</head><body>{''.join(parts)}</body></html>")
+    for element_ in list(document.iter())[:6]:
+        if not isinstance(element_.tag, str):
+            continue
+        sel = Selector(root=element_, type="html")
+        for lookup, plain in LOOKUPS:
+            if callable(plain):
+                expected = plain(document)
+            else:
+                query, shape = plain if isinstance(plain, tuple) else (plain, list)
+                expected = shape(document.xpath(query))
+            assert lookup(sel) == expected, (plain, etree.tostring(document))
+
+
+def test_the_tags_are_let_go_with_the_page() -> None:
+    response = HtmlResponse("https://www.nu.nl/a/1/b.html", body=b"<html><head><title>T</title></head></html>")
+    selector = common.page_selector(response)
+    assert [t.text for t in common.tagged(response, "title")] == ["T"]
+    assert selector in common._TAGGED
+    common.release_selector(response)
+    assert selector not in common._TAGGED
 
 
 def test_itemprop_dates_are_found_by_their_attribute_in_page_order() -> None:

@@ -12,10 +12,13 @@ from newscrawl.extract.common import (
     Link,
     SitemapRef,
     Skip,
+    attribute_values,
     has_class,
     inside_test,
     jsonld_type_names,
+    link_href,
     page_selector,
+    tagged,
 )
 from newscrawl.extract.discovery import Discovery
 from newscrawl.extract.fields import Chosen, field
@@ -37,6 +40,7 @@ __all__ = [
     "SitemapRef",
     "Skip",
     "Source",
+    "attribute_values",
     "field",
     "first_h1",
     "generic_of",
@@ -44,8 +48,10 @@ __all__ = [
     "has_class",
     "inside_test",
     "jsonld_type_names",
+    "link_href",
     "page_selector",
     "split_credit",
     "strip_photo_prefix",
+    "tagged",
     "the_article",
 ]

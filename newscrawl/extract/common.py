@@ -147,19 +147,52 @@ def page_selector(response: Response) -> ScrapySelector:
 
 def release_selector(response: Response) -> None:
     """Let go of the response's parsed tree now (its callback is done with it)."""
-    _SELECTORS.pop(response, None)
+    selector = _SELECTORS.pop(response, None)
+    if selector is not None:
+        _TAGGED.pop(selector, None)
 
 
-_META_TAGS = etree.XPath("/descendant::meta[@content]")
-_CANONICAL = etree.XPath(
-    '/descendant::link[@rel="canonical"]/@href', smart_strings=False
-)  # plain strings: no reference to the tree
-_JSONLD_TEXTS = etree.XPath('/descendant::script[@type="application/ld+json"]/text()', smart_strings=False)
+#: the tags the page's readers look for anywhere in the page (meta tags, canonical and shortlink,
+#: JSON-LD, the <article>s, the h1s, the title, the body): all found in one walk of the tree
+INDEXED_TAGS = ("meta", "link", "script", "article", "h1", "title", "body")
+# Each walk of a whole 100 KB page costs a tenth of its parse; these lookups were a walk each.
+_TAGGED: WeakKeyDictionary[Selector, dict[str, list[etree._Element]]] = WeakKeyDictionary()
 
 
-def _root(sel: Selector | Response) -> etree._Element:
-    """The page's parsed tree (a response's is parsed once, by its selector)."""
-    return page_selector(sel).root if isinstance(sel, Response) else sel.root
+def tagged(sel: Selector | Response, tag: str) -> list[etree._Element]:
+    """The page's ``tag`` elements in document order, as ``/descendant::tag`` finds them (``tag``
+    is one of INDEXED_TAGS). Whatever part of the page ``sel`` selects, the whole page is searched."""
+    selector = page_selector(sel) if isinstance(sel, Response) else sel
+    index = _TAGGED.get(selector)
+    if index is None:
+        index = {name: [] for name in INDEXED_TAGS}
+        root = selector.root
+        if isinstance(root, etree._Element):
+            for element in root.getroottree().getroot().iter(*INDEXED_TAGS):
+                index[element.tag].append(element)
+        _TAGGED[selector] = index
+    return index[tag]
+
+
+def attribute_values(elements: Iterable[etree._Element], name: str) -> list[str]:
+    """The ``name`` attribute of each element that has one (``…/@name``), in their order."""
+    return [value for element in elements if (value := element.get(name)) is not None]
+
+
+def link_href(sel: Selector | Response, rel: str) -> str | None:
+    """The href of the page's first ``<link rel="{rel}" href>`` (``//link[@rel="{rel}"]/@href``)."""
+    return next(iter(attribute_values((e for e in tagged(sel, "link") if e.get("rel") == rel), "href")), None)
+
+
+def jsonld_texts(sel: Selector | Response) -> list[str]:
+    """The text nodes of the page's JSON-LD scripts (``//script[@type="application/ld+json"]/text()``)."""
+    return [
+        text
+        for script in tagged(sel, "script")
+        if script.get("type") == "application/ld+json"
+        for text in (script.text, *(child.tail for child in script))
+        if text
+    ]
 
 
 class PageMeta:
@@ -170,7 +203,7 @@ class PageMeta:
 
     def __init__(self, sel: Selector | Response):
         self.index: dict[str, str] = {}
-        for element in _META_TAGS(_root(sel)):  # lxml elements: a Selector per tag cost more than the read
+        for element in tagged(sel, "meta"):  # lxml elements: a Selector per tag cost more than the read
             attrib = element.attrib
             content = attrib.get("content", "").strip()
             for key in (attrib.get("name"), attrib.get("property")):
@@ -189,7 +222,7 @@ def canonical_article(response: Response, meta: PageMeta, site: str) -> tuple[st
     """(canonical URL, article key): <link rel=canonical>, then og:url, then the final URL,
     normalised (docs/sites/README.md); a Skip when that is not an article URL of ``site``."""
     canonical = normalize_url(
-        next(iter(_CANONICAL(_root(response))), None) or meta.get("og:url") or response.url,
+        link_href(response, "canonical") or meta.get("og:url") or response.url,
         response.url,
     )
     key = article_key(canonical or "")
@@ -216,7 +249,7 @@ def _walk_jsonld(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
 def jsonld_objects(sel: Selector | Response) -> list[dict[str, Any]]:
     """All JSON-LD objects on the page, @graph flattened; broken (or absurdly nested) blocks are skipped."""
     objects: list[dict[str, Any]] = []
-    for raw in _JSONLD_TEXTS(_root(sel)):
+    for raw in jsonld_texts(sel):
         try:
             objects.extend(_walk_jsonld(json.loads(raw)))
         except (ValueError, RecursionError):

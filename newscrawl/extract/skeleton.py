@@ -34,6 +34,7 @@ from newscrawl.extract.common import (
     jsonld_type_names,
     page_context,
     page_selector,
+    tagged,
 )
 from newscrawl.extract.consent import consent_page
 from newscrawl.extract.fields import NOTHING, Chosen, FieldSpec, NotAnArticle, declared_fields, processors
@@ -138,7 +139,7 @@ class PageParser:
     @cached_property
     def article_root(self) -> etree._Element:
         """Where the article is: its <article>, else the container of the generic body, else the page."""
-        found = the_article(self.root.iter("article"))
+        found = the_article(tagged(self.sel, "article"))
         if found is not None:
             return found
         container = self.densest_container

@@ -17,12 +17,13 @@ from newscrawl.extract import (
     ArticleParser,
     Candidate,
     Chosen,
+    attribute_values,
     generic_of,
     has_class,
     inside_test,
     jsonld_type_names,
-    page_selector,
     strip_photo_prefix,
+    tagged,
 )
 
 # Containers whose text is never body, wherever they sit.
@@ -47,6 +48,7 @@ _in_boilerplate = inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption"
 _BODY_BLOCKS = etree.XPath(f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]")
 _INNER_BLOCKS = etree.XPath(".//p | .//li | .//h2 | .//h3 | .//h4")
 _TIMELINE_ENTRIES = etree.XPath(f"/descendant::ol[{has_class('timeline')}]/li")
+_LABEL_TEXT = etree.XPath(f"descendant::*[{has_class('headline__label')}]/text()", smart_strings=False)
 _ROLE_BLOCKS = etree.XPath("descendant::*/@data-text-role[. = 'ARTICLE_BODY' or . = 'ARTICLE_SUBHEADER']/..")
 
 
@@ -60,7 +62,7 @@ class NuParser(ArticleParser):
 
     def page_type(self) -> str | None:
         response = self.response
-        declared = (page_selector(response).xpath("//body/@data-page-type").get() or "").strip().lower()
+        declared = next(iter(attribute_values(tagged(response, "body"), "data-page-type")), "").strip().lower()
         types = jsonld_type_names(self.jsonld)
         path = urlsplit(response.url).path
         # A VideoObject beside an article is an embedded video, not a video page.
@@ -71,11 +73,11 @@ class NuParser(ArticleParser):
             or self.meta.get("og:type") == "video.other"
         ):
             return "video"
-        label = normalize_text(page_selector(response).css("h1 .headline__label::text").get()).upper()
+        h1s, titles = tagged(response, "h1"), tagged(response, "title")
+        label = normalize_text(headline_label(h1s)).upper()
         # Without the label's class (a redesign): the headline or the title that opens with "LIVE".
-        h1 = self.root.find(".//h1")
-        shown = normalize_text(h1.text_content() if h1 is not None else "")
-        title = normalize_text(self.root.findtext(".//title") or "")
+        shown = normalize_text(h1s[0].text_content() if h1s else "")
+        title = normalize_text((titles[0].text if titles else "") or "")
         opens_live = shown.startswith("LIVE ") or title.startswith(("LIVE |", "LIVE:", "LIVE "))
         if declared == "liveblog" or "LiveBlogPosting" in types or label == "LIVE" or opens_live:
             return "liveblog"
@@ -86,7 +88,8 @@ class NuParser(ArticleParser):
     def locate(self) -> None:
         # A class query tests every element it is given, and the chrome around <article> (menus,
         # scripts, teasers) is most of a page: look up <article> and its two boxes once, query inside.
-        self.article = self.sel.xpath("//article")[:1]
+        articles = tagged(self.sel, "article")[:1]
+        self.article = self.sel.selectorlist_cls(type(self.sel)(root=element, type="html") for element in articles)
         self.scope = self.article or self.sel
         self.meta_box = self.scope.css(".article__meta")
         self.body_box = self.scope.css(".article__body")
@@ -185,6 +188,12 @@ class NuParser(ArticleParser):
         blocks = _ROLE_BLOCKS(container)
         box = blocks[0].getparent() if blocks else None
         return [a.get("href") for a in box.iter("a") if a.get("href")] if box is not None else []
+
+
+def headline_label(h1s: list[etree._Element]) -> str | None:
+    """The first text of a ``.headline__label`` inside an h1 (``//h1//*[…headline__label…]/text()``):
+    the first h1 with a label holds the page's first label, as an h1 nested in it comes after it."""
+    return next((found[0] for h1 in h1s if (found := _LABEL_TEXT(h1))), None)
 
 
 def _without_label(h1: etree._Element) -> str:

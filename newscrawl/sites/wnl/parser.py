@@ -25,10 +25,13 @@ from newscrawl.extract import (
     Candidate,
     Chosen,
     ChosenDate,
+    attribute_values,
     generic_of,
     has_class,
     inside_test,
+    link_href,
     split_credit,
+    tagged,
 )
 
 # Never body, wherever lxml puts them.
@@ -59,7 +62,6 @@ _BLOCKS = etree.XPath(
     ".//*[self::p or self::h2 or self::h3 or self::h4 or self::li][not(ancestor::li) and not(ancestor::p)]"
 )
 _LINKS = etree.XPath(".//a[@href]")
-_H1_CLASSES = etree.XPath("//h1/@class")
 _CLASSES = etree.XPath("//@class")
 _LEES_OOK = re.compile(r"^lees ook\b", re.IGNORECASE)
 _BYLINE = re.compile(r"^door\s*:?\s+\S", re.IGNORECASE)
@@ -78,7 +80,8 @@ class WnlParser(ArticleParser):
 
     def locate(self) -> None:
         sel = self.sel
-        post = sel.xpath('/descendant::article[starts-with(@id, "post-")]')[:1] or sel.xpath("//article")[:1]
+        found = the_post(tagged(sel, "article"))
+        post = sel.selectorlist_cls([type(sel)(root=found, type="html")] if found is not None else [])
         # Class queries test every element they are given: look inside the post first (the page's
         # chrome is most of it), the whole page only when the post does not hold the element.
         # A theme that forgets a </div> leaves the rest of the page inside the post, so try the
@@ -96,9 +99,9 @@ class WnlParser(ArticleParser):
     def article_id(self) -> Iterator[Candidate]:
         """The WordPress post id (shortlink, ``postid-N`` body class, ``article#post-N``), else the URL's path."""
         sel = self.sel
-        match = re.search(r"[?&]p=(\d+)", sel.xpath('/descendant::link[@rel="shortlink"]/@href').get() or "")
+        match = re.search(r"[?&]p=(\d+)", link_href(sel, "shortlink") or "")
         yield "shortlink", match.group(1) if match else None
-        match = _POST_ID_CLASS.search(sel.xpath("//body/@class").get() or "")
+        match = _POST_ID_CLASS.search(next(iter(attribute_values(tagged(sel, "body"), "class")), ""))
         yield "body-class", match.group(1) if match else None
         # locate() found the post: the first article#post-…, else (none has such an id) another.
         post_id = self.post[0].attrib.get("id", "") if self.post else ""
@@ -124,7 +127,7 @@ class WnlParser(ArticleParser):
         # The h1 says it first (a look at the h1s only: a query of every element's class costs
         # as much as a third of the page's parse); else any element whose class contains one of
         # the layout's names, as loose as its selectors.
-        h1 = " ".join(_H1_CLASSES(sel.root))
+        h1 = " ".join(attribute_values(tagged(sel, "h1"), "class"))
         headline_marks = [getattr(layout, "headline_mark", "") for layout in WnlParser.layouts]
         if any(mark and mark in h1 for mark in headline_marks):
             return bool(cls.headline_mark) and cls.headline_mark in h1
@@ -177,7 +180,8 @@ class WnlParser(ArticleParser):
         yield from super().section()
 
     def keywords(self) -> Iterator[Candidate]:
-        yield "meta", self.sel.xpath('/descendant::meta[@property="article:tag"]/@content').getall()
+        tags = (meta for meta in tagged(self.sel, "meta") if meta.get("property") == "article:tag")
+        yield "meta", attribute_values(tags, "content")
         yield "json-ld", self.ld.get("keywords") if isinstance(self.ld.get("keywords"), (str, list)) else None
 
     def image_caption(self) -> tuple[str | None, str | None]:
@@ -233,6 +237,11 @@ class WordPressB(WnlParser):
 
 
 WnlParser.layouts = (WordPressB, WordPressA)
+
+
+def the_post(articles: list[etree._Element]) -> etree._Element | None:
+    """The first ``article#post-…``, else the first <article>, else None."""
+    return next((a for a in articles if a.get("id", "").startswith("post-")), articles[0] if articles else None)
 
 
 def _only_a_link(block: etree._Element) -> bool:
