@@ -177,3 +177,25 @@ def test_the_h1_decides_between_layouts_before_other_classes_do():
     page = wnl_page("post_500103_huurwet")
     html = page.text.replace("</body>", '<div class="entry-footer">Delen</div></body>')
     assert parser_of(wnl_page("post_500103_huurwet", html=html)) == "wnl/wordpress-b"
+
+
+def test_a_fields_candidates_are_made_once_though_the_agencies_read_them_all_again():
+    # The authors field stops at its first candidate; the agencies read every one: the site's
+    # byline is read once for both, and the agencies still see the candidates after it.
+    made: list[str] = []
+
+    class CountingA(WordPressA):
+        def authors(self, body):
+            for source, raw in super().authors(body):
+                made.append(source)
+                yield source, raw
+
+    page = wnl_page("post_500101_kerncentrales")
+    item = CountingA(page, WNL).parse()
+    expected = WordPressA(page, WNL).parse()
+    assert [a["name"] for a in item["authors"]] == [a["name"] for a in expected["authors"]] != []
+    assert item["agencies"] == expected["agencies"]
+    # Each candidate made once, in the order WnlParser.authors and ArticleParser.authors give them:
+    # the layout's byline and the typed one, the credit under the text, "Door …", rel=author,
+    # JSON-LD, meta (the agencies went on to the last).
+    assert made == ["byline", "typed-byline", "typed-byline", "byline", "rel-author", "json-ld", "meta"]

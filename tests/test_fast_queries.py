@@ -65,6 +65,7 @@ ATTRIBUTES = st.fixed_dictionaries(
         "style": st.sampled_from(["display: none", "DISPLAY:NONE", "color: red", "display:block"]),
         "class": st.sampled_from(
             ["entry-title", "entry-footer", "post-author x", "single-article__author", "y", "headline__label"]
+            + ["headline", "x\theadline", "headline\u00a0y", "headline__text"]
         ),
         "id": st.sampled_from(["post-12", "post-", "main"]),
         "data-page-type": st.sampled_from(["article", "liveblog", ""]),
@@ -126,6 +127,10 @@ LOOKUPS = [
     (
         lambda sel: nu.headline_label(common.tagged(sel, "h1")),
         ("//h1//*[contains(concat(' ', normalize-space(@class), ' '), ' headline__label ')]/text()", first),
+    ),
+    (
+        lambda sel: nu.headline_h1(common.tagged(sel, "h1")),
+        ("(//h1[contains(concat(' ', normalize-space(@class), ' '), ' headline ')])[1]", first),
     ),
     (
         lambda sel: wnl.the_post(common.tagged(sel, "article")),

@@ -1,11 +1,16 @@
 """A page's parsed tree is let go once its callback's output is out (ReleaseParsedTreeMiddleware)."""
 
 import asyncio
+import gc
+import weakref
 
+import pytest
+from conftest import fixture_response, page_url
 from scrapy.http import HtmlResponse, Request
 
 from newscrawl.crawl.middlewares import ReleaseParsedTreeMiddleware
-from newscrawl.extract.common import page_selector
+from newscrawl.extract.common import page_selector, release_selector
+from newscrawl.extract.registry import site_named
 
 URL = "https://www.nu.nl/binnenland/6400101/gemeente-sluit-zwembad-om-energiekosten.html"
 
@@ -58,3 +63,19 @@ def test_the_page_selector_reads_utf8_bytes_directly_and_other_encodings_as_scra
             HtmlResponse(response.url, body=body, encoding=encoding).selector.xpath("string(//p)").get()
             == selector.xpath("string(//p)").get()
         )
+
+
+@pytest.mark.parametrize(("site", "name"), [("nu", "article_6400101_zwembad"), ("wnl", "post_500101_kerncentrales")])
+def test_nothing_of_the_parse_keeps_the_tree_once_it_is_released(site, name):
+    # The garbage collector runs rarely in a crawl (GC_THRESHOLDS): a reference cycle through the
+    # parser (a generator it holds that holds it) would keep each page's tree until it does.
+    response = fixture_response(site, page_url(site, name))
+    selector = weakref.ref(page_selector(response))
+    gc.disable()
+    try:
+        item = site_named(site).parse_article(response)
+        assert item["headline"] and item["agencies"] is not None
+        release_selector(response)
+        assert selector() is None
+    finally:
+        gc.enable()

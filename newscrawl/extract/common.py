@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -294,6 +295,14 @@ CONSENT_PHRASES = (
 def has_class(name: str) -> str:
     """XPath predicate: the element's class attribute contains the class ``name``."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what normalize-space() collapses (XPath 1.0 whitespace)
+
+
+def has_class_name(element: etree._Element, name: str) -> bool:
+    """``has_class(name)`` asked of one element in Python (``name`` holds no space)."""
+    return name in _XML_SPACE.split(element.get("class") or "")
 
 
 def inside_test(

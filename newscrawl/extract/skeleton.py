@@ -115,6 +115,8 @@ class PageParser:
         self.sel: ScrapySelector = page_selector(response)
         self.root: etree._Element = self.sel.root
         self.sources: dict[str, str] = {}
+        # Each field's candidates made so far: (the inputs they were made from, them, the rest).
+        self._candidates: dict[str, tuple[tuple[Chosen, ...], list[Candidate], Iterator[Candidate]]] = {}
         # "<field>: <reason>" for what was not taken from the page as it was (metadata.warnings).
         self.warnings: list[str] = []
 
@@ -184,6 +186,9 @@ class PageParser:
                 chosen[spec.name] = self.read_field(loader, spec, *(chosen[name] for name in spec.inputs))
         except NotAnArticle as why:
             return self.no_article(str(why))
+        finally:
+            # Their generators hold the parser: no reference cycle outlives the page (and its tree).
+            self._candidates.clear()
 
         body, published = chosen.get("articleBody", NOTHING), chosen.get("datePublished", NOTHING)
         item = finish_article(
@@ -249,8 +254,22 @@ class PageParser:
         return NOTHING
 
     def candidates(self, spec: FieldSpec, *inputs: Chosen) -> Iterator[Candidate]:
-        """A (non-date) field's candidates in order of precedence: its declared method's."""
-        yield from getattr(self, spec.method)(*inputs)
+        """A (non-date) field's candidates in order of precedence: its declared method's. Each is
+        made once per page: a second reader of the same candidates (the agencies read every one
+        of the authors') is given those already made, then the method goes on where it stopped."""
+        memo = self._candidates.get(spec.name)
+        if memo is None or len(memo[0]) != len(inputs) or any(a is not b for a, b in zip(memo[0], inputs)):
+            memo = self._candidates[spec.name] = (inputs, [], iter(getattr(self, spec.method)(*inputs)))
+        _, made, method = memo
+        position = 0
+        while True:
+            if position == len(made):
+                candidate = next(method, None)
+                if candidate is None:
+                    return
+                made.append(candidate)
+            yield made[position]
+            position += 1
 
     # --- page type and scope ------------------------------------------------------
     def page_type(self) -> str | None:

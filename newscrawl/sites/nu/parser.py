@@ -20,6 +20,7 @@ from newscrawl.extract import (
     attribute_values,
     generic_of,
     has_class,
+    has_class_name,
     inside_test,
     jsonld_type_names,
     strip_photo_prefix,
@@ -48,6 +49,7 @@ _in_boilerplate = inside_test(_BOILERPLATE_CLASSES, tags=("figure", "figcaption"
 _BODY_BLOCKS = etree.XPath(f".//*[{has_class('textblock')} and ({has_class('paragraph')} or {has_class('subheader')})]")
 _INNER_BLOCKS = etree.XPath(".//p | .//li | .//h2 | .//h3 | .//h4")
 _TIMELINE_ENTRIES = etree.XPath(f"/descendant::ol[{has_class('timeline')}]/li")
+_HEADLINE_TEXT = etree.XPath(f"descendant-or-self::*[{has_class('headline__text')}]")
 _LABEL_TEXT = etree.XPath(f"descendant::*[{has_class('headline__label')}]/text()", smart_strings=False)
 _ROLE_BLOCKS = etree.XPath("descendant::*/@data-text-role[. = 'ARTICLE_BODY' or . = 'ARTICLE_SUBHEADER']/..")
 
@@ -98,10 +100,10 @@ class NuParser(ArticleParser):
     def headline(self) -> Iterator[Candidate]:
         # The h1 without its series label ("NU praat je bij"), then the standards (an h1 whose
         # classes are gone may still carry the label: the page's h1 comes last).
-        h1 = self.sel.css("h1.headline")[:1]
-        if h1:
-            text_span = h1.css(".headline__text")
-            yield "site", block_text(text_span[0].root) if text_span else _without_label(h1[0].root)
+        h1 = headline_h1(tagged(self.sel, "h1"))
+        if h1 is not None:
+            text_span = _HEADLINE_TEXT(h1)
+            yield "site", block_text(text_span[0]) if text_span else _without_label(h1)
         yield from super().headline()
 
     def description(self) -> Iterator[Candidate]:
@@ -188,6 +190,11 @@ class NuParser(ArticleParser):
         blocks = _ROLE_BLOCKS(container)
         box = blocks[0].getparent() if blocks else None
         return [a.get("href") for a in box.iter("a") if a.get("href")] if box is not None else []
+
+
+def headline_h1(h1s: list[etree._Element]) -> etree._Element | None:
+    """The first ``h1.headline``."""
+    return next((h1 for h1 in h1s if has_class_name(h1, "headline")), None)
 
 
 def headline_label(h1s: list[etree._Element]) -> str | None:
