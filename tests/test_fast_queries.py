@@ -118,6 +118,7 @@ LOOKUPS = [
     (lambda sel: common.link_href(sel, "shortlink"), ('//link[@rel="shortlink"]/@href', first)),
     (lambda sel: common.attribute_values(common.tagged(sel, "h1"), "class"), "//h1/@class"),
     (lambda sel: common.attribute_values(common.tagged(sel, "body"), "data-page-type"), "//body/@data-page-type"),
+    (lambda sel: common.first_attribute(common.tagged(sel, "body"), "class"), ("//body/@class", first)),
     (
         lambda sel: common.attribute_values(
             (meta for meta in common.tagged(sel, "meta") if meta.get("property") == "article:tag"), "content"

@@ -18,7 +18,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from lxml import etree
-from parsel import Selector
+from parsel import Selector, SelectorList
 from scrapy.http import Response
 from scrapy.loader import ItemLoader
 from scrapy.selector import Selector as ScrapySelector
@@ -180,9 +180,19 @@ def attribute_values(elements: Iterable[etree._Element], name: str) -> list[str]
     return [value for element in elements if (value := element.get(name)) is not None]
 
 
+def first_attribute(elements: Iterable[etree._Element], name: str) -> str | None:
+    """The ``name`` attribute of the first element that has one (``(…/@name)[1]``), else None."""
+    return next((value for element in elements if (value := element.get(name)) is not None), None)
+
+
+def as_selectors(sel: Selector, elements: Iterable[etree._Element]) -> SelectorList[Selector]:
+    """``sel``'s selector list of these elements of its page (what ``sel.xpath`` would have given)."""
+    return sel.selectorlist_cls(type(sel)(root=element, type="html") for element in elements)
+
+
 def link_href(sel: Selector | Response, rel: str) -> str | None:
     """The href of the page's first ``<link rel="{rel}" href>`` (``//link[@rel="{rel}"]/@href``)."""
-    return next(iter(attribute_values((e for e in tagged(sel, "link") if e.get("rel") == rel), "href")), None)
+    return first_attribute((e for e in tagged(sel, "link") if e.get("rel") == rel), "href")
 
 
 def jsonld_texts(sel: Selector | Response) -> list[str]:

@@ -17,7 +17,8 @@ from newscrawl.extract import (
     ArticleParser,
     Candidate,
     Chosen,
-    attribute_values,
+    as_selectors,
+    first_attribute,
     generic_of,
     has_class,
     has_class_name,
@@ -64,7 +65,7 @@ class NuParser(ArticleParser):
 
     def page_type(self) -> str | None:
         response = self.response
-        declared = next(iter(attribute_values(tagged(response, "body"), "data-page-type")), "").strip().lower()
+        declared = (first_attribute(tagged(response, "body"), "data-page-type") or "").strip().lower()
         types = jsonld_type_names(self.jsonld)
         path = urlsplit(response.url).path
         # A VideoObject beside an article is an embedded video, not a video page.
@@ -90,8 +91,7 @@ class NuParser(ArticleParser):
     def locate(self) -> None:
         # A class query tests every element it is given, and the chrome around <article> (menus,
         # scripts, teasers) is most of a page: look up <article> and its two boxes once, query inside.
-        articles = tagged(self.sel, "article")[:1]
-        self.article = self.sel.selectorlist_cls(type(self.sel)(root=element, type="html") for element in articles)
+        self.article = as_selectors(self.sel, tagged(self.sel, "article")[:1])
         self.scope = self.article or self.sel
         self.meta_box = self.scope.css(".article__meta")
         self.body_box = self.scope.css(".article__body")

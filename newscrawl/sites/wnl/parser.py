@@ -25,7 +25,9 @@ from newscrawl.extract import (
     Candidate,
     Chosen,
     ChosenDate,
+    as_selectors,
     attribute_values,
+    first_attribute,
     generic_of,
     has_class,
     inside_test,
@@ -81,7 +83,7 @@ class WnlParser(ArticleParser):
     def locate(self) -> None:
         sel = self.sel
         found = the_post(tagged(sel, "article"))
-        post = sel.selectorlist_cls([type(sel)(root=found, type="html")] if found is not None else [])
+        post = as_selectors(sel, [found] if found is not None else [])
         # Class queries test every element they are given: look inside the post first (the page's
         # chrome is most of it), the whole page only when the post does not hold the element.
         # A theme that forgets a </div> leaves the rest of the page inside the post, so try the
@@ -101,7 +103,7 @@ class WnlParser(ArticleParser):
         sel = self.sel
         match = re.search(r"[?&]p=(\d+)", link_href(sel, "shortlink") or "")
         yield "shortlink", match.group(1) if match else None
-        match = _POST_ID_CLASS.search(next(iter(attribute_values(tagged(sel, "body"), "class")), ""))
+        match = _POST_ID_CLASS.search(first_attribute(tagged(sel, "body"), "class") or "")
         yield "body-class", match.group(1) if match else None
         # locate() found the post: the first article#post-…, else (none has such an id) another.
         post_id = self.post[0].attrib.get("id", "") if self.post else ""
